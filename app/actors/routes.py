@@ -1,0 +1,145 @@
+"""HTTP endpoints for actors and their affiliations."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response, status
+
+from app.actors import service
+from app.actors.schemas import (
+    ActorCreate,
+    ActorOut,
+    ActorUpdate,
+    AffiliationCreate,
+    AffiliationOut,
+    AffiliationUpdate,
+)
+from app.deps import PageDep, SessionDep, WriterDep
+from app.errors import problem_responses
+from app.pagination import link_next
+from app.schemas import CountryCode, Page
+from app.vocabulary import ActorKind
+
+router = APIRouter(prefix="/v1/actors", tags=["actors"])
+
+
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, operation_id="create_actor",
+    summary="Create an actor", responses=problem_responses(409, 422),
+)
+async def create_actor(data: ActorCreate, session: SessionDep, by: WriterDep,
+                       response: Response, request: Request) -> ActorOut:
+    """Record a person, organization, government, agency, military unit, media outlet,
+    fact-checker or unnamed group that can hold positions on claims.
+    (`kind`, `name`) and each external id are unique: a repeat is a 409 naming the existing actor.
+    """
+    actor = await service.create_actor(session, data, by=by)
+    response.headers["Location"] = str(request.url_for("get_actor", actor_id=actor.id))
+    return actor
+
+
+@router.get("", operation_id="list_actors", summary="List actors",
+            responses=problem_responses(422))
+async def list_actors(
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    kind: Annotated[ActorKind | None, Query(description="Only actors of this kind.")] = None,
+    country: Annotated[CountryCode | None, Query(description="Only actors of this country.")] = None,
+    name_prefix: Annotated[
+        str | None,
+        Query(max_length=400, description="Only actors whose name starts with this "
+              "(case-insensitive)."),
+    ] = None,
+) -> Page[ActorOut]:
+    """Actors in creation order, optionally filtered by kind, country and name prefix."""
+    items, cursor = await service.list_actors(
+        session, page, kind=kind, country=country, name_prefix=name_prefix
+    )
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/{actor_id}", operation_id="get_actor", summary="Get an actor",
+            responses=problem_responses(404))
+async def get_actor(actor_id: uuid.UUID, session: SessionDep) -> ActorOut:
+    """One actor by id."""
+    return await service.get_actor(session, actor_id)
+
+
+@router.patch("/{actor_id}", operation_id="update_actor", summary="Update an actor",
+              responses=problem_responses(404, 409, 422))
+async def update_actor(actor_id: uuid.UUID, data: ActorUpdate, session: SessionDep,
+                       by: WriterDep) -> ActorOut:
+    """Change some of an actor's fields; `aliases` and `external_ids`, when given, replace
+    the whole list or map."""
+    return await service.update_actor(session, actor_id, data, by=by)
+
+
+@router.delete("/{actor_id}", status_code=status.HTTP_204_NO_CONTENT,
+               operation_id="delete_actor", summary="Delete an actor",
+               responses=problem_responses(404, 409))
+async def delete_actor(actor_id: uuid.UUID, session: SessionDep) -> None:
+    """Delete an actor. Refused with 409 while stances, sources, claims or other actors'
+    affiliations still refer to it; its own affiliations, aliases and external ids go with it."""
+    await service.delete_actor(session, actor_id)
+
+
+@router.post(
+    "/{actor_id}/affiliations", status_code=status.HTTP_201_CREATED,
+    operation_id="create_affiliation", summary="Affiliate an actor with an organization",
+    tags=["affiliations"], responses=problem_responses(404, 409, 422),
+)
+async def create_affiliation(actor_id: uuid.UUID, data: AffiliationCreate,
+                             session: SessionDep, by: WriterDep) -> AffiliationOut:
+    """Record that the actor is a member of, part of, spokesperson for, employed by or leads
+    another actor, with an optional validity interval. Stances roll up along these links."""
+    return await service.create_affiliation(session, actor_id, data, by=by)
+
+
+@router.get("/{actor_id}/affiliations", operation_id="list_affiliations",
+            summary="List an actor's affiliations", tags=["affiliations"],
+            responses=problem_responses(404, 422))
+async def list_affiliations(
+    actor_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    direction: Annotated[
+        Literal["outgoing", "incoming"],
+        Query(description="`outgoing`: what the actor belongs to; `incoming`: its members."),
+    ] = "outgoing",
+) -> Page[AffiliationOut]:
+    """The organizations an actor belongs to, or (`direction=incoming`) its members."""
+    items, cursor = await service.list_affiliations(session, actor_id, page, direction=direction)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get("/{actor_id}/affiliations/{affiliation_id}", operation_id="get_affiliation",
+            summary="Get an affiliation", tags=["affiliations"],
+            responses=problem_responses(404))
+async def get_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
+                          session: SessionDep) -> AffiliationOut:
+    """One of the actor's affiliations."""
+    return await service.get_affiliation(session, actor_id, affiliation_id)
+
+
+@router.patch("/{actor_id}/affiliations/{affiliation_id}", operation_id="update_affiliation",
+              summary="Update an affiliation", tags=["affiliations"],
+              responses=problem_responses(404, 422))
+async def update_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
+                             data: AffiliationUpdate, session: SessionDep) -> AffiliationOut:
+    """Change an affiliation's kind, role or validity interval."""
+    return await service.update_affiliation(session, actor_id, affiliation_id, data)
+
+
+@router.delete("/{actor_id}/affiliations/{affiliation_id}", status_code=204,
+               operation_id="delete_affiliation", summary="Delete an affiliation",
+               tags=["affiliations"], responses=problem_responses(404))
+async def delete_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
+                             session: SessionDep) -> None:
+    """Remove one of the actor's affiliations."""
+    await service.delete_affiliation(session, actor_id, affiliation_id)

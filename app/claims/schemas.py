@@ -1,0 +1,111 @@
+"""Request and response bodies for claims and claim relations."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, field_validator
+
+from app.schemas import Audit, InputSchema, Tag, UTCDatetime
+from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
+
+Statement = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+    Field(description="One proposition that can be true or false, stated canonically.",
+          examples=["North Korean military personnel are deployed with Russian forces in Ukraine"]),
+]
+Tags = Annotated[list[Tag], Field(max_length=50, description="Lower-case topic tags.")]
+AboutIds = Annotated[
+    list[uuid.UUID], Field(max_length=100, description="Actors the claim is about.")
+]
+
+
+class ClaimCreate(InputSchema):
+    """A new claim. Statements are unique (compared case- and whitespace-insensitively)."""
+
+    statement: Statement
+    tags: Tags = []
+    about_actor_ids: AboutIds = []
+    occurred_from: UTCDatetime | None = None
+    occurred_to: UTCDatetime | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags: list[str]) -> list[str]:
+        return sorted(set(tags))
+
+
+class ClaimUpdate(InputSchema):
+    """Fields to change; omitted fields keep their values. Lists replace the old ones."""
+
+    statement: Statement | None = None
+    tags: Tags | None = None
+    about_actor_ids: AboutIds | None = None
+    occurred_from: UTCDatetime | None = None
+    occurred_to: UTCDatetime | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags: list[str] | None) -> list[str] | None:
+        return None if tags is None else sorted(set(tags))
+
+
+class SideSummary(BaseModel):
+    """How many stances and distinct actors are on one side."""
+
+    stances: int = Field(description="Stances on this side (retracted ones excluded).")
+    actors: int = Field(description="Distinct actors with a stance on this side.")
+
+
+class ClaimSummary(BaseModel):
+    """Where the record stands on a claim (retracted stances excluded)."""
+
+    total: int = Field(description="All current stances on the claim.")
+    by_side: dict[StanceSide, SideSummary] = Field(description="Counts per side.")
+    by_label: dict[StanceLabel, int] = Field(description="Counts per label (zero labels omitted).")
+    contested: bool = Field(description="True when both support and dispute have a stance.")
+    first_stated_at: datetime | None = Field(description="Earliest stance date.")
+    latest_stated_at: datetime | None = Field(description="Latest stance date.")
+    retracted: int = Field(description="Stances that were retracted (not counted above).")
+
+
+class ClaimOut(Audit):
+    """A claim: one proposition, stated once."""
+
+    id: uuid.UUID = Field(description="The claim's id.")
+    statement: str = Field(description="The proposition.")
+    tags: list[str] = Field(description="Topic tags.")
+    about_actor_ids: list[uuid.UUID] = Field(description="Actors the claim is about.")
+    occurred_from: datetime | None = Field(description="When the claimed event began.")
+    occurred_to: datetime | None = Field(description="When the claimed event ended.")
+
+
+class ClaimDetail(ClaimOut):
+    """A claim with its summary: who is on which side, and since when."""
+
+    summary: ClaimSummary = Field(description="Counts by side and label, contested or not.")
+
+
+class ClaimRelationCreate(InputSchema):
+    """The path's claim relates to `related_claim_id` in the given way."""
+
+    related_claim_id: uuid.UUID = Field(description="The other claim.")
+    kind: ClaimRelationKind = Field(
+        description="`refines`: the path's claim is a more specific case of the other."
+    )
+
+
+class ClaimRelationUpdate(InputSchema):
+    """The new kind of relation."""
+
+    kind: ClaimRelationKind = Field(description="How the claims relate.")
+
+
+class ClaimRelationOut(Audit):
+    """A relation from one claim to another."""
+
+    id: uuid.UUID = Field(description="The relation's id.")
+    claim_id: uuid.UUID = Field(description="The claim the relation starts from.")
+    related_claim_id: uuid.UUID = Field(description="The claim it points to.")
+    kind: ClaimRelationKind = Field(description="How they relate.")

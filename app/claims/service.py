@@ -1,0 +1,243 @@
+"""Claims and claim relations: create, read, list, update, delete."""
+
+import hashlib
+import uuid
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.claims.queries import claim_summary
+from app.claims.schemas import (
+    ClaimCreate,
+    ClaimDetail,
+    ClaimOut,
+    ClaimRelationCreate,
+    ClaimRelationOut,
+    ClaimRelationUpdate,
+    ClaimUpdate,
+)
+from app.errors import Duplicate, InvalidField
+from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
+from app.pagination import PageParams, keyset, split_page
+from app.service_helpers import (
+    changed_fields,
+    load,
+    load_owned,
+    refuse_if_referenced,
+    require_ids,
+)
+
+WITH_LINKS = (selectinload(Claim.tags), selectinload(Claim.subjects))
+
+
+def statement_key(statement: str) -> str:
+    """The natural key of a statement: SHA-256 of its case-folded, space-collapsed form."""
+    return hashlib.sha256(" ".join(statement.casefold().split()).encode()).hexdigest()
+
+
+def to_out(claim: Claim) -> ClaimOut:
+    return ClaimOut(
+        id=claim.id,
+        statement=claim.statement,
+        tags=[t.tag for t in claim.tags],
+        about_actor_ids=[s.actor_id for s in claim.subjects],
+        occurred_from=claim.occurred_from,
+        occurred_to=claim.occurred_to,
+        created_at=claim.created_at,
+        updated_at=claim.updated_at,
+        version=claim.version,
+    )
+
+
+async def _check_statement_free(session: AsyncSession, key: str,
+                                exclude: uuid.UUID | None = None) -> None:
+    stmt = select(Claim.id).where(Claim.statement_key == key)
+    if exclude is not None:
+        stmt = stmt.where(Claim.id != exclude)
+    existing = await session.scalar(stmt)
+    if existing is not None:
+        raise Duplicate("a claim with this statement exists", existing_id=existing)
+
+
+def _check_interval(occurred_from: Any, occurred_to: Any) -> None:
+    if occurred_from is not None and occurred_to is not None and occurred_from > occurred_to:
+        raise InvalidField("occurred_to", "must not be before occurred_from")
+
+
+def _subjects(actor_ids: list[uuid.UUID]) -> list[ClaimSubject]:
+    return [ClaimSubject(actor_id=a, position=i) for i, a in enumerate(dict.fromkeys(actor_ids))]
+
+
+async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | None) -> ClaimOut:
+    """The new claim."""
+    key = statement_key(data.statement)
+    await _check_statement_free(session, key)
+    await require_ids(session, Actor, data.about_actor_ids, "about_actor_ids", "actor")
+    _check_interval(data.occurred_from, data.occurred_to)
+    claim = Claim(
+        statement=data.statement,
+        statement_key=key,
+        occurred_from=data.occurred_from,
+        occurred_to=data.occurred_to,
+        created_by=by,
+        tags=[ClaimTag(tag=t) for t in data.tags],
+        subjects=_subjects(data.about_actor_ids),
+    )
+    session.add(claim)
+    await session.flush()
+    return to_out(claim)
+
+
+async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
+    """The claim with its summary, or a 404."""
+    claim = await load(session, Claim, claim_id, "claim", *WITH_LINKS)
+    summary = await claim_summary(session, claim.id)
+    return ClaimDetail(**to_out(claim).model_dump(), summary=summary)
+
+
+async def list_claims(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    tag: str | None = None,
+    about_actor_id: uuid.UUID | None = None,
+) -> tuple[list[ClaimOut], str | None]:
+    """One page of claims in creation order, filtered; and the next cursor."""
+    stmt = select(Claim).options(*WITH_LINKS)
+    if tag is not None:
+        stmt = stmt.where(
+            Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == tag.lower()))
+        )
+    if about_actor_id is not None:
+        stmt = stmt.where(
+            Claim.id.in_(select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id))
+        )
+    rows, cursor = split_page(list((await session.scalars(keyset(stmt, Claim.id, page))).all()),
+                              page)
+    return [to_out(c) for c in rows], cursor
+
+
+async def update_claim(
+    session: AsyncSession, claim_id: uuid.UUID, data: ClaimUpdate, *, by: str | None
+) -> ClaimOut:
+    """The claim after the change."""
+    claim = await load(session, Claim, claim_id, "claim", *WITH_LINKS, for_update=True)
+    changes = changed_fields(data)
+    if "statement" in changes:
+        if changes["statement"] is None:
+            raise InvalidField("statement", "may not be null")
+        claim.statement_key = statement_key(changes["statement"])
+        await _check_statement_free(session, claim.statement_key, exclude=claim.id)
+        claim.statement = changes["statement"]
+    if "about_actor_ids" in changes:
+        ids = changes["about_actor_ids"] or []
+        await require_ids(session, Actor, ids, "about_actor_ids", "actor")
+        claim.subjects = []
+        await session.flush()
+        claim.subjects = _subjects(ids)
+    if "tags" in changes:
+        claim.tags = []
+        await session.flush()
+        claim.tags = [ClaimTag(tag=t) for t in changes["tags"] or []]
+    for field in ("occurred_from", "occurred_to"):
+        if field in changes:
+            setattr(claim, field, changes[field])
+    _check_interval(claim.occurred_from, claim.occurred_to)
+    claim.version += 1
+    await session.flush()
+    return to_out(claim)
+
+
+async def delete_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
+    """Delete the claim; 409 while stances or other claims' relations refer to it."""
+    claim = await load(session, Claim, claim_id, "claim", for_update=True)
+    await refuse_if_referenced(
+        session,
+        "claim",
+        claim.id,
+        [("stances", Stance.claim_id), ("relations from other claims",
+                                        ClaimRelation.related_claim_id)],
+    )
+    await session.delete(claim)
+    await session.flush()
+
+
+# -- relations ---------------------------------------------------------------------------------
+
+
+async def create_relation(
+    session: AsyncSession, claim_id: uuid.UUID, data: ClaimRelationCreate, *, by: str | None
+) -> ClaimRelationOut:
+    """The new relation from the claim to the related one."""
+    await load(session, Claim, claim_id, "claim")
+    if data.related_claim_id == claim_id:
+        raise InvalidField("related_claim_id", "a claim cannot relate to itself")
+    await require_ids(session, Claim, [data.related_claim_id], "related_claim_id", "claim")
+    existing = await session.scalar(select(ClaimRelation.id).where(
+        ClaimRelation.claim_id == claim_id,
+        ClaimRelation.related_claim_id == data.related_claim_id,
+        ClaimRelation.kind == data.kind,
+    ))
+    if existing is not None:
+        raise Duplicate("this relation is already recorded", existing_id=existing)
+    row = ClaimRelation(claim_id=claim_id, related_claim_id=data.related_claim_id,
+                        kind=data.kind, created_by=by)
+    session.add(row)
+    await session.flush()
+    return ClaimRelationOut.model_validate(row)
+
+
+async def list_relations(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    page: PageParams,
+    *,
+    direction: str = "both",
+    kind: str | None = None,
+) -> tuple[list[ClaimRelationOut], str | None]:
+    """Relations from the claim (`outgoing`), to it (`incoming`), or both."""
+    await load(session, Claim, claim_id, "claim")
+    conditions: list[Any] = []
+    if direction in ("outgoing", "both"):
+        conditions.append(ClaimRelation.claim_id == claim_id)
+    if direction in ("incoming", "both"):
+        conditions.append(ClaimRelation.related_claim_id == claim_id)
+    stmt = select(ClaimRelation).where(or_(*conditions))
+    if kind is not None:
+        stmt = stmt.where(ClaimRelation.kind == kind)
+    rows, cursor = split_page(
+        list((await session.scalars(keyset(stmt, ClaimRelation.id, page))).all()), page
+    )
+    return [ClaimRelationOut.model_validate(r) for r in rows], cursor
+
+
+async def _load_relation(session: AsyncSession, claim_id: uuid.UUID,
+                         relation_id: uuid.UUID) -> ClaimRelation:
+    return await load_owned(session, ClaimRelation, relation_id, "claim relation",
+                            owner=("claim_id", claim_id))
+
+
+async def get_relation(session: AsyncSession, claim_id: uuid.UUID,
+                       relation_id: uuid.UUID) -> ClaimRelationOut:
+    """One relation from the claim."""
+    return ClaimRelationOut.model_validate(await _load_relation(session, claim_id, relation_id))
+
+
+async def update_relation(session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID,
+                          data: ClaimRelationUpdate) -> ClaimRelationOut:
+    """The relation after the change."""
+    row = await _load_relation(session, claim_id, relation_id)
+    row.kind = data.kind
+    row.version += 1
+    await session.flush()
+    return ClaimRelationOut.model_validate(row)
+
+
+async def delete_relation(session: AsyncSession, claim_id: uuid.UUID,
+                          relation_id: uuid.UUID) -> None:
+    """Delete one relation from the claim."""
+    row = await _load_relation(session, claim_id, relation_id)
+    await session.delete(row)
+    await session.flush()

@@ -1,0 +1,152 @@
+"""Loading keyed NDJSON records (the worked example) through the services, idempotently.
+
+Each line is `{"type": ..., "key": ..., ...}`; records refer to earlier ones by key. A record
+whose natural key already exists (actor external id or kind+name, source URL or content hash,
+claim statement, ...) is matched, not created again, so loading twice changes nothing.
+"""
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterable
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.actors import service as actors
+from app.actors.schemas import ActorCreate, AffiliationCreate
+from app.claims import service as claims
+from app.claims.schemas import ClaimCreate, ClaimRelationCreate
+from app.models import Actor, ActorExternalId, Affiliation, Claim, ClaimRelation, Source, Stance
+from app.sources import service as sources
+from app.sources.schemas import SourceCreate
+from app.sources.urls import normalize_url
+from app.stances import service as stances
+from app.stances.schemas import StanceCreate
+
+DEMO_FILE = "worked_example.ndjson"
+
+
+class RecordError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"line {line}: {message}")
+        self.line = line
+
+
+def demo_lines() -> list[str]:
+    """The worked example shipped with the package, one record a line."""
+    return resources.files("app.demo").joinpath(DEMO_FILE).read_text("utf-8").splitlines()
+
+
+class Loader:
+    def __init__(self, session: AsyncSession, *, by: str | None) -> None:
+        self.session = session
+        self.by = by
+        self.ids: dict[str, uuid.UUID] = {}
+        self.counts: Counter[str] = Counter()
+        self.created = False
+
+    def ref(self, key: str, line: int) -> uuid.UUID:
+        if key not in self.ids:
+            raise RecordError(line, f"refers to unknown key {key!r}")
+        return self.ids[key]
+
+    async def _existing(self, stmt: Any) -> uuid.UUID | None:
+        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+
+    async def _or_create(
+        self, found: uuid.UUID | None, create: Callable[[], Awaitable[Any]]
+    ) -> uuid.UUID:
+        if found is not None:
+            return found
+        self.created = True
+        return (await create()).id  # type: ignore[no-any-return]
+
+    async def actor(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        data = ActorCreate(**rec)
+        for scheme, value in data.external_ids.items():
+            found = await self._existing(select(ActorExternalId.actor_id).where(
+                ActorExternalId.scheme == scheme, ActorExternalId.value == value))
+            if found:
+                return found
+        found = await self._existing(
+            select(Actor.id).where(Actor.kind == data.kind, Actor.name == data.name))
+        return await self._or_create(found, lambda: actors.create_actor(self.session, data, by=self.by))
+
+    async def affiliation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        actor_id = self.ref(rec.pop("actor"), line)
+        data = AffiliationCreate(organization_id=self.ref(rec.pop("organization"), line), **rec)
+        found = await self._existing(select(Affiliation.id).where(
+            Affiliation.actor_id == actor_id, Affiliation.organization_id == data.organization_id,
+            Affiliation.kind == data.kind))
+        return await self._or_create(found, lambda: actors.create_affiliation(self.session, actor_id, data, by=self.by))
+
+    async def source(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        publisher = rec.pop("publisher", None)
+        data = SourceCreate(
+            publisher_id=self.ref(publisher, line) if publisher else None,
+            author_ids=[self.ref(k, line) for k in rec.pop("authors", [])],
+            **rec,
+        )
+        if data.url is not None:
+            match = Source.url == normalize_url(data.url)
+        elif data.text is not None:
+            match = Source.content_hash == hashlib.sha256(data.text.encode()).hexdigest()
+        else:
+            match = (Source.kind == data.kind) & (Source.title == data.title)
+        found = await self._existing(select(Source.id).where(match))
+        return await self._or_create(found, lambda: sources.create_source(self.session, data, by=self.by))
+
+    async def claim(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        data = ClaimCreate(about_actor_ids=[self.ref(k, line) for k in rec.pop("about", [])],
+                           **rec)
+        found = await self._existing(
+            select(Claim.id).where(Claim.statement_key == claims.statement_key(data.statement)))
+        return await self._or_create(found, lambda: claims.create_claim(self.session, data, by=self.by))
+
+    async def claim_relation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        claim_id = self.ref(rec.pop("claim"), line)
+        data = ClaimRelationCreate(related_claim_id=self.ref(rec.pop("related"), line), **rec)
+        found = await self._existing(select(ClaimRelation.id).where(
+            ClaimRelation.claim_id == claim_id,
+            ClaimRelation.related_claim_id == data.related_claim_id,
+            ClaimRelation.kind == data.kind))
+        return await self._or_create(found, lambda: claims.create_relation(self.session, claim_id, data, by=self.by))
+
+    async def stance(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+        data = StanceCreate(
+            claim_id=self.ref(rec.pop("claim"), line),
+            actor_id=self.ref(rec.pop("actor"), line),
+            source_id=self.ref(rec.pop("source"), line),
+            **rec,
+        )
+        found = await self._existing(select(Stance.id).where(
+            Stance.claim_id == data.claim_id, Stance.actor_id == data.actor_id,
+            Stance.source_id == data.source_id, Stance.label == data.label))
+        return await self._or_create(found, lambda: stances.create_stance(self.session, data, by=self.by))
+
+    async def load(self, lines: Iterable[str]) -> Counter[str]:
+        """Load every record; returns how many of each type were created."""
+        handlers = {
+            "actor": self.actor, "affiliation": self.affiliation, "source": self.source,
+            "claim": self.claim, "claim_relation": self.claim_relation, "stance": self.stance,
+        }
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue
+            rec = json.loads(text)
+            kind, key = rec.pop("type"), rec.pop("key")
+            if kind not in handlers:
+                raise RecordError(number, f"unknown record type {kind!r}")
+            self.created = False
+            self.ids[key] = await handlers[kind](rec, number)
+            self.counts[f"{kind} {'created' if self.created else 'matched'}"] += 1
+        return self.counts
+
+
+async def load_demo(session: AsyncSession, *, by: str | None = "demo") -> Counter[str]:
+    """Load the worked example; returns how many records of each type were created or matched."""
+    return await Loader(session, by=by).load(demo_lines())

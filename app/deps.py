@@ -1,0 +1,29 @@
+"""Named dependencies shared by the routes."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import session_scope
+from app.pagination import PageParams, page_params
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """The request's unit of work: committed when the route returns, rolled back if it raises."""
+    async for session in session_scope(request.app.state.sessionmaker):
+        yield session
+
+
+# scope="function": commit before the response is sent, so an acknowledged write is durable.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+def writer(request: Request) -> str | None:
+    """Who is writing: recorded on every row a request creates."""
+    return getattr(request.state, "writer", None)
+
+
+WriterDep = Annotated[str | None, Depends(writer)]

@@ -1,0 +1,201 @@
+"""Domain exceptions and their one rendering: RFC 9457 problem details (application/problem+json)."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("claimgraph.errors")
+
+
+class FieldError(BaseModel):
+    """One invalid input, named by where it was found."""
+
+    field: str = Field(description="Dotted path of the offending input, e.g. `probability`.")
+    location: str = Field(description="Where the input was: `body`, `query`, `path` or `header`.")
+    message: str = Field(description="What is wrong with it.")
+    type: str = Field(description="A stable code for the kind of error.")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem details object."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A URI reference naming the kind of problem; stable per error.")
+    title: str = Field(description="A short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str | None = Field(default=None, description="What went wrong in this case.")
+    instance: str | None = Field(default=None, description="The request path that failed.")
+    errors: list[FieldError] | None = Field(
+        default=None, description="For invalid input: every offending field."
+    )
+
+
+def problem_type(slug: str) -> str:
+    return f"/problems/{slug}"
+
+
+class DomainError(Exception):
+    """Base of every error a service raises on purpose; rendered as problem+json."""
+
+    status: int = 400
+    type: str = "bad-request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = 404
+    type = "not-found"
+    title = "Not found"
+
+    def __init__(self, entity: str, ident: object) -> None:
+        super().__init__(f"no {entity} with id {ident}")
+        self.type = f"unknown-{entity.replace(' ', '-')}"
+        self.title = f"Unknown {entity}"
+
+
+class InvalidField(DomainError):
+    """Input that parses but is wrong given the data: the field is named."""
+
+    status = 422
+    type = "invalid-field"
+    title = "Invalid field"
+
+    def __init__(self, field: str, message: str, *, type: str | None = None) -> None:
+        super().__init__(f"{field}: {message}")
+        if type is not None:
+            self.type = type
+        self.errors = [FieldError(field=field, location="body", message=message, type=self.type)]
+
+
+class UnknownReference(InvalidField):
+    """A body field names an id that does not exist."""
+
+    def __init__(self, field: str, entity: str, ident: object) -> None:
+        super().__init__(field, f"no {entity} with id {ident}", type="unknown-reference")
+
+
+class Conflict(DomainError):
+    status = 409
+    type = "conflict"
+    title = "Conflict"
+
+
+class Duplicate(Conflict):
+    type = "duplicate"
+    title = "Already exists"
+
+
+class StillReferenced(Conflict):
+    type = "still-referenced"
+    title = "Still referenced"
+
+
+def _problem(request: Request, status: int, slug: str, title: str, detail: str | None,
+             **extra: Any) -> JSONResponse:
+    body = Problem(
+        type=problem_type(slug), title=title, status=status, detail=detail,
+        instance=request.url.path, **extra,
+    )
+    headers = {"Retry-After": "5"} if status == 503 else None
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=status, media_type=PROBLEM_JSON, headers=headers,
+    )
+
+
+def _field_name(loc: tuple[Any, ...]) -> tuple[str, str]:
+    where = str(loc[0]) if loc else "body"
+    rest = [str(part) for part in loc[1:]]
+    return ".".join(rest) or where, where
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    extra = dict(exc.extra)
+    errors = getattr(exc, "errors", None)
+    if errors is not None:
+        extra["errors"] = errors
+    return _problem(request, exc.status, exc.type, exc.title, exc.detail, **extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        field, where = _field_name(tuple(err.get("loc", ())))
+        errors.append(FieldError(field=field, location=where, message=err["msg"], type=err["type"]))
+    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    return _problem(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slugs = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
+    slug = slugs.get(exc.status_code, f"http-{exc.status_code}")
+    response = _problem(request, exc.status_code, slug, str(exc.detail), None)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
+    # Services check uniqueness and references first; this catches what a concurrent
+    # writer slipped in between the check and the commit.
+    log.info("integrity error: %s", exc)
+    return _problem(
+        request, 409, "integrity-conflict", "Conflict",
+        "the change conflicts with data written concurrently; retry the request",
+    )
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("database error: %s", exc)
+    return _problem(request, 503, "database-unavailable", "Database unavailable",
+                    "the database could not complete the request; retry shortly")
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return _problem(request, 500, "internal-error", "Internal server error",
+                    "an unexpected error occurred")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Render every error the app can raise as problem+json."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries declaring problem+json bodies for these statuses."""
+    descriptions = {
+        404: "Unknown id.",
+        409: "Conflicts with existing data.",
+        412: "The resource changed since the given ETag.",
+        422: "Invalid input; the offending fields are named.",
+    }
+    return {
+        status: {
+            "model": Problem,
+            "description": descriptions.get(status, "Error."),
+            "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }

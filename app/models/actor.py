@@ -1,0 +1,89 @@
+"""Actors (anyone who can hold a position) and their affiliations."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Versioned
+from app.vocabulary import ActorKind, AffiliationKind, Reliability, sql_in
+
+
+class Actor(Versioned, Base):
+    __tablename__ = "actors"
+    __table_args__ = (
+        UniqueConstraint("kind", "name"),
+        CheckConstraint(sql_in("kind", ActorKind), name="kind"),
+        CheckConstraint(sql_in("reliability", Reliability), name="reliability"),
+        CheckConstraint("length(country) = 2 AND country = upper(country)", name="country"),
+        CheckConstraint("length(name) > 0", name="name_not_empty"),
+        Index(None, "name_folded", "id"),
+        Index(None, "country", "id"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(400))
+    # Case-folded name: the key for prefix search, identical on both databases.
+    name_folded: Mapped[str] = mapped_column(String(400))
+    country: Mapped[str | None] = mapped_column(String(2))
+    description: Mapped[str | None] = mapped_column(Text)
+    reliability: Mapped[str | None] = mapped_column(String(1))
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    aliases: Mapped[list["ActorAlias"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ActorAlias.position"
+    )
+    external_ids: Mapped[list["ActorExternalId"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class ActorAlias(Base):
+    __tablename__ = "actor_aliases"
+    __table_args__ = (Index(None, "alias_folded"),)
+
+    actor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    alias: Mapped[str] = mapped_column(String(400), primary_key=True)
+    alias_folded: Mapped[str] = mapped_column(String(400))
+    position: Mapped[int]
+
+
+class ActorExternalId(Base):
+    """An identifier in another register (e.g. `wikidata` → `Q7747`); unique per scheme."""
+
+    __tablename__ = "actor_external_ids"
+    __table_args__ = (UniqueConstraint("scheme", "value"),)
+
+    actor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(400))
+
+
+class Affiliation(Versioned, Base):
+    """Actor → organization: member of, part of, spokesperson for, with a validity interval."""
+
+    __tablename__ = "affiliations"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", AffiliationKind), name="kind"),
+        CheckConstraint("actor_id <> organization_id", name="not_self"),
+        CheckConstraint(
+            "valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to", name="interval"
+        ),
+        UniqueConstraint("actor_id", "organization_id", "kind", "valid_from"),
+        Index(None, "organization_id"),
+    )
+
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    role: Mapped[str | None] = mapped_column(String(400))
+    valid_from: Mapped[datetime | None]
+    valid_to: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(200))

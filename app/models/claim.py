@@ -1,0 +1,79 @@
+"""Claims (canonical propositions), their tags and subjects, and relations between claims."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Versioned
+from app.vocabulary import ClaimRelationKind, sql_in
+
+
+class Claim(Versioned, Base):
+    __tablename__ = "claims"
+    __table_args__ = (
+        CheckConstraint("length(statement) > 0", name="statement_not_empty"),
+        CheckConstraint(
+            "occurred_from IS NULL OR occurred_to IS NULL OR occurred_from <= occurred_to",
+            name="occurred_interval",
+        ),
+    )
+
+    statement: Mapped[str] = mapped_column(Text)
+    # SHA-256 of the case-folded, whitespace-collapsed statement: the natural key.
+    statement_key: Mapped[str] = mapped_column(String(64), unique=True)
+    occurred_from: Mapped[datetime | None]
+    occurred_to: Mapped[datetime | None]
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    tags: Mapped[list["ClaimTag"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ClaimTag.tag"
+    )
+    subjects: Mapped[list["ClaimSubject"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="ClaimSubject.position"
+    )
+
+
+class ClaimTag(Base):
+    __tablename__ = "claim_tags"
+    __table_args__ = (Index(None, "tag", "claim_id"),)
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class ClaimSubject(Base):
+    """An actor the claim is about."""
+
+    __tablename__ = "claim_subjects"
+    __table_args__ = (Index(None, "actor_id", "claim_id"),)
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int]
+
+
+class ClaimRelation(Versioned, Base):
+    """Claim → related claim: contradicts, supports, refines (is a case of), same_as."""
+
+    __tablename__ = "claim_relations"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", ClaimRelationKind), name="kind"),
+        CheckConstraint("claim_id <> related_claim_id", name="not_self"),
+        UniqueConstraint("claim_id", "related_claim_id", "kind"),
+        Index(None, "related_claim_id"),
+    )
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    related_claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(200))

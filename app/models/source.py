@@ -1,0 +1,71 @@
+"""Sources (documents that record positions) and the citations between them."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.base import Base, Versioned
+from app.vocabulary import CitationKind, SourceKind, sql_in
+
+
+class Source(Versioned, Base):
+    __tablename__ = "sources"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", SourceKind), name="kind"),
+        CheckConstraint("length(content_hash) = 64", name="content_hash"),
+        Index(None, "publisher_id", "id"),
+        Index(None, "kind", "id"),
+    )
+
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(1000))
+    # Stored normalized; NULLs never collide, so the constraint binds only present URLs.
+    url: Mapped[str | None] = mapped_column(String(2048), unique=True)
+    publisher_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="RESTRICT")
+    )
+    published_at: Mapped[datetime | None]
+    retrieved_at: Mapped[datetime | None]
+    language: Mapped[str | None] = mapped_column(String(35))
+    # SHA-256 (hex) of `text` when the text is held; else as supplied by the client.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    text: Mapped[str | None] = mapped_column(Text, deferred=True, deferred_raiseload=True)
+    created_by: Mapped[str | None] = mapped_column(String(200))
+
+    authors: Mapped[list["SourceAuthor"]] = relationship(
+        lazy="raise", cascade="all, delete-orphan", order_by="SourceAuthor.position"
+    )
+
+
+class SourceAuthor(Base):
+    __tablename__ = "source_authors"
+    __table_args__ = (Index(None, "actor_id"),)
+
+    source_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True
+    )
+    position: Mapped[int]
+
+
+class Citation(Versioned, Base):
+    """Source → source: the citing source cites, quotes, republishes or translates the cited."""
+
+    __tablename__ = "citations"
+    __table_args__ = (
+        CheckConstraint(sql_in("kind", CitationKind), name="kind"),
+        CheckConstraint("source_id <> cited_source_id", name="not_self"),
+        UniqueConstraint("source_id", "cited_source_id", "kind"),
+        Index(None, "cited_source_id"),
+    )
+
+    source_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    cited_source_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(200))

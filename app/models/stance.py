@@ -1,0 +1,65 @@
+"""Stances: actor A, as recorded in source S, takes stance T on claim C."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, Versioned
+from app.vocabulary import STANCE_LABELS, Confidence, StanceLabel, StanceSide, sql_in
+
+
+def _side_matches_label() -> str:
+    # The side is derived, but stored so that side filters use an index; the database
+    # refuses a row whose side disagrees with its label.
+    return " OR ".join(
+        f"(label = '{info.label.value}' AND side = '{info.side.value}')"
+        for info in STANCE_LABELS.values()
+    )
+
+
+class Stance(Versioned, Base):
+    __tablename__ = "stances"
+    __table_args__ = (
+        CheckConstraint(sql_in("label", StanceLabel), name="label"),
+        CheckConstraint(sql_in("side", StanceSide), name="side"),
+        CheckConstraint(_side_matches_label(), name="side_matches_label"),
+        CheckConstraint(sql_in("confidence", Confidence), name="confidence"),
+        CheckConstraint("probability >= 0 AND probability <= 1", name="probability"),
+        CheckConstraint(
+            "quote_start IS NULL OR (quote_start >= 0 AND quote_end > quote_start)",
+            name="quote_span",
+        ),
+        CheckConstraint(
+            "retraction_source_id IS NULL OR retracted_at IS NOT NULL", name="retraction"
+        ),
+        Index(None, "claim_id", "side", "id"),
+        Index(None, "claim_id", "label", "id"),
+        Index(None, "claim_id", "stated_at"),
+        Index(None, "actor_id", "side", "id"),
+        Index(None, "source_id", "id"),
+        Index(None, "label", "id"),
+        Index(None, "side", "id"),
+        Index(None, "retraction_source_id"),
+    )
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("claims.id", ondelete="RESTRICT"))
+    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
+    source_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sources.id", ondelete="RESTRICT"))
+    label: Mapped[str] = mapped_column(String(32))
+    side: Mapped[str] = mapped_column(String(16))
+    probability: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[str | None] = mapped_column(String(16))
+    quote: Mapped[str | None] = mapped_column(Text)
+    # Where the quote sits in the source's text, with context (a TextQuoteSelector).
+    quote_start: Mapped[int | None] = mapped_column(Integer)
+    quote_end: Mapped[int | None] = mapped_column(Integer)
+    quote_prefix: Mapped[str | None] = mapped_column(String(64))
+    quote_suffix: Mapped[str | None] = mapped_column(String(64))
+    stated_at: Mapped[datetime | None]
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    retracted_at: Mapped[datetime | None]
+    retraction_source_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="RESTRICT")
+    )

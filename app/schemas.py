@@ -1,0 +1,64 @@
+"""Schema building blocks shared by every resource: bases, common types, the page envelope."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+
+class InputSchema(BaseModel):
+    """Request bodies: unknown fields are rejected, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OutputSchema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+def _as_utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UTCDatetime = Annotated[
+    datetime,
+    AfterValidator(_as_utc),
+    Field(description="ISO 8601 date or date-time; without a zone it is taken as UTC."),
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
+Tag = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, to_lower=True, min_length=1, max_length=100,
+        pattern=r"^[a-z0-9][a-z0-9._:/-]*$",
+    ),
+]
+CountryCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$"),
+    Field(description="ISO 3166-1 alpha-2 country code, e.g. `KR`.", examples=["KR"]),
+]
+
+
+class Audit(OutputSchema):
+    """Bookkeeping every top-level record carries."""
+
+    created_at: datetime = Field(description="When the record was created.")
+    updated_at: datetime = Field(description="When the record last changed.")
+    version: int = Field(description="Incremented on every change.")
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list; pass `next_cursor` back as `cursor` for the next page."""
+
+    items: list[T] = Field(description="The records on this page.")
+    next_cursor: str | None = Field(
+        description="Opaque cursor for the next page; null on the last page."
+    )
+
+
+Id = Annotated[uuid.UUID, Field(description="A record id (UUID).")]

@@ -1,0 +1,91 @@
+"""Small pieces every service uses: loading by id, reference checks, partial updates."""
+
+import uuid
+from collections.abc import Iterable
+from typing import Any, TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.sql.base import ExecutableOption
+
+from app.errors import NotFound, StillReferenced, UnknownReference
+from app.models.base import Base
+
+M = TypeVar("M", bound=Base)
+
+
+async def load(
+    session: AsyncSession,
+    model: type[M],
+    ident: uuid.UUID,
+    entity: str,
+    *options: ExecutableOption,
+    for_update: bool = False,
+) -> M:
+    """The row with this id, or NotFound (a 404 naming the entity)."""
+    stmt = select(model).where(model.id == ident).options(*options)  # type: ignore[attr-defined]
+    if for_update:
+        stmt = stmt.with_for_update()
+    row = (await session.scalars(stmt)).one_or_none()
+    if row is None:
+        raise NotFound(entity, ident)
+    return row
+
+
+async def load_owned(
+    session: AsyncSession,
+    model: type[M],
+    ident: uuid.UUID,
+    entity: str,
+    *,
+    owner: tuple[str, uuid.UUID],
+) -> M:
+    """A sub-record addressed under its owner's path; a 404 if it belongs to another owner."""
+    row = await load(session, model, ident, entity, for_update=True)
+    if getattr(row, owner[0]) != owner[1]:
+        raise NotFound(entity, ident)
+    return row
+
+
+async def require_ids(
+    session: AsyncSession,
+    model: type[Base],
+    ids: Iterable[uuid.UUID | None],
+    field: str,
+    entity: str,
+) -> None:
+    """Raise a 422 naming `field` unless every non-null id exists."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return
+    id_col: InstrumentedAttribute[uuid.UUID] = model.id  # type: ignore[attr-defined]
+    found = set((await session.scalars(select(id_col).where(id_col.in_(wanted)))).all())
+    missing = sorted(wanted - found, key=str)
+    if missing:
+        raise UnknownReference(field, entity, missing[0])
+
+
+async def refuse_if_referenced(
+    session: AsyncSession,
+    entity: str,
+    ident: uuid.UUID,
+    references: Iterable[tuple[str, InstrumentedAttribute[Any]]],
+) -> None:
+    """Raise 409 naming what still points at this record, rather than cascading it away."""
+    counts: dict[str, int] = {}
+    for label, column in references:
+        n = await session.scalar(select(func.count()).where(column == ident))
+        if n:
+            counts[label] = int(n)
+    if counts:
+        what = ", ".join(f"{n} {label}" for label, n in counts.items())
+        raise StillReferenced(
+            f"{entity} {ident} is still referenced by {what}; delete or re-point those first",
+            references=counts,
+        )
+
+
+def changed_fields(data: Any) -> dict[str, Any]:
+    """The fields a PATCH body actually set (omitted ones are left alone)."""
+    return {name: getattr(data, name) for name in data.model_fields_set}

@@ -1,0 +1,209 @@
+"""Stances: create, read, list, update, delete; each checked against the vocabulary's bands
+and, where the source holds its text, against that text."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
+
+from app.errors import InvalidField, UnknownReference
+from app.models import Actor, Claim, Source, Stance
+from app.pagination import PageParams, keyset, split_page
+from app.service_helpers import changed_fields, load, require_ids
+from app.stances.quotes import locate_quote
+from app.stances.schemas import (
+    ActorRef,
+    BandOut,
+    ClaimRef,
+    QuoteSpan,
+    SourceRef,
+    StanceCreate,
+    StanceOut,
+    StanceUpdate,
+)
+from app.vocabulary import STANCE_LABELS, StanceLabel, probability_problem, side_of
+
+
+def select_stances() -> Select[Any]:
+    """Stances joined to the actor, source and claim columns each row embeds."""
+    return (
+        select(
+            Stance,
+            Actor.name, Actor.kind,
+            Source.title, Source.url, Source.publisher_id, Source.published_at,
+            Claim.statement,
+        )
+        .join(Actor, Actor.id == Stance.actor_id)
+        .join(Source, Source.id == Stance.source_id)
+        .join(Claim, Claim.id == Stance.claim_id)
+    )
+
+
+def row_to_out(row: Any) -> StanceOut:
+    s: Stance = row[0]
+    band = STANCE_LABELS[StanceLabel(s.label)].band
+    return StanceOut(
+        id=s.id,
+        claim_id=s.claim_id,
+        actor_id=s.actor_id,
+        source_id=s.source_id,
+        label=s.label,  # type: ignore[arg-type]
+        side=s.side,  # type: ignore[arg-type]
+        probability=s.probability,
+        band=BandOut(low=band.low, high=band.high) if band else None,
+        confidence=s.confidence,  # type: ignore[arg-type]
+        quote=s.quote,
+        quote_span=QuoteSpan(start=s.quote_start, end=s.quote_end,
+                             prefix=s.quote_prefix or "", suffix=s.quote_suffix or "")
+        if s.quote_start is not None and s.quote_end is not None else None,
+        stated_at=s.stated_at,
+        recorded_by=s.recorded_by,
+        retracted_at=s.retracted_at,
+        retraction_source_id=s.retraction_source_id,
+        actor=ActorRef(id=s.actor_id, name=row[1], kind=row[2]),
+        source=SourceRef(id=s.source_id, title=row[3], url=row[4], publisher_id=row[5],
+                         published_at=row[6]),
+        claim=ClaimRef(id=s.claim_id, statement=row[7]),
+        created_at=s.created_at,
+        updated_at=s.updated_at,
+        version=s.version,
+    )
+
+
+async def _read(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
+    row = (await session.execute(select_stances().where(Stance.id == stance_id))).one()
+    return row_to_out(row)
+
+
+def _check_band(label: str, probability: float | None) -> None:
+    problem = probability_problem(label, probability)
+    if problem is not None:
+        raise InvalidField("probability", problem, type="probability-outside-band")
+
+
+def _check_retraction(retracted_at: datetime | None, retraction_source_id: uuid.UUID | None,
+                      stated_at: datetime | None) -> None:
+    if retraction_source_id is not None and retracted_at is None:
+        raise InvalidField("retracted_at", "is required when retraction_source_id is given")
+    if retracted_at is not None and stated_at is not None and retracted_at < stated_at:
+        raise InvalidField("retracted_at", "must not be before stated_at")
+
+
+def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
+    """Store the quote, and its span when the source's text is held (422 if not found)."""
+    stance.quote = quote
+    stance.quote_start = stance.quote_end = None
+    stance.quote_prefix = stance.quote_suffix = None
+    if quote is None or text is None:
+        return
+    span = locate_quote(text, quote)
+    if span is None:
+        raise InvalidField(
+            "quote", f"does not occur in the text of source {stance.source_id}",
+            type="quote-not-in-source",
+        )
+    stance.quote = span.exact
+    stance.quote_start, stance.quote_end = span.start, span.end
+    stance.quote_prefix, stance.quote_suffix = span.prefix, span.suffix
+
+
+async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | None) -> StanceOut:
+    """The new stance, with its side derived and its quote located."""
+    await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
+    await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
+    source = (await session.scalars(
+        select(Source).where(Source.id == data.source_id).options(undefer(Source.text))
+    )).one_or_none()
+    if source is None:
+        raise UnknownReference("source_id", "source", data.source_id)
+    await require_ids(session, Source, [data.retraction_source_id], "retraction_source_id",
+                      "source")
+    _check_band(data.label, data.probability)
+    stated_at = data.stated_at if data.stated_at is not None else source.published_at
+    _check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
+    stance = Stance(
+        claim_id=data.claim_id,
+        actor_id=data.actor_id,
+        source_id=data.source_id,
+        label=data.label,
+        side=side_of(data.label),
+        probability=data.probability,
+        confidence=data.confidence,
+        stated_at=stated_at,
+        recorded_by=by,
+        retracted_at=data.retracted_at,
+        retraction_source_id=data.retraction_source_id,
+    )
+    _anchor_quote(stance, data.quote, source.text)
+    session.add(stance)
+    await session.flush()
+    return await _read(session, stance.id)
+
+
+async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
+    """The stance with its actor, source and claim, or a 404."""
+    await load(session, Stance, stance_id, "stance")
+    return await _read(session, stance_id)
+
+
+async def list_stances(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    claim_id: uuid.UUID | None = None,
+    actor_id: uuid.UUID | None = None,
+    source_id: uuid.UUID | None = None,
+    label: str | None = None,
+    side: str | None = None,
+    retracted: bool | None = None,
+) -> tuple[list[StanceOut], str | None]:
+    """One page of stances in creation order, filtered; and the next cursor."""
+    stmt = select_stances()
+    for column, value in ((Stance.claim_id, claim_id), (Stance.actor_id, actor_id),
+                          (Stance.source_id, source_id), (Stance.label, label),
+                          (Stance.side, side)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if retracted is not None:
+        stmt = stmt.where(Stance.retracted_at.is_not(None) if retracted
+                          else Stance.retracted_at.is_(None))
+    rows = (await session.execute(keyset(stmt, Stance.id, page))).all()
+    page_rows, cursor = split_page(list(rows), page, id_of=lambda r: r[0].id)
+    return [row_to_out(r) for r in page_rows], cursor
+
+
+async def update_stance(
+    session: AsyncSession, stance_id: uuid.UUID, data: StanceUpdate, *, by: str | None
+) -> StanceOut:
+    """The stance after the change, re-checked against band and source text."""
+    stance = await load(session, Stance, stance_id, "stance", for_update=True)
+    changes = changed_fields(data)
+    if "label" in changes:
+        if changes["label"] is None:
+            raise InvalidField("label", "may not be null")
+        stance.label = changes["label"]
+        stance.side = side_of(stance.label)
+    for field in ("probability", "confidence", "stated_at", "retracted_at",
+                  "retraction_source_id"):
+        if field in changes:
+            setattr(stance, field, changes[field])
+    _check_band(stance.label, stance.probability)
+    await require_ids(session, Source, [stance.retraction_source_id], "retraction_source_id",
+                      "source")
+    _check_retraction(stance.retracted_at, stance.retraction_source_id, stance.stated_at)
+    if "quote" in changes:
+        text = await session.scalar(select(Source.text).where(Source.id == stance.source_id))
+        _anchor_quote(stance, changes["quote"], text)
+    stance.version += 1
+    await session.flush()
+    return await _read(session, stance.id)
+
+
+async def delete_stance(session: AsyncSession, stance_id: uuid.UUID) -> None:
+    """Delete the stance."""
+    stance = await load(session, Stance, stance_id, "stance", for_update=True)
+    await session.delete(stance)
+    await session.flush()

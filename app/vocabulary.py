@@ -1,0 +1,220 @@
+"""The controlled vocabularies: stance labels and sides, entity kinds, relation kinds.
+
+Stance labels, their sides and their probability bands live here and only here; the database
+stores the values, Pydantic validates them, and exporters map them.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class StanceSide(StrEnum):
+    """Which way a stance leans on its claim."""
+
+    support = "support"
+    neutral = "neutral"
+    dispute = "dispute"
+
+
+class StanceLabel(StrEnum):
+    """What an actor says of a claim, from strongest support to strongest dispute."""
+
+    confirmed = "confirmed"
+    asserted = "asserted"
+    highly_likely = "highly_likely"
+    likely = "likely"
+    possible = "possible"
+    reported = "reported"
+    no_comment = "no_comment"
+    questioned = "questioned"
+    unlikely = "unlikely"
+    highly_unlikely = "highly_unlikely"
+    denied = "denied"
+
+
+class Confidence(StrEnum):
+    """Analytic confidence an actor states in its own judgement (ICD 203), apart from likelihood."""
+
+    low = "low"
+    moderate = "moderate"
+    high = "high"
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    """A probability interval. Bands meet at their edges; an edge value fits both neighbours."""
+
+    low: float
+    high: float
+
+    @property
+    def midpoint(self) -> float:
+        return round((self.low + self.high) / 2, 4)
+
+    def contains(self, p: float) -> bool:
+        return self.low <= p <= self.high
+
+
+@dataclass(frozen=True, slots=True)
+class LabelInfo:
+    label: StanceLabel
+    side: StanceSide
+    band: Band | None
+    words: tuple[str, ...]
+    description: str
+
+
+# ICD 203 estimative yardstick; the banded labels partition [0, 1] with no gaps or overlaps.
+STANCE_LABELS: dict[StanceLabel, LabelInfo] = {
+    info.label: info
+    for info in (
+        LabelInfo(
+            StanceLabel.confirmed, StanceSide.support, Band(0.95, 1.0),
+            ("confirmed", "verified", "established"),
+            "Stated as established fact on evidence.",
+        ),
+        LabelInfo(
+            StanceLabel.asserted, StanceSide.support, None,
+            ("said", "insists", "claims"),
+            "Stated as fact without evidence given.",
+        ),
+        LabelInfo(
+            StanceLabel.highly_likely, StanceSide.support, Band(0.80, 0.95),
+            ("highly likely", "very likely", "almost certainly"),
+            "Judged highly likely (80-95%).",
+        ),
+        LabelInfo(
+            StanceLabel.likely, StanceSide.support, Band(0.55, 0.80),
+            ("likely", "probably", "believes"),
+            "Judged likely (55-80%).",
+        ),
+        LabelInfo(
+            StanceLabel.possible, StanceSide.neutral, Band(0.45, 0.55),
+            ("possible", "even chance", "realistic possibility", "cannot rule out"),
+            "Judged a roughly even chance (45-55%).",
+        ),
+        LabelInfo(
+            StanceLabel.reported, StanceSide.neutral, None,
+            ("reportedly", "according to", "sources say"),
+            "Relayed without endorsement.",
+        ),
+        LabelInfo(
+            StanceLabel.no_comment, StanceSide.neutral, None,
+            ("declined to comment",),
+            "Declined to take a position.",
+        ),
+        LabelInfo(
+            StanceLabel.questioned, StanceSide.dispute, None,
+            ("questions", "doubts", "no evidence for"),
+            "Casts doubt without denying.",
+        ),
+        LabelInfo(
+            StanceLabel.unlikely, StanceSide.dispute, Band(0.20, 0.45),
+            ("unlikely", "probably not"),
+            "Judged unlikely (20-45%).",
+        ),
+        LabelInfo(
+            StanceLabel.highly_unlikely, StanceSide.dispute, Band(0.05, 0.20),
+            ("highly unlikely", "very unlikely"),
+            "Judged highly unlikely (5-20%).",
+        ),
+        LabelInfo(
+            StanceLabel.denied, StanceSide.dispute, Band(0.0, 0.05),
+            ("denied", "rejected", "false"),
+            "Denied or rejected as false (0-5%).",
+        ),
+    )
+}
+
+
+def side_of(label: StanceLabel | str) -> StanceSide:
+    """The side a label falls on."""
+    return STANCE_LABELS[StanceLabel(label)].side
+
+
+def labels_on(side: StanceSide | str) -> list[StanceLabel]:
+    """The labels on one side, strongest support first."""
+    return [info.label for info in STANCE_LABELS.values() if info.side == side]
+
+
+class ActorKind(StrEnum):
+    """What sort of actor holds a position; `group` is an unnamed collective."""
+
+    person = "person"
+    organization = "organization"
+    government = "government"
+    agency = "agency"
+    military = "military"
+    media = "media"
+    fact_checker = "fact_checker"
+    group = "group"
+
+
+class Reliability(StrEnum):
+    """Admiralty (NATO AJP-2.1) source-reliability grade."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+    E = "E"
+    F = "F"
+
+
+class AffiliationKind(StrEnum):
+    """How an actor belongs to another actor."""
+
+    member_of = "member_of"
+    part_of = "part_of"
+    spokesperson_for = "spokesperson_for"
+    employed_by = "employed_by"
+    leads = "leads"
+
+
+class SourceKind(StrEnum):
+    """What sort of document a source is."""
+
+    news_article = "news_article"
+    statement = "statement"
+    press_briefing = "press_briefing"
+    report = "report"
+    social_post = "social_post"
+    transcript = "transcript"
+    fact_check = "fact_check"
+    other = "other"
+
+
+class CitationKind(StrEnum):
+    """How a source derives from another."""
+
+    cites = "cites"
+    quotes = "quotes"
+    republishes = "republishes"
+    translates = "translates"
+
+
+class ClaimRelationKind(StrEnum):
+    """How a claim relates to another; `refines` means a more specific case of."""
+
+    contradicts = "contradicts"
+    supports = "supports"
+    refines = "refines"
+    same_as = "same_as"
+
+
+def sql_in(column: str, values: type[StrEnum]) -> str:
+    """A CHECK constraint body restricting `column` to an enum's values."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+def probability_problem(label: StanceLabel | str, probability: float | None) -> str | None:
+    """Why `probability` cannot go with `label`, or None when it can."""
+    if probability is None:
+        return None
+    band = STANCE_LABELS[StanceLabel(label)].band
+    if band is None or band.contains(probability):
+        return None
+    return (
+        f"{probability} is outside the band of {StanceLabel(label).value!r} "
+        f"({band.low:.2f}-{band.high:.2f}); pick the label whose band holds it or omit it"
+    )
