@@ -1,0 +1,149 @@
+"""Test fixtures: a real database per backend, migrated by Alembic, and the real ASGI app.
+
+Backends: SQLite (a file) always; PostgreSQL when CLAIMGRAPH_TEST_DATABASE_URL names a server
+(e.g. postgresql://postgres@127.0.0.1:5432/test). Each run creates a fresh PostgreSQL database
+and drops it afterwards. CLAIMGRAPH_TEST_BACKENDS=sqlite|postgresql picks one backend.
+"""
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import delete
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app import migrate
+from app.db import create_sessionmaker
+from app.demo.loader import Loader, demo_lines
+from app.main import create_app
+from app.models import Base
+from app.settings import Settings
+
+PG_VAR = "CLAIMGRAPH_TEST_DATABASE_URL"
+ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+def _backends() -> list[str]:
+    chosen = os.environ.get("CLAIMGRAPH_TEST_BACKENDS", ",".join(ALL_BACKENDS))
+    names = [b.strip() for b in chosen.split(",") if b.strip()]
+    unknown = set(names) - set(ALL_BACKENDS)
+    if unknown:
+        raise pytest.UsageError(f"CLAIMGRAPH_TEST_BACKENDS: unknown backend(s) {sorted(unknown)}")
+    return names
+
+
+def _pg_admin_url() -> str | None:
+    return os.environ.get(PG_VAR) or None
+
+
+async def _pg_admin(sql: str) -> None:
+    admin = make_url(_pg_admin_url() or "").set(drivername="postgresql")
+    conn = await asyncpg.connect(admin.render_as_string(hide_password=False), timeout=10)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def fresh_database(backend: str, tmp_dir: Path) -> AsyncIterator[str]:
+    """A new, empty database of this backend; its URL. Dropped afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_dir / f'claimgraph-{uuid.uuid4().hex[:8]}.db'}"
+        return
+    url = _pg_admin_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL tests need {PG_VAR}=postgresql://user@host:port/db")
+    name = f"claimgraph_test_{uuid.uuid4().hex[:12]}"
+    try:
+        await _pg_admin(f'CREATE DATABASE "{name}"')
+    except (OSError, asyncpg.PostgresError) as exc:  # configured but unreachable: a failure
+        pytest.fail(f"{PG_VAR} is set but PostgreSQL is not usable: {exc!r}")
+    try:
+        yield make_url(url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=_backends())
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database backend this run of the suite talks to."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory
+                       ) -> AsyncIterator[str]:
+    async with fresh_database(backend, tmp_path_factory.mktemp(backend)) as url:
+        yield url
+
+
+@pytest.fixture
+def new_database(backend: str, tmp_path: Path
+                 ) -> Callable[[], AbstractAsyncContextManager[str]]:
+    """Make another empty database of the current backend (for migration and restart tests)."""
+    return lambda: fresh_database(backend, tmp_path)
+
+
+@pytest.fixture(scope="session")
+async def app(database_url: str) -> AsyncIterator[FastAPI]:
+    """The real app on a database migrated to head by Alembic."""
+    application = create_app(Settings(database_url=database_url))
+    await migrate.upgrade(application.state.engine)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def engine(app: FastAPI) -> AsyncEngine:
+    return app.state.engine  # type: ignore[no-any-return]
+
+
+async def _empty_all_tables(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            await conn.execute(delete(table))
+
+
+@pytest.fixture
+async def client(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process; the database is emptied after each test."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test",
+                                 timeout=30) as http:
+        yield http
+    await _empty_all_tables(engine)
+
+
+@pytest.fixture
+async def demo(client: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, uuid.UUID]:
+    """The worked example loaded; maps its record keys (e.g. `kremlin`) to ids."""
+    async with create_sessionmaker(engine)() as session:
+        loader = Loader(session, by="demo")
+        await loader.load(demo_lines())
+        await session.commit()
+    return loader.ids
+
+
+def problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Assert `response` is an RFC 9457 problem with this status; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("/problems/")
+    assert body["title"]
+    return body
+
+
+def field_errors(body: dict[str, Any]) -> set[str]:
+    """The fields a 422 problem names."""
+    return {e["field"] for e in body.get("errors", [])}

@@ -1,0 +1,45 @@
+"""Records made through the API, with defaults a test can override."""
+
+import itertools
+from typing import Any
+
+import httpx
+
+_seq = itertools.count(1)
+
+
+async def _post(client: httpx.AsyncClient, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    r = await client.post(path, json=body)
+    assert r.status_code == 201, r.text
+    data: dict[str, Any] = r.json()
+    return data
+
+
+async def make_actor(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
+    body = {"kind": "person", "name": f"Actor {next(_seq)}", **over}
+    return await _post(client, "/v1/actors", body)
+
+
+async def make_source(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
+    n = next(_seq)
+    body = {"kind": "news_article", "title": f"Source {n}",
+            "url": f"https://news.example.org/story/{n}", **over}
+    return await _post(client, "/v1/sources", body)
+
+
+async def make_claim(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
+    body = {"statement": f"Claim number {next(_seq)} is true", **over}
+    return await _post(client, "/v1/claims", body)
+
+
+async def make_stance(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
+    """A stance; makes its claim, actor and source unless given their ids."""
+    body = dict(over)
+    if "claim_id" not in body:
+        body["claim_id"] = (await make_claim(client))["id"]
+    if "actor_id" not in body:
+        body["actor_id"] = (await make_actor(client))["id"]
+    if "source_id" not in body:
+        body["source_id"] = (await make_source(client))["id"]
+    body.setdefault("label", "asserted")
+    return await _post(client, "/v1/stances", body)
