@@ -15,8 +15,11 @@ from app.db import create_engine, create_sessionmaker, session_scope
 from app.demo.loader import load_demo
 from app.settings import get_settings
 
-cli = typer.Typer(help="claimgraph: who asserted a claim, where, when, and who disputes it.",
-                  no_args_is_help=True, add_completion=False)
+cli = typer.Typer(
+    help="claimgraph: who asserted a claim, where, when, and who disputes it.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_cli = typer.Typer(help="The worked example dataset.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
@@ -59,8 +62,9 @@ def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")]
 
 
 @db_cli.command("downgrade")
-def db_downgrade(revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")]
-                 ) -> None:
+def db_downgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
+) -> None:
     """Migrate the database down to REVISION (`base` empties it)."""
     _with_engine(lambda engine: migrate.downgrade(engine, revision))
     console.print(f"database at revision {_with_engine(migrate.current_revision) or 'base'}")
@@ -97,11 +101,22 @@ def serve(
         _with_engine(migrate.upgrade)
         _with_engine(_load_demo)
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(f"claimgraph on http://{bind_host}:{bind_port}/docs  "
-                  f"(database: {settings.database_url})")
-    uvicorn.run("app.main:create_app", factory=True, host=bind_host, port=bind_port,
-                workers=workers, log_level=settings.log_level)
+    console.print(
+        f"claimgraph on http://{bind_host}:{bind_port}/docs  (database: {settings.database_url})"
+    )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=bind_host,
+        port=bind_port,
+        workers=workers,
+        log_level=settings.log_level,
+    )
 
 
 def main() -> None:
     cli()
+
+
+if __name__ == "__main__":
+    main()

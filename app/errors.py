@@ -1,4 +1,4 @@
-"""Domain exceptions and their one rendering: RFC 9457 problem details (application/problem+json)."""
+"""Domain exceptions and their one rendering: RFC 9457 problem details (problem+json)."""
 
 import logging
 from typing import Any
@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -73,11 +73,13 @@ class InvalidField(DomainError):
     type = "invalid-field"
     title = "Invalid field"
 
-    def __init__(self, field: str, message: str, *, type: str | None = None) -> None:
+    def __init__(
+        self, field: str, message: str, *, type: str | None = None, location: str = "body"
+    ) -> None:
         super().__init__(f"{field}: {message}")
         if type is not None:
             self.type = type
-        self.errors = [FieldError(field=field, location="body", message=message, type=self.type)]
+        self.errors = [FieldError(field=field, location=location, message=message, type=self.type)]
 
 
 class UnknownReference(InvalidField):
@@ -103,16 +105,23 @@ class StillReferenced(Conflict):
     title = "Still referenced"
 
 
-def _problem(request: Request, status: int, slug: str, title: str, detail: str | None,
-             **extra: Any) -> JSONResponse:
+def _problem(
+    request: Request, status: int, slug: str, title: str, detail: str | None, **extra: Any
+) -> JSONResponse:
     body = Problem(
-        type=problem_type(slug), title=title, status=status, detail=detail,
-        instance=request.url.path, **extra,
+        type=problem_type(slug),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        **extra,
     )
     headers = {"Retry-After": "5"} if status == 503 else None
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
-        status_code=status, media_type=PROBLEM_JSON, headers=headers,
+        status_code=status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
     )
 
 
@@ -156,21 +165,38 @@ async def _integrity_error(request: Request, exc: Exception) -> JSONResponse:
     # writer slipped in between the check and the commit.
     log.info("integrity error: %s", exc)
     return _problem(
-        request, 409, "integrity-conflict", "Conflict",
+        request,
+        409,
+        "integrity-conflict",
+        "Conflict",
         "the change conflicts with data written concurrently; retry the request",
     )
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    log.warning("database error: %s", exc)
-    return _problem(request, 503, "database-unavailable", "Database unavailable",
-                    "the database could not complete the request; retry shortly")
+    assert isinstance(exc, DBAPIError)
+    if isinstance(exc, DataError):  # a value the database cannot store: the client's input
+        log.info("data error: %s", exc)
+        return _problem(
+            request, 422, "invalid-data", "Invalid data", "a value in the request cannot be stored"
+        )
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        log.warning("database unavailable: %s", exc)
+        return _problem(
+            request,
+            503,
+            "database-unavailable",
+            "Database unavailable",
+            "the database could not complete the request; retry shortly",
+        )
+    return await _unexpected(request, exc)
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return _problem(request, 500, "internal-error", "Internal server error",
-                    "an unexpected error occurred")
+    return _problem(
+        request, 500, "internal-error", "Internal server error", "an unexpected error occurred"
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

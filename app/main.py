@@ -12,6 +12,7 @@ from app.actors.routes import router as actors_router
 from app.claims.routes import router as claims_router
 from app.db import create_engine, create_sessionmaker
 from app.errors import install_error_handlers
+from app.middleware import RejectNulInURL
 from app.migrate import SchemaNotCurrent, check_current
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
@@ -32,8 +33,9 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A claimgraph app bound to the settings' database."""
     settings = settings or get_settings()
-    engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
-                           echo=settings.db_echo)
+    engine = create_engine(
+        settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -51,8 +53,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     install_error_handlers(app)
-    for router in (actors_router, sources_router, claims_router, stances_router,
-                   vocabulary_router):
+    app.add_middleware(RejectNulInURL)
+    for router in (actors_router, sources_router, claims_router, stances_router, vocabulary_router):
         app.include_router(router)
 
     @app.get("/healthz", tags=["operations"], operation_id="healthz", summary="Liveness")
@@ -60,8 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The process is up."""
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], operation_id="readyz", summary="Readiness",
-             responses={503: {"description": "Database unreachable or schema not current."}})
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        operation_id="readyz",
+        summary="Readiness",
+        responses={503: {"description": "Database unreachable or schema not current."}},
+    )
     async def readyz() -> JSONResponse:
         """The database answers and its migrations are current; 503 otherwise."""
         try:
@@ -71,8 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except SchemaNotCurrent as exc:
             return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
         except Exception as exc:  # any failure to reach the database means not ready
-            return JSONResponse({"status": "unavailable", "reason": type(exc).__name__},
-                                status_code=503)
+            return JSONResponse(
+                {"status": "unavailable", "reason": type(exc).__name__}, status_code=503
+            )
         return JSONResponse({"status": "ok"})
 
     return app

@@ -52,15 +52,19 @@ def page_params(
 
 
 def keyset(
-    stmt: Select[Any], id_column: InstrumentedAttribute[uuid.UUID], page: PageParams
-) -> Select[Any]:
+    stmt: Select[*tuple[Any, ...]],
+    id_column: InstrumentedAttribute[uuid.UUID],
+    page: PageParams,
+) -> Select[*tuple[Any, ...]]:
     """`stmt` restricted to the rows after the cursor, in id order, one past the limit."""
     if page.after is not None:
         stmt = stmt.where(id_column > page.after)
     return stmt.order_by(id_column).limit(page.limit + 1)
 
 
-def split_page(rows: list[Any], page: PageParams, id_of: Any = None) -> tuple[list[Any], str | None]:
+def split_page(
+    rows: list[Any], page: PageParams, id_of: Any = None
+) -> tuple[list[Any], str | None]:
     """The page's rows and the cursor for the next page (None when this is the last)."""
     if len(rows) <= page.limit:
         return rows, None

@@ -2,15 +2,39 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+    elif isinstance(value, list):
+        for item in value:
+            _no_nul(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _no_nul(key)
+            _no_nul(item)
+    return value
 
 
 class InputSchema(BaseModel):
-    """Request bodies: unknown fields are rejected, so a typo never passes silently."""
+    """Request bodies: unknown fields are rejected, so a typo never passes silently; text
+    with NUL characters is refused (no database stores it faithfully)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    _nul_free = field_validator("*", mode="after")(_no_nul)
 
 
 class OutputSchema(BaseModel):
@@ -30,8 +54,11 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Tag = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, min_length=1, max_length=100,
-        pattern=r"^[a-z0-9][a-z0-9._:/-]*$",
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
     ),
 ]
 CountryCode = Annotated[

@@ -15,10 +15,12 @@ class StanceLabelOut(BaseModel):
     label: StanceLabel = Field(description="The label.")
     side: StanceSide = Field(description="The side it falls on.")
     rank: int = Field(description="Position from strongest support (0) to strongest dispute.")
-    band: BandOut | None = Field(description="ICD 203 probability band; null for labels that "
-                                 "state no likelihood.")
-    midpoint: float | None = Field(description="The band's midpoint, used when a stance gives "
-                                   "no explicit probability.")
+    band: BandOut | None = Field(
+        description="ICD 203 probability band; null for labels that state no likelihood."
+    )
+    midpoint: float | None = Field(
+        description="The band's midpoint, used when a stance gives no explicit probability."
+    )
     words: list[str] = Field(description="Typical words in a source.")
     description: str = Field(description="What the label means.")
 
@@ -26,7 +28,7 @@ class StanceLabelOut(BaseModel):
 @router.get("/stances", operation_id="list_stance_labels", summary="The stance vocabulary")
 async def list_stance_labels() -> list[StanceLabelOut]:
     """All stance labels, ordered from strongest support to strongest dispute, with each label's
-    side and ICD 203 probability band. The banded labels partition 0–1 with no gaps; a
+    side and ICD 203 probability band. The banded labels partition 0-1 with no gaps; a
     probability on a band's edge fits both neighbouring labels."""
     return [
         StanceLabelOut(

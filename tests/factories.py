@@ -22,8 +22,12 @@ async def make_actor(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
 
 async def make_source(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
     n = next(_seq)
-    body = {"kind": "news_article", "title": f"Source {n}",
-            "url": f"https://news.example.org/story/{n}", **over}
+    body = {
+        "kind": "news_article",
+        "title": f"Source {n}",
+        "url": f"https://news.example.org/story/{n}",
+        **over,
+    }
     return await _post(client, "/v1/sources", body)
 
 

@@ -24,11 +24,15 @@ router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
 
 @router.post(
-    "", status_code=status.HTTP_201_CREATED, operation_id="create_actor",
-    summary="Create an actor", responses=problem_responses(409, 422),
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_actor",
+    summary="Create an actor",
+    responses=problem_responses(409, 422),
 )
-async def create_actor(data: ActorCreate, session: SessionDep, by: WriterDep,
-                       response: Response, request: Request) -> ActorOut:
+async def create_actor(
+    data: ActorCreate, session: SessionDep, by: WriterDep, response: Response, request: Request
+) -> ActorOut:
     """Record a person, organization, government, agency, military unit, media outlet,
     fact-checker or unnamed group that can hold positions on claims.
     (`kind`, `name`) and each external id are unique: a repeat is a 409 naming the existing actor.
@@ -38,19 +42,22 @@ async def create_actor(data: ActorCreate, session: SessionDep, by: WriterDep,
     return actor
 
 
-@router.get("", operation_id="list_actors", summary="List actors",
-            responses=problem_responses(422))
+@router.get("", operation_id="list_actors", summary="List actors", responses=problem_responses(422))
 async def list_actors(
     session: SessionDep,
     page: PageDep,
     request: Request,
     response: Response,
     kind: Annotated[ActorKind | None, Query(description="Only actors of this kind.")] = None,
-    country: Annotated[CountryCode | None, Query(description="Only actors of this country.")] = None,
+    country: Annotated[
+        CountryCode | None, Query(description="Only actors of this country.")
+    ] = None,
     name_prefix: Annotated[
         str | None,
-        Query(max_length=400, description="Only actors whose name starts with this "
-              "(case-insensitive)."),
+        Query(
+            max_length=400,
+            description="Only actors whose name starts with this (case-insensitive).",
+        ),
     ] = None,
 ) -> Page[ActorOut]:
     """Actors in creation order, optionally filtered by kind, country and name prefix."""
@@ -61,25 +68,38 @@ async def list_actors(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{actor_id}", operation_id="get_actor", summary="Get an actor",
-            responses=problem_responses(404))
+@router.get(
+    "/{actor_id}",
+    operation_id="get_actor",
+    summary="Get an actor",
+    responses=problem_responses(404),
+)
 async def get_actor(actor_id: uuid.UUID, session: SessionDep) -> ActorOut:
     """One actor by id."""
     return await service.get_actor(session, actor_id)
 
 
-@router.patch("/{actor_id}", operation_id="update_actor", summary="Update an actor",
-              responses=problem_responses(404, 409, 422))
-async def update_actor(actor_id: uuid.UUID, data: ActorUpdate, session: SessionDep,
-                       by: WriterDep) -> ActorOut:
+@router.patch(
+    "/{actor_id}",
+    operation_id="update_actor",
+    summary="Update an actor",
+    responses=problem_responses(404, 409, 422),
+)
+async def update_actor(
+    actor_id: uuid.UUID, data: ActorUpdate, session: SessionDep, by: WriterDep
+) -> ActorOut:
     """Change some of an actor's fields; `aliases` and `external_ids`, when given, replace
     the whole list or map."""
     return await service.update_actor(session, actor_id, data, by=by)
 
 
-@router.delete("/{actor_id}", status_code=status.HTTP_204_NO_CONTENT,
-               operation_id="delete_actor", summary="Delete an actor",
-               responses=problem_responses(404, 409))
+@router.delete(
+    "/{actor_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    operation_id="delete_actor",
+    summary="Delete an actor",
+    responses=problem_responses(404, 409),
+)
 async def delete_actor(actor_id: uuid.UUID, session: SessionDep) -> None:
     """Delete an actor. Refused with 409 while stances, sources, claims or other actors'
     affiliations still refer to it; its own affiliations, aliases and external ids go with it."""
@@ -87,20 +107,28 @@ async def delete_actor(actor_id: uuid.UUID, session: SessionDep) -> None:
 
 
 @router.post(
-    "/{actor_id}/affiliations", status_code=status.HTTP_201_CREATED,
-    operation_id="create_affiliation", summary="Affiliate an actor with an organization",
-    tags=["affiliations"], responses=problem_responses(404, 409, 422),
+    "/{actor_id}/affiliations",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_affiliation",
+    summary="Affiliate an actor with an organization",
+    tags=["affiliations"],
+    responses=problem_responses(404, 409, 422),
 )
-async def create_affiliation(actor_id: uuid.UUID, data: AffiliationCreate,
-                             session: SessionDep, by: WriterDep) -> AffiliationOut:
+async def create_affiliation(
+    actor_id: uuid.UUID, data: AffiliationCreate, session: SessionDep, by: WriterDep
+) -> AffiliationOut:
     """Record that the actor is a member of, part of, spokesperson for, employed by or leads
     another actor, with an optional validity interval. Stances roll up along these links."""
     return await service.create_affiliation(session, actor_id, data, by=by)
 
 
-@router.get("/{actor_id}/affiliations", operation_id="list_affiliations",
-            summary="List an actor's affiliations", tags=["affiliations"],
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{actor_id}/affiliations",
+    operation_id="list_affiliations",
+    summary="List an actor's affiliations",
+    tags=["affiliations"],
+    responses=problem_responses(404, 422),
+)
 async def list_affiliations(
     actor_id: uuid.UUID,
     session: SessionDep,
@@ -118,28 +146,44 @@ async def list_affiliations(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{actor_id}/affiliations/{affiliation_id}", operation_id="get_affiliation",
-            summary="Get an affiliation", tags=["affiliations"],
-            responses=problem_responses(404))
-async def get_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
-                          session: SessionDep) -> AffiliationOut:
+@router.get(
+    "/{actor_id}/affiliations/{affiliation_id}",
+    operation_id="get_affiliation",
+    summary="Get an affiliation",
+    tags=["affiliations"],
+    responses=problem_responses(404),
+)
+async def get_affiliation(
+    actor_id: uuid.UUID, affiliation_id: uuid.UUID, session: SessionDep
+) -> AffiliationOut:
     """One of the actor's affiliations."""
     return await service.get_affiliation(session, actor_id, affiliation_id)
 
 
-@router.patch("/{actor_id}/affiliations/{affiliation_id}", operation_id="update_affiliation",
-              summary="Update an affiliation", tags=["affiliations"],
-              responses=problem_responses(404, 422))
-async def update_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
-                             data: AffiliationUpdate, session: SessionDep) -> AffiliationOut:
+@router.patch(
+    "/{actor_id}/affiliations/{affiliation_id}",
+    operation_id="update_affiliation",
+    summary="Update an affiliation",
+    tags=["affiliations"],
+    responses=problem_responses(404, 409, 422),
+)
+async def update_affiliation(
+    actor_id: uuid.UUID, affiliation_id: uuid.UUID, data: AffiliationUpdate, session: SessionDep
+) -> AffiliationOut:
     """Change an affiliation's kind, role or validity interval."""
     return await service.update_affiliation(session, actor_id, affiliation_id, data)
 
 
-@router.delete("/{actor_id}/affiliations/{affiliation_id}", status_code=204,
-               operation_id="delete_affiliation", summary="Delete an affiliation",
-               tags=["affiliations"], responses=problem_responses(404))
-async def delete_affiliation(actor_id: uuid.UUID, affiliation_id: uuid.UUID,
-                             session: SessionDep) -> None:
+@router.delete(
+    "/{actor_id}/affiliations/{affiliation_id}",
+    status_code=204,
+    operation_id="delete_affiliation",
+    summary="Delete an affiliation",
+    tags=["affiliations"],
+    responses=problem_responses(404),
+)
+async def delete_affiliation(
+    actor_id: uuid.UUID, affiliation_id: uuid.UUID, session: SessionDep
+) -> None:
     """Remove one of the actor's affiliations."""
     await service.delete_affiliation(session, actor_id, affiliation_id)

@@ -4,16 +4,18 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import AfterValidator, Field, StringConstraints
 
-from app.schemas import Audit, CountryCode, InputSchema, Name, OutputSchema, UTCDatetime
+from app.schemas import Audit, CountryCode, InputSchema, Name, UTCDatetime
 from app.vocabulary import ActorKind, AffiliationKind, Reliability
 
 Scheme = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64, to_lower=True)
 ]
-ExternalValue = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
-Aliases = Annotated[
+ExternalValue = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)
+]
+_AliasList = Annotated[
     list[Name],
     Field(max_length=100, description="Other names the actor goes by (matched by search)."),
 ]
@@ -21,7 +23,7 @@ ExternalIds = Annotated[
     dict[Scheme, ExternalValue],
     Field(
         max_length=20,
-        description="Identifiers in other registers, by scheme: `{\"wikidata\": \"Q7747\"}`. "
+        description='Identifiers in other registers, by scheme: `{"wikidata": "Q7747"}`. '
         "A (scheme, value) pair belongs to one actor only.",
         examples=[{"wikidata": "Q7747"}],
     ),
@@ -29,8 +31,14 @@ ExternalIds = Annotated[
 
 
 def _distinct(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [v for v in values if not (v.casefold() in seen or seen.add(v.casefold()))]
+    """The aliases without case-insensitive repeats, first spelling kept."""
+    by_folded: dict[str, str] = {}
+    for value in values:
+        by_folded.setdefault(value.casefold(), value)
+    return list(by_folded.values())
+
+
+Aliases = Annotated[_AliasList, AfterValidator(_distinct)]
 
 
 class ActorCreate(InputSchema):
@@ -46,8 +54,6 @@ class ActorCreate(InputSchema):
         default=None, description="Admiralty source-reliability grade, A (reliable) to F."
     )
 
-    _dedupe = field_validator("aliases")(_distinct)
-
 
 class ActorUpdate(InputSchema):
     """Fields to change; omitted fields keep their values."""
@@ -59,8 +65,6 @@ class ActorUpdate(InputSchema):
     description: str | None = Field(default=None, max_length=4000, description="New description.")
     external_ids: ExternalIds | None = None
     reliability: Reliability | None = Field(default=None, description="New reliability grade.")
-
-    _dedupe = field_validator("aliases")(lambda v: None if v is None else _distinct(v))
 
 
 class ActorOut(Audit):

@@ -1,6 +1,7 @@
 """Actors and affiliations: create, read, list, update, delete."""
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -46,13 +47,13 @@ def fold(text: str) -> str:
 def to_out(actor: Actor) -> ActorOut:
     return ActorOut(
         id=actor.id,
-        kind=actor.kind,  # type: ignore[arg-type]
+        kind=actor.kind,
         name=actor.name,
         aliases=[a.alias for a in actor.aliases],
         country=actor.country,
         description=actor.description,
         external_ids={e.scheme: e.value for e in actor.external_ids},
-        reliability=actor.reliability,  # type: ignore[arg-type]
+        reliability=actor.reliability,
         created_at=actor.created_at,
         updated_at=actor.updated_at,
         version=actor.version,
@@ -140,9 +141,13 @@ async def list_actors(
     if country is not None:
         stmt = stmt.where(Actor.country == country.upper())
     if name_prefix:
-        stmt = stmt.where(Actor.name_folded.startswith(fold(name_prefix), autoescape=True))
-    rows, cursor = split_page(list((await session.scalars(keyset(stmt, Actor.id, page))).all()),
-                              page)
+        key = fold(name_prefix)
+        if key and name_prefix[-1].isspace():
+            key += " "  # "Kim " asks for the word Kim, not for "Kimberly"
+        stmt = stmt.where(Actor.name_folded.startswith(key, autoescape=True))
+    rows, cursor = split_page(
+        list((await session.scalars(keyset(stmt, Actor.id, page))).all()), page
+    )
     return [to_out(a) for a in rows], cursor
 
 
@@ -205,6 +210,31 @@ def _check_interval(valid_from: Any, valid_to: Any) -> None:
         raise InvalidField("valid_to", "must not be before valid_from")
 
 
+async def _check_affiliation_free(
+    session: AsyncSession,
+    *,
+    actor_id: uuid.UUID,
+    organization_id: uuid.UUID,
+    kind: str,
+    valid_from: datetime | None,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    # The unique constraint treats NULL valid_from values as distinct; this check does not.
+    stmt = select(Affiliation.id).where(
+        Affiliation.actor_id == actor_id,
+        Affiliation.organization_id == organization_id,
+        Affiliation.kind == kind,
+        Affiliation.valid_from == valid_from
+        if valid_from is not None
+        else Affiliation.valid_from.is_(None),
+    )
+    if exclude is not None:
+        stmt = stmt.where(Affiliation.id != exclude)
+    existing = await session.scalar(stmt)
+    if existing is not None:
+        raise Duplicate("this affiliation is already recorded", existing_id=existing)
+
+
 async def create_affiliation(
     session: AsyncSession, actor_id: uuid.UUID, data: AffiliationCreate, *, by: str | None
 ) -> AffiliationOut:
@@ -214,18 +244,13 @@ async def create_affiliation(
         raise InvalidField("organization_id", "an actor cannot be affiliated with itself")
     await require_ids(session, Actor, [data.organization_id], "organization_id", "actor")
     _check_interval(data.valid_from, data.valid_to)
-    existing = await session.scalar(
-        select(Affiliation.id).where(
-            Affiliation.actor_id == actor_id,
-            Affiliation.organization_id == data.organization_id,
-            Affiliation.kind == data.kind,
-            Affiliation.valid_from == data.valid_from
-            if data.valid_from is not None
-            else Affiliation.valid_from.is_(None),
-        )
+    await _check_affiliation_free(
+        session,
+        actor_id=actor_id,
+        organization_id=data.organization_id,
+        kind=data.kind,
+        valid_from=data.valid_from,
     )
-    if existing is not None:
-        raise Duplicate("this affiliation is already recorded", existing_id=existing)
     row = Affiliation(actor_id=actor_id, created_by=by, **data.model_dump())
     session.add(row)
     await session.flush()
@@ -276,6 +301,14 @@ async def update_affiliation(
     for field, value in changes.items():
         setattr(row, field, value)
     _check_interval(row.valid_from, row.valid_to)
+    await _check_affiliation_free(
+        session,
+        actor_id=row.actor_id,
+        organization_id=row.organization_id,
+        kind=row.kind,
+        valid_from=row.valid_from,
+        exclude=row.id,
+    )
     row.version += 1
     await session.flush()
     return AffiliationOut.model_validate(row)

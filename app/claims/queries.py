@@ -1,6 +1,7 @@
 """Read-side questions about claims: the summary of where the record stands."""
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,27 +14,37 @@ from app.vocabulary import StanceLabel, StanceSide
 async def claim_summary(session: AsyncSession, claim_id: uuid.UUID) -> ClaimSummary:
     """Counts by side and label, distinct actors per side, contested, first and latest dates."""
     current = Stance.retracted_at.is_(None)
-    by_label_rows = (await session.execute(
-        select(Stance.side, Stance.label, func.count(), func.min(Stance.stated_at),
-               func.max(Stance.stated_at))
-        .where(Stance.claim_id == claim_id, current)
-        .group_by(Stance.side, Stance.label)
-    )).all()
-    actors_rows = (await session.execute(
-        select(Stance.side, func.count(func.distinct(Stance.actor_id)))
-        .where(Stance.claim_id == claim_id, current)
-        .group_by(Stance.side)
-    )).all()
+    by_label_rows = (
+        await session.execute(
+            select(
+                Stance.side,
+                Stance.label,
+                func.count(),
+                func.min(Stance.stated_at),
+                func.max(Stance.stated_at),
+            )
+            .where(Stance.claim_id == claim_id, current)
+            .group_by(Stance.side, Stance.label)
+        )
+    ).all()
+    actors_rows = (
+        await session.execute(
+            select(Stance.side, func.count(func.distinct(Stance.actor_id)))
+            .where(Stance.claim_id == claim_id, current)
+            .group_by(Stance.side)
+        )
+    ).all()
     retracted = await session.scalar(
         select(func.count()).where(Stance.claim_id == claim_id, Stance.retracted_at.is_not(None))
     )
     by_label: dict[StanceLabel, int] = {}
     stance_counts = dict.fromkeys(StanceSide, 0)
-    firsts, lasts = [], []
+    firsts: list[datetime] = []
+    lasts: list[datetime] = []
     for side, label, n, first, last in by_label_rows:
         by_label[StanceLabel(label)] = n
         stance_counts[StanceSide(side)] += n
-        if first is not None:
+        if first is not None and last is not None:
             firsts.append(first)
             lasts.append(last)
     actor_counts = {StanceSide(side): n for side, n in actors_rows}

@@ -24,10 +24,16 @@ from app.vocabulary import ClaimRelationKind
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_claim",
-             summary="Create a claim", responses=problem_responses(409, 422))
-async def create_claim(data: ClaimCreate, session: SessionDep, by: WriterDep,
-                       request: Request, response: Response) -> ClaimOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_claim",
+    summary="Create a claim",
+    responses=problem_responses(409, 422),
+)
+async def create_claim(
+    data: ClaimCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
+) -> ClaimOut:
     """Record a proposition that can be true or false, stated once and canonically. A statement
     already recorded (ignoring case and spacing) is a 409 naming the existing claim."""
     claim = await service.create_claim(session, data, by=by)
@@ -35,27 +41,39 @@ async def create_claim(data: ClaimCreate, session: SessionDep, by: WriterDep,
     return claim
 
 
-@router.get("", operation_id="list_claims", summary="List claims",
-            responses=problem_responses(422))
+@router.get("", operation_id="list_claims", summary="List claims", responses=problem_responses(422))
 async def list_claims(
     session: SessionDep,
     page: PageDep,
     request: Request,
     response: Response,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="Only claims whose statement contains this text (case-insensitive).",
+        ),
+    ] = None,
     tag: Annotated[Tag | None, Query(description="Only claims with this tag.")] = None,
     about_actor_id: Annotated[
         uuid.UUID | None, Query(description="Only claims about this actor.")
     ] = None,
 ) -> Page[ClaimOut]:
-    """Claims in creation order, optionally filtered by tag or by an actor they are about."""
-    items, cursor = await service.list_claims(session, page, tag=tag,
-                                              about_actor_id=about_actor_id)
+    """Claims in creation order, optionally filtered by statement text, tag, or an actor they
+    are about."""
+    items, cursor = await service.list_claims(
+        session, page, q=q, tag=tag, about_actor_id=about_actor_id
+    )
     link_next(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{claim_id}", operation_id="get_claim", summary="Get a claim and its summary",
-            responses=problem_responses(404))
+@router.get(
+    "/{claim_id}",
+    operation_id="get_claim",
+    summary="Get a claim and its summary",
+    responses=problem_responses(404),
+)
 async def get_claim(claim_id: uuid.UUID, session: SessionDep) -> ClaimDetail:
     """One claim with its summary: stance counts by side and by label, distinct actors per
     side, whether it is contested (both supporters and disputers), and the first and latest
@@ -63,36 +81,56 @@ async def get_claim(claim_id: uuid.UUID, session: SessionDep) -> ClaimDetail:
     return await service.get_claim(session, claim_id)
 
 
-@router.patch("/{claim_id}", operation_id="update_claim", summary="Update a claim",
-              responses=problem_responses(404, 409, 422))
-async def update_claim(claim_id: uuid.UUID, data: ClaimUpdate, session: SessionDep,
-                       by: WriterDep) -> ClaimOut:
+@router.patch(
+    "/{claim_id}",
+    operation_id="update_claim",
+    summary="Update a claim",
+    responses=problem_responses(404, 409, 422),
+)
+async def update_claim(
+    claim_id: uuid.UUID, data: ClaimUpdate, session: SessionDep, by: WriterDep
+) -> ClaimOut:
     """Change some of a claim's fields; `tags` and `about_actor_ids`, when given, replace the
     old lists."""
     return await service.update_claim(session, claim_id, data, by=by)
 
 
-@router.delete("/{claim_id}", status_code=204, operation_id="delete_claim",
-               summary="Delete a claim", responses=problem_responses(404, 409))
+@router.delete(
+    "/{claim_id}",
+    status_code=204,
+    operation_id="delete_claim",
+    summary="Delete a claim",
+    responses=problem_responses(404, 409),
+)
 async def delete_claim(claim_id: uuid.UUID, session: SessionDep) -> None:
     """Delete a claim. Refused with 409 while stances or other claims' relations refer to it;
     its own relations go with it."""
     await service.delete_claim(session, claim_id)
 
 
-@router.post("/{claim_id}/relations", status_code=201, operation_id="create_claim_relation",
-             summary="Relate a claim to another", tags=["claim relations"],
-             responses=problem_responses(404, 409, 422))
-async def create_relation(claim_id: uuid.UUID, data: ClaimRelationCreate, session: SessionDep,
-                          by: WriterDep) -> ClaimRelationOut:
+@router.post(
+    "/{claim_id}/relations",
+    status_code=201,
+    operation_id="create_claim_relation",
+    summary="Relate a claim to another",
+    tags=["claim relations"],
+    responses=problem_responses(404, 409, 422),
+)
+async def create_relation(
+    claim_id: uuid.UUID, data: ClaimRelationCreate, session: SessionDep, by: WriterDep
+) -> ClaimRelationOut:
     """Record that this claim contradicts, supports, refines (is a more specific case of) or
     duplicates (`same_as`) another claim."""
     return await service.create_relation(session, claim_id, data, by=by)
 
 
-@router.get("/{claim_id}/relations", operation_id="list_claim_relations",
-            summary="List a claim's relations", tags=["claim relations"],
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{claim_id}/relations",
+    operation_id="list_claim_relations",
+    summary="List a claim's relations",
+    tags=["claim relations"],
+    responses=problem_responses(404, 422),
+)
 async def list_relations(
     claim_id: uuid.UUID,
     session: SessionDep,
@@ -106,34 +144,49 @@ async def list_relations(
     kind: Annotated[ClaimRelationKind | None, Query(description="Only this kind.")] = None,
 ) -> Page[ClaimRelationOut]:
     """Relations from this claim, to it, or both."""
-    items, cursor = await service.list_relations(session, claim_id, page, direction=direction,
-                                                 kind=kind)
+    items, cursor = await service.list_relations(
+        session, claim_id, page, direction=direction, kind=kind
+    )
     link_next(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{claim_id}/relations/{relation_id}", operation_id="get_claim_relation",
-            summary="Get a claim relation", tags=["claim relations"],
-            responses=problem_responses(404))
-async def get_relation(claim_id: uuid.UUID, relation_id: uuid.UUID,
-                       session: SessionDep) -> ClaimRelationOut:
+@router.get(
+    "/{claim_id}/relations/{relation_id}",
+    operation_id="get_claim_relation",
+    summary="Get a claim relation",
+    tags=["claim relations"],
+    responses=problem_responses(404),
+)
+async def get_relation(
+    claim_id: uuid.UUID, relation_id: uuid.UUID, session: SessionDep
+) -> ClaimRelationOut:
     """One relation from this claim."""
     return await service.get_relation(session, claim_id, relation_id)
 
 
-@router.patch("/{claim_id}/relations/{relation_id}", operation_id="update_claim_relation",
-              summary="Update a claim relation", tags=["claim relations"],
-              responses=problem_responses(404, 409, 422))
-async def update_relation(claim_id: uuid.UUID, relation_id: uuid.UUID,
-                          data: ClaimRelationUpdate, session: SessionDep) -> ClaimRelationOut:
+@router.patch(
+    "/{claim_id}/relations/{relation_id}",
+    operation_id="update_claim_relation",
+    summary="Update a claim relation",
+    tags=["claim relations"],
+    responses=problem_responses(404, 409, 422),
+)
+async def update_relation(
+    claim_id: uuid.UUID, relation_id: uuid.UUID, data: ClaimRelationUpdate, session: SessionDep
+) -> ClaimRelationOut:
     """Change the kind of a relation."""
     return await service.update_relation(session, claim_id, relation_id, data)
 
 
-@router.delete("/{claim_id}/relations/{relation_id}", status_code=204,
-               operation_id="delete_claim_relation", summary="Delete a claim relation",
-               tags=["claim relations"], responses=problem_responses(404))
-async def delete_relation(claim_id: uuid.UUID, relation_id: uuid.UUID,
-                          session: SessionDep) -> None:
+@router.delete(
+    "/{claim_id}/relations/{relation_id}",
+    status_code=204,
+    operation_id="delete_claim_relation",
+    summary="Delete a claim relation",
+    tags=["claim relations"],
+    responses=problem_responses(404),
+)
+async def delete_relation(claim_id: uuid.UUID, relation_id: uuid.UUID, session: SessionDep) -> None:
     """Remove a relation from this claim."""
     await service.delete_relation(session, claim_id, relation_id)

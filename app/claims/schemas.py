@@ -12,9 +12,13 @@ from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
 Statement = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
-    Field(description="One proposition that can be true or false, stated canonically.",
-          examples=["North Korean military personnel are deployed with Russian forces in Ukraine"]),
+    Field(
+        description="One proposition that can be true or false, stated canonically.",
+        examples=["North Korean military personnel are deployed with Russian forces in Ukraine"],
+    ),
 ]
+
+
 Tags = Annotated[list[Tag], Field(max_length=50, description="Lower-case topic tags.")]
 AboutIds = Annotated[
     list[uuid.UUID], Field(max_length=100, description="Actors the claim is about.")

@@ -51,8 +51,9 @@ def to_out(claim: Claim) -> ClaimOut:
     )
 
 
-async def _check_statement_free(session: AsyncSession, key: str,
-                                exclude: uuid.UUID | None = None) -> None:
+async def _check_statement_free(
+    session: AsyncSession, key: str, exclude: uuid.UUID | None = None
+) -> None:
     stmt = select(Claim.id).where(Claim.statement_key == key)
     if exclude is not None:
         stmt = stmt.where(Claim.id != exclude)
@@ -101,21 +102,27 @@ async def list_claims(
     session: AsyncSession,
     page: PageParams,
     *,
+    q: str | None = None,
     tag: str | None = None,
     about_actor_id: uuid.UUID | None = None,
 ) -> tuple[list[ClaimOut], str | None]:
     """One page of claims in creation order, filtered; and the next cursor."""
     stmt = select(Claim).options(*WITH_LINKS)
+    if q:
+        stmt = stmt.where(Claim.statement.icontains(q, autoescape=True))
     if tag is not None:
         stmt = stmt.where(
             Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == tag.lower()))
         )
     if about_actor_id is not None:
         stmt = stmt.where(
-            Claim.id.in_(select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id))
+            Claim.id.in_(
+                select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
+            )
         )
-    rows, cursor = split_page(list((await session.scalars(keyset(stmt, Claim.id, page))).all()),
-                              page)
+    rows, cursor = split_page(
+        list((await session.scalars(keyset(stmt, Claim.id, page))).all()), page
+    )
     return [to_out(c) for c in rows], cursor
 
 
@@ -157,14 +164,30 @@ async def delete_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
         session,
         "claim",
         claim.id,
-        [("stances", Stance.claim_id), ("relations from other claims",
-                                        ClaimRelation.related_claim_id)],
+        [
+            ("stances", Stance.claim_id),
+            ("relations from other claims", ClaimRelation.related_claim_id),
+        ],
     )
     await session.delete(claim)
     await session.flush()
 
 
 # -- relations ---------------------------------------------------------------------------------
+
+
+async def _check_relation_free(
+    session: AsyncSession, claim_id: uuid.UUID, related_claim_id: uuid.UUID, kind: str
+) -> None:
+    existing = await session.scalar(
+        select(ClaimRelation.id).where(
+            ClaimRelation.claim_id == claim_id,
+            ClaimRelation.related_claim_id == related_claim_id,
+            ClaimRelation.kind == kind,
+        )
+    )
+    if existing is not None:
+        raise Duplicate("this relation is already recorded", existing_id=existing)
 
 
 async def create_relation(
@@ -175,15 +198,10 @@ async def create_relation(
     if data.related_claim_id == claim_id:
         raise InvalidField("related_claim_id", "a claim cannot relate to itself")
     await require_ids(session, Claim, [data.related_claim_id], "related_claim_id", "claim")
-    existing = await session.scalar(select(ClaimRelation.id).where(
-        ClaimRelation.claim_id == claim_id,
-        ClaimRelation.related_claim_id == data.related_claim_id,
-        ClaimRelation.kind == data.kind,
-    ))
-    if existing is not None:
-        raise Duplicate("this relation is already recorded", existing_id=existing)
-    row = ClaimRelation(claim_id=claim_id, related_claim_id=data.related_claim_id,
-                        kind=data.kind, created_by=by)
+    await _check_relation_free(session, claim_id, data.related_claim_id, data.kind)
+    row = ClaimRelation(
+        claim_id=claim_id, related_claim_id=data.related_claim_id, kind=data.kind, created_by=by
+    )
     session.add(row)
     await session.flush()
     return ClaimRelationOut.model_validate(row)
@@ -213,30 +231,37 @@ async def list_relations(
     return [ClaimRelationOut.model_validate(r) for r in rows], cursor
 
 
-async def _load_relation(session: AsyncSession, claim_id: uuid.UUID,
-                         relation_id: uuid.UUID) -> ClaimRelation:
-    return await load_owned(session, ClaimRelation, relation_id, "claim relation",
-                            owner=("claim_id", claim_id))
+async def _load_relation(
+    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
+) -> ClaimRelation:
+    return await load_owned(
+        session, ClaimRelation, relation_id, "claim relation", owner=("claim_id", claim_id)
+    )
 
 
-async def get_relation(session: AsyncSession, claim_id: uuid.UUID,
-                       relation_id: uuid.UUID) -> ClaimRelationOut:
+async def get_relation(
+    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
+) -> ClaimRelationOut:
     """One relation from the claim."""
     return ClaimRelationOut.model_validate(await _load_relation(session, claim_id, relation_id))
 
 
-async def update_relation(session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID,
-                          data: ClaimRelationUpdate) -> ClaimRelationOut:
+async def update_relation(
+    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID, data: ClaimRelationUpdate
+) -> ClaimRelationOut:
     """The relation after the change."""
     row = await _load_relation(session, claim_id, relation_id)
+    if data.kind != row.kind:
+        await _check_relation_free(session, claim_id, row.related_claim_id, data.kind)
     row.kind = data.kind
     row.version += 1
     await session.flush()
     return ClaimRelationOut.model_validate(row)
 
 
-async def delete_relation(session: AsyncSession, claim_id: uuid.UUID,
-                          relation_id: uuid.UUID) -> None:
+async def delete_relation(
+    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
+) -> None:
     """Delete one relation from the claim."""
     row = await _load_relation(session, claim_id, relation_id)
     await session.delete(row)

@@ -68,21 +68,33 @@ class Loader:
     async def actor(self, rec: dict[str, Any], line: int) -> uuid.UUID:
         data = ActorCreate(**rec)
         for scheme, value in data.external_ids.items():
-            found = await self._existing(select(ActorExternalId.actor_id).where(
-                ActorExternalId.scheme == scheme, ActorExternalId.value == value))
+            found = await self._existing(
+                select(ActorExternalId.actor_id).where(
+                    ActorExternalId.scheme == scheme, ActorExternalId.value == value
+                )
+            )
             if found:
                 return found
         found = await self._existing(
-            select(Actor.id).where(Actor.kind == data.kind, Actor.name == data.name))
-        return await self._or_create(found, lambda: actors.create_actor(self.session, data, by=self.by))
+            select(Actor.id).where(Actor.kind == data.kind, Actor.name == data.name)
+        )
+        return await self._or_create(
+            found, lambda: actors.create_actor(self.session, data, by=self.by)
+        )
 
     async def affiliation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
         actor_id = self.ref(rec.pop("actor"), line)
         data = AffiliationCreate(organization_id=self.ref(rec.pop("organization"), line), **rec)
-        found = await self._existing(select(Affiliation.id).where(
-            Affiliation.actor_id == actor_id, Affiliation.organization_id == data.organization_id,
-            Affiliation.kind == data.kind))
-        return await self._or_create(found, lambda: actors.create_affiliation(self.session, actor_id, data, by=self.by))
+        found = await self._existing(
+            select(Affiliation.id).where(
+                Affiliation.actor_id == actor_id,
+                Affiliation.organization_id == data.organization_id,
+                Affiliation.kind == data.kind,
+            )
+        )
+        return await self._or_create(
+            found, lambda: actors.create_affiliation(self.session, actor_id, data, by=self.by)
+        )
 
     async def source(self, rec: dict[str, Any], line: int) -> uuid.UUID:
         publisher = rec.pop("publisher", None)
@@ -98,23 +110,32 @@ class Loader:
         else:
             match = (Source.kind == data.kind) & (Source.title == data.title)
         found = await self._existing(select(Source.id).where(match))
-        return await self._or_create(found, lambda: sources.create_source(self.session, data, by=self.by))
+        return await self._or_create(
+            found, lambda: sources.create_source(self.session, data, by=self.by)
+        )
 
     async def claim(self, rec: dict[str, Any], line: int) -> uuid.UUID:
-        data = ClaimCreate(about_actor_ids=[self.ref(k, line) for k in rec.pop("about", [])],
-                           **rec)
+        data = ClaimCreate(about_actor_ids=[self.ref(k, line) for k in rec.pop("about", [])], **rec)
         found = await self._existing(
-            select(Claim.id).where(Claim.statement_key == claims.statement_key(data.statement)))
-        return await self._or_create(found, lambda: claims.create_claim(self.session, data, by=self.by))
+            select(Claim.id).where(Claim.statement_key == claims.statement_key(data.statement))
+        )
+        return await self._or_create(
+            found, lambda: claims.create_claim(self.session, data, by=self.by)
+        )
 
     async def claim_relation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
         claim_id = self.ref(rec.pop("claim"), line)
         data = ClaimRelationCreate(related_claim_id=self.ref(rec.pop("related"), line), **rec)
-        found = await self._existing(select(ClaimRelation.id).where(
-            ClaimRelation.claim_id == claim_id,
-            ClaimRelation.related_claim_id == data.related_claim_id,
-            ClaimRelation.kind == data.kind))
-        return await self._or_create(found, lambda: claims.create_relation(self.session, claim_id, data, by=self.by))
+        found = await self._existing(
+            select(ClaimRelation.id).where(
+                ClaimRelation.claim_id == claim_id,
+                ClaimRelation.related_claim_id == data.related_claim_id,
+                ClaimRelation.kind == data.kind,
+            )
+        )
+        return await self._or_create(
+            found, lambda: claims.create_relation(self.session, claim_id, data, by=self.by)
+        )
 
     async def stance(self, rec: dict[str, Any], line: int) -> uuid.UUID:
         data = StanceCreate(
@@ -123,16 +144,27 @@ class Loader:
             source_id=self.ref(rec.pop("source"), line),
             **rec,
         )
-        found = await self._existing(select(Stance.id).where(
-            Stance.claim_id == data.claim_id, Stance.actor_id == data.actor_id,
-            Stance.source_id == data.source_id, Stance.label == data.label))
-        return await self._or_create(found, lambda: stances.create_stance(self.session, data, by=self.by))
+        found = await self._existing(
+            select(Stance.id).where(
+                Stance.claim_id == data.claim_id,
+                Stance.actor_id == data.actor_id,
+                Stance.source_id == data.source_id,
+                Stance.label == data.label,
+            )
+        )
+        return await self._or_create(
+            found, lambda: stances.create_stance(self.session, data, by=self.by)
+        )
 
     async def load(self, lines: Iterable[str]) -> Counter[str]:
         """Load every record; returns how many of each type were created."""
         handlers = {
-            "actor": self.actor, "affiliation": self.affiliation, "source": self.source,
-            "claim": self.claim, "claim_relation": self.claim_relation, "stance": self.stance,
+            "actor": self.actor,
+            "affiliation": self.affiliation,
+            "source": self.source,
+            "claim": self.claim,
+            "claim_relation": self.claim_relation,
+            "stance": self.stance,
         }
         for number, text in enumerate(lines, start=1):
             if not text.strip():

@@ -79,9 +79,7 @@ class Affiliation(Versioned, Base):
     )
 
     actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
-    organization_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="RESTRICT")
-    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
     kind: Mapped[str] = mapped_column(String(32))
     role: Mapped[str | None] = mapped_column(String(400))
     valid_from: Mapped[datetime | None]

@@ -24,10 +24,16 @@ from app.vocabulary import SourceKind
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_source",
-             summary="Create a source", responses=problem_responses(409, 422))
-async def create_source(data: SourceCreate, session: SessionDep, by: WriterDep,
-                        request: Request, response: Response) -> SourceOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_source",
+    summary="Create a source",
+    responses=problem_responses(409, 422),
+)
+async def create_source(
+    data: SourceCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
+) -> SourceOut:
     """Record a document in which positions are recorded: a news article, statement, press
     briefing, report, social post, transcript or fact-check. The URL is normalized and unique
     (a repeat is a 409 naming the existing source). When `text` is given its SHA-256 is stored
@@ -37,8 +43,9 @@ async def create_source(data: SourceCreate, session: SessionDep, by: WriterDep,
     return source
 
 
-@router.get("", operation_id="list_sources", summary="List sources",
-            responses=problem_responses(422))
+@router.get(
+    "", operation_id="list_sources", summary="List sources", responses=problem_responses(422)
+)
 async def list_sources(
     session: SessionDep,
     page: PageDep,
@@ -49,8 +56,10 @@ async def list_sources(
         uuid.UUID | None, Query(description="Only sources this actor published.")
     ] = None,
     url: Annotated[
-        str | None, Query(max_length=2048, description="The source with this URL (normalized "
-                          "before matching).")
+        str | None,
+        Query(
+            max_length=2048, description="The source with this URL (normalized before matching)."
+        ),
     ] = None,
 ) -> Page[SourceOut]:
     """Sources in creation order, optionally filtered by kind, publisher or URL."""
@@ -61,17 +70,27 @@ async def list_sources(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{source_id}", operation_id="get_source", summary="Get a source",
-            responses=problem_responses(404))
+@router.get(
+    "/{source_id}",
+    operation_id="get_source",
+    summary="Get a source",
+    responses=problem_responses(404),
+)
 async def get_source(source_id: uuid.UUID, session: SessionDep) -> SourceOut:
     """One source by id (without its text; see `/v1/sources/{source_id}/text`)."""
     return await service.get_source(session, source_id)
 
 
-@router.get("/{source_id}/text", operation_id="get_source_text", summary="Get a source's text",
-            response_class=PlainTextResponse,
-            responses={200: {"content": {"text/plain": {}}, "description": "The full text."},
-                       **problem_responses(404)})
+@router.get(
+    "/{source_id}/text",
+    operation_id="get_source_text",
+    summary="Get a source's text",
+    response_class=PlainTextResponse,
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "The full text."},
+        **problem_responses(404),
+    },
+)
 async def get_source_text(source_id: uuid.UUID, session: SessionDep) -> PlainTextResponse:
     """The full text held for a source, as `text/plain`; 404 when none is held. Stance quote
     spans (`quote_span.start`/`end`) index into this text, in characters."""
@@ -81,36 +100,56 @@ async def get_source_text(source_id: uuid.UUID, session: SessionDep) -> PlainTex
     return PlainTextResponse(text)
 
 
-@router.patch("/{source_id}", operation_id="update_source", summary="Update a source",
-              responses=problem_responses(404, 409, 422))
-async def update_source(source_id: uuid.UUID, data: SourceUpdate, session: SessionDep,
-                        by: WriterDep) -> SourceOut:
+@router.patch(
+    "/{source_id}",
+    operation_id="update_source",
+    summary="Update a source",
+    responses=problem_responses(404, 409, 422),
+)
+async def update_source(
+    source_id: uuid.UUID, data: SourceUpdate, session: SessionDep, by: WriterDep
+) -> SourceOut:
     """Change some of a source's fields. A new `text` must still contain every quote that
     stances take from this source (409 otherwise); their spans move to the new text."""
     return await service.update_source(session, source_id, data, by=by)
 
 
-@router.delete("/{source_id}", status_code=204, operation_id="delete_source",
-               summary="Delete a source", responses=problem_responses(404, 409))
+@router.delete(
+    "/{source_id}",
+    status_code=204,
+    operation_id="delete_source",
+    summary="Delete a source",
+    responses=problem_responses(404, 409),
+)
 async def delete_source(source_id: uuid.UUID, session: SessionDep) -> None:
     """Delete a source. Refused with 409 while stances refer to it or other sources cite it;
     its own citations go with it."""
     await service.delete_source(session, source_id)
 
 
-@router.post("/{source_id}/citations", status_code=201, operation_id="create_citation",
-             summary="Record that a source cites another", tags=["citations"],
-             responses=problem_responses(404, 409, 422))
-async def create_citation(source_id: uuid.UUID, data: CitationCreate, session: SessionDep,
-                          by: WriterDep) -> CitationOut:
+@router.post(
+    "/{source_id}/citations",
+    status_code=201,
+    operation_id="create_citation",
+    summary="Record that a source cites another",
+    tags=["citations"],
+    responses=problem_responses(404, 409, 422),
+)
+async def create_citation(
+    source_id: uuid.UUID, data: CitationCreate, session: SessionDep, by: WriterDep
+) -> CitationOut:
     """Record that this source cites, quotes, republishes or translates another: the chain
     from a story back to its primary source."""
     return await service.create_citation(session, source_id, data, by=by)
 
 
-@router.get("/{source_id}/citations", operation_id="list_citations",
-            summary="List a source's citations", tags=["citations"],
-            responses=problem_responses(404, 422))
+@router.get(
+    "/{source_id}/citations",
+    operation_id="list_citations",
+    summary="List a source's citations",
+    tags=["citations"],
+    responses=problem_responses(404, 422),
+)
 async def list_citations(
     source_id: uuid.UUID,
     session: SessionDep,
@@ -128,27 +167,44 @@ async def list_citations(
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{source_id}/citations/{citation_id}", operation_id="get_citation",
-            summary="Get a citation", tags=["citations"], responses=problem_responses(404))
-async def get_citation(source_id: uuid.UUID, citation_id: uuid.UUID,
-                       session: SessionDep) -> CitationOut:
+@router.get(
+    "/{source_id}/citations/{citation_id}",
+    operation_id="get_citation",
+    summary="Get a citation",
+    tags=["citations"],
+    responses=problem_responses(404),
+)
+async def get_citation(
+    source_id: uuid.UUID, citation_id: uuid.UUID, session: SessionDep
+) -> CitationOut:
     """One citation made by this source."""
     return await service.get_citation(session, source_id, citation_id)
 
 
-@router.patch("/{source_id}/citations/{citation_id}", operation_id="update_citation",
-              summary="Update a citation", tags=["citations"],
-              responses=problem_responses(404, 409, 422))
-async def update_citation(source_id: uuid.UUID, citation_id: uuid.UUID, data: CitationUpdate,
-                          session: SessionDep) -> CitationOut:
+@router.patch(
+    "/{source_id}/citations/{citation_id}",
+    operation_id="update_citation",
+    summary="Update a citation",
+    tags=["citations"],
+    responses=problem_responses(404, 409, 422),
+)
+async def update_citation(
+    source_id: uuid.UUID, citation_id: uuid.UUID, data: CitationUpdate, session: SessionDep
+) -> CitationOut:
     """Change how the citing source derives from the cited one."""
     return await service.update_citation(session, source_id, citation_id, data)
 
 
-@router.delete("/{source_id}/citations/{citation_id}", status_code=204,
-               operation_id="delete_citation", summary="Delete a citation", tags=["citations"],
-               responses=problem_responses(404))
-async def delete_citation(source_id: uuid.UUID, citation_id: uuid.UUID,
-                          session: SessionDep) -> None:
+@router.delete(
+    "/{source_id}/citations/{citation_id}",
+    status_code=204,
+    operation_id="delete_citation",
+    summary="Delete a citation",
+    tags=["citations"],
+    responses=problem_responses(404),
+)
+async def delete_citation(
+    source_id: uuid.UUID, citation_id: uuid.UUID, session: SessionDep
+) -> None:
     """Remove a citation made by this source."""
     await service.delete_citation(session, source_id, citation_id)

@@ -12,8 +12,9 @@ from app.vocabulary import CitationKind, SourceKind
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
 Language = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$",
-                      max_length=35),
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35
+    ),
     Field(description="BCP 47 language tag, e.g. `en` or `ko-KR`.", examples=["en"]),
 ]
 Sha256 = Annotated[
@@ -24,13 +25,21 @@ Sha256 = Annotated[
 Url = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2048),
-    Field(description="http(s) URL; stored normalized (lower-case host, no fragment or tracking "
-          "parameters) and unique.", examples=["https://example.org/news/1"]),
+    Field(
+        description="http(s) URL; stored normalized (lower-case host, no fragment or tracking "
+        "parameters) and unique.",
+        examples=["https://example.org/news/1"],
+    ),
 ]
 Text = Annotated[
     str,
-    Field(max_length=2_000_000, description="The document's full text. When present, every "
-          "stance quoting this source must quote it verbatim."),
+    # Kept verbatim (InputSchema strips other strings): the hash and quote spans depend on it.
+    StringConstraints(strip_whitespace=False),
+    Field(
+        max_length=2_000_000,
+        description="The document's full text. When present, every "
+        "stance quoting this source must quote it verbatim.",
+    ),
 ]
 AuthorIds = Annotated[
     list[uuid.UUID], Field(max_length=100, description="Actors who wrote the document, in order.")

@@ -39,7 +39,7 @@ def sha256_hex(text: str) -> str:
 def to_out(source: Source, *, has_text: bool) -> SourceOut:
     return SourceOut(
         id=source.id,
-        kind=source.kind,  # type: ignore[arg-type]
+        kind=source.kind,
         title=source.title,
         url=source.url,
         publisher_id=source.publisher_id,
@@ -64,8 +64,9 @@ def _normalized(url: str | None) -> str | None:
         raise InvalidField("url", str(exc)) from exc
 
 
-async def _check_url_free(session: AsyncSession, url: str | None,
-                          exclude: uuid.UUID | None = None) -> None:
+async def _check_url_free(
+    session: AsyncSession, url: str | None, exclude: uuid.UUID | None = None
+) -> None:
     if url is None:
         return
     stmt = select(Source.id).where(Source.url == url)
@@ -76,8 +77,9 @@ async def _check_url_free(session: AsyncSession, url: str | None,
         raise Duplicate(f"a source with url {url} exists", existing_id=existing)
 
 
-async def _check_actors(session: AsyncSession, publisher_id: uuid.UUID | None,
-                        author_ids: list[uuid.UUID]) -> None:
+async def _check_actors(
+    session: AsyncSession, publisher_id: uuid.UUID | None, author_ids: list[uuid.UUID]
+) -> None:
     await require_ids(session, Actor, [publisher_id], "publisher_id", "actor")
     await require_ids(session, Actor, author_ids, "author_ids", "actor")
 
@@ -108,7 +110,8 @@ async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | 
         text=data.text,
         created_by=by,
         authors=[
-            SourceAuthor(actor_id=a, position=i) for i, a in enumerate(dict.fromkeys(data.author_ids))
+            SourceAuthor(actor_id=a, position=i)
+            for i, a in enumerate(dict.fromkeys(data.author_ids))
         ],
     )
     session.add(source)
@@ -151,18 +154,26 @@ async def list_sources(
         stmt = stmt.where(Source.publisher_id == publisher_id)
     if url is not None:
         stmt = stmt.where(Source.url == _normalized(url))
-    rows, cursor = split_page(list((await session.scalars(keyset(stmt, Source.id, page))).all()),
-                              page)
+    rows, cursor = split_page(
+        list((await session.scalars(keyset(stmt, Source.id, page))).all()), page
+    )
     with_text = await _has_text(session, [s.id for s in rows])
     return [to_out(s, has_text=s.id in with_text) for s in rows], cursor
 
 
-async def _reanchor_quotes(session: AsyncSession, source_id: uuid.UUID, text: str) -> None:
-    """Move every quoting stance's span to the new text; 409 if a quote is no longer there."""
-    stances = (await session.scalars(
-        select(Stance).where(Stance.source_id == source_id, Stance.quote.is_not(None))
-    )).all()
+async def _reanchor_quotes(session: AsyncSession, source_id: uuid.UUID, text: str | None) -> None:
+    """Move every quoting stance's span to the new text (or drop it when the text goes);
+    409 if a quote is no longer there."""
+    stances = (
+        await session.scalars(
+            select(Stance).where(Stance.source_id == source_id, Stance.quote.is_not(None))
+        )
+    ).all()
     for stance in stances:
+        if text is None:
+            stance.quote_start = stance.quote_end = None
+            stance.quote_prefix = stance.quote_suffix = None
+            continue
         span = locate_quote(text, stance.quote or "")
         if span is None:
             raise Conflict(
@@ -177,8 +188,9 @@ async def update_source(
     session: AsyncSession, source_id: uuid.UUID, data: SourceUpdate, *, by: str | None
 ) -> SourceOut:
     """The source after the change. A new text must still contain every stance's quote."""
-    source = await load(session, Source, source_id, "source", WITH_AUTHORS, undefer(Source.text),
-                        for_update=True)
+    source = await load(
+        session, Source, source_id, "source", WITH_AUTHORS, undefer(Source.text), for_update=True
+    )
     changes = changed_fields(data)
     for field in ("kind", "title"):
         if field in changes and changes[field] is None:
@@ -189,12 +201,20 @@ async def update_source(
     await _check_actors(session, changes.get("publisher_id"), changes.get("author_ids") or [])
     if "text" in changes:
         changes["content_hash"] = _hash_for(changes["text"], changes.get("content_hash"))
-        if changes["text"] is not None:
-            await _reanchor_quotes(session, source.id, changes["text"])
+        await _reanchor_quotes(session, source.id, changes["text"])
     elif "content_hash" in changes and source.text is not None:
         _hash_for(source.text, changes["content_hash"])
-    for field in ("kind", "title", "url", "publisher_id", "published_at", "retrieved_at",
-                  "language", "content_hash", "text"):
+    for field in (
+        "kind",
+        "title",
+        "url",
+        "publisher_id",
+        "published_at",
+        "retrieved_at",
+        "language",
+        "content_hash",
+        "text",
+    ):
         if field in changes:
             setattr(source, field, changes[field])
     if "author_ids" in changes:
@@ -229,6 +249,25 @@ async def delete_source(session: AsyncSession, source_id: uuid.UUID) -> None:
 # -- citations ---------------------------------------------------------------------------------
 
 
+async def _check_citation_free(
+    session: AsyncSession,
+    source_id: uuid.UUID,
+    cited_source_id: uuid.UUID,
+    kind: str,
+    exclude: uuid.UUID | None = None,
+) -> None:
+    stmt = select(Citation.id).where(
+        Citation.source_id == source_id,
+        Citation.cited_source_id == cited_source_id,
+        Citation.kind == kind,
+    )
+    if exclude is not None:
+        stmt = stmt.where(Citation.id != exclude)
+    existing = await session.scalar(stmt)
+    if existing is not None:
+        raise Duplicate("this citation is already recorded", existing_id=existing)
+
+
 async def create_citation(
     session: AsyncSession, source_id: uuid.UUID, data: CitationCreate, *, by: str | None
 ) -> CitationOut:
@@ -237,15 +276,10 @@ async def create_citation(
     if data.cited_source_id == source_id:
         raise InvalidField("cited_source_id", "a source cannot cite itself")
     await require_ids(session, Source, [data.cited_source_id], "cited_source_id", "source")
-    existing = await session.scalar(select(Citation.id).where(
-        Citation.source_id == source_id,
-        Citation.cited_source_id == data.cited_source_id,
-        Citation.kind == data.kind,
-    ))
-    if existing is not None:
-        raise Duplicate("this citation is already recorded", existing_id=existing)
-    row = Citation(source_id=source_id, cited_source_id=data.cited_source_id, kind=data.kind,
-                   created_by=by)
+    await _check_citation_free(session, source_id, data.cited_source_id, data.kind)
+    row = Citation(
+        source_id=source_id, cited_source_id=data.cited_source_id, kind=data.kind, created_by=by
+    )
     session.add(row)
     await session.flush()
     return CitationOut.model_validate(row)
@@ -270,26 +304,36 @@ async def list_citations(
     return [CitationOut.model_validate(r) for r in rows], cursor
 
 
-async def get_citation(session: AsyncSession, source_id: uuid.UUID,
-                       citation_id: uuid.UUID) -> CitationOut:
+async def get_citation(
+    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
+) -> CitationOut:
     """One citation made by the source."""
-    row = await load_owned(session, Citation, citation_id, "citation", owner=("source_id", source_id))
+    row = await load_owned(
+        session, Citation, citation_id, "citation", owner=("source_id", source_id)
+    )
     return CitationOut.model_validate(row)
 
 
-async def update_citation(session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID,
-                          data: CitationUpdate) -> CitationOut:
+async def update_citation(
+    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID, data: CitationUpdate
+) -> CitationOut:
     """The citation after the change."""
-    row = await load_owned(session, Citation, citation_id, "citation", owner=("source_id", source_id))
+    row = await load_owned(
+        session, Citation, citation_id, "citation", owner=("source_id", source_id)
+    )
+    await _check_citation_free(session, source_id, row.cited_source_id, data.kind, exclude=row.id)
     row.kind = data.kind
     row.version += 1
     await session.flush()
     return CitationOut.model_validate(row)
 
 
-async def delete_citation(session: AsyncSession, source_id: uuid.UUID,
-                          citation_id: uuid.UUID) -> None:
+async def delete_citation(
+    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
+) -> None:
     """Delete one citation made by the source."""
-    row = await load_owned(session, Citation, citation_id, "citation", owner=("source_id", source_id))
+    row = await load_owned(
+        session, Citation, citation_id, "citation", owner=("source_id", source_id)
+    )
     await session.delete(row)
     await session.flush()

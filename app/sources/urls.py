@@ -1,14 +1,28 @@
 """URL normalization, so that one document has one source however its link was copied."""
 
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+import re
+import string
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 # Query parameters that track a click, not identify a document.
 TRACKING_PARAMS = frozenset({"fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
+UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
 class InvalidURL(ValueError):
     pass
+
+
+def _normalize_path(path: str) -> str:
+    # Decode only unreserved characters (RFC 3986 6.2.2.2): decoding `%2F` or `%25` would
+    # name another resource, and would not give the same result when normalized again.
+    def decode(match: re.Match[str]) -> str:
+        char = chr(int(match.group(1), 16))
+        return char if char in UNRESERVED else match.group(0).upper()
+
+    return quote(PERCENT_ESCAPE.sub(decode, path), safe="/%:@!$&'()*+,;=~-._") or "/"
 
 
 def normalize_url(url: str) -> str:
@@ -28,7 +42,7 @@ def normalize_url(url: str) -> str:
     netloc = host if ":" not in host else f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
         netloc = f"{netloc}:{port}"
-    path = quote(unquote(parts.path), safe="/%:@!$&'()*+,;=~-._") or "/"
+    path = _normalize_path(parts.path)
     query = urlencode(
         [
             (k, v)

@@ -5,11 +5,21 @@ from dataclasses import dataclass
 CONTEXT = 32  # characters of prefix/suffix kept around a quote
 
 # Typographic variants a client is likely to type differently from the source.
-_FOLD = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'",
-    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"',
-    "\u2013": "-", "\u2014": "-", "\u00a0": " ",
-})
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u201f": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +68,6 @@ def locate_quote(text: str, quote: str) -> QuoteSpan | None:
         start=start,
         end=end,
         exact=text[start:end],
-        prefix=text[max(0, start - CONTEXT):start],
-        suffix=text[end:end + CONTEXT],
+        prefix=text[max(0, start - CONTEXT) : start],
+        suffix=text[end : end + CONTEXT],
     )

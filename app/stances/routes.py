@@ -16,10 +16,16 @@ from app.vocabulary import StanceLabel, StanceSide
 router = APIRouter(prefix="/v1/stances", tags=["stances"])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, operation_id="create_stance",
-             summary="Record a stance", responses=problem_responses(422))
-async def create_stance(data: StanceCreate, session: SessionDep, by: WriterDep,
-                        request: Request, response: Response) -> StanceOut:
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    operation_id="create_stance",
+    summary="Record a stance",
+    responses=problem_responses(422),
+)
+async def create_stance(
+    data: StanceCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
+) -> StanceOut:
     """Record that an actor, as recorded in a source, takes a stance on a claim. The side is
     derived from the label. An explicit probability must fall inside the label's band, and a
     quote must occur in the source's text when the source holds it (422 naming the field
@@ -29,8 +35,9 @@ async def create_stance(data: StanceCreate, session: SessionDep, by: WriterDep,
     return stance
 
 
-@router.get("", operation_id="list_stances", summary="List stances",
-            responses=problem_responses(422))
+@router.get(
+    "", operation_id="list_stances", summary="List stances", responses=problem_responses(422)
+)
 async def list_stances(
     session: SessionDep,
     page: PageDep,
@@ -43,8 +50,11 @@ async def list_stances(
     ] = None,
     label: Annotated[StanceLabel | None, Query(description="Only stances with this label.")] = None,
     side: Annotated[
-        StanceSide | None, Query(description="Only stances on this side: `support` (who asserts "
-                                 "it), `dispute` (who disputes it) or `neutral`.")
+        StanceSide | None,
+        Query(
+            description="Only stances on this side: `support` (who asserts "
+            "it), `dispute` (who disputes it) or `neutral`."
+        ),
     ] = None,
     retracted: Annotated[
         bool | None, Query(description="`true`: only retracted stances; `false`: only current.")
@@ -53,31 +63,51 @@ async def list_stances(
     """Stances in creation order, each with its actor, source and claim embedded, filtered by
     claim, actor, source, label, side or retraction."""
     items, cursor = await service.list_stances(
-        session, page, claim_id=claim_id, actor_id=actor_id, source_id=source_id,
-        label=label, side=side, retracted=retracted,
+        session,
+        page,
+        claim_id=claim_id,
+        actor_id=actor_id,
+        source_id=source_id,
+        label=label,
+        side=side,
+        retracted=retracted,
     )
     link_next(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
 
 
-@router.get("/{stance_id}", operation_id="get_stance", summary="Get a stance",
-            responses=problem_responses(404))
+@router.get(
+    "/{stance_id}",
+    operation_id="get_stance",
+    summary="Get a stance",
+    responses=problem_responses(404),
+)
 async def get_stance(stance_id: uuid.UUID, session: SessionDep) -> StanceOut:
     """One stance with its actor, source and claim embedded."""
     return await service.get_stance(session, stance_id)
 
 
-@router.patch("/{stance_id}", operation_id="update_stance", summary="Update a stance",
-              responses=problem_responses(404, 422))
-async def update_stance(stance_id: uuid.UUID, data: StanceUpdate, session: SessionDep,
-                        by: WriterDep) -> StanceOut:
+@router.patch(
+    "/{stance_id}",
+    operation_id="update_stance",
+    summary="Update a stance",
+    responses=problem_responses(404, 422),
+)
+async def update_stance(
+    stance_id: uuid.UUID, data: StanceUpdate, session: SessionDep, by: WriterDep
+) -> StanceOut:
     """Change a stance's label, probability, confidence, quote or dates, or retract it by
     setting `retracted_at` (and `retraction_source_id`). The same checks as on creation apply."""
     return await service.update_stance(session, stance_id, data, by=by)
 
 
-@router.delete("/{stance_id}", status_code=204, operation_id="delete_stance",
-               summary="Delete a stance", responses=problem_responses(404))
+@router.delete(
+    "/{stance_id}",
+    status_code=204,
+    operation_id="delete_stance",
+    summary="Delete a stance",
+    responses=problem_responses(404),
+)
 async def delete_stance(stance_id: uuid.UUID, session: SessionDep) -> None:
     """Delete a stance recorded in error. To record that an actor withdrew a position, retract
     the stance instead (PATCH `retracted_at`)."""

@@ -11,14 +11,23 @@ from app.vocabulary import ActorKind, Confidence, StanceLabel, StanceSide
 
 Probability = Annotated[
     float,
-    Field(ge=0, le=1, description="The actor's stated probability, 0–1; must fall inside the "
-          "label's band where the label has one (see `/v1/vocabulary/stances`).", examples=[0.9]),
+    Field(
+        ge=0,
+        le=1,
+        description="The actor's stated probability, 0-1; must fall inside the "
+        "label's band where the label has one (see `/v1/vocabulary/stances`).",
+        examples=[0.9],
+    ),
 ]
 Quote = Annotated[
     str,
-    Field(min_length=1, max_length=10_000, description="The actor's words, verbatim. When the "
-          "source holds its text the quote must occur in it (typographic quotes, dashes and "
-          "spacing may differ); the stored quote is the source's own wording."),
+    Field(
+        min_length=1,
+        max_length=10_000,
+        description="The actor's words, verbatim. When the "
+        "source holds its text the quote must occur in it (typographic quotes, dashes and "
+        "spacing may differ); the stored quote is the source's own wording.",
+    ),
 ]
 
 

@@ -27,13 +27,17 @@ from app.stances.schemas import (
 from app.vocabulary import STANCE_LABELS, StanceLabel, probability_problem, side_of
 
 
-def select_stances() -> Select[Any]:
+def select_stances() -> Select[*tuple[Any, ...]]:
     """Stances joined to the actor, source and claim columns each row embeds."""
     return (
         select(
             Stance,
-            Actor.name, Actor.kind,
-            Source.title, Source.url, Source.publisher_id, Source.published_at,
+            Actor.name,
+            Actor.kind,
+            Source.title,
+            Source.url,
+            Source.publisher_id,
+            Source.published_at,
             Claim.statement,
         )
         .join(Actor, Actor.id == Stance.actor_id)
@@ -50,22 +54,28 @@ def row_to_out(row: Any) -> StanceOut:
         claim_id=s.claim_id,
         actor_id=s.actor_id,
         source_id=s.source_id,
-        label=s.label,  # type: ignore[arg-type]
-        side=s.side,  # type: ignore[arg-type]
+        label=s.label,
+        side=s.side,
         probability=s.probability,
         band=BandOut(low=band.low, high=band.high) if band else None,
-        confidence=s.confidence,  # type: ignore[arg-type]
+        confidence=s.confidence,
         quote=s.quote,
-        quote_span=QuoteSpan(start=s.quote_start, end=s.quote_end,
-                             prefix=s.quote_prefix or "", suffix=s.quote_suffix or "")
-        if s.quote_start is not None and s.quote_end is not None else None,
+        quote_span=QuoteSpan(
+            start=s.quote_start,
+            end=s.quote_end,
+            prefix=s.quote_prefix or "",
+            suffix=s.quote_suffix or "",
+        )
+        if s.quote_start is not None and s.quote_end is not None
+        else None,
         stated_at=s.stated_at,
         recorded_by=s.recorded_by,
         retracted_at=s.retracted_at,
         retraction_source_id=s.retraction_source_id,
         actor=ActorRef(id=s.actor_id, name=row[1], kind=row[2]),
-        source=SourceRef(id=s.source_id, title=row[3], url=row[4], publisher_id=row[5],
-                         published_at=row[6]),
+        source=SourceRef(
+            id=s.source_id, title=row[3], url=row[4], publisher_id=row[5], published_at=row[6]
+        ),
         claim=ClaimRef(id=s.claim_id, statement=row[7]),
         created_at=s.created_at,
         updated_at=s.updated_at,
@@ -84,8 +94,11 @@ def _check_band(label: str, probability: float | None) -> None:
         raise InvalidField("probability", problem, type="probability-outside-band")
 
 
-def _check_retraction(retracted_at: datetime | None, retraction_source_id: uuid.UUID | None,
-                      stated_at: datetime | None) -> None:
+def _check_retraction(
+    retracted_at: datetime | None,
+    retraction_source_id: uuid.UUID | None,
+    stated_at: datetime | None,
+) -> None:
     if retraction_source_id is not None and retracted_at is None:
         raise InvalidField("retracted_at", "is required when retraction_source_id is given")
     if retracted_at is not None and stated_at is not None and retracted_at < stated_at:
@@ -102,7 +115,8 @@ def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
     span = locate_quote(text, quote)
     if span is None:
         raise InvalidField(
-            "quote", f"does not occur in the text of source {stance.source_id}",
+            "quote",
+            f"does not occur in the text of source {stance.source_id}",
             type="quote-not-in-source",
         )
     stance.quote = span.exact
@@ -114,13 +128,16 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     """The new stance, with its side derived and its quote located."""
     await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
     await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
-    source = (await session.scalars(
-        select(Source).where(Source.id == data.source_id).options(undefer(Source.text))
-    )).one_or_none()
+    source = (
+        await session.scalars(
+            select(Source).where(Source.id == data.source_id).options(undefer(Source.text))
+        )
+    ).one_or_none()
     if source is None:
         raise UnknownReference("source_id", "source", data.source_id)
-    await require_ids(session, Source, [data.retraction_source_id], "retraction_source_id",
-                      "source")
+    await require_ids(
+        session, Source, [data.retraction_source_id], "retraction_source_id", "source"
+    )
     _check_band(data.label, data.probability)
     stated_at = data.stated_at if data.stated_at is not None else source.published_at
     _check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
@@ -162,14 +179,19 @@ async def list_stances(
 ) -> tuple[list[StanceOut], str | None]:
     """One page of stances in creation order, filtered; and the next cursor."""
     stmt = select_stances()
-    for column, value in ((Stance.claim_id, claim_id), (Stance.actor_id, actor_id),
-                          (Stance.source_id, source_id), (Stance.label, label),
-                          (Stance.side, side)):
+    for column, value in (
+        (Stance.claim_id, claim_id),
+        (Stance.actor_id, actor_id),
+        (Stance.source_id, source_id),
+        (Stance.label, label),
+        (Stance.side, side),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if retracted is not None:
-        stmt = stmt.where(Stance.retracted_at.is_not(None) if retracted
-                          else Stance.retracted_at.is_(None))
+        stmt = stmt.where(
+            Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
+        )
     rows = (await session.execute(keyset(stmt, Stance.id, page))).all()
     page_rows, cursor = split_page(list(rows), page, id_of=lambda r: r[0].id)
     return [row_to_out(r) for r in page_rows], cursor
@@ -186,13 +208,13 @@ async def update_stance(
             raise InvalidField("label", "may not be null")
         stance.label = changes["label"]
         stance.side = side_of(stance.label)
-    for field in ("probability", "confidence", "stated_at", "retracted_at",
-                  "retraction_source_id"):
+    for field in ("probability", "confidence", "stated_at", "retracted_at", "retraction_source_id"):
         if field in changes:
             setattr(stance, field, changes[field])
     _check_band(stance.label, stance.probability)
-    await require_ids(session, Source, [stance.retraction_source_id], "retraction_source_id",
-                      "source")
+    await require_ids(
+        session, Source, [stance.retraction_source_id], "retraction_source_id", "source"
+    )
     _check_retraction(stance.retracted_at, stance.retraction_source_id, stance.stated_at)
     if "quote" in changes:
         text = await session.scalar(select(Source.text).where(Source.id == stance.source_id))

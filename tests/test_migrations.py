@@ -1,0 +1,74 @@
+"""Migrations run up, down and up again, and leave a schema identical to the models."""
+
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
+
+import httpx
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from fastapi import FastAPI
+from sqlalchemy import inspect
+from sqlalchemy.engine import Connection
+
+from app import migrate
+from app.db import create_engine
+from app.main import create_app
+from app.migrate import SchemaNotCurrent
+from app.models import Base
+from app.settings import Settings
+
+NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
+
+
+def _diff(connection: Connection) -> list[object]:
+    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    return list(compare_metadata(context, Base.metadata))
+
+
+def _tables(connection: Connection) -> set[str]:
+    return set(inspect(connection).get_table_names()) - {"alembic_version"}
+
+
+async def test_upgrade_downgrade_upgrade_matches_models(new_database: NewDatabase) -> None:
+    async with new_database() as url:
+        engine = create_engine(url)
+        try:
+            await migrate.upgrade(engine)
+            async with engine.connect() as conn:
+                assert await conn.run_sync(_tables) == set(Base.metadata.tables)
+                assert await conn.run_sync(_diff) == []
+            await migrate.downgrade(engine, "base")
+            async with engine.connect() as conn:
+                assert await conn.run_sync(_tables) == set()
+            assert await migrate.current_revision(engine) is None
+            await migrate.upgrade(engine)
+            async with engine.connect() as conn:
+                assert await conn.run_sync(_diff) == []
+            assert await migrate.current_revision(engine) == migrate.head_revision()
+        finally:
+            await engine.dispose()
+
+
+async def test_app_refuses_a_database_that_is_behind(new_database: NewDatabase) -> None:
+    async with new_database() as url:
+        app: FastAPI = create_app(Settings(database_url=url))
+        try:
+            with pytest.raises(SchemaNotCurrent, match="claimgraph db upgrade"):
+                async with app.router.lifespan_context(app):
+                    pass
+        finally:
+            await app.state.engine.dispose()
+
+
+async def test_readyz_reports_a_database_that_is_behind(new_database: NewDatabase) -> None:
+    async with new_database() as url:
+        app: FastAPI = create_app(Settings(database_url=url))
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                r = await http.get("/readyz")
+            assert r.status_code == 503
+            assert "claimgraph db upgrade" in r.json()["reason"]
+        finally:
+            await app.state.engine.dispose()
