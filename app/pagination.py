@@ -2,9 +2,12 @@
 
 import base64
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Query, Request, Response
 from sqlalchemy import Select
 from sqlalchemy.orm import InstrumentedAttribute
@@ -21,22 +24,40 @@ class InvalidCursor(DomainError):
     title = "Invalid cursor"
 
 
-def encode_cursor(last_id: uuid.UUID) -> str:
-    return base64.urlsafe_b64encode(last_id.bytes).rstrip(b"=").decode()
+def encode_cursor(*key: Any) -> str:
+    """An opaque cursor for the sort key of the last row of a page (its id last)."""
+    plain = [str(v) if isinstance(v, uuid.UUID | datetime) else v for v in key]
+    return base64.urlsafe_b64encode(orjson.dumps(plain)).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str) -> uuid.UUID:
+def decode_cursor(cursor: str) -> list[Any]:
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        return uuid.UUID(bytes=raw)
+        key = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError) as exc:
         raise InvalidCursor("cursor: not a cursor this service issued") from exc
+    if not isinstance(key, list) or not key:
+        raise InvalidCursor("cursor: not a cursor this service issued")
+    return key
 
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
     limit: int
-    after: uuid.UUID | None
+    key: list[Any] | None = None
+
+    @property
+    def after(self) -> uuid.UUID | None:
+        """The last id of the previous page (for lists in id order)."""
+        return None if self.key is None else self.key_as(uuid.UUID)[0]
+
+    def key_as(self, *types: Callable[[Any], Any]) -> list[Any]:
+        """The cursor's sort key, each part converted (a 422 if the cursor does not fit)."""
+        if self.key is None or len(self.key) != len(types):
+            raise InvalidCursor("cursor: does not belong to this list or sort order")
+        try:
+            return [None if v is None else t(v) for t, v in zip(types, self.key, strict=True)]
+        except (ValueError, TypeError) as exc:
+            raise InvalidCursor("cursor: does not belong to this list or sort order") from exc
 
 
 def page_params(
@@ -45,10 +66,10 @@ def page_params(
     ] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None,
-        Query(max_length=64, description="`next_cursor` from the previous page."),
+        Query(max_length=512, description="`next_cursor` from the previous page."),
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+    return PageParams(limit=limit, key=decode_cursor(cursor) if cursor else None)
 
 
 def keyset(
@@ -70,8 +91,7 @@ def split_page(
         return rows, None
     rows = rows[: page.limit]
     last = rows[-1]
-    last_id = id_of(last) if id_of else last.id
-    return rows, encode_cursor(last_id)
+    return rows, encode_cursor(id_of(last) if id_of else last.id)
 
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from app.db import create_engine
 from app.models import Base
+from app.models.search import include_object
 from app.settings import get_settings
 
 config = context.config
@@ -23,6 +24,7 @@ def run_on(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -8,6 +8,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
+from app.claims import stats
 from app.claims.queries import claim_summary
 from app.claims.schemas import (
     ClaimCreate,
@@ -88,6 +89,7 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
     )
     session.add(claim)
     await session.flush()
+    await stats.add_claims(session, [(claim.id, claim.created_at)])
     return to_out(claim)
 
 

@@ -2,7 +2,7 @@
 
 from app.models.actor import Actor, ActorAlias, ActorExternalId, Affiliation
 from app.models.base import Base
-from app.models.claim import Claim, ClaimRelation, ClaimSubject, ClaimTag
+from app.models.claim import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
 from app.models.source import Citation, Source, SourceAuthor
 from app.models.stance import Stance
 
@@ -15,6 +15,7 @@ __all__ = [
     "Citation",
     "Claim",
     "ClaimRelation",
+    "ClaimStats",
     "ClaimSubject",
     "ClaimTag",
     "Source",

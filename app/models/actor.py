@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.models.base import Base, Versioned
 from app.vocabulary import ActorKind, AffiliationKind, Reliability, sql_in
 
+# Prefix search runs as a range scan (`>= p AND < p+1`), which matches prefixes only under a
+# bytewise collation: SQLite's default, and "C" on PostgreSQL whatever the database's locale.
+FOLDED = String(400).with_variant(String(400, collation="C"), "postgresql")
+
 
 class Actor(Versioned, Base):
     __tablename__ = "actors"
@@ -24,8 +28,8 @@ class Actor(Versioned, Base):
 
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(400))
-    # Case-folded name: the key for prefix search, identical on both databases.
-    name_folded: Mapped[str] = mapped_column(String(400))
+    # Case-folded name: the key for prefix search, compared bytewise on both databases.
+    name_folded: Mapped[str] = mapped_column(FOLDED)
     country: Mapped[str | None] = mapped_column(String(2))
     description: Mapped[str | None] = mapped_column(Text)
     reliability: Mapped[str | None] = mapped_column(String(1))
@@ -47,7 +51,7 @@ class ActorAlias(Base):
         ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
     )
     alias: Mapped[str] = mapped_column(String(400), primary_key=True)
-    alias_folded: Mapped[str] = mapped_column(String(400))
+    alias_folded: Mapped[str] = mapped_column(FOLDED)
     position: Mapped[int]
 
 

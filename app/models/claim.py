@@ -3,8 +3,18 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 
 from app.models.base import Base, Versioned
 from app.vocabulary import ClaimRelationKind, sql_in
@@ -77,3 +87,31 @@ class ClaimRelation(Versioned, Base):
     )
     kind: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class ClaimStats(Base):
+    """Per-claim counters kept in step with its stances, in the same transaction, so that
+    listing contested or busiest claims never aggregates over all stances per request."""
+
+    __tablename__ = "claim_stats"
+    __table_args__ = (
+        Index(None, "contested", "activity_at", "claim_id"),
+        Index(None, "contested", "total", "claim_id"),
+        Index(None, "activity_at", "claim_id"),
+        Index(None, "total", "claim_id"),
+    )
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Current (non-retracted) stances per side; `total` is their sum.
+    support: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    neutral: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dispute: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retracted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    contested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    first_stated_at: Mapped[datetime | None]
+    latest_stated_at: Mapped[datetime | None]
+    # The latest stance date, or the claim's creation while it has none: "newest" sorts on it.
+    activity_at: Mapped[datetime]

@@ -38,6 +38,8 @@ class Stance(Versioned, Base):
         Index(None, "claim_id", "label", "id"),
         Index(None, "claim_id", "stated_at"),
         Index(None, "actor_id", "side", "id"),
+        Index(None, "actor_id", "claim_id", "side"),
+        Index(None, "stated_at", "claim_id"),
         Index(None, "source_id", "id"),
         Index(None, "label", "id"),
         Index(None, "side", "id"),

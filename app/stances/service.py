@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from app.claims import stats
 from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, keyset, split_page
@@ -157,6 +158,9 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     _anchor_quote(stance, data.quote, source.text)
     session.add(stance)
     await session.flush()
+    await stats.count_new_stance(
+        session, stance.claim_id, stance.side, stance.stated_at, stance.retracted_at is not None
+    )
     return await _read(session, stance.id)
 
 
@@ -221,6 +225,8 @@ async def update_stance(
         _anchor_quote(stance, changes["quote"], text)
     stance.version += 1
     await session.flush()
+    if changes.keys() & {"label", "stated_at", "retracted_at"}:
+        await stats.recount(session, [stance.claim_id])
     return await _read(session, stance.id)
 
 
@@ -229,3 +235,4 @@ async def delete_stance(session: AsyncSession, stance_id: uuid.UUID) -> None:
     stance = await load(session, Stance, stance_id, "stance", for_update=True)
     await session.delete(stance)
     await session.flush()
+    await stats.recount(session, [stance.claim_id])

@@ -1,0 +1,129 @@
+"""Per-claim stance counters (claim_stats), kept in step with stances in the same transaction.
+
+A new stance adjusts its claim's row with one atomic UPDATE (safe under concurrent writers);
+updates, deletions and bulk imports recompute the affected claims' rows from their stances.
+"""
+
+import uuid
+from collections.abc import Collection
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Claim, ClaimStats, Stance
+
+
+async def add_claims(session: AsyncSession, claims: Collection[tuple[uuid.UUID, datetime]]) -> None:
+    """Zeroed counters for new claims, given as (id, created_at)."""
+    if claims:
+        await session.execute(
+            insert(ClaimStats), [{"claim_id": c, "activity_at": at} for c, at in claims]
+        )
+
+
+async def count_new_stance(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    side: str,
+    stated_at: datetime | None,
+    retracted: bool,
+) -> None:
+    """Count one new stance on its claim (one UPDATE; concurrent writers serialize on the row)."""
+    if retracted:
+        values: dict[str, Any] = {"retracted": ClaimStats.retracted + 1}
+    else:
+        support = ClaimStats.support + (1 if side == "support" else 0)
+        dispute = ClaimStats.dispute + (1 if side == "dispute" else 0)
+        values = {
+            side: getattr(ClaimStats, side) + 1,
+            "total": ClaimStats.total + 1,
+            "contested": and_(support > 0, dispute > 0),
+        }
+        if stated_at is not None:
+            values["first_stated_at"] = case(
+                (ClaimStats.first_stated_at.is_(None), stated_at),
+                (ClaimStats.first_stated_at > stated_at, stated_at),
+                else_=ClaimStats.first_stated_at,
+            )
+            values["latest_stated_at"] = case(
+                (ClaimStats.latest_stated_at.is_(None), stated_at),
+                (ClaimStats.latest_stated_at < stated_at, stated_at),
+                else_=ClaimStats.latest_stated_at,
+            )
+            # The first dated stance replaces the creation time; later ones only move it on.
+            values["activity_at"] = case(
+                (ClaimStats.latest_stated_at.is_(None), stated_at),
+                (ClaimStats.latest_stated_at < stated_at, stated_at),
+                else_=ClaimStats.activity_at,
+            )
+    result = await session.execute(
+        update(ClaimStats).where(ClaimStats.claim_id == claim_id).values(values)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # no row yet: build it from scratch
+        await recount(session, [claim_id])
+
+
+async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
+    """Recompute the counters of these claims from their stances (rows locked first, so
+    concurrent recounts of one claim run one after the other)."""
+    ids = sorted(set(claim_ids), key=str)
+    if not ids:
+        return
+    await session.execute(
+        select(ClaimStats.claim_id)
+        .where(ClaimStats.claim_id.in_(ids))
+        .order_by(ClaimStats.claim_id)
+        .with_for_update()
+    )
+    current = Stance.retracted_at.is_(None)
+
+    def on(side: str) -> Any:
+        return func.coalesce(func.sum(case((and_(current, Stance.side == side), 1))), 0)
+
+    rows = (
+        await session.execute(
+            select(
+                Claim.id,
+                on("support"),
+                on("neutral"),
+                on("dispute"),
+                func.coalesce(func.sum(case((and_(current, Stance.id.is_not(None)), 1))), 0),
+                func.coalesce(func.sum(case((Stance.retracted_at.is_not(None), 1))), 0),
+                func.min(case((current, Stance.stated_at))),
+                func.max(case((current, Stance.stated_at))),
+                Claim.created_at,
+            )
+            .select_from(Claim)
+            .outerjoin(Stance, Stance.claim_id == Claim.id)
+            .where(Claim.id.in_(ids))
+            .group_by(Claim.id, Claim.created_at)
+        )
+    ).all()
+    values = [
+        {
+            "claim_id": claim_id,
+            "support": support,
+            "neutral": neutral,
+            "dispute": dispute,
+            "total": total,
+            "retracted": retracted,
+            "contested": support > 0 and dispute > 0,
+            "first_stated_at": first,
+            "latest_stated_at": latest,
+            "activity_at": latest or created_at,
+        }
+        for claim_id, support, neutral, dispute, total, retracted, first, latest, created_at in rows
+    ]
+    existing = set(
+        (
+            await session.scalars(select(ClaimStats.claim_id).where(ClaimStats.claim_id.in_(ids)))
+        ).all()
+    )
+    updates = [v for v in values if v["claim_id"] in existing]
+    inserts = [v for v in values if v["claim_id"] not in existing]
+    if updates:
+        await session.execute(update(ClaimStats), updates)
+    if inserts:
+        await session.execute(insert(ClaimStats), inserts)

@@ -1,0 +1,31 @@
+"""Schema objects that live outside the SQLAlchemy models: full-text search.
+
+They are created by migration 0002 with dialect-specific SQL (FTS5 tables on SQLite, generated
+tsvector columns on PostgreSQL), and model/schema comparisons leave them out.
+"""
+
+from typing import Any
+
+SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts")
+SEARCH_COLUMNS = frozenset({"search_vector", "quote_vector"})
+SEARCH_INDEXES = frozenset({"ix_claims_search_vector", "ix_stances_quote_vector"})
+
+
+def is_search_object(name: str | None, type_: str) -> bool:
+    """Whether a schema object belongs to full-text search (and is not in the models)."""
+    if name is None:
+        return False
+    if type_ == "table":
+        return name.startswith(SEARCH_TABLE_PREFIXES)
+    if type_ == "column":
+        return name in SEARCH_COLUMNS
+    if type_ == "index":
+        return name in SEARCH_INDEXES
+    return False
+
+
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic's include_object hook: compare everything but the search objects."""
+    return not (reflected and is_search_object(name, type_))
