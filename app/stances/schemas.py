@@ -92,6 +92,13 @@ class ActorRef(BaseModel):
     kind: ActorKind = Field(description="What sort of actor.")
 
 
+class PublisherRef(BaseModel):
+    """A source's publisher, embedded."""
+
+    id: uuid.UUID = Field(description="The publishing actor's id.")
+    name: str = Field(description="The publishing actor's name.")
+
+
 class SourceRef(BaseModel):
     """The source of a stance, embedded."""
 
@@ -99,6 +106,7 @@ class SourceRef(BaseModel):
     title: str = Field(description="Title or headline.")
     url: str | None = Field(description="Normalized URL.")
     publisher_id: uuid.UUID | None = Field(description="The publishing actor.")
+    publisher: PublisherRef | None = Field(description="The publishing actor, embedded.")
     published_at: datetime | None = Field(description="When it was published.")
 
 

@@ -3,9 +3,8 @@ and, where the source holds its text, against that text."""
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -15,73 +14,9 @@ from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import changed_fields, load, require_ids
 from app.stances.quotes import locate_quote
-from app.stances.schemas import (
-    ActorRef,
-    BandOut,
-    ClaimRef,
-    QuoteSpan,
-    SourceRef,
-    StanceCreate,
-    StanceOut,
-    StanceUpdate,
-)
-from app.vocabulary import STANCE_LABELS, StanceLabel, probability_problem, side_of
-
-
-def select_stances() -> Select[*tuple[Any, ...]]:
-    """Stances joined to the actor, source and claim columns each row embeds."""
-    return (
-        select(
-            Stance,
-            Actor.name,
-            Actor.kind,
-            Source.title,
-            Source.url,
-            Source.publisher_id,
-            Source.published_at,
-            Claim.statement,
-        )
-        .join(Actor, Actor.id == Stance.actor_id)
-        .join(Source, Source.id == Stance.source_id)
-        .join(Claim, Claim.id == Stance.claim_id)
-    )
-
-
-def row_to_out(row: Any) -> StanceOut:
-    s: Stance = row[0]
-    band = STANCE_LABELS[StanceLabel(s.label)].band
-    return StanceOut(
-        id=s.id,
-        claim_id=s.claim_id,
-        actor_id=s.actor_id,
-        source_id=s.source_id,
-        label=s.label,
-        side=s.side,
-        probability=s.probability,
-        band=BandOut(low=band.low, high=band.high) if band else None,
-        confidence=s.confidence,
-        quote=s.quote,
-        quote_span=QuoteSpan(
-            start=s.quote_start,
-            end=s.quote_end,
-            prefix=s.quote_prefix or "",
-            suffix=s.quote_suffix or "",
-        )
-        if s.quote_start is not None and s.quote_end is not None
-        else None,
-        stated_at=s.stated_at,
-        recorded_by=s.recorded_by,
-        retracted_at=s.retracted_at,
-        retraction_source_id=s.retraction_source_id,
-        actor=ActorRef(id=s.actor_id, name=row[1], kind=row[2]),
-        source=SourceRef(
-            id=s.source_id, title=row[3], url=row[4], publisher_id=row[5], published_at=row[6]
-        ),
-        claim=ClaimRef(id=s.claim_id, statement=row[7]),
-        created_at=s.created_at,
-        updated_at=s.updated_at,
-        version=s.version,
-    )
+from app.stances.rows import row_to_out, select_stances
+from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
+from app.vocabulary import probability_problem, side_of
 
 
 async def _read(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
@@ -197,7 +132,7 @@ async def list_stances(
             Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
         )
     rows = (await session.execute(keyset(stmt, Stance.id, page))).all()
-    page_rows, cursor = split_page(list(rows), page, id_of=lambda r: r[0].id)
+    page_rows, cursor = split_page(list(rows), page)
     return [row_to_out(r) for r in page_rows], cursor
 
 

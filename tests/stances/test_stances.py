@@ -218,11 +218,12 @@ class TestCreateStance:
         )
         assert stance["actor"] == {"id": actor["id"], "name": "Kremlin", "kind": "government"}
         embedded = stance["source"]
-        assert set(embedded) == {"id", "title", "url", "publisher_id", "published_at"}
+        assert set(embedded) == {"id", "title", "url", "publisher_id", "publisher", "published_at"}
         assert embedded["id"] == source["id"]
         assert embedded["title"] == "Denials"
         assert embedded["url"] == source["url"]
         assert embedded["publisher_id"] == publisher["id"]
+        assert embedded["publisher"] == {"id": publisher["id"], "name": "Seoul Herald"}
         assert at(embedded["published_at"]) == datetime(2024, 10, 10, tzinfo=UTC)
         assert stance["claim"] == {"id": claim["id"], "statement": "Troops are deployed"}
 

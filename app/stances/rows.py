@@ -1,0 +1,126 @@
+"""Reading stances as rows: one joined Core SELECT, each row turned into a `StanceOut`.
+
+Plain columns rather than ORM entities: lists of stances are the hot read path, and loading
+ORM objects per row costs more than the query itself.
+"""
+
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import aliased
+
+from app.models import Actor, Claim, Source, Stance
+from app.stances.schemas import (
+    ActorRef,
+    BandOut,
+    ClaimRef,
+    PublisherRef,
+    QuoteSpan,
+    SourceRef,
+    StanceOut,
+)
+from app.vocabulary import STANCE_LABELS, StanceLabel
+
+Publisher = aliased(Actor, name="publisher")
+
+STANCE_COLUMNS = (
+    Stance.id,
+    Stance.claim_id,
+    Stance.actor_id,
+    Stance.source_id,
+    Stance.label,
+    Stance.side,
+    Stance.probability,
+    Stance.confidence,
+    Stance.quote,
+    Stance.quote_start,
+    Stance.quote_end,
+    Stance.quote_prefix,
+    Stance.quote_suffix,
+    Stance.stated_at,
+    Stance.recorded_by,
+    Stance.retracted_at,
+    Stance.retraction_source_id,
+    Stance.created_at,
+    Stance.updated_at,
+    Stance.version,
+    Actor.name.label("actor_name"),
+    Actor.kind.label("actor_kind"),
+    Source.title.label("source_title"),
+    Source.url.label("source_url"),
+    Source.publisher_id.label("publisher_id"),
+    Publisher.name.label("publisher_name"),
+    Source.published_at.label("source_published_at"),
+    Claim.statement.label("claim_statement"),
+)
+
+
+def select_stances(*extra: Any) -> Select[*tuple[Any, ...]]:
+    """Stances joined to the actor, source (and its publisher) and claim each row embeds."""
+    return (
+        select(*STANCE_COLUMNS, *extra)
+        .join(Actor, Actor.id == Stance.actor_id)
+        .join(Source, Source.id == Stance.source_id)
+        .outerjoin(Publisher, Publisher.id == Source.publisher_id)
+        .join(Claim, Claim.id == Stance.claim_id)
+    )
+
+
+_BANDS = {
+    label: BandOut(low=info.band.low, high=info.band.high) if info.band else None
+    for label, info in STANCE_LABELS.items()
+}
+
+
+def stance_fields(row: Any) -> dict[str, Any]:
+    """The `StanceOut` fields of one row of `select_stances()`."""
+    m = row._mapping
+    span = (
+        QuoteSpan(
+            start=m["quote_start"],
+            end=m["quote_end"],
+            prefix=m["quote_prefix"] or "",
+            suffix=m["quote_suffix"] or "",
+        )
+        if m["quote_start"] is not None and m["quote_end"] is not None
+        else None
+    )
+    publisher = (
+        PublisherRef(id=m["publisher_id"], name=m["publisher_name"])
+        if m["publisher_id"] is not None
+        else None
+    )
+    return {
+        "id": m["id"],
+        "claim_id": m["claim_id"],
+        "actor_id": m["actor_id"],
+        "source_id": m["source_id"],
+        "label": m["label"],
+        "side": m["side"],
+        "probability": m["probability"],
+        "band": _BANDS[StanceLabel(m["label"])],
+        "confidence": m["confidence"],
+        "quote": m["quote"],
+        "quote_span": span,
+        "stated_at": m["stated_at"],
+        "recorded_by": m["recorded_by"],
+        "retracted_at": m["retracted_at"],
+        "retraction_source_id": m["retraction_source_id"],
+        "actor": ActorRef(id=m["actor_id"], name=m["actor_name"], kind=m["actor_kind"]),
+        "source": SourceRef(
+            id=m["source_id"],
+            title=m["source_title"],
+            url=m["source_url"],
+            publisher_id=m["publisher_id"],
+            publisher=publisher,
+            published_at=m["source_published_at"],
+        ),
+        "claim": ClaimRef(id=m["claim_id"], statement=m["claim_statement"]),
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "version": m["version"],
+    }
+
+
+def row_to_out(row: Any) -> StanceOut:
+    return StanceOut(**stance_fields(row))
