@@ -5,12 +5,15 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app import __version__
 from app.actors.routes import router as actors_router
+from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
 from app.db import create_engine, create_sessionmaker
+from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.middleware import RejectNulInURL
 from app.migrate import SchemaNotCurrent, check_current
@@ -27,7 +30,15 @@ one controlled vocabulary (`confirmed` … `denied`, see `/v1/vocabulary/stances
 
 Lists are keyset-paginated: pass `next_cursor` back as `cursor` (also in the `Link` header).
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`.
+Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. Ids are UUIDs.
 """
+
+
+class Health(BaseModel):
+    """Whether the service can answer requests."""
+
+    status: str = Field(description="`ok`, or `unavailable` when it cannot answer.")
+    reason: str | None = Field(default=None, description="Why it is unavailable.")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -49,25 +60,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Claim provenance: who asserted what, where, when, and who disputes it.",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     install_error_handlers(app)
+    install_docs(app)
     app.add_middleware(RejectNulInURL)
-    for router in (actors_router, sources_router, claims_router, stances_router, vocabulary_router):
+    for router in (
+        actors_router,
+        sources_router,
+        claims_router,
+        claim_questions_router,
+        stances_router,
+        vocabulary_router,
+    ):
         app.include_router(router)
 
-    @app.get("/healthz", tags=["operations"], operation_id="healthz", summary="Liveness")
-    async def healthz() -> dict[str, str]:
-        """The process is up."""
-        return {"status": "ok"}
+    @app.get(
+        "/healthz",
+        tags=["operations"],
+        operation_id="healthz",
+        summary="Liveness",
+        response_model_exclude_none=True,
+    )
+    async def healthz() -> Health:
+        """The process is up (it does not touch the database)."""
+        return Health(status="ok")
 
     @app.get(
         "/readyz",
         tags=["operations"],
         operation_id="readyz",
         summary="Readiness",
-        responses={503: {"description": "Database unreachable or schema not current."}},
+        responses={
+            200: {"model": Health, "description": "Ready to serve."},
+            503: {"model": Health, "description": "Database unreachable or schema not current."},
+        },
     )
     async def readyz() -> JSONResponse:
         """The database answers and its migrations are current; 503 otherwise."""

@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.actors import service
+from app.actors import queries, service
+from app.actors.queries import DisagreementOut
 from app.actors.schemas import (
     ActorCreate,
     ActorOut,
@@ -18,7 +19,9 @@ from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.schemas import CountryCode, Page
-from app.vocabulary import ActorKind
+from app.stances import service as stance_service
+from app.stances.schemas import StanceOut
+from app.vocabulary import ActorKind, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -52,6 +55,14 @@ async def list_actors(
     country: Annotated[
         CountryCode | None, Query(description="Only actors of this country.")
     ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=400,
+            description="Actors whose name or one of whose aliases starts with this "
+            "(case-insensitive), e.g. `kim` or `kremlin`.",
+        ),
+    ] = None,
     name_prefix: Annotated[
         str | None,
         Query(
@@ -62,7 +73,7 @@ async def list_actors(
 ) -> Page[ActorOut]:
     """Actors in creation order, optionally filtered by kind, country and name prefix."""
     items, cursor = await service.list_actors(
-        session, page, kind=kind, country=country, name_prefix=name_prefix
+        session, page, kind=kind, country=country, name_prefix=name_prefix, q=q
     )
     link_next(request, response, cursor)
     return Page(items=items, next_cursor=cursor)
@@ -187,3 +198,62 @@ async def delete_affiliation(
 ) -> None:
     """Remove one of the actor's affiliations."""
     await service.delete_affiliation(session, actor_id, affiliation_id)
+
+
+@router.get(
+    "/{actor_id}/stances",
+    operation_id="list_actor_stances",
+    summary="What an actor asserted, denied or hedged",
+    responses=problem_responses(404, 422),
+)
+async def list_actor_stances(
+    actor_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    side: Annotated[
+        StanceSide | None,
+        Query(
+            description="`support`: what it asserted; `dispute`: what it denied or doubted; "
+            "`neutral`: what it hedged or relayed."
+        ),
+    ] = None,
+    label: Annotated[StanceLabel | None, Query(description="Only this label.")] = None,
+    include_retracted: Annotated[
+        bool, Query(description="Also list stances the actor retracted.")
+    ] = False,
+) -> Page[StanceOut]:
+    """The actor's stances, each with its claim, source and quote embedded."""
+    await service.get_actor(session, actor_id)
+    items, cursor = await stance_service.list_stances(
+        session,
+        page,
+        actor_id=actor_id,
+        side=side,
+        label=label,
+        retracted=None if include_retracted else False,
+    )
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/{actor_id}/disagreements",
+    operation_id="list_actor_disagreements",
+    summary="Claims on which two actors take opposite sides",
+    responses=problem_responses(404, 422),
+)
+async def list_actor_disagreements(
+    actor_id: uuid.UUID,
+    with_actor_id: Annotated[uuid.UUID, Query(description="The other actor.")],
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+) -> Page[DisagreementOut]:
+    """Claims that one actor supports and the other disputes (or the reverse), with both
+    actors' current stances on each."""
+    items, cursor = await queries.disagreements(session, actor_id, with_actor_id, page)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)

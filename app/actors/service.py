@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -42,6 +42,22 @@ WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
 def fold(text: str) -> str:
     """The case-insensitive key used for name and alias search."""
     return " ".join(text.casefold().split())
+
+
+def _prefix_key(prefix: str) -> str:
+    key = fold(prefix)
+    if key and prefix[-1].isspace():
+        key += " "  # "Kim " asks for the word Kim, not for "Kimberly"
+    return key
+
+
+def starts_with(column: Any, prefix: str) -> Any:
+    """`column` starts with `prefix`, as a range an ordinary index answers (the folded columns
+    compare bytewise on both databases; LIKE would not use the index on either)."""
+    last = ord(prefix[-1])
+    if last == 0x10FFFF:  # no character sorts after it: the range is open-ended
+        return column >= prefix
+    return and_(column >= prefix, column < prefix[:-1] + chr(last + 1))
 
 
 def to_out(actor: Actor) -> ActorOut:
@@ -133,18 +149,25 @@ async def list_actors(
     kind: str | None = None,
     country: str | None = None,
     name_prefix: str | None = None,
+    q: str | None = None,
 ) -> tuple[list[ActorOut], str | None]:
     """One page of actors in creation order, filtered; and the next cursor."""
     stmt = select(Actor).options(*WITH_NAMES)
+    if q and (key := _prefix_key(q)):
+        stmt = stmt.where(
+            or_(
+                starts_with(Actor.name_folded, key),
+                Actor.id.in_(
+                    select(ActorAlias.actor_id).where(starts_with(ActorAlias.alias_folded, key))
+                ),
+            )
+        )
     if kind is not None:
         stmt = stmt.where(Actor.kind == kind)
     if country is not None:
         stmt = stmt.where(Actor.country == country.upper())
-    if name_prefix:
-        key = fold(name_prefix)
-        if key and name_prefix[-1].isspace():
-            key += " "  # "Kim " asks for the word Kim, not for "Kimberly"
-        stmt = stmt.where(Actor.name_folded.startswith(key, autoescape=True))
+    if name_prefix and (key := _prefix_key(name_prefix)):
+        stmt = stmt.where(starts_with(Actor.name_folded, key))
     rows, cursor = split_page(
         list((await session.scalars(keyset(stmt, Actor.id, page))).all()), page
     )

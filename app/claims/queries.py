@@ -1,63 +1,270 @@
-"""Read-side questions about claims: the summary of where the record stands."""
+"""Read-side questions about one claim: its summary, who stands where (as of a date, with
+implied disputers), its timeline, and its related claims."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Uuid, case, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.schemas import ClaimSummary, SideSummary
-from app.models import Stance
-from app.vocabulary import StanceLabel, StanceSide
+from app.claims.answers import ClaimStanceOut, RelatedClaimOut, TimelineEntry
+from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
+from app.models import Claim, ClaimRelation, ClaimStats, Stance
+from app.pagination import PageParams, encode_cursor, keyset, split_page
+from app.service_helpers import load
+from app.stances.rows import select_stances, stance_fields
+from app.stances.schemas import ClaimRef
+from app.vocabulary import STANCE_LABELS, ClaimRelationKind, StanceLabel, StanceSide
+
+
+def said_at() -> ColumnElement[datetime]:
+    """When a stance was said: `stated_at`, else when it was recorded."""
+    return func.coalesce(Stance.stated_at, Stance.created_at)
+
+
+def current_as_of(as_of: datetime | None) -> ColumnElement[bool]:
+    """Stances standing at `as_of` (now when None): not retracted by then."""
+    if as_of is None:
+        return Stance.retracted_at.is_(None)
+    return or_(Stance.retracted_at.is_(None), Stance.retracted_at > as_of)
+
+
+def _median(weighted: list[tuple[float, int]]) -> float:
+    """The median of values given with their multiplicities."""
+    ordered = sorted(weighted)
+    total = sum(n for _, n in ordered)
+
+    def nth(k: int) -> float:
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if k < seen:
+                return value
+        raise IndexError(k)
+
+    middle = nth(total // 2) if total % 2 else (nth(total // 2 - 1) + nth(total // 2)) / 2
+    return round(middle, 4)
 
 
 async def claim_summary(session: AsyncSession, claim_id: uuid.UUID) -> ClaimSummary:
-    """Counts by side and label, distinct actors per side, contested, first and latest dates."""
+    """Counts by side and label, distinct actors per side, contested, dates, and the support
+    side's probability summary (counters from claim_stats; the breakdowns from stances)."""
+    stats = await session.get(ClaimStats, claim_id)
     current = Stance.retracted_at.is_(None)
-    by_label_rows = (
-        await session.execute(
-            select(
-                Stance.side,
-                Stance.label,
-                func.count(),
-                func.min(Stance.stated_at),
-                func.max(Stance.stated_at),
+    by_label = dict(
+        (
+            await session.execute(
+                select(Stance.label, func.count())
+                .where(Stance.claim_id == claim_id, current)
+                .group_by(Stance.label)
             )
-            .where(Stance.claim_id == claim_id, current)
-            .group_by(Stance.side, Stance.label)
-        )
-    ).all()
-    actors_rows = (
-        await session.execute(
-            select(Stance.side, func.count(func.distinct(Stance.actor_id)))
-            .where(Stance.claim_id == claim_id, current)
-            .group_by(Stance.side)
-        )
-    ).all()
-    retracted = await session.scalar(
-        select(func.count()).where(Stance.claim_id == claim_id, Stance.retracted_at.is_not(None))
+        ).all()
     )
-    by_label: dict[StanceLabel, int] = {}
-    stance_counts = dict.fromkeys(StanceSide, 0)
-    firsts: list[datetime] = []
-    lasts: list[datetime] = []
-    for side, label, n, first, last in by_label_rows:
-        by_label[StanceLabel(label)] = n
-        stance_counts[StanceSide(side)] += n
-        if first is not None and last is not None:
-            firsts.append(first)
-            lasts.append(last)
-    actor_counts = {StanceSide(side): n for side, n in actors_rows}
-    by_side = {
-        side: SideSummary(stances=stance_counts[side], actors=actor_counts.get(side, 0))
-        for side in StanceSide
+    actors = dict(
+        (
+            await session.execute(
+                select(Stance.side, func.count(func.distinct(Stance.actor_id)))
+                .where(Stance.claim_id == claim_id, current)
+                .group_by(Stance.side)
+            )
+        ).all()
+    )
+    probabilities = (
+        await session.execute(
+            select(Stance.label, Stance.probability, func.count())
+            .where(Stance.claim_id == claim_id, current, Stance.side == StanceSide.support)
+            .group_by(Stance.label, Stance.probability)
+        )
+    ).all()
+    weighted: list[tuple[float, int]] = []
+    for label, probability, n in probabilities:
+        band = STANCE_LABELS[StanceLabel(label)].band
+        value = probability if probability is not None else band.midpoint if band else None
+        if value is not None:
+            weighted.append((float(value), int(n)))
+    counts = {
+        StanceSide.support: stats.support if stats else 0,
+        StanceSide.neutral: stats.neutral if stats else 0,
+        StanceSide.dispute: stats.dispute if stats else 0,
     }
     return ClaimSummary(
-        total=sum(stance_counts.values()),
-        by_side=by_side,
-        by_label={label: by_label[label] for label in StanceLabel if label in by_label},
-        contested=stance_counts[StanceSide.support] > 0 and stance_counts[StanceSide.dispute] > 0,
-        first_stated_at=min(firsts) if firsts else None,
-        latest_stated_at=max(lasts) if lasts else None,
-        retracted=int(retracted or 0),
+        total=stats.total if stats else 0,
+        by_side={
+            side: SideSummary(stances=counts[side], actors=int(actors.get(side, 0)))
+            for side in StanceSide
+        },
+        by_label={label: int(by_label[label]) for label in StanceLabel if label in by_label},
+        contested=bool(stats and stats.contested),
+        first_stated_at=stats.first_stated_at if stats else None,
+        latest_stated_at=stats.latest_stated_at if stats else None,
+        retracted=stats.retracted if stats else 0,
+        support_probability=ProbabilitySummary(
+            median=_median(weighted),
+            low=min(v for v, _ in weighted),
+            high=max(v for v, _ in weighted),
+            stances=sum(n for _, n in weighted),
+        )
+        if weighted
+        else None,
     )
+
+
+def _contradicting(claim_id: uuid.UUID) -> Any:
+    """Ids of claims that contradict this one (the relation holds both ways)."""
+    return select(
+        case(
+            (ClaimRelation.claim_id == claim_id, ClaimRelation.related_claim_id),
+            else_=ClaimRelation.claim_id,
+        )
+    ).where(
+        ClaimRelation.kind == ClaimRelationKind.contradicts,
+        or_(ClaimRelation.claim_id == claim_id, ClaimRelation.related_claim_id == claim_id),
+    )
+
+
+async def claim_stances(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    page: PageParams,
+    *,
+    side: StanceSide | None = None,
+    label: StanceLabel | None = None,
+    actor_id: uuid.UUID | None = None,
+    as_of: datetime | None = None,
+    include_retracted: bool = False,
+    implied: bool = False,
+) -> tuple[list[ClaimStanceOut], str | None]:
+    """Who stands where on the claim, each row with actor, source and quote; optionally as the
+    record stood on a date, and with implied disputers (supporters of contradicting claims)."""
+    await load(session, Claim, claim_id, "claim")
+
+    def common(stmt: Any) -> Any:
+        if actor_id is not None:
+            stmt = stmt.where(Stance.actor_id == actor_id)
+        if as_of is not None:
+            stmt = stmt.where(said_at() <= as_of)
+        if not include_retracted:
+            stmt = stmt.where(current_as_of(as_of))
+        return stmt
+
+    direct = common(
+        select_stances(false().label("implied"), literal(None, Uuid).label("via_claim_id")).where(
+            Stance.claim_id == claim_id
+        )
+    )
+    if side is not None:
+        direct = direct.where(Stance.side == side)
+    if label is not None:
+        direct = direct.where(Stance.label == label)
+    if implied and side in (None, StanceSide.dispute) and label is None:
+        indirect = common(
+            select_stances(
+                literal(True).label("implied"), Stance.claim_id.label("via_claim_id")
+            ).where(
+                Stance.claim_id.in_(_contradicting(claim_id)),
+                Stance.side == StanceSide.support,
+            )
+        )
+        both = direct.union_all(indirect).subquery()
+        stmt = select(both)
+        if page.after is not None:
+            stmt = stmt.where(both.c.id > page.after)
+        stmt = stmt.order_by(both.c.id).limit(page.limit + 1)
+    else:
+        stmt = keyset(direct, Stance.id, page)
+    rows, cursor = split_page(list((await session.execute(stmt)).all()), page)
+    return [
+        ClaimStanceOut(
+            **stance_fields(r),
+            implied=bool(r._mapping["implied"]),
+            via_claim_id=r._mapping["via_claim_id"],
+        )
+        for r in rows
+    ], cursor
+
+
+async def claim_timeline(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    page: PageParams,
+    *,
+    actor_id: uuid.UUID | None = None,
+) -> tuple[list[TimelineEntry], str | None]:
+    """The claim's stances in the order they were said, each marked when its actor changed
+    position since its previous stance on this claim."""
+    await load(session, Claim, claim_id, "claim")
+    at = said_at()
+    previous = func.lag(Stance.label).over(partition_by=Stance.actor_id, order_by=(at, Stance.id))
+    inner = (
+        select_stances(at.label("at"), previous.label("previous_label"))
+        .where(Stance.claim_id == claim_id)
+        .subquery()
+    )
+    stmt = select(inner)
+    if actor_id is not None:
+        stmt = stmt.where(inner.c.actor_id == actor_id)
+    if page.key is not None:
+        after_at, after_id = page.key_as(datetime.fromisoformat, uuid.UUID)
+        stmt = stmt.where(tuple_(inner.c.at, inner.c.id) > tuple_(after_at, after_id))
+    stmt = stmt.order_by(inner.c.at, inner.c.id).limit(page.limit + 1)
+    rows = list((await session.execute(stmt)).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    entries = [
+        TimelineEntry(
+            **stance_fields(r),
+            at=r._mapping["at"],
+            previous_label=r._mapping["previous_label"],
+            position_changed=r._mapping["previous_label"] not in (None, r._mapping["label"]),
+        )
+        for r in rows
+    ]
+    cursor = encode_cursor(entries[-1].at.isoformat(), entries[-1].id) if more else None
+    return entries, cursor
+
+
+async def related_claims(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    page: PageParams,
+    *,
+    relation: ClaimRelationKind | None = None,
+) -> tuple[list[RelatedClaimOut], str | None]:
+    """Claims related to this one in either direction, with their stance counts."""
+    await load(session, Claim, claim_id, "claim")
+    outgoing = ClaimRelation.claim_id == claim_id
+    other = case((outgoing, ClaimRelation.related_claim_id), else_=ClaimRelation.claim_id)
+    stmt = (
+        select(
+            ClaimRelation.id,
+            ClaimRelation.kind,
+            outgoing.label("outgoing"),
+            Claim.id.label("other_id"),
+            Claim.statement,
+            ClaimStats.contested,
+            ClaimStats.total,
+        )
+        .join(Claim, Claim.id == other)
+        .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
+        .where(or_(outgoing, ClaimRelation.related_claim_id == claim_id))
+    )
+    if relation is not None:
+        stmt = stmt.where(ClaimRelation.kind == relation)
+    rows, cursor = split_page(
+        list((await session.execute(keyset(stmt, ClaimRelation.id, page))).all()), page
+    )
+    return [
+        RelatedClaimOut(
+            relation_id=r.id,
+            kind=r.kind,
+            direction="outgoing" if r.outgoing else "incoming",
+            claim=ClaimRef(id=r.other_id, statement=r.statement),
+            contested=bool(r.contested),
+            stances=int(r.total or 0),
+        )
+        for r in rows
+    ], cursor
+
+
+__all__ = ["claim_stances", "claim_summary", "claim_timeline", "related_claims"]

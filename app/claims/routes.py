@@ -5,7 +5,8 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.claims import service
+from app.claims import search, service
+from app.claims.answers import ClaimListItem
 from app.claims.schemas import (
     ClaimCreate,
     ClaimDetail,
@@ -15,11 +16,12 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
+from app.claims.search import Sort
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
-from app.schemas import Page, Tag
-from app.vocabulary import ClaimRelationKind
+from app.schemas import Page, Tag, UTCDatetime
+from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -41,7 +43,12 @@ async def create_claim(
     return claim
 
 
-@router.get("", operation_id="list_claims", summary="List claims", responses=problem_responses(422))
+@router.get(
+    "",
+    operation_id="list_claims",
+    summary="Search and filter claims",
+    responses=problem_responses(422),
+)
 async def list_claims(
     session: SessionDep,
     page: PageDep,
@@ -51,18 +58,64 @@ async def list_claims(
         str | None,
         Query(
             max_length=400,
-            description="Only claims whose statement contains this text (case-insensitive).",
+            description="Full-text search: claims whose statement, or a quote on them, "
+            "contains every word (stemmed: `deploy` finds `deployed`).",
+        ),
+    ] = None,
+    actor_id: Annotated[
+        uuid.UUID | None, Query(description="Only claims this actor has a stance on.")
+    ] = None,
+    side: Annotated[
+        StanceSide | None,
+        Query(description="Only claims with a stance on this side (by `actor_id` if given)."),
+    ] = None,
+    label: Annotated[
+        StanceLabel | None,
+        Query(description="Only claims with a stance with this label (by `actor_id` if given)."),
+    ] = None,
+    contested: Annotated[
+        bool | None,
+        Query(
+            description="`true`: only claims with both supporters and disputers; "
+            "`false`: only claims without."
         ),
     ] = None,
     tag: Annotated[Tag | None, Query(description="Only claims with this tag.")] = None,
     about_actor_id: Annotated[
         uuid.UUID | None, Query(description="Only claims about this actor.")
     ] = None,
-) -> Page[ClaimOut]:
-    """Claims in creation order, optionally filtered by statement text, tag, or an actor they
-    are about."""
-    items, cursor = await service.list_claims(
-        session, page, q=q, tag=tag, about_actor_id=about_actor_id
+    since: Annotated[
+        UTCDatetime | None,
+        Query(description="Only claims with a stance stated at or after this time."),
+    ] = None,
+    until: Annotated[
+        UTCDatetime | None,
+        Query(description="Only claims with a stance stated at or before this time."),
+    ] = None,
+    sort: Annotated[
+        Sort | None,
+        Query(
+            description="`relevance` (default with `q`), `newest` (latest stance first), "
+            "`stances` (most stances first) or `created` (default without `q`)."
+        ),
+    ] = None,
+) -> Page[ClaimListItem]:
+    """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
+    must all hold for one current stance. `contested=true&sort=stances` lists the most debated
+    claims."""
+    items, cursor = await search.search_claims(
+        session,
+        page,
+        q=q,
+        actor_id=actor_id,
+        side=side,
+        label=label,
+        contested=contested,
+        tag=tag,
+        about_actor_id=about_actor_id,
+        since=since,
+        until=until,
+        sort=sort,
     )
     link_next(request, response, cursor)
     return Page(items=items, next_cursor=cursor)

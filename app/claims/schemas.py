@@ -72,6 +72,20 @@ class ClaimSummary(BaseModel):
     first_stated_at: datetime | None = Field(description="Earliest stance date.")
     latest_stated_at: datetime | None = Field(description="Latest stance date.")
     retracted: int = Field(description="Stances that were retracted (not counted above).")
+    support_probability: "ProbabilitySummary | None" = Field(
+        description="How likely the support side holds the claim to be; null when no "
+        "supporting stance carries a probability (e.g. all `asserted`)."
+    )
+
+
+class ProbabilitySummary(BaseModel):
+    """The support side's probabilities: each stance's explicit probability, else its label's
+    band midpoint (labels without a band, such as `asserted`, are left out)."""
+
+    median: float = Field(description="Median probability.")
+    low: float = Field(description="Lowest probability.")
+    high: float = Field(description="Highest probability.")
+    stances: int = Field(description="How many stances carry a probability.")
 
 
 class ClaimOut(Audit):

@@ -100,34 +100,6 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
     return ClaimDetail(**to_out(claim).model_dump(), summary=summary)
 
 
-async def list_claims(
-    session: AsyncSession,
-    page: PageParams,
-    *,
-    q: str | None = None,
-    tag: str | None = None,
-    about_actor_id: uuid.UUID | None = None,
-) -> tuple[list[ClaimOut], str | None]:
-    """One page of claims in creation order, filtered; and the next cursor."""
-    stmt = select(Claim).options(*WITH_LINKS)
-    if q:
-        stmt = stmt.where(Claim.statement.icontains(q, autoescape=True))
-    if tag is not None:
-        stmt = stmt.where(
-            Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == tag.lower()))
-        )
-    if about_actor_id is not None:
-        stmt = stmt.where(
-            Claim.id.in_(
-                select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
-            )
-        )
-    rows, cursor = split_page(
-        list((await session.scalars(keyset(stmt, Claim.id, page))).all()), page
-    )
-    return [to_out(c) for c in rows], cursor
-
-
 async def update_claim(
     session: AsyncSession, claim_id: uuid.UUID, data: ClaimUpdate, *, by: str | None
 ) -> ClaimOut:

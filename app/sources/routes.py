@@ -19,6 +19,8 @@ from app.sources.schemas import (
     SourceOut,
     SourceUpdate,
 )
+from app.stances import service as stance_service
+from app.stances.schemas import StanceOut
 from app.vocabulary import SourceKind
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
@@ -208,3 +210,24 @@ async def delete_citation(
 ) -> None:
     """Remove a citation made by this source."""
     await service.delete_citation(session, source_id, citation_id)
+
+
+@router.get(
+    "/{source_id}/stances",
+    operation_id="list_source_stances",
+    summary="Everything a source records",
+    responses=problem_responses(404, 422),
+)
+async def list_source_stances(
+    source_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+) -> Page[StanceOut]:
+    """Every stance recorded in this source (retracted ones included), with actor, claim and
+    quote embedded."""
+    await service.get_source(session, source_id)
+    items, cursor = await stance_service.list_stances(session, page, source_id=source_id)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)

@@ -1,0 +1,160 @@
+"""HTTP endpoints for the questions asked of one claim: who asserts it, who disputes it, how
+the sides roll up, how positions moved over time, on what evidence, and what it relates to."""
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+
+from app.claims import provenance, queries, sides
+from app.claims.answers import (
+    ClaimStanceOut,
+    ProvenanceOut,
+    RelatedClaimOut,
+    SidesOut,
+    TimelineEntry,
+)
+from app.deps import PageDep, SessionDep
+from app.errors import problem_responses
+from app.pagination import link_next
+from app.schemas import Page, UTCDatetime
+from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
+
+router = APIRouter(prefix="/v1/claims", tags=["claims"])
+
+AsOf = Annotated[
+    UTCDatetime | None,
+    Query(
+        description="Answer as the record stood at this time: stances said later are left "
+        "out and retractions made later are ignored."
+    ),
+]
+
+
+@router.get(
+    "/{claim_id}/stances",
+    operation_id="list_claim_stances",
+    summary="Who asserts or disputes a claim",
+    responses=problem_responses(404, 422),
+)
+async def list_claim_stances(
+    claim_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    side: Annotated[
+        StanceSide | None,
+        Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
+    ] = None,
+    label: Annotated[StanceLabel | None, Query(description="Only this label.")] = None,
+    actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
+    as_of: AsOf = None,
+    include_retracted: Annotated[
+        bool, Query(description="Also list stances retracted (by `as_of`, if given).")
+    ] = False,
+    include: Annotated[
+        Literal["implied"] | None,
+        Query(
+            description="`implied`: add actors who support a claim that contradicts this one, "
+            "as implied disputers (`implied: true`, `via_claim_id`)."
+        ),
+    ] = None,
+) -> Page[ClaimStanceOut]:
+    """The stances on a claim, each with its actor, source (and publisher) and verbatim quote:
+    who asserted it (`side=support`), who disputes it (`side=dispute`), who only relays it
+    (`side=neutral`)."""
+    items, cursor = await queries.claim_stances(
+        session,
+        claim_id,
+        page,
+        side=side,
+        label=label,
+        actor_id=actor_id,
+        as_of=as_of,
+        include_retracted=include_retracted,
+        implied=include == "implied",
+    )
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/{claim_id}/sides",
+    operation_id="get_claim_sides",
+    summary="Sides of a claim, rolled up",
+    responses=problem_responses(404, 422),
+)
+async def get_claim_sides(
+    claim_id: uuid.UUID,
+    session: SessionDep,
+    group_by: Annotated[
+        Literal["actor", "organization", "country"],
+        Query(
+            description="`actor`: each actor; `organization`: the top organization each actor "
+            "belonged to when it took its stance (following affiliations); `country`: the "
+            "actor's country, else its organization's."
+        ),
+    ] = "actor",
+    as_of: AsOf = None,
+) -> SidesOut:
+    """For each side of a claim, the groups of actors on it and their stances by label."""
+    return await sides.claim_sides(session, claim_id, group_by=group_by, as_of=as_of)
+
+
+@router.get(
+    "/{claim_id}/timeline",
+    operation_id="get_claim_timeline",
+    summary="How positions on a claim moved over time",
+    responses=problem_responses(404, 422),
+)
+async def get_claim_timeline(
+    claim_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
+) -> Page[TimelineEntry]:
+    """The claim's stances in the order they were said (retracted ones included), each marked
+    `position_changed` when its actor held a different label before."""
+    items, cursor = await queries.claim_timeline(session, claim_id, page, actor_id=actor_id)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
+
+
+@router.get(
+    "/{claim_id}/provenance",
+    operation_id="get_claim_provenance",
+    summary="The evidence behind each side of a claim",
+    responses=problem_responses(404),
+)
+async def get_claim_provenance(claim_id: uuid.UUID, session: SessionDep) -> ProvenanceOut:
+    """For each side, the sources behind its stances, their citation chains back to primary
+    sources, and the number of independent origins: stances whose sources all derive from one
+    primary source count once, so syndicated copies and circular reporting are not
+    corroboration."""
+    return await provenance.claim_provenance(session, claim_id)
+
+
+@router.get(
+    "/{claim_id}/related",
+    operation_id="list_related_claims",
+    summary="Claims related to a claim",
+    responses=problem_responses(404, 422),
+)
+async def list_related_claims(
+    claim_id: uuid.UUID,
+    session: SessionDep,
+    page: PageDep,
+    request: Request,
+    response: Response,
+    relation: Annotated[
+        ClaimRelationKind | None, Query(description="Only relations of this kind.")
+    ] = None,
+) -> Page[RelatedClaimOut]:
+    """Claims that this one contradicts, supports, refines or duplicates, and those that do so
+    to it, with their stance counts."""
+    items, cursor = await queries.related_claims(session, claim_id, page, relation=relation)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)

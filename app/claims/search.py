@@ -1,0 +1,188 @@
+"""Finding claims: full-text search over statements and quotes, filters, and sort orders.
+
+Full text runs on SQLite's FTS5 (porter stemming) and on PostgreSQL's tsvector/GIN (English
+stemming without stop words): both match claims whose statement, or any stance's quote on them,
+contains every word of `q` (after stemming). Relevance is the best match, statement matches
+weighing twice a quote's.
+"""
+
+import re
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import Float, Uuid, select, text, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims.answers import ClaimListItem, ClaimStatsOut
+from app.claims.service import WITH_LINKS, to_out
+from app.errors import InvalidField
+from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
+from app.pagination import PageParams, encode_cursor
+from app.vocabulary import StanceLabel, StanceSide
+
+Sort = Literal["relevance", "newest", "stances", "created"]
+# The sort key of a row as it goes into a cursor, and back out of one.
+KEY_OF_ROW: dict[str, Callable[[Any], Any]] = {
+    "relevance": lambda row: row.score,
+    "newest": lambda row: row.activity_at.isoformat(),
+    "stances": lambda row: row.total,
+}
+KEY_PARSERS: dict[str, Callable[[Any], Any]] = {
+    "relevance": float,
+    "newest": datetime.fromisoformat,
+    "stances": int,
+}
+
+SQLITE_MATCH = """
+SELECT claim_id, MAX(score) AS score FROM (
+    SELECT claim_id, -bm25(claims_fts) AS score FROM claims_fts WHERE claims_fts MATCH :q
+    UNION ALL
+    SELECT claim_id, -bm25(stances_fts) / 2 AS score FROM stances_fts WHERE stances_fts MATCH :q
+) GROUP BY claim_id
+"""
+POSTGRES_MATCH = """
+SELECT claim_id, MAX(score) AS score FROM (
+    SELECT id AS claim_id, ts_rank(search_vector, query)::float8 AS score
+    FROM claims, plainto_tsquery('claimgraph', :q) AS query WHERE search_vector @@ query
+    UNION ALL
+    SELECT claim_id, ts_rank(quote_vector, query)::float8 / 2 AS score
+    FROM stances, plainto_tsquery('claimgraph', :q) AS query WHERE quote_vector @@ query
+) AS matched GROUP BY claim_id
+"""
+
+
+def search_words(q: str) -> list[str]:
+    """The words of a query: letters and digits, lower-cased; punctuation separates."""
+    return re.findall(r"\w+", q.casefold())
+
+
+def _matches(dialect: str, q: str) -> Any:
+    words = search_words(q)
+    if not words:
+        raise InvalidField("q", "must contain at least one word", location="query")
+    if dialect == "sqlite":
+        # Each word quoted: FTS5 query syntax in user input is taken literally.
+        sql, bound = SQLITE_MATCH, " ".join(f'"{w}"' for w in words)
+    else:
+        sql, bound = POSTGRES_MATCH, " ".join(words)
+    return text(sql).bindparams(q=bound).columns(claim_id=Uuid(), score=Float()).subquery("matched")
+
+
+async def search_claims(
+    session: AsyncSession,
+    page: PageParams,
+    *,
+    q: str | None = None,
+    actor_id: uuid.UUID | None = None,
+    side: StanceSide | None = None,
+    label: StanceLabel | None = None,
+    contested: bool | None = None,
+    tag: str | None = None,
+    about_actor_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    sort: Sort | None = None,
+) -> tuple[list[ClaimListItem], str | None]:
+    """One page of claims matching every filter, in the chosen order, and the next cursor."""
+    sort = sort or ("relevance" if q else "created")
+    if sort == "relevance" and not q:
+        raise InvalidField("sort", "`relevance` needs `q`", location="query")
+    stmt = select(Claim.id, ClaimStats.activity_at, ClaimStats.total).join(
+        ClaimStats, ClaimStats.claim_id == Claim.id
+    )
+    score_col: Any = None
+    if q:
+        matched = _matches(session.get_bind().dialect.name, q)
+        stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
+        score_col = matched.c.score
+    stance_filters: list[Any] = []
+    if actor_id is not None:
+        stance_filters.append(Stance.actor_id == actor_id)
+    if side is not None:
+        stance_filters.append(Stance.side == side)
+    if label is not None:
+        stance_filters.append(Stance.label == label)
+    if since is not None:
+        stance_filters.append(Stance.stated_at >= since)
+    if until is not None:
+        stance_filters.append(Stance.stated_at <= until)
+    if stance_filters:
+        stmt = stmt.where(
+            Claim.id.in_(
+                select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance_filters)
+            )
+        )
+    if contested is not None:
+        stmt = stmt.where(ClaimStats.contested.is_(contested))
+    if tag is not None:
+        stmt = stmt.where(Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == tag)))
+    if about_actor_id is not None:
+        stmt = stmt.where(
+            Claim.id.in_(
+                select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
+            )
+        )
+    key_col = {
+        "relevance": score_col,
+        "newest": ClaimStats.activity_at,
+        "stances": ClaimStats.total,
+        "created": None,
+    }[sort]
+    if key_col is None:
+        if page.key is not None:
+            stmt = stmt.where(Claim.id > page.after)
+        stmt = stmt.order_by(Claim.id)
+    else:
+        if page.key is not None:
+            after_key, after_id = page.key_as(KEY_PARSERS[sort], uuid.UUID)
+            stmt = stmt.where(tuple_(key_col, Claim.id) < tuple_(after_key, after_id))
+        stmt = stmt.order_by(key_col.desc(), Claim.id.desc())
+    rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    items = await _items(session, rows, scored=q is not None)
+    cursor = None
+    if more:
+        last = rows[-1]
+        cursor = (
+            encode_cursor(last.id)
+            if sort == "created"
+            else encode_cursor(KEY_OF_ROW[sort](last), last.id)
+        )
+    return items, cursor
+
+
+async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> list[ClaimListItem]:
+    ids = [r.id for r in rows]
+    claims = {
+        c.id: c
+        for c in (
+            await session.scalars(select(Claim).where(Claim.id.in_(ids)).options(*WITH_LINKS))
+        ).all()
+    }
+    stats = {
+        s.claim_id: s
+        for s in (
+            await session.scalars(select(ClaimStats).where(ClaimStats.claim_id.in_(ids)))
+        ).all()
+    }
+    return [
+        ClaimListItem(
+            **to_out(claims[r.id]).model_dump(),
+            stats=ClaimStatsOut(
+                support=stats[r.id].support,
+                neutral=stats[r.id].neutral,
+                dispute=stats[r.id].dispute,
+                total=stats[r.id].total,
+                contested=stats[r.id].contested,
+                latest_stated_at=stats[r.id].latest_stated_at,
+            ),
+            score=round(float(r.score), 6) if scored else None,
+        )
+        for r in rows
+    ]
+
+
+__all__ = ["search_claims", "search_words"]
