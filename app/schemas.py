@@ -45,11 +45,9 @@ def _as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-UTCDatetime = Annotated[
-    datetime,
-    AfterValidator(_as_utc),
-    Field(description="ISO 8601 date or date-time; without a zone it is taken as UTC."),
-]
+# ISO 8601; a value without a zone is taken as UTC (said once, in the API's description). No
+# description here: each field says what its date means.
+UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 Tag = Annotated[
     str,
@@ -79,8 +77,15 @@ class Audit(OutputSchema):
 T = TypeVar("T")
 
 
+def _describe_page(schema: dict[str, Any]) -> None:
+    # A parametrized Page[X] is a new class without a docstring; give each one the same words.
+    schema.setdefault("description", Page.__doc__)
+
+
 class Page(BaseModel, Generic[T]):
     """One page of a list; pass `next_cursor` back as `cursor` for the next page."""
+
+    model_config = ConfigDict(json_schema_extra=_describe_page)
 
     items: list[T] = Field(description="The records on this page.")
     next_cursor: str | None = Field(

@@ -1,0 +1,225 @@
+"""The API's documentation: Swagger UI at /docs and ReDoc at /redoc, served without internet
+access, and the OpenAPI document finished for client developers.
+
+The Swagger UI and ReDoc bundles come from the fastapi-offline package (MIT), which ships
+swagger-ui-dist (Apache-2.0) and redoc (MIT) as static files; nothing is loaded from a CDN.
+"""
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import fastapi_offline
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import (
+    get_redoc_html,
+    get_swagger_ui_html,
+    get_swagger_ui_oauth2_redirect_html,
+)
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from app.errors import PROBLEM_JSON, Problem
+from app.vocabulary import STANCE_LABELS, StanceSide
+
+ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
+ASSETS_URL = "/docs-assets"
+EXAMPLES_FILE = Path(__file__).parent / "openapi_examples.json"
+SCHEMAS = "#/components/schemas/"
+
+# Tags in the order the docs show them; every tag an operation uses must be described here.
+TAGS: list[dict[str, Any]] = [
+    {
+        "name": "claims",
+        "description": "Propositions that can be true or false, each stated once. Reading a "
+        "claim gives its summary: stance counts by side and label, and whether it is contested.",
+    },
+    {
+        "name": "stances",
+        "description": "The core fact: an actor, as recorded in a source, takes a stance on a "
+        "claim, in these words. `GET /v1/stances?claim_id=…&side=dispute` answers *who disputes "
+        "it*; `side=support` answers *who asserts it*.",
+    },
+    {
+        "name": "actors",
+        "description": "Anyone who can hold a position: people, organizations, governments, "
+        "agencies, military units, media outlets, fact-checkers and unnamed collectives.",
+    },
+    {
+        "name": "affiliations",
+        "description": "An actor's membership of another (member of, part of, spokesperson "
+        "for, …), with a role and a validity interval.",
+    },
+    {
+        "name": "sources",
+        "description": "Documents in which positions are recorded: articles, statements, "
+        "briefings, reports, posts, transcripts. A source may hold its full text, against "
+        "which stance quotes are checked.",
+    },
+    {
+        "name": "citations",
+        "description": "How a source derives from another (cites, quotes, republishes, "
+        "translates): the chain from a story back to its primary source.",
+    },
+    {
+        "name": "claim relations",
+        "description": "How a claim relates to another: contradicts, supports, refines (is a "
+        "more specific case of), or duplicates (`same_as`).",
+    },
+    {
+        "name": "vocabulary",
+        "description": "The controlled stance vocabulary, so clients never hard-code labels, "
+        "sides or probability bands.",
+    },
+    {
+        "name": "operations",
+        "description": "Liveness and readiness probes for load balancers and orchestrators.",
+    },
+]
+
+SWAGGER_UI_PARAMETERS: dict[str, Any] = {
+    "validatorUrl": None,  # never send the document to an online validator
+    "displayOperationId": True,  # the names a generated client's functions carry
+    "filter": True,
+    "docExpansion": "list",
+}
+
+
+def install_docs(app: FastAPI) -> None:
+    """Serve /docs and /redoc from local assets and finish the app's OpenAPI document."""
+    app.openapi_tags = TAGS
+    app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
+    openapi_url = app.openapi_url or "/openapi.json"
+    redirect_url = "/docs/oauth2-redirect"
+
+    async def swagger_ui(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            oauth2_redirect_url=f"{root}{redirect_url}",
+            swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
+        )
+
+    async def swagger_ui_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    async def redoc(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_redoc_html(
+            openapi_url=f"{root}{openapi_url}",
+            title=f"{app.title} - ReDoc",
+            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
+            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.add_api_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_api_route(redirect_url, swagger_ui_redirect, include_in_schema=False)
+    app.add_api_route("/redoc", redoc, include_in_schema=False)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            finish_openapi(FastAPI.openapi(app))  # builds and caches app.openapi_schema
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def finish_openapi(doc: dict[str, Any]) -> None:
+    """Complete FastAPI's document in place: problem+json errors, descriptions of optional
+    fields, the stance vocabulary spelled out, and response examples from the demo data."""
+    schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
+    _declare_problem_responses(doc, schemas)
+    for schema in schemas.values():
+        _hoist_optional_descriptions(schema)
+    _describe_vocabulary(schemas)
+    _add_examples(doc)
+
+
+def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for path in doc.get("paths", {}).values() for op in path.values()]
+
+
+def _declare_problem_responses(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+    # Every error the app raises is rendered as problem+json (app.errors), including the 422
+    # FastAPI declares on its own with its HTTPValidationError schema, which the app never sends.
+    problem = {PROBLEM_JSON: {"schema": {"$ref": f"{SCHEMAS}Problem"}}}
+    for op in _operations(doc):
+        for response in op.get("responses", {}).values():
+            content = response.get("content", {})
+            validation = content.get("application/json", {}).get("schema", {}).get("$ref")
+            if validation == f"{SCHEMAS}HTTPValidationError":
+                response["description"] = "Invalid input; the offending fields are named."
+                response["content"] = dict(problem)
+            elif PROBLEM_JSON in content:
+                response["content"] = dict(problem)
+    definition = Problem.model_json_schema(ref_template=SCHEMAS + "{model}")
+    for name, schema in {"Problem": definition, **definition.pop("$defs", {})}.items():
+        schemas.setdefault(name, schema)
+    text = json.dumps(doc)
+    for unused in ("HTTPValidationError", "ValidationError"):
+        if f'"{SCHEMAS}{unused}"' not in text:
+            schemas.pop(unused, None)
+
+
+def _hoist_optional_descriptions(schema: dict[str, Any]) -> None:
+    # `x: Alias | None` puts the alias's description on the non-null branch of an anyOf, where
+    # UIs and generators do not look; it describes the value either way, so lift it. A branch
+    # that is a $ref is a named type whose description is the type's, not the field's.
+    for prop in schema.get("properties", {}).values():
+        branches = prop.get("anyOf", [])
+        typed = [b for b in branches if b.get("type") != "null"]
+        if (
+            "description" not in prop
+            and len(branches) == 2
+            and len(typed) == 1
+            and "description" in typed[0]
+            and "$ref" not in typed[0]
+        ):
+            prop["description"] = typed[0]["description"]
+        _hoist_optional_descriptions(prop)
+
+
+def _describe_vocabulary(schemas: dict[str, Any]) -> None:
+    if "StanceLabel" in schemas:
+        rows = ["| label | side | probability band | meaning |", "|---|---|---|---|"]
+        for info in STANCE_LABELS.values():
+            band = f"{info.band.low:.2f}-{info.band.high:.2f}" if info.band else "none"
+            rows.append(f"| `{info.label}` | {info.side} | {band} | {info.description} |")
+        label = schemas["StanceLabel"]
+        label["description"] = label.get("description", "") + "\n\n" + "\n".join(rows)
+    if "StanceSide" in schemas:
+        sides = [
+            f"- `{side}`: "
+            + ", ".join(f"`{i.label}`" for i in STANCE_LABELS.values() if i.side == side)
+            for side in StanceSide
+        ]
+        side = schemas["StanceSide"]
+        side["description"] = side.get("description", "") + " Labels on each side:\n\n"
+        side["description"] += "\n".join(sides)
+
+
+@cache
+def response_examples() -> dict[str, dict[str, Any]]:
+    """Response examples by operationId, captured from the worked example (tests/docs)."""
+    examples: dict[str, dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    return examples
+
+
+def _add_examples(doc: dict[str, Any]) -> None:
+    examples = response_examples()
+    for op in _operations(doc):
+        example = examples.get(op.get("operationId", ""))
+        if example is None:
+            continue
+        for status in ("200", "201"):
+            media = op.get("responses", {}).get(status, {}).get("content", {})
+            if "application/json" in media:
+                media["application/json"]["examples"] = {
+                    "worked-example": {"summary": example["summary"], "value": example["value"]}
+                }
