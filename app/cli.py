@@ -1,18 +1,24 @@
 """The `claimgraph` command: serve, db upgrade/downgrade/current, demo load."""
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Annotated, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import migrate
+from app.auth import keys
 from app.db import create_engine, create_sessionmaker, session_scope
 from app.demo.loader import load_demo
+from app.errors import NotFound
+from app.history import recorder
+from app.history.recorder import current_writer
 from app.settings import get_settings
 
 cli = typer.Typer(
@@ -24,12 +30,16 @@ db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_cli = typer.Typer(help="The worked example dataset.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
+keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
 console = Console()
 T = TypeVar("T")
 
 
 def _with_engine(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
+        recorder.install()
+        current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")
         engine = create_engine(get_settings().database_url)
         try:
             return await action(engine)
@@ -81,6 +91,65 @@ def db_current() -> None:
         raise typer.Exit(1)
 
 
+async def _keys(engine: AsyncEngine, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    async for session in session_scope(create_sessionmaker(engine)):
+        result = await action(session)
+    return result
+
+
+def _keys_table(rows: list[keys.KeyOut]) -> Table:
+    table = Table("prefix", "name", "scope", "created", "expires", "revoked")
+    for row in rows:
+        table.add_row(
+            row.prefix,
+            row.name,
+            row.scope.value,
+            f"{row.created_at:%Y-%m-%d %H:%M}",
+            f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never",
+            f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
+        )
+    return table
+
+
+@keys_cli.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. ingest-bot.")],
+    scope: Annotated[keys.Scope, typer.Option(help="read, write or admin.")] = keys.Scope.write,
+    expires_in_days: Annotated[
+        int | None, typer.Option(help="Days until the key stops working (default: never).")
+    ] = None,
+) -> None:
+    """Make an API key and print it once: only its hash is stored."""
+    expires = timedelta(days=expires_in_days) if expires_in_days else None
+    new = _with_engine(
+        lambda engine: _keys(
+            engine, lambda s: keys.create_key(s, name=name, scope=scope, expires_in=expires)
+        )
+    )
+    console.print(_keys_table([new]))
+    console.print("key (shown once, store it now):")
+    print(new.key)
+
+
+@keys_cli.command("list")
+def keys_list() -> None:
+    """List keys by prefix, scope and state (never the keys themselves)."""
+    console.print(_keys_table(_with_engine(lambda engine: _keys(engine, keys.list_keys))))
+
+
+@keys_cli.command("revoke")
+def keys_revoke(
+    key: Annotated[str, typer.Argument(help="The key's prefix (cg_…) or id.")],
+) -> None:
+    """Revoke a key; it stops working at once."""
+    try:
+        row = _with_engine(lambda engine: _keys(engine, lambda s: keys.revoke_key(s, key)))
+    except NotFound as exc:
+        console.print(f"[red]{exc.detail}[/red]")
+        raise typer.Exit(1) from exc
+    console.print(_keys_table([row]))
+
+
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the worked example (the North Korea / Russia / Ukraine article) into the database.
@@ -104,6 +173,7 @@ def serve(
     console.print(
         f"claimgraph on http://{bind_host}:{bind_port}/docs  (database: {settings.database_url})"
     )
+    console.print("reads are open; writes need a key: claimgraph keys create --name me")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -111,6 +181,7 @@ def serve(
         port=bind_port,
         workers=workers,
         log_level=settings.log_level,
+        access_log=False,  # the app logs each request itself, as JSON with its request id
     )
 
 

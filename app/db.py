@@ -36,15 +36,32 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
-def create_engine(url: str | URL, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
-    """An async engine for `url`, with SQLite's foreign keys enforced and WAL on."""
+def create_engine(
+    url: str | URL,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    statement_timeout_ms: int | None = None,
+) -> AsyncEngine:
+    """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
+    bounded waits (connecting, checking out a connection, and each statement), so a database
+    that is away makes requests fail fast instead of hang."""
     target = async_url(url)
     if target.get_backend_name() == "sqlite":
         engine = create_async_engine(target, echo=echo)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
+    server_settings = {"application_name": "claimgraph"}
+    if statement_timeout_ms:
+        server_settings["statement_timeout"] = str(statement_timeout_ms)
     return create_async_engine(
-        target, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        target,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_timeout=5,
+        connect_args={"timeout": 5, "server_settings": server_settings},
     )
 
 

@@ -3,20 +3,25 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from sqlalchemy import text
+from fastapi import Depends, FastAPI
 
 from app import __version__
 from app.actors.routes import router as actors_router
+from app.auth.deps import require_access
+from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
+from app.conditional import ETags, check_if_match
 from app.db import create_engine, create_sessionmaker
 from app.docs import install_docs
 from app.errors import install_error_handlers
-from app.middleware import RejectNulInURL
+from app.history import recorder
+from app.history.routes import router as history_router
+from app.idempotency import Idempotency
+from app.middleware import LimitSizes, RejectNulInURL
 from app.migrate import SchemaNotCurrent, check_current
+from app.observability import RequestContext, configure_logging
+from app.operations import router as operations_router
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
@@ -34,18 +39,14 @@ Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. 
 """
 
 
-class Health(BaseModel):
-    """Whether the service can answer requests."""
-
-    status: str = Field(description="`ok`, or `unavailable` when it cannot answer.")
-    reason: str | None = Field(default=None, description="Why it is unavailable.")
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A claimgraph app bound to the settings' database."""
     settings = settings or get_settings()
     engine = create_engine(
-        settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        echo=settings.db_echo,
+        statement_timeout_ms=settings.statement_timeout_ms,
     )
 
     @asynccontextmanager
@@ -63,55 +64,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
     )
+    configure_logging(settings.log_level)
+    app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    recorder.install()
     install_error_handlers(app)
     install_docs(app)
+    # Outermost last: request context wraps the size limits, which wrap the rest.
+    app.add_middleware(ETags)
+    app.add_middleware(Idempotency, sessionmaker=app.state.sessionmaker)
     app.add_middleware(RejectNulInURL)
+    app.add_middleware(
+        LimitSizes,
+        max_body=settings.max_body_bytes,
+        max_import=settings.max_import_bytes,
+        max_query=settings.max_query_bytes,
+    )
+    app.add_middleware(RequestContext)
+    guarded = [Depends(require_access), Depends(check_if_match)]
     for router in (
         actors_router,
         sources_router,
         claims_router,
         claim_questions_router,
         stances_router,
+        history_router,
         vocabulary_router,
     ):
-        app.include_router(router)
-
-    @app.get(
-        "/healthz",
-        tags=["operations"],
-        operation_id="healthz",
-        summary="Liveness",
-        response_model_exclude_none=True,
-    )
-    async def healthz() -> Health:
-        """The process is up (it does not touch the database)."""
-        return Health(status="ok")
-
-    @app.get(
-        "/readyz",
-        tags=["operations"],
-        operation_id="readyz",
-        summary="Readiness",
-        responses={
-            200: {"model": Health, "description": "Ready to serve."},
-            503: {"model": Health, "description": "Database unreachable or schema not current."},
-        },
-    )
-    async def readyz() -> JSONResponse:
-        """The database answers and its migrations are current; 503 otherwise."""
-        try:
-            async with engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-            await check_current(engine)
-        except SchemaNotCurrent as exc:
-            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
-        except Exception as exc:  # any failure to reach the database means not ready
-            return JSONResponse(
-                {"status": "unavailable", "reason": type(exc).__name__}, status_code=503
-            )
-        return JSONResponse({"status": "ok"})
+        app.include_router(router, dependencies=guarded)
+    app.include_router(keys_router)
+    app.include_router(operations_router)
 
     return app
 

@@ -1,8 +1,33 @@
-"""ASGI middleware that guards the app before routing."""
+"""ASGI middleware that guards the app before routing: URL sanity and size limits."""
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, Problem, problem_type
+
+IMPORT_PATH = "/v1/import"
+
+
+async def send_problem(
+    send: Send, path: str, status: int, slug: str, title: str, detail: str
+) -> None:
+    """Answer with a problem+json response straight from middleware."""
+    body = (
+        Problem(type=problem_type(slug), title=title, status=status, detail=detail, instance=path)
+        .model_dump_json(exclude_none=True)
+        .encode()
+    )
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 class RejectNulInURL:
@@ -16,27 +41,90 @@ class RejectNulInURL:
         if scope["type"] == "http":
             query: bytes = scope.get("query_string", b"")
             if b"%00" in query or "\x00" in scope.get("path", ""):
-                body = (
-                    Problem(
-                        type=problem_type("invalid-request"),
-                        title="Invalid request",
-                        status=422,
-                        detail="the URL contains a NUL character",
-                        instance=scope.get("path"),
-                    )
-                    .model_dump_json(exclude_none=True)
-                    .encode()
+                await send_problem(
+                    send,
+                    scope.get("path", ""),
+                    422,
+                    "invalid-request",
+                    "Invalid request",
+                    "the URL contains a NUL character",
                 )
-                await send(
-                    {
-                        "type": "http.response.start",
-                        "status": 422,
-                        "headers": [
-                            (b"content-type", PROBLEM_JSON.encode()),
-                            (b"content-length", str(len(body)).encode()),
-                        ],
-                    }
-                )
-                await send({"type": "http.response.body", "body": body})
                 return
         await self.app(scope, receive, send)
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from `receive` when a streamed body passes the limit; FastAPI lets HTTP
+    exceptions through its body parsing, so it is rendered as a 413 problem."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"the body is larger than {limit} bytes")
+
+
+class LimitSizes:
+    """414 for an over-long query string; 413 for a body over the limit, whether its length
+    is declared or it streams (the stream is cut as soon as it passes the limit)."""
+
+    def __init__(self, app: ASGIApp, *, max_body: int, max_import: int, max_query: int) -> None:
+        self.app = app
+        self.max_body = max_body
+        self.max_import = max_import
+        self.max_query = max_query
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        if len(scope.get("query_string", b"")) > self.max_query:
+            await send_problem(
+                send,
+                path,
+                414,
+                "uri-too-long",
+                "URI too long",
+                f"the query string is longer than {self.max_query} bytes",
+            )
+            return
+        limit = self.max_import if path == IMPORT_PATH else self.max_body
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await send_problem(
+                send,
+                path,
+                413,
+                "payload-too-large",
+                "Payload too large",
+                f"the body is larger than {limit} bytes",
+            )
+            return
+        received = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge(limit)
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracking_send)
+        except BodyTooLarge:
+            if not started:
+                await send_problem(
+                    send,
+                    path,
+                    413,
+                    "payload-too-large",
+                    "Payload too large",
+                    f"the body is larger than {limit} bytes",
+                )

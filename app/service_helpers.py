@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.errors import NotFound, StillReferenced, UnknownReference
+from app.errors import DomainError, NotFound, StillReferenced, UnknownReference
+from app.models import Change
 from app.models.base import Base
 
 M = TypeVar("M", bound=Base)
@@ -29,8 +30,38 @@ async def load(
         stmt = stmt.with_for_update()
     row = (await session.scalars(stmt)).one_or_none()
     if row is None:
+        await _raise_gone_if_deleted(session, entity, ident)
         raise NotFound(entity, ident)
     return row
+
+
+HISTORY_PATHS = {"actor": "actors", "source": "sources", "claim": "claims", "stance": "stances"}
+
+
+class Gone(DomainError):
+    status = 410
+    type = "deleted"
+    title = "Deleted"
+
+
+async def _raise_gone_if_deleted(session: AsyncSession, entity: str, ident: uuid.UUID) -> None:
+    """A deleted record is a tombstone, not a gap: 410 with a link to its history."""
+    name = entity.replace(" ", "_")
+    deleted_at = await session.scalar(
+        select(Change.at).where(
+            Change.entity == name, Change.entity_id == ident, Change.action == "delete"
+        )
+    )
+    if deleted_at is not None:
+        path = HISTORY_PATHS.get(name)
+        error = Gone(
+            f"the {entity} {ident} was deleted at {deleted_at.isoformat()}",
+            deleted_at=deleted_at.isoformat(),
+            history=f"/v1/{path}/{ident}/history" if path else None,
+        )
+        if path:
+            error.headers = {"Link": f'</v1/{path}/{ident}/history>; rel="history"'}
+        raise error
 
 
 async def load_owned(

@@ -21,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
+from app.auth import keys
+from app.auth import keys
 from app.db import create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
@@ -110,19 +112,48 @@ def engine(app: FastAPI) -> AsyncEngine:
     return app.state.engine  # type: ignore[no-any-return]
 
 
+@pytest.fixture(scope="session")
+async def admin_key(app: FastAPI) -> str:
+    """An admin API key, made once per run (kept when tables are emptied)."""
+    async with app.state.sessionmaker() as session:
+        new = await keys.create_key(session, name="tests", scope=keys.Scope.admin)
+        await session.commit()
+    return new.key
+
+
+KEPT_TABLES = frozenset({"api_keys"})
+
+
 async def _empty_all_tables(engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         for table in reversed(Base.metadata.sorted_tables):
-            await conn.execute(delete(table))
+            if table.name not in KEPT_TABLES:
+                await conn.execute(delete(table))
 
 
 @pytest.fixture
-async def client(app: FastAPI, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client talking to the app in-process; the database is emptied after each test."""
+async def client(
+    app: FastAPI, engine: AsyncEngine, admin_key: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client talking to the app in-process with an admin key; the database is
+    emptied after each test."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(
+        transport=transport,
+        base_url="http://test",
+        timeout=30,
+        headers={"Authorization": f"Bearer {admin_key}"},
+    ) as http:
+        yield http
+    await _empty_all_tables(engine)
+
+
+@pytest.fixture
+async def anonymous(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client without a key (the database is emptied by `client`)."""
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http:
         yield http
-    await _empty_all_tables(engine)
 
 
 @pytest.fixture

@@ -5,19 +5,24 @@ from app.models.base import Base
 from app.models.claim import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
 from app.models.source import Citation, Source, SourceAuthor
 from app.models.stance import Stance
+from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow
 
 __all__ = [
     "Actor",
     "ActorAlias",
     "ActorExternalId",
     "Affiliation",
+    "ApiKey",
     "Base",
+    "Change",
     "Citation",
     "Claim",
     "ClaimRelation",
     "ClaimStats",
     "ClaimSubject",
     "ClaimTag",
+    "IdempotentRequest",
+    "RateWindow",
     "Source",
     "SourceAuthor",
     "Stance",

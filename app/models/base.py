@@ -6,7 +6,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, func
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 from uuid_utils.compat import uuid7
 
@@ -69,4 +69,10 @@ class Versioned(IdMixin):
     updated_at: Mapped[datetime] = mapped_column(
         default=utcnow, onupdate=utcnow, server_default=func.now(), sort_order=10
     )
+    # Every UPDATE and DELETE is conditional on the version the session loaded (services
+    # bump it), so a concurrent change makes the second writer fail instead of overwrite.
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", sort_order=10)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]

@@ -405,13 +405,17 @@ class TestUpdateActor:
 
 
 class TestDeleteActor:
-    async def test_deletes_then_404(self, client: httpx.AsyncClient) -> None:
+    async def test_deletes_then_410_gone_with_history(self, client: httpx.AsyncClient) -> None:
         actor = await make_actor(client)
         r = await client.delete(f"/v1/actors/{actor['id']}")
         assert r.status_code == 204, r.text
         assert r.content == b""
-        assert problem(await client.get(f"/v1/actors/{actor['id']}"), 404)
-        assert problem(await client.delete(f"/v1/actors/{actor['id']}"), 404)
+        gone = await client.get(f"/v1/actors/{actor['id']}")
+        body = problem(gone, 410)
+        assert body["type"] == "/problems/deleted"
+        assert body["history"] == f"/v1/actors/{actor['id']}/history"
+        assert gone.headers["link"] == f'</v1/actors/{actor["id"]}/history>; rel="history"'
+        assert problem(await client.delete(f"/v1/actors/{actor['id']}"), 410)
 
     async def test_deletes_aliases_and_external_ids_with_it(
         self, client: httpx.AsyncClient

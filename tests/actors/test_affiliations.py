@@ -349,14 +349,14 @@ class TestUpdateAffiliation:
 
 
 class TestDeleteAffiliation:
-    async def test_deletes_then_404(
+    async def test_deletes_then_410(
         self, client: httpx.AsyncClient, pair: tuple[dict[str, Any], dict[str, Any]]
     ) -> None:
         person, gov = pair
         aff = await _affiliate(client, person, gov)
         r = await client.delete(_path(person, aff))
         assert r.status_code == 204, r.text
-        assert problem(await client.get(_path(person, aff)), 404)
+        assert problem(await client.get(_path(person, aff)), 410)["type"] == "/problems/deleted"
         assert await _ids(client, person) == []
         # both actors remain
         assert (await client.get(f"/v1/actors/{gov['id']}")).status_code == 200

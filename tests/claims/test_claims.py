@@ -289,13 +289,13 @@ class TestUpdateClaim:
 
 
 class TestDeleteClaim:
-    async def test_deleted_then_404(self, client: httpx.AsyncClient) -> None:
+    async def test_deleted_then_410(self, client: httpx.AsyncClient) -> None:
         claim = await make_claim(client, tags=["gone"])
         r = await client.delete(f"/v1/claims/{claim['id']}")
         assert r.status_code == 204
         assert r.content == b""
-        assert problem(await client.get(f"/v1/claims/{claim['id']}"), 404)["type"] == (
-            "/problems/unknown-claim"
+        assert problem(await client.get(f"/v1/claims/{claim['id']}"), 410)["type"] == (
+            "/problems/deleted"
         )
         assert await walk(client, "/v1/claims", tag="gone") == []
 

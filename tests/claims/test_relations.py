@@ -209,12 +209,12 @@ class TestUpdateRelation:
 
 
 class TestDeleteRelation:
-    async def test_deleted_then_404(self, client: httpx.AsyncClient) -> None:
+    async def test_deleted_then_410(self, client: httpx.AsyncClient) -> None:
         a, b = await make_claim(client), await make_claim(client)
         rel = await relate(client, a["id"], b["id"])
         r = await client.delete(f"/v1/claims/{a['id']}/relations/{rel['id']}")
         assert r.status_code == 204
-        assert problem(await client.get(f"/v1/claims/{a['id']}/relations/{rel['id']}"), 404)
+        assert problem(await client.get(f"/v1/claims/{a['id']}/relations/{rel['id']}"), 410)
         assert await listed(client, a["id"]) == set()
         # nothing points at b any more, so it can go
         assert (await client.delete(f"/v1/claims/{b['id']}")).status_code == 204

@@ -270,14 +270,14 @@ class TestUpdateCitation:
 
 
 class TestDeleteCitation:
-    async def test_deletes_then_404(
+    async def test_deletes_then_410(
         self, client: httpx.AsyncClient, story_and_primary: tuple[dict[str, Any], dict[str, Any]]
     ) -> None:
         story, primary = story_and_primary
         citation = await _cite(client, story, primary)
         r = await client.delete(_path(story, citation))
         assert r.status_code == 204, r.text
-        assert problem(await client.get(_path(story, citation)), 404)
+        assert problem(await client.get(_path(story, citation)), 410)["type"] == "/problems/deleted"
         assert await _ids(client, primary) == []
         # no longer cited, the primary source can be deleted
         assert (await client.delete(f"/v1/sources/{primary['id']}")).status_code == 204

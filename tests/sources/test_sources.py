@@ -501,13 +501,13 @@ class TestUpdateSource:
 
 
 class TestDeleteSource:
-    async def test_deletes_then_404(self, client: httpx.AsyncClient) -> None:
+    async def test_deletes_then_410(self, client: httpx.AsyncClient) -> None:
         author = await make_actor(client)
         source = await make_source(client, text=ARTICLE, author_ids=[author["id"]])
         r = await client.delete(f"/v1/sources/{source['id']}")
         assert r.status_code == 204, r.text
-        assert problem(await client.get(f"/v1/sources/{source['id']}"), 404)
-        assert problem(await client.get(f"/v1/sources/{source['id']}/text"), 404)
+        assert problem(await client.get(f"/v1/sources/{source['id']}"), 410)
+        assert problem(await client.get(f"/v1/sources/{source['id']}/text"), 410)
         # the author is no longer referenced and can go too
         assert (await client.delete(f"/v1/actors/{author['id']}")).status_code == 204
 

@@ -597,13 +597,13 @@ class TestUpdateStance:
 
 
 class TestDeleteStance:
-    async def test_deleted_then_404(self, client: httpx.AsyncClient) -> None:
+    async def test_deleted_then_410(self, client: httpx.AsyncClient) -> None:
         stance = await make_stance(client)
         r = await client.delete(f"/v1/stances/{stance['id']}")
         assert r.status_code == 204
         assert r.content == b""
-        assert problem(await client.get(f"/v1/stances/{stance['id']}"), 404)["type"] == (
-            "/problems/unknown-stance"
+        assert problem(await client.get(f"/v1/stances/{stance['id']}"), 410)["type"] == (
+            "/problems/deleted"
         )
         assert await walk(client) == []
         # the claim it was on is no longer referenced

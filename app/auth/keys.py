@@ -1,0 +1,121 @@
+"""API keys: made random, shown once, stored as a SHA-256, listed by prefix, expired, revoked.
+
+Keys carry 256 bits of randomness, so a fast cryptographic hash is the right store (slow
+password hashes exist to protect guessable secrets); comparison is constant-time.
+"""
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.models import ApiKey
+
+KEY_PREFIX = "cg"
+
+
+class Scope(StrEnum):
+    """What a key may do; each scope includes the ones before it."""
+
+    read = "read"
+    write = "write"
+    admin = "admin"
+
+
+RANK = {Scope.read: 0, Scope.write: 1, Scope.admin: 2}
+
+
+class KeyOut(BaseModel):
+    """An API key as listed: never the key itself."""
+
+    id: uuid.UUID = Field(description="The key's id.")
+    name: str = Field(description="What the key is for, e.g. `ingest-bot`.")
+    prefix: str = Field(description="The key's first characters, to recognize it.")
+    scope: Scope = Field(description="What the key may do.")
+    created_at: datetime = Field(description="When it was made.")
+    expires_at: datetime | None = Field(description="When it stops working, if ever.")
+    revoked_at: datetime | None = Field(description="When it was revoked, if it was.")
+
+
+class NewKey(KeyOut):
+    """A freshly made key: `key` is shown this once and cannot be recovered."""
+
+    key: str = Field(description="The bearer key. Store it now: only its hash is kept.")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _out(row: ApiKey) -> KeyOut:
+    return KeyOut(
+        id=row.id,
+        name=row.name,
+        prefix=row.prefix,
+        scope=Scope(row.scope),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        revoked_at=row.revoked_at,
+    )
+
+
+async def create_key(
+    session: AsyncSession, *, name: str, scope: Scope, expires_in: timedelta | None = None
+) -> NewKey:
+    """A new key (the only time its secret is seen)."""
+    prefix = f"{KEY_PREFIX}_{secrets.token_hex(6)}"
+    key = f"{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(
+        name=name,
+        prefix=prefix,
+        hash=hash_key(key),
+        scope=scope,
+        created_at=datetime.now(UTC),
+        expires_at=datetime.now(UTC) + expires_in if expires_in else None,
+    )
+    session.add(row)
+    await session.flush()
+    return NewKey(**_out(row).model_dump(), key=key)
+
+
+async def list_keys(session: AsyncSession) -> list[KeyOut]:
+    """Every key, newest first (prefixes only)."""
+    rows = await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))
+    return [_out(r) for r in rows.all()]
+
+
+async def revoke_key(session: AsyncSession, ident: str) -> KeyOut:
+    """Revoke the key with this id or prefix (revoking twice keeps the first time)."""
+    try:
+        condition = ApiKey.id == uuid.UUID(ident)
+    except ValueError:
+        condition = ApiKey.prefix == ident
+    row = (await session.scalars(select(ApiKey).where(condition))).one_or_none()
+    if row is None:
+        raise NotFound("api key", ident)
+    if row.revoked_at is None:
+        row.revoked_at = datetime.now(UTC)
+        await session.flush()
+    return _out(row)
+
+
+async def verify_key(session: AsyncSession, key: str) -> KeyOut | None:
+    """The key's record if `key` is a live key (known, unexpired, unrevoked), else None."""
+    parts = key.split("_", 2)  # cg_<prefix>_<secret>; the secret may contain "_"
+    if len(parts) != 3 or parts[0] != KEY_PREFIX:
+        return None
+    prefix = f"{parts[0]}_{parts[1]}"
+    row = (await session.scalars(select(ApiKey).where(ApiKey.prefix == prefix))).one_or_none()
+    if row is None or not hmac.compare_digest(row.hash, hash_key(key)):
+        return None
+    now = datetime.now(UTC)
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    return _out(row)

@@ -1,0 +1,175 @@
+"""Recording every change to every record, in the transaction that makes it.
+
+A `before_flush` listener on all sessions turns each new, changed or deleted top-level record
+(actor, source, claim, stance, affiliation, citation, claim relation) into a `changes` row with
+the record's fields before and after. Sub-records (aliases, external ids, authors, tags,
+subjects) are part of their owner's snapshot. Writes that bypass the ORM (bulk import) record
+their changes themselves.
+"""
+
+import uuid
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy.orm.base import NO_VALUE
+
+from app.models import (
+    Actor,
+    Affiliation,
+    Change,
+    Citation,
+    Claim,
+    ClaimRelation,
+    Source,
+    Stance,
+)
+
+ENTITIES: dict[type, str] = {
+    Actor: "actor",
+    Affiliation: "affiliation",
+    Citation: "citation",
+    Claim: "claim",
+    ClaimRelation: "claim_relation",
+    Source: "source",
+    Stance: "stance",
+}
+# Sub-record collections folded into their owner's snapshot: attribute -> (field, value of).
+COLLECTIONS: dict[str, tuple[str, Any]] = {
+    "aliases": ("aliases", lambda a: a.alias),
+    "external_ids": ("external_ids", lambda e: (e.scheme, e.value)),
+    "authors": ("author_ids", lambda a: str(a.actor_id)),
+    "tags": ("tags", lambda t: t.tag),
+    "subjects": ("about_actor_ids", lambda s: str(s.actor_id)),
+}
+SKIPPED = frozenset({"created_at", "updated_at", "version", "text"})
+
+# Who is writing and in which request; set per request by the HTTP layer, per command by the
+# CLI.
+current_writer: ContextVar[str | None] = ContextVar("current_writer", default=None)
+current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
+    """The record's fields as they were (`before`) or are about to be."""
+    state = inspect(obj)
+    out: dict[str, Any] = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in SKIPPED:
+            continue
+        history = state.attrs[key].history
+        if before and history.deleted:
+            value = history.deleted[0]
+        elif history.added:
+            value = history.added[0]
+        elif history.unchanged:
+            value = history.unchanged[0]
+        else:
+            value = state.dict.get(key)
+        out[key] = _plain(value)
+    for attr_name, (field, value_of) in COLLECTIONS.items():
+        if attr_name not in state.mapper.relationships:
+            continue
+        if state.attrs[attr_name].loaded_value is NO_VALUE:
+            continue  # not loaded: left out rather than loaded behind the caller's back
+        history = state.attrs[attr_name].history
+        items = [*history.unchanged, *(history.deleted if before else history.added)]
+        values = [value_of(item) for item in items]
+        out[field] = dict(values) if field == "external_ids" else values
+    return out
+
+
+def _change(
+    obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None, version: int
+) -> Change:
+    return Change(
+        entity=ENTITIES[type(obj)],
+        entity_id=obj.id,
+        version=version,
+        action=action,
+        writer=current_writer.get(),
+        request_id=current_request_id.get(),
+        before=before,
+        after=after,
+    )
+
+
+PENDING = "claimgraph_pending_changes"
+
+
+def _pending(session: Session) -> dict[int, dict[str, Any]]:
+    return session.info.setdefault(PENDING, {})  # type: ignore[no-any-return]
+
+
+def _track(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+    """Note each record's state before the transaction first touched it. A service may flush
+    several times in one change; the history keeps one entry per record per transaction."""
+    pending = _pending(session)
+    for obj in session.new:
+        if type(obj) in ENTITIES:
+            pending.setdefault(id(obj), {"obj": obj, "action": "create", "before": None})
+    for obj in session.dirty:
+        if type(obj) in ENTITIES and id(obj) not in pending and session.is_modified(obj):
+            pending[id(obj)] = {
+                "obj": obj,
+                "action": "update",
+                "before": _snapshot(obj, before=True),
+            }
+    for obj in session.deleted:
+        if type(obj) not in ENTITIES:
+            continue
+        seen = pending.get(id(obj))
+        if seen is not None and seen["action"] == "create":
+            del pending[id(obj)]  # created and deleted in one transaction: nothing happened
+            continue
+        before = seen["before"] if seen else _snapshot(obj, before=True)
+        pending[id(obj)] = {
+            "obj": obj,
+            "action": "delete",
+            "before": before,
+            "version": obj.version + 1,
+        }
+
+
+def _write(session: Session) -> None:
+    """Turn the transaction's tracked records into change rows (flushed with the commit)."""
+    pending = session.info.pop(PENDING, {})
+    changes = []
+    for entry in pending.values():
+        obj, action, before = entry["obj"], entry["action"], entry["before"]
+        after = None if action == "delete" else _snapshot(obj, before=False)
+        if action == "update" and before is not None and after is not None:
+            if before == after:
+                continue
+            if isinstance(obj, Stance) and before.get("retracted_at") != after.get("retracted_at"):
+                action = "retract" if after.get("retracted_at") else "unretract"
+        version = entry.get("version", obj.version)
+        changes.append(_change(obj, action, before, after, version))
+    session.add_all(changes)
+
+
+def _forget(session: Session, *_: Any) -> None:
+    session.info.pop(PENDING, None)
+
+
+def install() -> None:
+    """Record changes for every session in this process (idempotent)."""
+    for name, listener in (
+        ("before_flush", _track),
+        ("before_commit", _write),
+        ("after_rollback", _forget),
+        ("after_soft_rollback", _forget),
+    ):
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)

@@ -1,0 +1,158 @@
+"""Reading the history: a record's changes, and the feed of all changes for mirroring."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.deps import PageDep, SessionDep
+from app.errors import problem_responses
+from app.models import Change
+from app.pagination import PageParams, decode_cursor, encode_cursor, link_next
+from app.schemas import Page
+
+router = APIRouter(tags=["history"])
+
+
+class ChangeOut(BaseModel):
+    """One change to one record."""
+
+    id: int = Field(description="Position of the change in the history.")
+    entity: str = Field(
+        description="actor, affiliation, source, citation, claim, claim_relation or stance."
+    )
+    entity_id: uuid.UUID = Field(description="The record's id.")
+    version: int = Field(
+        description="The record's version after the change (for a delete, the tombstone's)."
+    )
+    action: str = Field(description="create, update, delete, retract or unretract.")
+    writer: str | None = Field(
+        description="Who made it: `key:<prefix>` of the API key, or the command that ran."
+    )
+    request_id: str | None = Field(description="The HTTP request that made it (X-Request-ID).")
+    at: datetime = Field(description="When it was made.")
+    before: dict[str, Any] | None = Field(description="The record before; null for a create.")
+    after: dict[str, Any] | None = Field(description="The record after; null for a delete.")
+
+
+class ChangeFeed(BaseModel):
+    """A page of the change feed."""
+
+    items: list[ChangeOut] = Field(description="Changes in commit-safe order.")
+    next_cursor: str = Field(
+        description="Pass as `since` to continue; returned even when no change is new, so a "
+        "poller keeps its place."
+    )
+
+
+def _out(row: Change) -> ChangeOut:
+    return ChangeOut(
+        id=row.id,
+        entity=row.entity,
+        entity_id=row.entity_id,
+        version=row.version,
+        action=row.action,
+        writer=row.writer,
+        request_id=row.request_id,
+        at=row.at,
+        before=row.before,
+        after=row.after,
+    )
+
+
+async def record_history(
+    session: AsyncSession, entity: str, entity_id: uuid.UUID, page: PageParams
+) -> tuple[list[ChangeOut], str | None]:
+    """A record's changes, oldest first (its tombstone last if it was deleted)."""
+    stmt = select(Change).where(Change.entity == entity, Change.entity_id == entity_id)
+    if page.key is not None:
+        stmt = stmt.where(Change.id > page.key_as(int)[0])
+    rows = list((await session.scalars(stmt.order_by(Change.id).limit(page.limit + 1))).all())
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return [_out(r) for r in rows], encode_cursor(rows[-1].id) if more else None
+
+
+def _history_route(resource: str, entity: str) -> None:
+    async def history(
+        record_id: uuid.UUID,
+        session: SessionDep,
+        page: PageDep,
+        request: Request,
+        response: Response,
+    ) -> Page[ChangeOut]:
+        items, cursor = await record_history(session, entity, record_id, page)
+        link_next(request, response, cursor)
+        return Page(items=items, next_cursor=cursor)
+
+    history.__doc__ = (
+        f"Every change to the {entity.replace('_', ' ')}: who made it, when, in which "
+        "request, and the record before and after. A deleted record keeps its history, ending "
+        "in a `delete` tombstone."
+    )
+    router.add_api_route(
+        f"/v1/{resource}/{{record_id}}/history",
+        history,
+        methods=["GET"],
+        operation_id=f"get_{entity}_history",
+        summary=f"History of a{'n' if entity[0] in 'aeiou' else ''} {entity}",
+        tags=[resource],
+        responses=problem_responses(422),
+    )
+
+
+for _resource, _entity in (
+    ("actors", "actor"),
+    ("sources", "source"),
+    ("claims", "claim"),
+    ("stances", "stance"),
+):
+    _history_route(_resource, _entity)
+
+
+@router.get(
+    "/v1/changes",
+    operation_id="list_changes",
+    summary="Feed of all changes",
+    responses=problem_responses(422),
+)
+async def list_changes(
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Changes per page.")] = 100,
+    since: Annotated[
+        str | None,
+        Query(
+            max_length=512,
+            description="`next_cursor` of the previous poll; from the beginning when omitted.",
+        ),
+    ] = None,
+    entity: Annotated[
+        Literal["actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance"]
+        | None,
+        Query(description="Only changes to this kind of record."),
+    ] = None,
+) -> ChangeFeed:
+    """Every change to every record, for services that mirror claimgraph: poll with the last
+    `next_cursor` as `since`. Only changes whose transactions have committed are handed out,
+    in an order no later commit can slip behind, so a poller never misses one."""
+    page = PageParams(limit=limit, key=None)
+    position: tuple[int, int] = (0, 0)
+    if since:
+        page = PageParams(limit=limit, key=decode_cursor(since))
+        txid, last_id = page.key_as(int, int)
+        position = (txid, last_id)
+    stmt = select(Change).where(tuple_(Change.txid, Change.id) > tuple_(*position))
+    if session.get_bind().dialect.name == "postgresql":
+        # Transactions still open may hold lower ids; stop below the oldest of them.
+        horizon = func.txid_snapshot_xmin(func.txid_current_snapshot())
+        stmt = stmt.where(Change.txid < horizon)
+    if entity is not None:
+        stmt = stmt.where(Change.entity == entity)
+    rows = list((await session.scalars(stmt.order_by(Change.txid, Change.id).limit(limit))).all())
+    if rows:
+        position = (rows[-1].txid, rows[-1].id)
+    return ChangeFeed(items=[_out(r) for r in rows], next_cursor=encode_cursor(*position))

@@ -1,0 +1,131 @@
+"""Request ids, structured JSON logs and Prometheus metrics, as one pure ASGI middleware.
+
+Each request gets an id (the caller's `X-Request-ID` if it is sane, else a new one), echoed in
+the response, bound to the history rows it writes and to its log line. Metrics count requests
+and time them by route template and status; pool gauges are read at scrape time. With several
+worker processes, set PROMETHEUS_MULTIPROC_DIR so that /metrics sums them.
+"""
+
+import logging
+import os
+import re
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
+from pythonjsonlogger.json import JsonFormatter
+from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.history.recorder import current_request_id
+
+log = logging.getLogger("claimgraph.access")
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+REQUESTS = Counter(
+    "claimgraph_requests_total", "HTTP requests answered.", ["method", "route", "status"]
+)
+LATENCY = Histogram(
+    "claimgraph_request_seconds",
+    "Time to answer an HTTP request.",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def configure_logging(level: str) -> None:
+    """JSON lines on stderr for the app's loggers."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    root = logging.getLogger("claimgraph")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+
+
+class RequestContext:
+    """Request id, access log and metrics for every HTTP request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        token = current_request_id.set(request_id)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            route = getattr(scope.get("route"), "path", "unmatched")
+            method = scope["method"]
+            REQUESTS.labels(method, route, str(status)).inc()
+            LATENCY.labels(method, route).observe(elapsed)
+            log.info(
+                "request",
+                extra={
+                    "request_id": request_id,
+                    "method": method,
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "ms": round(elapsed * 1000, 2),
+                },
+            )
+            current_request_id.reset(token)
+
+
+class PoolCollector:
+    """Database connection pool use, read when scraped."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+
+    def collect(self) -> Any:
+        pool: Any = self.engine.sync_engine.pool
+        for name, doc, read in (
+            ("claimgraph_db_pool_size", "Connections the pool keeps.", "size"),
+            ("claimgraph_db_pool_checked_out", "Connections in use.", "checkedout"),
+            ("claimgraph_db_pool_overflow", "Connections beyond the pool size.", "overflow"),
+        ):
+            if hasattr(pool, read):
+                yield GaugeMetricFamily(name, doc, value=float(getattr(pool, read)()))
+
+
+def metrics_response(engine: AsyncEngine) -> Response:
+    """The Prometheus exposition of this process (or of all workers, in multiprocess mode)."""
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    body = generate_latest(registry)
+    pool = CollectorRegistry()
+    pool.register(PoolCollector(engine))
+    return Response(body + generate_latest(pool), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,63 @@
+"""Operational endpoints: liveness, readiness, metrics."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from app.migrate import SchemaNotCurrent, check_current
+from app.observability import metrics_response
+
+router = APIRouter(tags=["operations"])
+
+
+class Health(BaseModel):
+    """Whether the service can answer requests."""
+
+    status: str = Field(description="`ok`, or `unavailable` when it cannot answer.")
+    reason: str | None = Field(default=None, description="Why it is unavailable.")
+
+
+@router.get("/healthz", operation_id="healthz", summary="Liveness",
+            response_model_exclude_none=True)
+async def healthz() -> Health:
+    """The process is up (it does not touch the database)."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="readyz",
+    summary="Readiness",
+    responses={
+        200: {"model": Health, "description": "Ready to serve."},
+        503: {"model": Health, "description": "Database unreachable or schema not current."},
+    },
+)
+async def readyz(request: Request) -> JSONResponse:
+    """The database answers and its migrations are current; 503 otherwise."""
+    engine = request.app.state.engine
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        await check_current(engine)
+    except SchemaNotCurrent as exc:
+        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503,
+                            headers={"Retry-After": "5"})
+    except Exception as exc:  # any failure to reach the database means not ready
+        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__},
+                            status_code=503, headers={"Retry-After": "5"})
+    return JSONResponse({"status": "ok"})
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
+)
+async def metrics(request: Request) -> Response:
+    """Request counts and latencies by route and status, and database pool use, in the
+    Prometheus text format."""
+    return metrics_response(request.app.state.engine)
