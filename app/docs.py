@@ -17,16 +17,20 @@ from fastapi.openapi.docs import (
     get_swagger_ui_html,
     get_swagger_ui_oauth2_redirect_html,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.errors import PROBLEM_JSON, Problem
+from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, Problem
 from app.vocabulary import STANCE_LABELS, StanceSide
 
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
 ASSETS_URL = "/docs-assets"
 EXAMPLES_FILE = Path(__file__).parent / "openapi_examples.json"
 SCHEMAS = "#/components/schemas/"
+# ReDoc's menu footer shows Redocly's logo from their CDN, and no option turns it off; the
+# bundle is served with an empty inline image in its place, so the page never reaches outside.
+REDOC_LOGO_URL = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
 
 # Tags in the order the docs show them; every tag an operation uses must be described here.
 TAGS: list[dict[str, Any]] = [
@@ -68,13 +72,24 @@ TAGS: list[dict[str, Any]] = [
         "more specific case of), or duplicates (`same_as`).",
     },
     {
+        "name": "history",
+        "description": "Every change to every record: who made it, when, and the record before "
+        "and after. A deleted record leaves a tombstone, not a gap.",
+    },
+    {
+        "name": "keys",
+        "description": "API keys (admin scope): writes need a key with the `write` scope, sent "
+        "as `Authorization: Bearer …`. Keys are stored hashed; the secret is shown once.",
+    },
+    {
         "name": "vocabulary",
         "description": "The controlled stance vocabulary, so clients never hard-code labels, "
         "sides or probability bands.",
     },
     {
         "name": "operations",
-        "description": "Liveness and readiness probes for load balancers and orchestrators.",
+        "description": "Liveness and readiness probes for load balancers and orchestrators, "
+        "and metrics.",
     },
 ]
 
@@ -89,6 +104,16 @@ SWAGGER_UI_PARAMETERS: dict[str, Any] = {
 def install_docs(app: FastAPI) -> None:
     """Serve /docs and /redoc from local assets and finish the app's OpenAPI document."""
     app.openapi_tags = TAGS
+
+    async def redoc_bundle() -> Response:
+        return Response(
+            _redoc_bundle(),
+            media_type="text/javascript; charset=utf-8",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    # Before the mount, which would otherwise answer this path with the unpatched file.
+    app.add_api_route(f"{ASSETS_URL}/redoc.standalone.js", redoc_bundle, include_in_schema=False)
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="docs-assets")
     openapi_url = app.openapi_url or "/openapi.json"
     redirect_url = "/docs/oauth2-redirect"
@@ -130,11 +155,18 @@ def install_docs(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+@cache
+def _redoc_bundle() -> bytes:
+    bundle = (ASSETS_DIR / "redoc.standalone.js").read_text(encoding="utf-8")
+    return bundle.replace(REDOC_LOGO_URL, BLANK_IMAGE).encode()
+
+
 def finish_openapi(doc: dict[str, Any]) -> None:
     """Complete FastAPI's document in place: problem+json errors, descriptions of optional
     fields, the stance vocabulary spelled out, and response examples from the demo data."""
     schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
     _declare_problem_responses(doc, schemas)
+    _simplify_optional_query_parameters(doc)
     for schema in schemas.values():
         _hoist_optional_descriptions(schema)
     _describe_vocabulary(schemas)
@@ -148,23 +180,42 @@ def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
 def _declare_problem_responses(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
     # Every error the app raises is rendered as problem+json (app.errors), including the 422
     # FastAPI declares on its own with its HTTPValidationError schema, which the app never sends.
-    problem = {PROBLEM_JSON: {"schema": {"$ref": f"{SCHEMAS}Problem"}}}
+    # Only problem+json: FastAPI also lists the route's own media type for a `model`.
     for op in _operations(doc):
-        for response in op.get("responses", {}).values():
+        for status, response in op.get("responses", {}).items():
             content = response.get("content", {})
             validation = content.get("application/json", {}).get("schema", {}).get("$ref")
             if validation == f"{SCHEMAS}HTTPValidationError":
                 response["description"] = "Invalid input; the offending fields are named."
-                response["content"] = dict(problem)
+                response["content"] = {PROBLEM_JSON: _problem_media(int(status))}
             elif PROBLEM_JSON in content:
-                response["content"] = dict(problem)
+                response["content"] = {PROBLEM_JSON: content[PROBLEM_JSON]}
     definition = Problem.model_json_schema(ref_template=SCHEMAS + "{model}")
     for name, schema in {"Problem": definition, **definition.pop("$defs", {})}.items():
         schemas.setdefault(name, schema)
-    text = json.dumps(doc)
-    for unused in ("HTTPValidationError", "ValidationError"):
-        if f'"{SCHEMAS}{unused}"' not in text:
+    for unused in ("HTTPValidationError", "ValidationError"):  # the first refers to the second
+        if f'"{SCHEMAS}{unused}"' not in json.dumps(doc):
             schemas.pop(unused, None)
+
+
+def _problem_media(status: int) -> dict[str, Any]:
+    media: dict[str, Any] = {"schema": {"$ref": f"{SCHEMAS}Problem"}}
+    if status in PROBLEM_EXAMPLES:
+        media["examples"] = PROBLEM_EXAMPLES[status]
+    return media
+
+
+def _simplify_optional_query_parameters(doc: dict[str, Any]) -> None:
+    # An optional query parameter is absent or has a value: `null` is not a value a URL can
+    # carry, so `anyOf: [X, null]` says no more than X and makes UIs and clients show a union.
+    for op in _operations(doc):
+        for param in op.get("parameters", []):
+            schema = param.get("schema", {})
+            branches = schema.get("anyOf", [])
+            typed = [b for b in branches if b.get("type") != "null"]
+            if param.get("in") == "query" and len(branches) == 2 and len(typed) == 1:
+                rest = {k: v for k, v in schema.items() if k != "anyOf"}
+                param["schema"] = {**typed[0], **rest}
 
 
 def _hoist_optional_descriptions(schema: dict[str, Any]) -> None:
