@@ -54,6 +54,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
         yield
         await engine.dispose()
+        if read_engine is not None:
+            await read_engine.dispose()
 
     app = FastAPI(
         title="claimgraph",
@@ -68,6 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    read_engine = None
+    if settings.database_read_url:
+        read_engine = create_engine(
+            settings.database_read_url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+        )
+        app.state.read_sessionmaker = create_sessionmaker(read_engine)
     recorder.install()
     install_error_handlers(app)
     install_docs(app)

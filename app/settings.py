@@ -17,6 +17,12 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("DATABASE_URL", "CLAIMGRAPH_DATABASE_URL"),
         description="SQLAlchemy URL; sqlite:///file.db (default) or postgresql://user@host/db.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("DATABASE_READ_URL", "CLAIMGRAPH_DATABASE_READ_URL"),
+        description="Optional PostgreSQL streaming replica for GET requests (reads may lag "
+        "writes by the replication delay).",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: Literal["debug", "info", "warning", "error", "critical"] = "info"
