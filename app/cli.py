@@ -1,9 +1,12 @@
-"""The `claimgraph` command: serve, db upgrade/downgrade/current, demo load."""
+"""The `claimgraph` command: serve, db upgrade/downgrade/current, demo load, import, export."""
 
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import nullcontext
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
@@ -20,6 +23,7 @@ from app.errors import NotFound
 from app.history import recorder
 from app.history.recorder import current_writer
 from app.settings import get_settings
+from app.transfer import commands as transfer
 
 cli = typer.Typer(
     help="claimgraph: who asserted a claim, where, when, and who disputes it.",
@@ -155,6 +159,61 @@ def demo_load() -> None:
     """Load the worked example (the North Korea / Russia / Ukraine article) into the database.
     Loading it again changes nothing."""
     _with_engine(_load_demo)
+
+
+@cli.command("import")
+def import_records(
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="NDJSON (or a STIX bundle).")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and count everything, write nothing.")
+    ] = False,
+    format: Annotated[str, typer.Option(help="ndjson, or stix for a STIX 2.1 bundle.")] = "ndjson",
+) -> None:
+    """Import FILE in one transaction: every record, or (if any line is invalid) none, with
+    each error listed by line. Records matching existing ones by natural key are updated, so
+    importing a file twice changes nothing the second time."""
+    if format not in ("ndjson", "stix"):
+        raise typer.BadParameter("ndjson or stix", param_hint="--format")
+    accepted = _with_engine(
+        lambda engine: transfer.import_file(
+            engine, file, fmt=format, dry_run=dry_run, console=console
+        )
+    )
+    if not accepted:
+        raise typer.Exit(1)
+
+
+@cli.command("export")
+def export_records(
+    format: Annotated[
+        str, typer.Option(help="ndjson (re-importable), claimreview, prov or stix.")
+    ] = "ndjson",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    claim_id: Annotated[
+        uuid.UUID | None, typer.Option(help="Only this claim, its stances and what they cite.")
+    ] = None,
+    actor_id: Annotated[
+        uuid.UUID | None, typer.Option(help="Only this actor's stances and what they cite.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only records changed since this ISO 8601 time.")
+    ] = None,
+) -> None:
+    """Export the records (or a filtered, self-contained subset) in dependency order."""
+    if format not in ("ndjson", "claimreview", "prov", "stix"):
+        raise typer.BadParameter("ndjson, claimreview, prov or stix", param_hint="--format")
+    flt = transfer.export_filter(claim_id, actor_id, since)
+    errors = Console(stderr=True)
+    with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
+        done = _with_engine(
+            lambda engine: transfer.export_file(engine, out, flt, fmt=format, console=errors)
+        )
+    if not done:
+        raise typer.Exit(1)
 
 
 @cli.command()

@@ -22,6 +22,9 @@ class FieldError(BaseModel):
     location: str = Field(description="Where the input was: `body`, `query`, `path` or `header`.")
     message: str = Field(description="What is wrong with it.")
     type: str = Field(description="A stable code for the kind of error.")
+    line: int | None = Field(
+        default=None, description="For a bulk import: the line of the input (from 1)."
+    )
 
 
 class Problem(BaseModel):

@@ -25,6 +25,7 @@ from app.operations import router as operations_router
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
+from app.transfer.routes import router as transfer_router
 from app.vocabulary_routes import router as vocabulary_router
 
 DESCRIPTION = """
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         vocabulary_router,
     ):
         app.include_router(router, dependencies=guarded)
+    app.include_router(transfer_router, dependencies=guarded)
     app.include_router(keys_router)
     app.include_router(operations_router)
 

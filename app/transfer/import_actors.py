@@ -1,0 +1,295 @@
+"""Importing actors (matched by any external id, else kind and name) and affiliations
+(matched by actor, organization, kind and start)."""
+
+import uuid
+from collections import defaultdict
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select, tuple_
+
+from app.actors import service as actors
+from app.actors.schemas import ActorUpdate, AffiliationUpdate
+from app.models import Actor, ActorAlias, ActorExternalId, Affiliation
+from app.transfer.context import Context, as_uuid, chunks
+from app.transfer.records import Record
+from app.transfer.upsert import Decider, changes, existing_ids, plain, settle
+
+ACTOR_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "name_folded",
+    "country",
+    "description",
+    "reliability",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+)
+AFFILIATION_COLUMNS = (
+    "id",
+    "actor_id",
+    "organization_id",
+    "kind",
+    "role",
+    "valid_from",
+    "valid_to",
+    "created_by",
+    "created_at",
+    "updated_at",
+    "version",
+)
+
+
+def _natural_keys(record: Record) -> list[tuple[str, ...]]:
+    data = record.data
+    keys: list[tuple[str, ...]] = [("x", s, v) for s, v in data.external_ids.items()]
+    return [*keys, ("n", plain(data.kind), data.name)]
+
+
+async def _lookup(ctx: Context, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    found: dict[tuple[str, ...], str] = {}
+    pairs = [k[1:] for k in keys if k[0] == "x"]
+    for part in chunks(pairs):
+        rows = await ctx.session.execute(
+            select(ActorExternalId.scheme, ActorExternalId.value, ActorExternalId.actor_id).where(
+                tuple_(ActorExternalId.scheme, ActorExternalId.value).in_(part)
+            )
+        )
+        found.update((("x", s, v), a.hex) for s, v, a in rows)
+    names = [k[1:] for k in keys if k[0] == "n"]
+    for part in chunks(names):
+        rows = await ctx.session.execute(
+            select(Actor.kind, Actor.name, Actor.id).where(tuple_(Actor.kind, Actor.name).in_(part))
+        )
+        found.update((("n", k, n), a.hex) for k, n, a in rows)
+    return found
+
+
+async def import_actors(ctx: Context, records: list[Record]) -> None:
+    """Create the new actors, update the changed ones."""
+    live = [r for r in records if not r.failed]
+    keys = {k for r in live for k in _natural_keys(r)}
+    found = await _lookup(ctx, keys)
+    decide = Decider(ctx, await existing_ids(ctx, Actor, [r.id.hex for r in live if r.id]))
+    rows: list[tuple[Any, ...]] = []
+    aliases: list[tuple[Any, ...]] = []
+    external: list[tuple[Any, ...]] = []
+    matched: list[Record] = []
+    folded: list[dict[str, Any]] = []
+    for record in live:
+        data, target = record.data, None
+        for key in _natural_keys(record):
+            target = found.get(key) or decide.created.get(key)
+            if target is not None:
+                break
+        target = target or decide.by_given_id(record)
+        if record.failed:
+            continue
+        if target is not None:
+            record.target = target
+            matched.append(record)
+            continue
+        new_id = decide.new_id(record)
+        if new_id is None:
+            continue
+        record.target = new_id
+        for key in _natural_keys(record):
+            decide.created[key] = new_id
+        rows.append(
+            (
+                new_id,
+                plain(data.kind),
+                data.name,
+                actors.fold(data.name),
+                data.country,
+                data.description,
+                plain(data.reliability),
+                ctx.by,
+                ctx.now,
+                ctx.now,
+                1,
+            )
+        )
+        aliases.extend((new_id, a, actors.fold(a), i) for i, a in enumerate(data.aliases))
+        external.extend((new_id, s, v) for s, v in data.external_ids.items())
+        folded.append({"aliases": data.aliases, "external_ids": data.external_ids})
+        ctx.count(record, "created")
+    await ctx.writer.insert(Actor.__table__, ACTOR_COLUMNS, rows)  # type: ignore[arg-type]
+    await ctx.changes.created(Actor, ACTOR_COLUMNS, rows, folded)
+    await ctx.writer.insert(
+        ActorAlias.__table__,  # type: ignore[arg-type]
+        ("actor_id", "alias", "alias_folded", "position"),
+        aliases,
+    )
+    await ctx.writer.insert(
+        ActorExternalId.__table__,  # type: ignore[arg-type]
+        ("actor_id", "scheme", "value"),
+        external,
+    )
+    await _update_actors(ctx, matched)
+
+
+async def _update_actors(ctx: Context, records: list[Record]) -> None:
+    if not records:
+        return
+    ids = [as_uuid(i) for i in {r.target for r in records if r.target}]
+    current: dict[str, Any] = {}
+    alias_of: dict[str, list[str]] = defaultdict(list)
+    external_of: dict[str, dict[str, str]] = defaultdict(dict)
+    for part in chunks(ids):
+        current.update(
+            (a.id.hex, a)
+            for a in await ctx.session.scalars(
+                select(Actor).where(Actor.id.in_(part)).execution_options(populate_existing=True)
+            )
+        )
+        for actor_id, alias in await ctx.session.execute(
+            select(ActorAlias.actor_id, ActorAlias.alias)
+            .where(ActorAlias.actor_id.in_(part))
+            .order_by(ActorAlias.actor_id, ActorAlias.position)
+        ):
+            alias_of[actor_id.hex].append(alias)
+        for actor_id, scheme, value in await ctx.session.execute(
+            select(ActorExternalId.actor_id, ActorExternalId.scheme, ActorExternalId.value).where(
+                ActorExternalId.actor_id.in_(part)
+            )
+        ):
+            external_of[actor_id.hex][scheme] = value
+    for record in records:
+        assert record.target is not None
+        old, data = current[record.target], record.data
+        changed = changes(
+            record,
+            {
+                "kind": (plain(data.kind), old.kind),
+                "name": (data.name, old.name),
+                "aliases": (data.aliases, alias_of[record.target]),
+                "country": (data.country, old.country),
+                "description": (data.description, old.description),
+                "external_ids": (data.external_ids, external_of[record.target]),
+                "reliability": (plain(data.reliability), old.reliability),
+            },
+        )
+        await settle(ctx, record, changed, partial(_update_actor, ctx, as_uuid(record.target)))
+    ctx.session.expunge_all()
+
+
+async def _update_actor(ctx: Context, actor_id: uuid.UUID, changed: dict[str, Any]) -> Any:
+    return await actors.update_actor(ctx.session, actor_id, ActorUpdate(**changed), by=ctx.by)
+
+
+# -- affiliations ------------------------------------------------------------------------------
+
+
+def _affiliation_key(record: Record) -> tuple[Any, ...]:
+    data = record.data
+    return (
+        record.ids["actor"].id,
+        record.ids["organization"].id,
+        plain(data.kind),
+        data.valid_from,
+    )
+
+
+async def import_affiliations(ctx: Context, records: list[Record]) -> None:
+    """Create the new affiliations, update the changed ones (role, end of validity)."""
+    live = []
+    for record in records:
+        if record.failed:
+            continue
+        if record.ids["actor"].id == record.ids["organization"].id:
+            message = "an actor cannot be affiliated with itself"
+            ctx.fail(record, "organization", message, "invalid-field")
+            continue
+        live.append(record)
+    pairs = sorted(
+        {
+            (r.ids["actor"].id, r.ids["organization"].id)
+            for r in live
+            if not (r.ids["actor"].created or r.ids["organization"].created)
+        }
+    )
+    found: dict[tuple[Any, ...], Any] = {}
+    for part in chunks(pairs):
+        for row in await ctx.session.scalars(
+            select(Affiliation)
+            .where(
+                tuple_(Affiliation.actor_id, Affiliation.organization_id).in_(
+                    [(as_uuid(a), as_uuid(o)) for a, o in part]
+                )
+            )
+            .execution_options(populate_existing=True)
+        ):
+            key = (row.actor_id.hex, row.organization_id.hex, row.kind, row.valid_from)
+            found.setdefault(key, row)
+    by_id = await existing_ids(ctx, Affiliation, [r.id.hex for r in live if r.id])
+    decide = Decider(ctx, by_id)
+    rows: list[tuple[Any, ...]] = []
+    matched: list[Record] = []
+    for record in live:
+        key = _affiliation_key(record)
+        existing = found.get(key)
+        target = existing.id.hex if existing is not None else decide.created.get(key)
+        target = target or decide.by_given_id(record)
+        if record.failed:
+            continue
+        if target is not None:
+            record.target = target
+            matched.append(record)
+            continue
+        new_id = decide.new_id(record)
+        if new_id is None:
+            continue
+        record.target = decide.created[key] = new_id
+        data = record.data
+        rows.append(
+            (
+                new_id,
+                key[0],
+                key[1],
+                key[2],
+                data.role,
+                data.valid_from,
+                data.valid_to,
+                ctx.by,
+                ctx.now,
+                ctx.now,
+                1,
+            )
+        )
+        ctx.count(record, "created")
+    await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows)  # type: ignore[arg-type]
+    await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows)
+    for record in matched:
+        await _update_affiliation(ctx, record)
+    ctx.session.expunge_all()
+
+
+async def _update_affiliation(ctx: Context, record: Record) -> None:
+    assert record.target is not None
+    row = await ctx.session.get(Affiliation, as_uuid(record.target), populate_existing=True)
+    assert row is not None
+    data = record.data
+    actor_id, organization_id = record.ids["actor"].id, record.ids["organization"].id
+    if (row.actor_id.hex, row.organization_id.hex) != (actor_id, organization_id):
+        message = "is the id of an affiliation between other actors"
+        ctx.fail(record, "id", message, "id-conflict")
+        return
+    changed = changes(
+        record,
+        {
+            "kind": (plain(data.kind), row.kind),
+            "role": (data.role, row.role),
+            "valid_from": (data.valid_from, row.valid_from),
+            "valid_to": (data.valid_to, row.valid_to),
+        },
+    )
+    await settle(ctx, record, changed, partial(_update_affiliation_row, ctx, row))
+
+
+async def _update_affiliation_row(ctx: Context, row: Affiliation, changed: dict[str, Any]) -> Any:
+    update = AffiliationUpdate(**changed)
+    return await actors.update_affiliation(ctx.session, row.actor_id, row.id, update)

@@ -1,0 +1,168 @@
+"""The import pipeline: lines are parsed and checked while the previous batch is written.
+
+One task reads and validates lines (pure Python); the other resolves refs, matches natural
+keys and writes each batch of records, type by type in dependency order, inside the caller's
+transaction. While the database works on one batch, the next one is being parsed.
+"""
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims import stats
+from app.transfer.bulk import BulkWriter
+from app.transfer.context import Context, as_uuid
+from app.transfer.history import ChangeLog
+from app.transfer.import_actors import import_actors, import_affiliations
+from app.transfer.import_claims import import_claims, import_relations
+from app.transfer.import_sources import import_citations, import_sources
+from app.transfer.import_stances import import_stances
+from app.transfer.keyindex import Target
+from app.transfer.records import REFERABLE, TYPES, LineError, Record, parse
+from app.transfer.refs import Batch, resolve
+
+BATCH_RECORDS = 5000
+BATCH_BYTES = 16 * 1024 * 1024
+RECOUNT_CHUNK = 2000
+# Raw input: a line's bytes, or a record already decoded (from a standard format).
+Line = tuple[int, bytes | dict[str, Any]]
+Item = Record | list[LineError]
+
+HANDLERS: dict[str, Callable[[Context, list[Record]], Awaitable[None]]] = {
+    "actor": import_actors,
+    "affiliation": import_affiliations,
+    "source": import_sources,
+    "citation": import_citations,
+    "claim": import_claims,
+    "claim_relation": import_relations,
+    "stance": import_stances,
+}
+
+
+def read(line: int, raw: bytes | dict[str, Any]) -> Item:
+    """One input line parsed and checked."""
+    if isinstance(raw, dict):
+        return parse(line, raw)
+    try:
+        obj = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return [LineError(line, "", f"malformed JSON: {exc}", "json_invalid")]
+    return parse(line, obj)
+
+
+class Importer:
+    """Writes batches of parsed records; keeps what later batches need to know."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.lines = 0
+
+    async def process(self, items: list[Item]) -> None:
+        """Check keys, resolve refs and write one batch."""
+        ctx, batch = self.ctx, Batch()
+        records: list[Record] = []
+        for item in items:
+            self.lines += 1
+            if isinstance(item, list):
+                ctx.errors.extend(item)
+                continue
+            first = batch.by_key.get(item.key)
+            if first is not None:
+                message = f"duplicate key {item.key!r}: already the key of line {first.line}"
+                ctx.fail(item, "key", message, "duplicate-key")
+                continue
+            batch.by_key[item.key] = item
+            records.append(item)
+        repeated = ctx.index.add_keys([(r.key, r.line) for r in records])
+        for record in records:
+            if record.line in repeated:
+                message = (
+                    f"duplicate key {record.key!r}: already the key of line {repeated[record.line]}"
+                )
+                ctx.fail(record, "key", message, "duplicate-key")
+                del batch.by_key[record.key]
+        by_type: dict[str, list[Record]] = {t: [] for t in TYPES}
+        for record in records:
+            if record.line not in repeated:
+                by_type[record.type].append(record)
+        for kind in TYPES:
+            group = by_type[kind]
+            if not group:
+                continue
+            await resolve(ctx, batch, [r for r in group if not r.failed])
+            await HANDLERS[kind](ctx, group)
+            for record in group:
+                if record.target is not None and not record.failed:
+                    batch.line_of_id[record.target] = record.line
+        for record in records:
+            if record.type in REFERABLE and record.line not in repeated:
+                ctx.index.add_target(
+                    record.key,
+                    Target(
+                        type=record.type,
+                        id=record.target or "0",
+                        line=record.line,
+                        created=record.outcome == "created",
+                        has_text=bool(record.extra.get("has_text")),
+                        published_at=record.extra.get("published_at"),
+                        failed=record.failed or record.target is None,
+                    ),
+                )
+
+    async def finish(self) -> None:
+        """Recount the counters of every claim whose stances changed (once, at the end: a
+        popular claim recounted per batch would cost its stances once per batch)."""
+        claims = sorted(self.ctx.touched_claims)
+        for start in range(0, len(claims), RECOUNT_CHUNK):
+            part = [as_uuid(c) for c in claims[start : start + RECOUNT_CHUNK]]
+            await stats.recount(self.ctx.session, part)
+
+
+async def _produce(lines: AsyncIterator[Line], queue: "asyncio.Queue[list[Item] | None]") -> None:
+    batch: list[Item] = []
+    size = 0
+    async for number, raw in lines:
+        batch.append(read(number, raw))
+        size += len(raw) if isinstance(raw, bytes) else 256
+        if len(batch) >= BATCH_RECORDS or size >= BATCH_BYTES:
+            await queue.put(batch)
+            batch, size = [], 0
+        elif len(batch) % 500 == 0:
+            await asyncio.sleep(0)  # let the writer resume when its database call returns
+    if batch:
+        await queue.put(batch)
+
+
+async def run(
+    session: AsyncSession, lines: AsyncIterator[Line], *, by: str | None
+) -> tuple[Context, int]:
+    """Import every line into the session's transaction (not committed here); returns the
+    import's context (its errors and counts) and the number of lines read."""
+    writer = await BulkWriter.open(session)
+    now = datetime.now(UTC)
+    ctx = Context(session=session, writer=writer, changes=ChangeLog(writer, now), by=by, now=now)
+    importer = Importer(ctx)
+    queue: asyncio.Queue[list[Item] | None] = asyncio.Queue(maxsize=2)
+
+    async def produce() -> None:
+        try:
+            await _produce(lines, queue)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (items := await queue.get()) is not None:
+            await importer.process(items)
+        await producer
+        if not ctx.errors.count:
+            await importer.finish()
+    finally:
+        if not producer.done():
+            producer.cancel()
+        ctx.index.close()
+    return ctx, importer.lines

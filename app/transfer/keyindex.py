@@ -1,0 +1,102 @@
+"""What an import remembers of the keys it has read, in little memory.
+
+Keys of records that later lines may refer to (actors, sources, claims) map to one packed
+integer each: the record's id, type, line and the facts a referring stance needs. Every key
+(of any type) goes into an in-memory SQLite table of two 64-bit hashes and its line, about
+35 bytes a key, so that a repeated key is found however far apart the two lines are; keys are
+compared by both hashes, so two different keys are taken for one only with probability about
+n^2 / 2^129.
+"""
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+_M128 = (1 << 128) - 1
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TYPES = ("actor", "source", "claim")
+_CODE = {name: i for i, name in enumerate(_TYPES)}
+CREATED, HAS_TEXT, FAILED = 1, 2, 4
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A record other lines may refer to, as far as a referring record needs to know it."""
+
+    type: str
+    id: str  # hex UUID
+    line: int
+    created: bool = False  # created by this import
+    has_text: bool = False  # a source holding its text
+    published_at: datetime | None = None  # a source's publication date
+    failed: bool = False  # its line was invalid: refs to it are not reported again
+
+
+def _micros(at: datetime | None) -> int:
+    return 0 if at is None else (at - _EPOCH) // timedelta(microseconds=1) + 1
+
+
+def pack(target: Target) -> int:
+    flags = (
+        (CREATED if target.created else 0)
+        | (HAS_TEXT if target.has_text else 0)
+        | (FAILED if target.failed else 0)
+    )
+    return (
+        int(target.id, 16)
+        | _CODE[target.type] << 128
+        | flags << 130
+        | target.line << 133
+        | _micros(target.published_at) << 165
+    )
+
+
+def unpack(value: int) -> Target:
+    flags = (value >> 130) & 7
+    micros = value >> 165
+    return Target(
+        type=_TYPES[(value >> 128) & 3],
+        id=f"{value & _M128:032x}",
+        line=(value >> 133) & 0xFFFFFFFF,
+        created=bool(flags & CREATED),
+        has_text=bool(flags & HAS_TEXT),
+        published_at=None if micros == 0 else _EPOCH + timedelta(microseconds=micros - 1),
+        failed=bool(flags & FAILED),
+    )
+
+
+class KeyIndex:
+    """The keys of one import: which were seen (on which line), and where refs lead."""
+
+    def __init__(self) -> None:
+        self._targets: dict[str, int] = {}
+        self._seen = sqlite3.connect(":memory:")
+        self._seen.execute(
+            "CREATE TABLE seen (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, line INTEGER)"
+        )
+
+    def close(self) -> None:
+        self._seen.close()
+
+    def target(self, key: str) -> Target | None:
+        """Where a ref to `key` leads, if an earlier batch gave a referable record that key."""
+        value = self._targets.get(key)
+        return None if value is None else unpack(value)
+
+    def add_target(self, key: str, target: Target) -> None:
+        self._targets[key] = pack(target)
+
+    def add_keys(self, keys: list[tuple[str, int]]) -> dict[int, int]:
+        """Remember these (key, line) pairs, distinct among themselves; returns, for each line
+        whose key an earlier batch already gave, that earlier line."""
+        rows = [(hash(key), hash(key + "\x1f"), line) for key, line in keys]
+        before = self._seen.total_changes
+        self._seen.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", rows)
+        if self._seen.total_changes - before == len(rows):
+            return {}
+        repeated: dict[int, int] = {}
+        for h1, h2, line in rows:
+            found = self._seen.execute("SELECT h2, line FROM seen WHERE h1 = ?", (h1,)).fetchone()
+            if found is not None and found[1] != line and found[0] == h2:
+                repeated[line] = found[1]
+        return repeated

@@ -1,0 +1,301 @@
+"""One NDJSON record: parsed, and checked by the same schemas and rules as the API.
+
+A line is `{"type": ..., "key": ..., "id"?: ..., <fields>, <refs>}`. The fields are validated
+by the resource's own `XCreate` schema, with each ref standing in for the id field it replaces
+(`publisher` for `publisher_id`, ...), so an import accepts exactly what the API accepts. What
+needs the database (refs, natural-key matches, quotes against a source's text) is checked later,
+batch by batch.
+"""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import PydanticUndefined
+
+from app.actors.schemas import ActorCreate, AffiliationCreate
+from app.claims.schemas import ClaimCreate, ClaimRelationCreate
+from app.errors import InvalidField
+from app.sources.schemas import CitationCreate, SourceCreate
+from app.sources.urls import InvalidURL, normalize_url
+from app.stances.schemas import StanceCreate
+from app.transfer import rules
+from app.vocabulary import ActorKind
+
+# Record types in dependency order: a record refers only to types before its own.
+TYPES = ("actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance")
+REFERABLE = frozenset({"actor", "source", "claim"})
+MAX_KEY = 400
+PLACEHOLDER = uuid.UUID(int=0)
+
+
+class LineError(NamedTuple):
+    """One problem with one line of the input."""
+
+    line: int
+    field: str
+    message: str
+    type: str
+
+
+class NaturalRef(NamedTuple):
+    """A reference by natural key: `("external_id", scheme, value)`, `("kind_name", kind,
+    name)`, `("url", normalized)` or `("statement", statement)`."""
+
+    kind: str
+    a: str
+    b: str = ""
+
+
+Ref = str | NaturalRef
+
+
+@dataclass(frozen=True, slots=True)
+class RefField:
+    """A field that refers to another record, and the schema field it stands for."""
+
+    name: str
+    target: str
+    schema_field: str | None
+    many: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    name: str
+    schema: "type[BaseModel]"
+    refs: tuple[RefField, ...]
+    check: Callable[[Any], dict[str, Any]] | None = None
+
+    @property
+    def id_fields(self) -> frozenset[str]:
+        return frozenset(r.schema_field for r in self.refs if r.schema_field)
+
+
+SPECS: dict[str, Spec] = {
+    spec.name: spec
+    for spec in (
+        Spec("actor", ActorCreate, ()),
+        Spec(
+            "affiliation",
+            AffiliationCreate,
+            (
+                RefField("actor", "actor", None),
+                RefField("organization", "actor", "organization_id"),
+            ),
+            rules.check_affiliation,
+        ),
+        Spec(
+            "source",
+            SourceCreate,
+            (
+                RefField("publisher", "actor", "publisher_id", required=False),
+                RefField("authors", "actor", "author_ids", many=True, required=False),
+            ),
+            rules.check_source,
+        ),
+        Spec(
+            "citation",
+            CitationCreate,
+            (RefField("source", "source", None), RefField("cited", "source", "cited_source_id")),
+        ),
+        Spec(
+            "claim",
+            ClaimCreate,
+            (RefField("about", "actor", "about_actor_ids", many=True, required=False),),
+            rules.check_claim,
+        ),
+        Spec(
+            "claim_relation",
+            ClaimRelationCreate,
+            (RefField("claim", "claim", None), RefField("related", "claim", "related_claim_id")),
+        ),
+        Spec(
+            "stance",
+            StanceCreate,
+            (
+                RefField("claim", "claim", "claim_id"),
+                RefField("actor", "actor", "actor_id"),
+                RefField("source", "source", "source_id"),
+                RefField("retraction_source", "source", "retraction_source_id", required=False),
+            ),
+            rules.check_stance,
+        ),
+    )
+}
+# Fields with a non-null default (lists, dicts): a null there is taken as "not given".
+_NULL_MEANS_ABSENT = {
+    name: frozenset(
+        f
+        for f, info in spec.schema.model_fields.items()
+        if info.default is not None and info.default is not PydanticUndefined
+    )
+    for name, spec in SPECS.items()
+}
+_RENAMED = {
+    name: {r.schema_field: r.name for r in spec.refs if r.schema_field}
+    for name, spec in SPECS.items()
+}
+
+
+@dataclass(slots=True, eq=False)
+class Record:
+    """A valid line, on its way into the database."""
+
+    line: int
+    type: str
+    key: str
+    id: uuid.UUID | None
+    data: Any  # the XCreate schema, refs still placeholders
+    present: frozenset[str]  # the NDJSON fields the line gives
+    refs: dict[str, Ref | list[Ref] | None]
+    # Filled in batch by batch:
+    ids: dict[str, Any] = field(default_factory=dict)  # ref field -> resolved id(s)
+    target: str | None = None  # the record's id in the database, 32 hex digits
+    outcome: str | None = None  # created / updated / unchanged
+    failed: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)  # per-type facts (texts, dates)
+
+
+def _error(line: int, field: str, message: str, type: str) -> list[LineError]:
+    return [LineError(line, field, message, type)]
+
+
+def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
+    """The natural key a ref object names, or ValueError saying what is wrong with it."""
+    if target == "actor":
+        if set(value) == {"external_id"} and isinstance(value["external_id"], dict):
+            pairs = list(value["external_id"].items())
+            if len(pairs) == 1 and all(isinstance(v, str) and v.strip() for v in pairs[0]):
+                return NaturalRef("external_id", pairs[0][0].strip().lower(), pairs[0][1].strip())
+        elif (
+            set(value) == {"kind", "name"}
+            and isinstance(value["name"], str)
+            and value["name"].strip()
+            and value["kind"] in ActorKind.__members__
+        ):
+            return NaturalRef("kind_name", value["kind"], value["name"].strip())
+        raise ValueError(
+            'an actor ref object is {"external_id": {"<scheme>": "<id>"}} or '
+            '{"kind": "<actor kind>", "name": "<name>"}'
+        )
+    if target == "source":
+        if set(value) == {"url"} and isinstance(value["url"], str):
+            try:
+                return NaturalRef("url", normalize_url(value["url"]))
+            except InvalidURL as exc:
+                raise ValueError(f"url: {exc}") from exc
+        raise ValueError('a source ref object is {"url": "<url>"}')
+    if (
+        set(value) == {"statement"}
+        and isinstance(value["statement"], str)
+        and value["statement"].strip()
+    ):
+        return NaturalRef("statement", value["statement"])
+    raise ValueError('a claim ref object is {"statement": "<statement>"}')
+
+
+def _ref(target: str, value: Any) -> Ref:
+    if isinstance(value, str):
+        if not value or len(value) > MAX_KEY:
+            raise ValueError(f"a key is a string of 1 to {MAX_KEY} characters")
+        return value
+    if isinstance(value, dict):
+        return _natural_ref(target, value)
+    raise ValueError(f"must be the key of an earlier {target} record or a natural-key object")
+
+
+def _parse_refs(
+    spec: Spec, body: dict[str, Any], line: int, errors: list[LineError]
+) -> dict[str, Ref | list[Ref] | None]:
+    """Take the refs out of `body`, leaving a placeholder id in the schema field."""
+    refs: dict[str, Ref | list[Ref] | None] = {}
+    for rf in spec.refs:
+        raw = body.pop(rf.name, None)
+        if rf.many:
+            items = [] if raw is None else raw
+            if not isinstance(items, list):
+                errors.append(LineError(line, rf.name, "must be a list of refs", "list_type"))
+                continue
+            parsed: list[Ref] = []
+            for i, item in enumerate(items):
+                try:
+                    parsed.append(_ref(rf.target, item))
+                except ValueError as exc:
+                    errors.append(LineError(line, f"{rf.name}.{i}", str(exc), "invalid-ref"))
+            refs[rf.name] = parsed
+            if rf.schema_field:
+                body[rf.schema_field] = [PLACEHOLDER] * len(items)
+        elif raw is None:
+            if rf.required:
+                errors.append(LineError(line, rf.name, "Field required", "missing"))
+            refs[rf.name] = None
+        else:
+            try:
+                refs[rf.name] = _ref(rf.target, raw)
+            except ValueError as exc:
+                errors.append(LineError(line, rf.name, str(exc), "invalid-ref"))
+            if rf.schema_field:
+                body[rf.schema_field] = PLACEHOLDER
+    return refs
+
+
+def _validation_errors(spec: Spec, exc: ValidationError, line: int) -> list[LineError]:
+    renamed = _RENAMED[spec.name]
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = [str(part) for part in err["loc"]]
+        if loc:
+            loc[0] = renamed.get(loc[0], loc[0])
+        out.append(LineError(line, ".".join(loc), err["msg"], err["type"]))
+    return out
+
+
+def parse(line: int, obj: Any) -> Record | list[LineError]:
+    """The record on this line, or every problem with it that needs no database to find."""
+    if not isinstance(obj, dict):
+        return _error(line, "", "a record must be a JSON object", "model_type")
+    kind = obj.get("type")
+    if kind not in SPECS:
+        return _error(line, "type", f"must be one of {', '.join(TYPES)}", "literal_error")
+    spec = SPECS[kind]
+    errors: list[LineError] = []
+    key = obj.get("key")
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY:
+        errors.append(
+            LineError(line, "key", f"must be a string of 1 to {MAX_KEY} characters", "key")
+        )
+    record_id: uuid.UUID | None = None
+    if obj.get("id") is not None:
+        try:
+            record_id = uuid.UUID(str(obj["id"]))
+        except ValueError:
+            errors.append(LineError(line, "id", "must be a UUID", "uuid_parsing"))
+    body = {
+        k: v
+        for k, v in obj.items()
+        if k not in ("type", "key", "id") and not (v is None and k in _NULL_MEANS_ABSENT[kind])
+    }
+    for name in spec.id_fields & body.keys():
+        errors.append(
+            LineError(line, name, "Extra inputs are not permitted (use its ref)", "extra_forbidden")
+        )
+    present = frozenset(body)
+    refs = _parse_refs(spec, body, line, errors)
+    try:
+        data = spec.schema.model_validate(body)
+    except ValidationError as exc:
+        return errors + _validation_errors(spec, exc, line)
+    extra: dict[str, Any] = {}
+    if spec.check is not None:
+        try:
+            extra = spec.check(data)
+        except InvalidField as exc:
+            errors.extend(LineError(line, e.field, e.message, e.type) for e in exc.errors)
+    if errors:
+        return errors
+    assert isinstance(key, str)
+    return Record(line, kind, key, record_id, data, present, refs, extra=extra)

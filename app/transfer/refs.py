@@ -1,0 +1,176 @@
+"""Resolving a record's refs: to an earlier line's record by key, or to a record in the
+database (or given earlier) by natural key."""
+
+from collections import defaultdict
+from typing import Any
+
+from sqlalchemy import select, tuple_
+
+from app.claims.service import statement_key
+from app.models import Actor, ActorExternalId, Claim, Source
+from app.transfer.context import Context, Resolved, chunks
+from app.transfer.records import SPECS, NaturalRef, Record
+
+
+class Batch:
+    """One batch's records by key, and the ids its records got, for refs within the batch."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[str, Record] = {}
+        self.line_of_id: dict[str, int] = {}
+
+    def facts(self, record: Record) -> Resolved:
+        return Resolved(
+            id=record.target or "",
+            created=record.outcome == "created",
+            has_text=bool(record.extra.get("has_text")),
+            published_at=record.extra.get("published_at"),
+        )
+
+
+def _describe(ref: NaturalRef) -> str:
+    if ref.kind == "external_id":
+        return f"actor with external id {ref.a}={ref.b}"
+    if ref.kind == "kind_name":
+        return f"actor of kind {ref.a!r} named {ref.b!r}"
+    if ref.kind == "url":
+        return f"source with url {ref.a}"
+    return f"claim with statement {ref.a!r}"
+
+
+async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRef, Resolved]:
+    """The records these natural keys name in the database."""
+    found: dict[NaturalRef, Resolved] = {}
+    by_kind: dict[str, list[NaturalRef]] = defaultdict(list)
+    for ref in refs:
+        by_kind[ref.kind].append(ref)
+    session = ctx.session
+    for group in chunks(by_kind["external_id"]):
+        pairs = await session.execute(
+            select(ActorExternalId.scheme, ActorExternalId.value, Actor.id, Actor.created_at)
+            .join(Actor, Actor.id == ActorExternalId.actor_id)
+            .where(
+                tuple_(ActorExternalId.scheme, ActorExternalId.value).in_(
+                    [(r.a, r.b) for r in group]
+                )
+            )
+        )
+        for scheme, value, ident, created_at in pairs:
+            found[NaturalRef("external_id", scheme, value)] = Resolved(
+                ident.hex, ctx.created_here(created_at)
+            )
+    for group in chunks(by_kind["kind_name"]):
+        names = await session.execute(
+            select(Actor.kind, Actor.name, Actor.id, Actor.created_at).where(
+                tuple_(Actor.kind, Actor.name).in_([(r.a, r.b) for r in group])
+            )
+        )
+        for kind, name, ident, created_at in names:
+            found[NaturalRef("kind_name", kind, name)] = Resolved(
+                ident.hex, ctx.created_here(created_at)
+            )
+    for group in chunks(by_kind["url"]):
+        urls = await session.execute(
+            select(
+                Source.url,
+                Source.id,
+                Source.created_at,
+                Source.text.is_not(None),
+                Source.published_at,
+            ).where(Source.url.in_([r.a for r in group]))
+        )
+        for url, ident, created_at, has_text, published_at in urls:
+            found[NaturalRef("url", str(url))] = Resolved(
+                ident.hex, ctx.created_here(created_at), bool(has_text), published_at
+            )
+    statements = {statement_key(r.a): r for r in by_kind["statement"]}
+    for keys in chunks(list(statements)):
+        claims = await session.execute(
+            select(Claim.statement_key, Claim.id, Claim.created_at).where(
+                Claim.statement_key.in_(keys)
+            )
+        )
+        for key, ident, created_at in claims:
+            found[statements[key]] = Resolved(ident.hex, ctx.created_here(created_at))
+    return found
+
+
+async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
+    """Fill each record's `ids` from its refs; a record whose ref fails is failed."""
+    natural: set[NaturalRef] = set()
+    for record in records:
+        for value in record.refs.values():
+            for ref in value if isinstance(value, list) else [value]:
+                if isinstance(ref, NaturalRef):
+                    natural.add(ref)
+    found = await _lookup_natural(ctx, natural) if natural else {}
+    for record in records:
+        for rf in SPECS[record.type].refs:
+            value = record.refs.get(rf.name)
+            if isinstance(value, list):
+                ids: list[Resolved] = []
+                for i, ref in enumerate(value):
+                    got = _one(ctx, batch, record, f"{rf.name}.{i}", rf.target, ref, found)
+                    if got is None:
+                        break
+                    ids.append(got)
+                record.ids[rf.name] = ids
+            elif value is not None:
+                record.ids[rf.name] = _one(ctx, batch, record, rf.name, rf.target, value, found)
+            else:
+                record.ids[rf.name] = None
+            if record.failed:
+                break
+
+
+def _one(
+    ctx: Context,
+    batch: Batch,
+    record: Record,
+    field: str,
+    target: str,
+    ref: Any,
+    found: dict[NaturalRef, Resolved],
+) -> Resolved | None:
+    if isinstance(ref, NaturalRef):
+        got = found.get(ref)
+        if got is None:
+            message = f"no {_describe(ref)} exists in the database or on an earlier line"
+            ctx.fail(record, field, message, "unknown-reference")
+            return None
+        later = batch.line_of_id.get(got.id)
+        if later is not None and later > record.line:
+            ctx.fail(
+                record,
+                field,
+                f"refers to the record of a later line ({later})",
+                "forward-reference",
+            )
+            return None
+        return got
+    earlier = batch.by_key.get(ref)
+    if earlier is not None and earlier.line < record.line:
+        if earlier.type != target:
+            ctx.fail(
+                record, field, f"key {ref!r} is a {earlier.type}, not a {target}", "wrong-reference"
+            )
+            return None
+        if earlier.failed:
+            record.failed = True
+            return None
+        return batch.facts(earlier)
+    entry = ctx.index.target(ref)
+    if entry is None:
+        if earlier is not None:
+            message = f"key {ref!r} is given on a later line ({earlier.line})"
+            ctx.fail(record, field, message + "; refer only to earlier lines", "forward-reference")
+        else:
+            ctx.fail(record, field, f"no earlier {target} has key {ref!r}", "unknown-reference")
+        return None
+    if entry.type != target:
+        ctx.fail(record, field, f"key {ref!r} is a {entry.type}, not a {target}", "wrong-reference")
+        return None
+    if entry.failed:
+        record.failed = True
+        return None
+    return Resolved(entry.id, entry.created, entry.has_text, entry.published_at)

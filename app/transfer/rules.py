@@ -1,0 +1,80 @@
+"""The services' own input rules, applied to imported records.
+
+An import must accept exactly what the API accepts, so these call the very checks the
+services run (they raise `InvalidField` naming the field) rather than restating them. Each
+takes a validated `XCreate` schema and returns what the check derived (normalized values).
+"""
+
+from typing import Any, cast
+
+from app.actors import service as actors
+from app.claims import service as claims
+from app.models import Stance
+from app.sources import service as sources
+from app.stances import service as stances
+
+
+def check_affiliation(data: Any) -> dict[str, Any]:
+    """valid_from <= valid_to."""
+    actors._check_interval(data.valid_from, data.valid_to)
+    return {}
+
+
+def check_claim(data: Any) -> dict[str, Any]:
+    """occurred_from <= occurred_to; the statement's natural key."""
+    claims._check_interval(data.occurred_from, data.occurred_to)
+    return {"statement_key": claims.statement_key(data.statement)}
+
+
+def check_source(data: Any) -> dict[str, Any]:
+    """The normalized URL, and the content hash (which must match the text when both are
+    given)."""
+    return {
+        "url": sources._normalized(data.url),
+        "content_hash": sources._hash_for(data.text, data.content_hash),
+    }
+
+
+def check_stance(data: Any) -> dict[str, Any]:
+    """The probability inside the label's band; a retraction source only with a retraction
+    date, not before the stance (checked again once the source's date is known)."""
+    stances._check_band(data.label, data.probability)
+    stances._check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
+    return {}
+
+
+def check_retraction(data: Any, stated_at: Any) -> None:
+    """The retraction rule against the stance's effective date."""
+    stances._check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
+
+
+class _Anchored:
+    """Takes the quote fields `_anchor_quote` sets on a stance."""
+
+    __slots__ = ("quote", "quote_end", "quote_prefix", "quote_start", "quote_suffix", "source_id")
+    quote: str
+    quote_start: int | None
+    quote_end: int | None
+    quote_prefix: str | None
+    quote_suffix: str | None
+
+    def __init__(self, source_id: str) -> None:
+        self.source_id = source_id
+
+
+def anchor_quote(
+    source_id: str, quote: str, text: str
+) -> tuple[str, int | None, int | None, str | None, str | None]:
+    """The quote as the source words it, its span and context; InvalidField
+    (quote-not-in-source) when the text does not contain it."""
+    anchored = _Anchored(
+        f"{source_id[:8]}-{source_id[8:12]}-{source_id[12:16]}-{source_id[16:20]}-{source_id[20:]}"
+    )
+    stances._anchor_quote(cast(Stance, anchored), quote, text)
+    return (
+        anchored.quote,
+        anchored.quote_start,
+        anchored.quote_end,
+        anchored.quote_prefix,
+        anchored.quote_suffix,
+    )

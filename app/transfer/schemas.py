@@ -1,0 +1,27 @@
+"""Bodies of the import and export endpoints."""
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+RecordType = Literal[
+    "actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance"
+]
+
+
+class TypeCounts(BaseModel):
+    """What the import did with the records of one type."""
+
+    created: int = Field(0, description="New records written.")
+    updated: int = Field(0, description="Records that matched an existing one and changed it.")
+    unchanged: int = Field(0, description="Records that matched an existing one already equal.")
+
+
+class ImportReport(BaseModel):
+    """The outcome of an import that was accepted (or, with `dry_run`, would be)."""
+
+    dry_run: bool = Field(description="True when nothing was written (`?dry_run=true`).")
+    records: int = Field(description="Records read (non-blank lines).")
+    counts: dict[RecordType, TypeCounts] = Field(
+        description="Created, updated and unchanged records per type."
+    )

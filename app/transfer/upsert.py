@@ -1,0 +1,89 @@
+"""What the record types' upserts share: finding rows by id, deciding match or create,
+comparing a record with its row, and handing changes to the services."""
+
+import enum
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from app.transfer.context import Context, as_uuid, chunks, new_hex
+from app.transfer.records import Record
+
+
+def plain(value: Any) -> Any:
+    """Enum members as their values (the database's and the comparisons' form)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+async def existing_ids(ctx: Context, model: Any, hex_ids: Iterable[str]) -> dict[str, datetime]:
+    """Of these ids, those the table holds, with their creation times."""
+    found: dict[str, datetime] = {}
+    for part in chunks(sorted(set(hex_ids))):
+        rows = await ctx.session.execute(
+            select(model.id, model.created_at).where(model.id.in_([as_uuid(i) for i in part]))
+        )
+        found.update((ident.hex, created_at) for ident, created_at in rows)
+    return found
+
+
+class Decider:
+    """Decides, record by record, whether a record matches an existing row or is new, and
+    which id a new one gets; notes what the batch created so later lines match it."""
+
+    def __init__(self, ctx: Context, by_id: dict[str, datetime]) -> None:
+        self.ctx = ctx
+        self.by_id = by_id
+        self.created: dict[Any, str] = {}  # natural key -> id, for records new in this batch
+        self.given: dict[str, int] = {}  # explicit ids of new records -> line
+
+    def by_given_id(self, record: Record) -> str | None:
+        """The row the record's explicit id names, if it exists (and is not from this file)."""
+        if record.id is None:
+            return None
+        hex_id = record.id.hex
+        created_at = self.by_id.get(hex_id)
+        if created_at is None:
+            return None
+        if self.ctx.created_here(created_at):
+            self.ctx.fail(
+                record, "id", "is the id of a record given earlier in this file", "duplicate-id"
+            )
+        return hex_id
+
+    def new_id(self, record: Record) -> str | None:
+        """The id for a new record: its explicit id (unless taken in this batch) or a new one."""
+        if record.id is None:
+            return new_hex()
+        hex_id = record.id.hex
+        if hex_id in self.given:
+            line = self.given[hex_id]
+            self.ctx.fail(record, "id", f"is also the id of line {line}", "duplicate-id")
+            return None
+        self.given[hex_id] = record.line
+        return hex_id
+
+
+def changes(record: Record, fields: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
+    """The fields (given on the line) whose new value differs from the stored one;
+    `fields` maps a field to (new value, stored value)."""
+    return {
+        name: new for name, (new, old) in fields.items() if name in record.present and new != old
+    }
+
+
+async def settle(
+    ctx: Context,
+    record: Record,
+    changed: dict[str, Any],
+    update: Callable[[dict[str, Any]], Awaitable[Any]],
+) -> None:
+    """Count the matched record unchanged, or update it through its service."""
+    if not changed:
+        ctx.count(record, "unchanged")
+        return
+    await ctx.apply(record, lambda: update(changed))
+
+
+__all__ = ["Decider", "changes", "existing_ids", "new_hex", "plain", "settle"]

@@ -1,0 +1,107 @@
+"""Shared by the transfer tests: NDJSON bodies, a second app on an empty database, and the
+query answers a round trip must preserve."""
+
+from collections.abc import AsyncIterator, Callable, Iterable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
+
+import httpx
+import orjson
+
+from app import migrate
+from app.auth import keys
+from app.main import create_app
+from app.settings import Settings
+
+NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
+NDJSON = {"Content-Type": "application/x-ndjson"}
+AUDIT = frozenset({"created_at", "updated_at", "version", "recorded_by"})
+
+
+def body(records: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(r, option=orjson.OPT_UTC_Z) + b"\n" for r in records)
+
+
+def lines(content: bytes) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in content.splitlines() if line.strip()]
+
+
+async def post(client: httpx.AsyncClient, content: bytes, **params: Any) -> httpx.Response:
+    return await client.post("/v1/import", content=content, headers=NDJSON, params=params)
+
+
+async def imported(client: httpx.AsyncClient, content: bytes, **params: Any) -> dict[str, Any]:
+    """Import and return the report (asserting it was accepted)."""
+    r = await post(client, content, **params)
+    assert r.status_code == 200, r.text
+    report: dict[str, Any] = r.json()
+    return report
+
+
+def created(report: dict[str, Any]) -> dict[str, int]:
+    return {kind: c["created"] for kind, c in report["counts"].items()}
+
+
+async def export(client: httpx.AsyncClient, **params: Any) -> bytes:
+    r = await client.get("/v1/export", params=params)
+    assert r.status_code == 200, r.text
+    return r.content
+
+
+@asynccontextmanager
+async def serving(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A second app on the (empty) database at `url`, migrated, with an admin client."""
+    app = create_app(Settings(database_url=url))
+    await migrate.upgrade(app.state.engine)
+    async with app.router.lifespan_context(app):
+        async with app.state.sessionmaker() as session:
+            key = await keys.create_key(session, name="tests", scope=keys.Scope.admin)
+            await session.commit()
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://test",
+            timeout=60,
+            headers={"Authorization": f"Bearer {key.key}"},
+        ) as http:
+            yield http
+
+
+def strip(value: Any) -> Any:
+    """The answer without what differs between two databases holding the same records."""
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in AUDIT}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+
+async def walk(client: httpx.AsyncClient, path: str, **params: Any) -> list[Any]:
+    """Every item of a list, following `next_cursor`."""
+    items: list[Any] = []
+    cursor = None
+    while True:
+        query = {"limit": 500, **params, **({"cursor": cursor} if cursor else {})}
+        r = await client.get(path, params=query)
+        assert r.status_code == 200, r.text
+        items.extend(r.json()["items"])
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return items
+
+
+async def answers(client: httpx.AsyncClient, claims: int | None = None) -> dict[str, Any]:
+    """What the service answers about the data: actors, and for each claim (the first
+    `claims` of them) its summary, its stances by side, and its provenance."""
+    out: dict[str, Any] = {"actors": strip(await walk(client, "/v1/actors"))}
+    all_claims = await walk(client, "/v1/claims")
+    out["claims"] = strip(all_claims)
+    for claim in all_claims[:claims]:
+        claim_id = claim["id"]
+        detail = await client.get(f"/v1/claims/{claim_id}")
+        out[f"claim {claim_id}"] = strip(detail.json())
+        for side in ("support", "neutral", "dispute"):
+            stances = await walk(client, "/v1/stances", claim_id=claim_id, side=side)
+            out[f"stances {claim_id} {side}"] = strip(stances)
+        provenance = await client.get(f"/v1/claims/{claim_id}/provenance")
+        out[f"provenance {claim_id}"] = strip(provenance.json())
+    return out

@@ -1,0 +1,268 @@
+"""POST /v1/import: all or nothing, every error by line, idempotent, dry runs."""
+
+import uuid
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from bench.generate import Dataset
+from tests.conftest import problem
+from tests.transfer.helpers import NDJSON, body, created, imported, post, walk
+
+Ids = dict[str, uuid.UUID]
+TEXT = "The minister said that troops were \u201cdeployed\u201d near the border."
+
+
+def minimal() -> list[dict[str, Any]]:
+    return [
+        {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"},
+        {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"},
+        {
+            "type": "source",
+            "key": "s1",
+            "kind": "news_article",
+            "title": "Troops",
+            "url": "https://news.example.org/troops",
+            "publisher": None,
+            "text": TEXT,
+            "published_at": "2024-10-10T00:00:00Z",
+        },
+        {"type": "claim", "key": "c1", "statement": "Troops are deployed", "about": ["a2"]},
+        {
+            "type": "stance",
+            "key": "t1",
+            "claim": "c1",
+            "actor": "a2",
+            "source": "s1",
+            "label": "highly_likely",
+            "probability": 0.9,
+            "quote": 'troops were "deployed"',
+        },
+    ]
+
+
+async def count(client: httpx.AsyncClient, path: str) -> int:
+    return len(await walk(client, path))
+
+
+async def nothing_written(client: httpx.AsyncClient) -> None:
+    for path in ("/v1/actors", "/v1/sources", "/v1/claims", "/v1/stances"):
+        assert await count(client, path) == 0, path
+    assert (await client.get("/v1/changes")).json()["items"] == []
+
+
+class TestAllOrNothing:
+    async def test_one_bad_line_in_ten_thousand_changes_nothing(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        records = list(Dataset(stances=6500, seed=3).records())
+        assert len(records) >= 10_000
+        bad_line = 9000
+        bad = dict(records[bad_line - 1])
+        assert bad["type"] == "stance"
+        bad["label"], bad["probability"] = "denied", 0.5
+        broken = [*records[: bad_line - 1], bad, *records[bad_line:]]
+
+        r = await post(client, body(broken))
+        errors = problem(r, 422)["errors"]
+        assert [(e["line"], e["field"], e["type"]) for e in errors] == [
+            (bad_line, "probability", "probability-outside-band")
+        ]
+        assert problem(r, 422)["error_count"] == 1
+        await nothing_written(client)
+
+        report = await imported(client, body(records))
+        assert created(report)["stance"] == 6500
+        assert report["records"] == len(records)
+        assert await count(client, "/v1/stances") == 6500
+
+        again = await imported(client, body(records))
+        assert set(created(again).values()) == {0}
+        assert all(c["updated"] == 0 for c in again["counts"].values())
+        assert await count(client, "/v1/stances") == 6500
+
+    async def test_dry_run_reports_and_writes_nothing(self, client: httpx.AsyncClient) -> None:
+        report = await imported(client, body(minimal()), dry_run="true")
+        assert report["dry_run"] is True
+        assert created(report) == {
+            "actor": 2,
+            "affiliation": 0,
+            "source": 1,
+            "citation": 0,
+            "claim": 1,
+            "claim_relation": 0,
+            "stance": 1,
+        }
+        await nothing_written(client)
+
+    async def test_every_error_is_named_by_line(self, client: httpx.AsyncClient) -> None:
+        lines = [orjson.dumps(r) for r in minimal()]
+        lines += [
+            # 6: an unknown ref
+            orjson.dumps({**minimal()[4], "key": "t2", "claim": "nope"}),
+            # 7: a key used before
+            orjson.dumps({"type": "actor", "key": "a1", "kind": "person", "name": "Other"}),
+            # 8: a probability outside the label's band
+            orjson.dumps({**minimal()[4], "key": "t3", "label": "denied", "probability": 0.5}),
+            # 9: a quote the source's text does not hold
+            orjson.dumps({**minimal()[4], "key": "t4", "quote": "troops withdrew"}),
+            # 10: a wrong record type
+            orjson.dumps({"type": "planet", "key": "p1"}),
+            # 11: malformed JSON
+            b'{"type": "actor", "key": ',
+            # 12: a value outside the vocabulary
+            orjson.dumps({"type": "actor", "key": "a3", "kind": "alien", "name": "X"}),
+            # 13: a ref to a record of the wrong type
+            orjson.dumps({**minimal()[4], "key": "t5", "claim": "a1"}),
+            # 14: a ref to a later line
+            orjson.dumps({**minimal()[4], "key": "t6", "claim": "c2"}),
+            orjson.dumps({"type": "claim", "key": "c2", "statement": "Another claim"}),
+            # 16: a field the schema does not have
+            orjson.dumps({**minimal()[0], "key": "a4", "name": "Y", "colour": "red"}),
+        ]
+        r = await post(client, b"\n".join(lines) + b"\n")
+        found = {(e["line"], e["field"], e["type"]) for e in problem(r, 422)["errors"]}
+        assert found == {
+            (6, "claim", "unknown-reference"),
+            (7, "key", "duplicate-key"),
+            (8, "probability", "probability-outside-band"),
+            (9, "quote", "quote-not-in-source"),
+            (10, "type", "literal_error"),
+            (11, "", "json_invalid"),
+            (12, "kind", "enum"),
+            (13, "claim", "wrong-reference"),
+            (14, "claim", "forward-reference"),
+            (16, "colour", "extra_forbidden"),
+        }
+        await nothing_written(client)
+
+    async def test_errors_are_listed_up_to_a_cap_with_their_count(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        bad = [{"type": "actor", "key": f"k{i}", "kind": "alien", "name": "X"} for i in range(1200)]
+        r = await post(client, body(bad))
+        details = problem(r, 422)
+        assert details["error_count"] == 1200
+        assert len(details["errors"]) == 1000
+        assert details["errors"][0]["line"] == 1
+
+    async def test_a_duplicate_key_far_apart_is_found(self, client: httpx.AsyncClient) -> None:
+        records = [
+            {"type": "claim", "key": f"c{i}", "statement": f"Claim {i}"} for i in range(12_000)
+        ]
+        records.append({"type": "claim", "key": "c5", "statement": "Claim again"})
+        r = await post(client, body(records))
+        errors = problem(r, 422)["errors"]
+        assert [(e["line"], e["field"]) for e in errors] == [(12_001, "key")]
+        assert "line 6" in errors[0]["message"]
+
+
+class TestUpsert:
+    async def test_matched_records_are_updated_with_the_fields_given(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await imported(client, body(minimal()))
+        actors = {a["name"]: a for a in await walk(client, "/v1/actors")}
+        kim = actors["Kim Yong-hyun"]
+        change = [
+            # refers to records already there by natural key, and changes one field
+            {
+                "type": "actor",
+                "key": "kim",
+                "kind": "person",
+                "name": "Kim Yong-hyun",
+                "description": "Minister",
+            },
+            {
+                "type": "stance",
+                "key": "again",
+                "claim": {"statement": "troops ARE   deployed"},
+                "actor": {"kind": "person", "name": "Kim Yong-hyun"},
+                "source": {"url": "https://NEWS.example.org/troops#top"},
+                "label": "highly_likely",
+                "quote": "troops were \u201cdeployed\u201d",
+                "probability": 0.85,
+            },
+        ]
+        report = await imported(client, body(change))
+        assert report["counts"]["actor"] == {"created": 0, "updated": 1, "unchanged": 0}
+        assert report["counts"]["stance"] == {"created": 0, "updated": 1, "unchanged": 0}
+        r = await client.get(f"/v1/actors/{kim['id']}")
+        assert r.json()["description"] == "Minister"
+        assert r.json()["aliases"] == kim["aliases"]  # not given: kept
+        (stance,) = await walk(client, "/v1/stances")
+        assert stance["probability"] == 0.85
+        history = await client.get(f"/v1/actors/{kim['id']}/history")
+        assert [c["action"] for c in history.json()["items"]] == ["create", "update"]
+
+    async def test_actors_match_by_external_id(self, client: httpx.AsyncClient) -> None:
+        first = {
+            "type": "actor",
+            "key": "p",
+            "kind": "person",
+            "name": "Vladimir Putin",
+            "external_ids": {"wikidata": "Q7747"},
+        }
+        await imported(client, body([first]))
+        renamed = {**first, "name": "Vladimir Vladimirovich Putin"}
+        report = await imported(client, body([renamed]))
+        assert report["counts"]["actor"]["updated"] == 1
+        (actor,) = await walk(client, "/v1/actors")
+        assert actor["name"] == "Vladimir Vladimirovich Putin"
+        stance_ref = {
+            "type": "claim",
+            "key": "c",
+            "statement": "S",
+            "about": [{"external_id": {"wikidata": "Q7747"}}],
+        }
+        await imported(client, body([stance_ref]))
+        (claim,) = await walk(client, "/v1/claims")
+        assert claim["about_actor_ids"] == [actor["id"]]
+
+    async def test_equal_stances_in_one_file_stay_two(self, client: httpx.AsyncClient) -> None:
+        stance = minimal()[4]
+        records = [*minimal(), {**stance, "key": "t1-again"}]
+        report = await imported(client, body(records))
+        assert report["counts"]["stance"]["created"] == 2
+        again = await imported(client, body(records))
+        assert again["counts"]["stance"] == {"created": 0, "updated": 0, "unchanged": 2}
+        assert await count(client, "/v1/stances") == 2
+
+    async def test_created_records_have_a_history(self, client: httpx.AsyncClient) -> None:
+        await imported(client, body(minimal()))
+        (stance,) = await walk(client, "/v1/stances")
+        history = (await client.get(f"/v1/stances/{stance['id']}/history")).json()["items"]
+        assert [c["action"] for c in history] == ["create"]
+        after = history[0]["after"]
+        assert after["quote"] == stance["quote"] == "troops were \u201cdeployed\u201d"
+        assert after["claim_id"] == stance["claim_id"]
+        assert history[0]["writer"].startswith("key:")
+
+    async def test_claim_counters_follow_the_import(self, client: httpx.AsyncClient) -> None:
+        await imported(client, body(minimal()))
+        (claim,) = await walk(client, "/v1/claims")
+        summary = (await client.get(f"/v1/claims/{claim['id']}")).json()["summary"]
+        assert summary["by_side"]["support"] == {"stances": 1, "actors": 1}
+        listed = await client.get("/v1/claims", params={"sort": "stances"})
+        assert [c["id"] for c in listed.json()["items"]] == [claim["id"]]
+
+
+class TestRequests:
+    async def test_other_media_types_are_refused(self, client: httpx.AsyncClient) -> None:
+        r = await client.post(
+            "/v1/import", content=b"{}", headers={"Content-Type": "application/json"}
+        )
+        problem(r, 415)
+
+    async def test_import_needs_a_write_key(self, anonymous: httpx.AsyncClient) -> None:
+        r = await anonymous.post("/v1/import", content=body(minimal()), headers=NDJSON)
+        problem(r, 401)
+
+    @pytest.mark.parametrize("blank", [b"", b"\n\n  \n"])
+    async def test_an_empty_body_imports_nothing(
+        self, client: httpx.AsyncClient, blank: bytes
+    ) -> None:
+        report = await imported(client, blank)
+        assert report["records"] == 0
