@@ -86,8 +86,8 @@ def test_every_operation_has_a_stable_id_tag_summary_and_description(
     api: FastAPI, doc: Doc
 ) -> None:
     gaps = [
-        f"{sorted(route.methods)} {route.path}: no explicit operation_id (FastAPI would derive "
-        "one from the function name and path, which changes when either does)"
+        f"{sorted(route.methods or ())} {route.path}: no explicit operation_id (FastAPI "
+        "would derive one from the function name and path, which changes when either does)"
         for route in api.routes
         if isinstance(route, APIRoute) and route.include_in_schema and not route.operation_id
     ]
