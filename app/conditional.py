@@ -14,12 +14,13 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import SessionDep
 from app.errors import DomainError, NotFound
 from app.models import Actor, Affiliation, Citation, Claim, ClaimRelation, Source, Stance
+from app.service_helpers import raise_gone_if_deleted
 
 # The record a PATCH or DELETE addresses, by the last id in its path.
 RECORDS_BY_PARAM: dict[str, tuple[Any, str]] = {
@@ -72,8 +73,18 @@ async def check_if_match(request: Request, session: SessionDep) -> None:
         ident = uuid.UUID(str(request.path_params[params[-1]]))
     except ValueError:
         return  # the route's own validation answers 422
+    if session.get_bind().dialect.name == "sqlite":
+        # SQLite has no row locks: take its write lock now (a no-op UPDATE), so that no other
+        # writer can commit between this check and the change it guards.
+        table = model.__table__
+        await session.execute(
+            update(table)
+            .where(table.c.id == ident)
+            .values(version=table.c.version, updated_at=table.c.updated_at)
+        )
     version = await session.scalar(select(model.version).where(model.id == ident).with_for_update())
     if version is None:
+        await raise_gone_if_deleted(session, entity, ident)
         raise NotFound(entity, ident)
     wanted = _versions(header)
     if None not in wanted and version not in wanted:

@@ -18,8 +18,9 @@ class Health(BaseModel):
     reason: str | None = Field(default=None, description="Why it is unavailable.")
 
 
-@router.get("/healthz", operation_id="healthz", summary="Liveness",
-            response_model_exclude_none=True)
+@router.get(
+    "/healthz", operation_id="healthz", summary="Liveness", response_model_exclude_none=True
+)
 async def healthz() -> Health:
     """The process is up (it does not touch the database)."""
     return Health(status="ok")
@@ -42,11 +43,17 @@ async def readyz(request: Request) -> JSONResponse:
             await conn.execute(text("SELECT 1"))
         await check_current(engine)
     except SchemaNotCurrent as exc:
-        return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503,
-                            headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"status": "unavailable", "reason": str(exc)},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     except Exception as exc:  # any failure to reach the database means not ready
-        return JSONResponse({"status": "unavailable", "reason": type(exc).__name__},
-                            status_code=503, headers={"Retry-After": "5"})
+        return JSONResponse(
+            {"status": "unavailable", "reason": type(exc).__name__},
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
     return JSONResponse({"status": "ok"})
 
 

@@ -30,7 +30,7 @@ async def load(
         stmt = stmt.with_for_update()
     row = (await session.scalars(stmt)).one_or_none()
     if row is None:
-        await _raise_gone_if_deleted(session, entity, ident)
+        await raise_gone_if_deleted(session, entity, ident)
         raise NotFound(entity, ident)
     return row
 
@@ -44,7 +44,7 @@ class Gone(DomainError):
     title = "Deleted"
 
 
-async def _raise_gone_if_deleted(session: AsyncSession, entity: str, ident: uuid.UUID) -> None:
+async def raise_gone_if_deleted(session: AsyncSession, entity: str, ident: uuid.UUID) -> None:
     """A deleted record is a tombstone, not a gap: 410 with a link to its history."""
     name = entity.replace(" ", "_")
     deleted_at = await session.scalar(

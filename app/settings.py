@@ -29,12 +29,13 @@ class Settings(BaseSettings):
     db_pool_size: int = 10
     db_echo: bool = False
     reads_require_key: bool = Field(
-        default=False, description="Require a `read` key for GET requests (writes always need "
-        "a `write` key)."
+        default=False,
+        description="Require a `read` key for GET requests (writes always need a `write` key).",
     )
     max_body_bytes: int = Field(
-        default=10 * 1024 * 1024, description="Largest request body accepted (413 above); "
-        "`POST /v1/import` streams and is limited by `max_import_bytes` instead."
+        default=10 * 1024 * 1024,
+        description="Largest request body accepted (413 above); "
+        "`POST /v1/import` streams and is limited by `max_import_bytes` instead.",
     )
     max_import_bytes: int = Field(default=2 * 1024**3, description="Largest import body.")
     max_query_bytes: int = Field(default=4096, description="Longest query string (414 above).")
@@ -42,8 +43,9 @@ class Settings(BaseSettings):
         default=15_000, description="Longest a database statement may run in a request."
     )
     rate_limit_per_minute: int = Field(
-        default=0, description="Requests per minute per key (or per client address without a "
-        "key); 0 turns rate limiting off."
+        default=0,
+        description="Requests per minute per key (or per client address without a "
+        "key); 0 turns rate limiting off.",
     )
 
 

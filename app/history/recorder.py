@@ -144,6 +144,9 @@ def _track(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
 
 def _write(session: Session) -> None:
     """Turn the transaction's tracked records into change rows (flushed with the commit)."""
+    if session.new or session.dirty or session.deleted:
+        # Changes not flushed yet would be flushed by the commit after this hook, unseen.
+        session.flush()
     pending = session.info.pop(PENDING, {})
     changes = []
     for entry in pending.values():

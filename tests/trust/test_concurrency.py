@@ -1,0 +1,175 @@
+"""Optimistic concurrency: ETags, If-None-Match (304), If-Match (412), and racing writers of
+which exactly one wins and none is lost silently."""
+
+import asyncio
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from tests.conftest import problem
+from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.trust.conftest import scalar
+
+RACES = 20
+
+
+async def made(client: httpx.AsyncClient, resource: str) -> dict[str, Any]:
+    makers = {
+        "actors": make_actor,
+        "sources": make_source,
+        "claims": make_claim,
+        "stances": make_stance,
+    }
+    return await makers[resource](client)
+
+
+PATCHES = {
+    "actors": {"description": "changed"},
+    "sources": {"title": "changed"},
+    "claims": {"tags": ["changed"]},
+    "stances": {"label": "confirmed"},
+}
+
+
+@pytest.mark.parametrize("resource", PATCHES)
+class TestETags:
+    """Every record read or written carries an ETag; If-None-Match on a read answers 304."""
+
+    async def test_etag_on_get_post_patch(self, client: httpx.AsyncClient, resource: str) -> None:
+        record = await made(client, resource)
+        path = f"/v1/{resource}/{record['id']}"
+        got = await client.get(path)
+        etag = got.headers["etag"]
+        assert etag.startswith(f'"{record["version"]}-')
+        assert (await client.get(path)).headers["etag"] == etag  # stable while unchanged
+
+        not_modified = await client.get(path, headers={"If-None-Match": etag})
+        assert not_modified.status_code == 304
+        assert not_modified.content == b""
+        assert not_modified.headers["etag"] == etag
+        assert (await client.get(path, headers={"If-None-Match": "*"})).status_code == 304
+        other = await client.get(path, headers={"If-None-Match": '"999-0000000000000000"'})
+        assert other.status_code == 200
+
+        patched = await client.patch(path, json=PATCHES[resource], headers={"If-Match": etag})
+        assert patched.status_code == 200, patched.text
+        assert patched.headers["etag"].startswith(f'"{record["version"] + 1}-')
+        # (a claim's PATCH answer omits the summary its GET carries, so only the version of
+        # the two ETags agrees; If-Match compares versions)
+        new_etag = (await client.get(path)).headers["etag"]
+        assert new_etag != etag
+        assert new_etag.startswith(f'"{record["version"] + 1}-')
+        assert (await client.get(path, headers={"If-None-Match": etag})).status_code == 200
+        assert (await client.get(path, headers={"If-None-Match": new_etag})).status_code == 304
+        follow = await client.patch(path, json={}, headers={"If-Match": patched.headers["etag"]})
+        assert follow.status_code == 200, follow.text
+
+
+@pytest.mark.parametrize("resource", PATCHES)
+class TestIfMatch:
+    """A stale If-Match gets 412 and changes nothing; a current one goes through."""
+
+    async def test_stale_if_match(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, resource: str
+    ) -> None:
+        record = await made(client, resource)
+        path = f"/v1/{resource}/{record['id']}"
+        stale = (await client.get(path)).headers["etag"]
+        first = await client.patch(path, json=PATCHES[resource], headers={"If-Match": stale})
+        assert first.status_code == 200, first.text
+        current = (await client.get(path)).json()
+        changes = await scalar(engine, "SELECT count(*) FROM changes")
+
+        again = await client.patch(path, json={}, headers={"If-Match": stale})
+        body = problem(again, 412)
+        assert body["type"] == "/problems/precondition-failed"
+        assert body["current_version"] == record["version"] + 1
+        problem(await client.delete(path, headers={"If-Match": stale}), 412)
+        problem(await client.patch(path, json={}, headers={"If-Match": "not-an-etag"}), 412)
+
+        assert (await client.get(path)).json() == current
+        assert await scalar(engine, "SELECT count(*) FROM changes") == changes
+
+        etag = (await client.get(path)).headers["etag"]
+        assert (await client.delete(path, headers={"If-Match": etag})).status_code == 204
+
+    async def test_if_match_lists_and_star(self, client: httpx.AsyncClient, resource: str) -> None:
+        record = await made(client, resource)
+        path = f"/v1/{resource}/{record['id']}"
+        etag = (await client.get(path)).headers["etag"]
+        listed = f'"77-abc", {etag}'
+        assert (await client.patch(path, json={}, headers={"If-Match": listed})).status_code == 200
+        assert (await client.delete(path, headers={"If-Match": "*"})).status_code == 204
+        problem(await client.delete(path, headers={"If-Match": "*"}), 410)
+
+
+class TestRaces:
+    """Two writers on one record at once: one wins, the other is told; nothing is lost."""
+
+    async def test_same_if_match(self, client: httpx.AsyncClient) -> None:
+        for attempt in range(RACES):
+            actor = await make_actor(client, name=f"Raced {attempt}")
+            path = f"/v1/actors/{actor['id']}"
+            etag = (await client.get(path)).headers["etag"]
+            bodies = [{"description": "writer A"}, {"description": "writer B"}]
+            a, b = await asyncio.wait_for(
+                asyncio.gather(
+                    *(client.patch(path, json=body, headers={"If-Match": etag}) for body in bodies)
+                ),
+                30,
+            )
+            statuses = sorted([a.status_code, b.status_code])
+            assert statuses == [200, 412], (attempt, a.text, b.text)
+            winner = bodies[0] if a.status_code == 200 else bodies[1]
+            final = (await client.get(path)).json()
+            assert final["description"] == winner["description"]
+            assert final["version"] == 2
+            history = (await client.get(f"{path}/history")).json()["items"]
+            assert [c["action"] for c in history] == ["create", "update"]
+            assert history[1]["after"]["description"] == winner["description"]
+
+    async def test_patch_and_delete_with_same_if_match(self, client: httpx.AsyncClient) -> None:
+        for attempt in range(RACES // 2):
+            claim = await make_claim(client)
+            path = f"/v1/claims/{claim['id']}"
+            etag = (await client.get(path)).headers["etag"]
+            patch, delete = await asyncio.wait_for(
+                asyncio.gather(
+                    client.patch(path, json={"tags": ["x"]}, headers={"If-Match": etag}),
+                    client.delete(path, headers={"If-Match": etag}),
+                ),
+                30,
+            )
+            statuses = (patch.status_code, delete.status_code)
+            assert statuses in {(200, 412), (412, 204), (410, 204)}, (attempt, statuses)
+            final = await client.get(path)
+            assert final.status_code == (200 if patch.status_code == 200 else 410)
+
+    async def test_without_if_match_nothing_is_lost(self, client: httpx.AsyncClient) -> None:
+        for attempt in range(RACES):
+            actor = await make_actor(client, name=f"Unguarded {attempt}")
+            path = f"/v1/actors/{actor['id']}"
+            bodies = [{"description": "writer A"}, {"description": "writer B"}]
+            a, b = await asyncio.wait_for(
+                asyncio.gather(*(client.patch(path, json=body) for body in bodies)), 30
+            )
+            final = (await client.get(path)).json()
+            history = (await client.get(f"{path}/history")).json()["items"]
+            updates = [c for c in history if c["action"] == "update"]
+            if a.status_code == b.status_code == 200:
+                # Both applied, one after the other: two versions, two history entries, and
+                # the second writer saw the first's result as its `before`.
+                assert final["version"] == 3
+                assert sorted([a.json()["version"], b.json()["version"]]) == [2, 3]
+                last = a if a.json()["version"] == 3 else b
+                assert final["description"] == last.json()["description"]
+                assert len(updates) == 2
+                assert updates[1]["before"]["description"] == updates[0]["after"]["description"]
+            else:
+                assert sorted([a.status_code, b.status_code]) == [200, 412], (a.text, b.text)
+                won = a if a.status_code == 200 else b
+                assert final["version"] == 2
+                assert final["description"] == won.json()["description"]
+                assert len(updates) == 1
