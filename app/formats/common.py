@@ -3,6 +3,8 @@
 Records are dicts in the NDJSON export shape (`id` = `key` = a UUID string, refs are keys).
 """
 
+import functools
+import hashlib
 import math
 import tempfile
 import uuid
@@ -53,6 +55,20 @@ def as_uuid(value: Any) -> uuid.UUID:
         return uuid.uuid5(KEY_NAMESPACE, text)
 
 
+def uuid5_text(namespace: uuid.UUID, name: str) -> str:
+    """`str(uuid.uuid5(namespace, name))`, several times faster: exports make millions."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode()).digest()[:16])
+    digest[6] = digest[6] & 0x0F | 0x50  # version 5
+    digest[8] = digest[8] & 0x3F | 0x80  # RFC 4122 variant
+    return uuid_text(digest)
+
+
+def uuid_text(packed: bytes | bytearray) -> str:
+    """The canonical text of a UUID given as 16 bytes."""
+    h = packed.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 def parse_time(value: Any) -> datetime | None:
     """An aware UTC datetime from an ISO 8601 string (or date, or datetime); None for none."""
     if value is None or value == "":
@@ -70,6 +86,16 @@ def parse_time(value: Any) -> datetime | None:
 
 def iso(value: Any) -> str | None:
     """ISO 8601 in UTC with a `Z`, or None."""
+    if isinstance(value, str):
+        return _iso_text(value)
+    moment = parse_time(value)
+    return None if moment is None else moment.isoformat().replace("+00:00", "Z")
+
+
+# Times repeat a great deal across the stances of one export (often a day's worth); parsing
+# each only once keeps formatting off the profile.
+@functools.lru_cache(maxsize=4096)
+def _iso_text(value: str) -> str | None:
     moment = parse_time(value)
     return None if moment is None else moment.isoformat().replace("+00:00", "Z")
 

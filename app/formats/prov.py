@@ -66,12 +66,13 @@ class _Document:
         self.groups: dict[str, tempfile.SpooledTemporaryFile[bytes]] = {}
 
     def put(self, group: str, key: str, attributes: dict[str, Any]) -> None:
+        entry = orjson.dumps(key) + b":" + orjson.dumps(_present(attributes))
         file = self.groups.get(group)
         if file is None:
-            file = self.groups[group] = spool()
-        elif file.tell():
-            file.write(b",")
-        file.write(orjson.dumps(key) + b":" + orjson.dumps(_present(attributes)))
+            self.groups[group] = file = spool()
+            file.write(entry)
+        else:
+            file.write(b"," + entry)
 
     def close(self) -> None:
         for file in self.groups.values():

@@ -14,7 +14,6 @@ stances, so notes and reports are written last; meanwhile each source and claim 
 """
 
 import hashlib
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from app.formats.common import Record, chunked, position_confidence, record_id
+from app.formats.common import Record, chunked, position_confidence, record_id, uuid_text
 from app.formats.stix_import import stix_to_records
 from app.formats.stix_vocab import (
     AFFILIATION_TYPES,
@@ -86,7 +85,12 @@ def note_id(ref: Any) -> str:
 
 
 def _ref(kind: str, packed: bytes | bytearray) -> str:
-    return f"{kind}--{uuid.UUID(bytes=bytes(packed))}"
+    return f"{kind}--{uuid_text(packed)}"
+
+
+def _packed(sid: str) -> bytes:
+    """The 16 bytes of a STIX id's UUID."""
+    return bytes.fromhex(sid.partition("--")[2].replace("-", ""))
 
 
 @dataclass(slots=True)
@@ -102,12 +106,15 @@ class _Report:
 class _Note:
     obj: Object
     about: list[str]
+    packed: bytes
     reports: dict[str, None] = field(default_factory=dict)
 
 
 class _Bundle:
     def __init__(self) -> None:
         self.countries: set[str] = set()
+        # Ids are hashes; the ones every stance refers to are worked out once per record.
+        self.identities: dict[str, str] = {}
         self.reports: dict[str, _Report] = {}
         self.notes: dict[str, _Note] = {}
         # The bundle id is a digest of its objects: stable, and new when anything in it is.
@@ -158,10 +165,14 @@ class _Bundle:
         elif kind == "stance":
             yield self._opinion(record)
 
+    def identity(self, ref: Any) -> str:
+        return self.identities.get(str(ref)) or identity_id(ref)
+
     def _actor(self, record: Record) -> Iterator[Object]:
         rid = record_id(record)
         kind = str(record.get("kind") or "organization")
-        obj = _object("identity", identity_id(rid), record)
+        self.identities[rid] = identity_id(rid)
+        obj = _object("identity", self.identities[rid], record)
         obj.update(
             name=record["name"],
             description=record.get("description"),
@@ -227,19 +238,22 @@ class _Bundle:
         rid = record_id(record)
         obj = _object("note", note_id(rid), record)
         obj.update(content=record["statement"], labels=list(record.get("tags") or []))
-        about = [identity_id(actor) for actor in record.get("about") or []]
-        self.notes[rid] = _Note(_present(obj), about)
+        about = [self.identity(actor) for actor in record.get("about") or []]
+        self.notes[rid] = _Note(_present(obj), about, _packed(obj["id"]))
 
     def _opinion(self, record: Record) -> Object:
         rid = record_id(record)
         label = StanceLabel(record["label"])
-        oid, nid = stix_id("opinion", rid), note_id(record["claim"])
+        note = self.notes.get(str(record["claim"]))
+        report = self.reports.get(str(record["source"]))
+        oid = stix_id("opinion", rid)
+        nid = note_id(record["claim"]) if note is None else note.obj["id"]
         obj = _object("opinion", oid, record, created=record.get("stated_at"))
         labels = [label.value]
         if record.get("confidence"):
             labels.append(f"{ANALYTIC_CONFIDENCE_PREFIX}{record['confidence']}")
         obj.update(
-            created_by_ref=identity_id(record["actor"]),
+            created_by_ref=self.identity(record["actor"]),
             explanation=record.get("quote"),
             opinion=opinion_of(label),
             object_refs=[nid],
@@ -251,13 +265,11 @@ class _Bundle:
             retracted = stix_time(record["retracted_at"])
             obj.update(revoked=True, modified=max(obj["created"], retracted))
             obj["external_references"] = self._retraction(record.get("retraction_source"))
-        report = self.reports.get(str(record["source"]))
         if report is not None:
-            report.contents += uuid.UUID(oid.split("--")[1]).bytes
-            report.contents += uuid.UUID(nid.split("--")[1]).bytes
-        note = self.notes.get(str(record["claim"]))
+            report.contents += _packed(oid)
+            report.contents += _packed(nid) if note is None else note.packed
         if note is not None:
-            note.reports[report_id(record["source"])] = None
+            note.reports[report_id(record["source"]) if report is None else report.obj["id"]] = None
         return _present(obj)
 
     def _retraction(self, source: Any) -> list[dict[str, Any]] | None:

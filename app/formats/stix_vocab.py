@@ -1,10 +1,11 @@
 """The STIX 2.1 names claimgraph's vocabularies map to, shared by the export and the import."""
 
+import functools
 import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from app.formats.common import STRENGTH, parse_time
+from app.formats.common import STRENGTH, parse_time, uuid5_text
 from app.vocabulary import (
     ActorKind,
     AffiliationKind,
@@ -84,13 +85,21 @@ def underscored(value: str) -> str:
 
 def stix_id(kind: str, *names: Any) -> str:
     """The deterministic STIX id of an object made from one record (or a pair of them)."""
-    return f"{kind}--{uuid.uuid5(NAMESPACE, ':'.join(str(n) for n in names))}"
+    return f"{kind}--{uuid5_text(NAMESPACE, ':'.join(str(n) for n in names))}"
 
 
 def stix_time(value: Any) -> str:
     """A STIX timestamp: UTC, millisecond precision, `Z` (as `created`/`modified` require)."""
+    if isinstance(value, str):
+        return _stix_time_text(value)
     moment = parse_time(value) or EPOCH
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=4096)
+def _stix_time_text(value: str) -> str:
+    moment = parse_time(value) or EPOCH
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def record_time(value: Any) -> str | None:
