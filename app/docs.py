@@ -72,6 +72,11 @@ TAGS: list[dict[str, Any]] = [
         "more specific case of), or duplicates (`same_as`).",
     },
     {
+        "name": "import and export",
+        "description": "Bulk NDJSON import (all or nothing, idempotent, errors by line) and "
+        "streamed export as NDJSON, schema.org ClaimReview, W3C PROV-JSON or a STIX 2.1 bundle.",
+    },
+    {
         "name": "history",
         "description": "Every change to every record: who made it, when, and the record before "
         "and after. A deleted record leaves a tombstone, not a gap.",
@@ -190,6 +195,8 @@ def _declare_problem_responses(doc: dict[str, Any], schemas: dict[str, Any]) -> 
                 response["content"] = {PROBLEM_JSON: _problem_media(int(status))}
             elif PROBLEM_JSON in content:
                 response["content"] = {PROBLEM_JSON: content[PROBLEM_JSON]}
+            elif not content and status.isdigit() and int(status) >= 400:
+                response["content"] = {PROBLEM_JSON: _problem_media(int(status))}
     definition = Problem.model_json_schema(ref_template=SCHEMAS + "{model}")
     for name, schema in {"Problem": definition, **definition.pop("$defs", {})}.items():
         schemas.setdefault(name, schema)

@@ -14,10 +14,13 @@ import pytest
 
 PACKAGE = "claimgraph_client"
 GENERATOR_TIMEOUT = 120
+# The generator knows no NDJSON: `POST /v1/import` takes it as raw bytes, as a client would.
 CONFIG = f"""\
 project_name_override: claimgraph-client
 package_name_override: {PACKAGE}
 post_hooks: []
+content_type_overrides:
+  application/x-ndjson: application/octet-stream
 """
 
 
