@@ -1,0 +1,1 @@
+"""Bulk import and export: NDJSON and the standard formats."""
