@@ -138,7 +138,8 @@ def keys_create(
 @keys_cli.command("list")
 def keys_list() -> None:
     """List keys by prefix, scope and state (never the keys themselves)."""
-    console.print(_keys_table(_with_engine(lambda engine: _keys(engine, keys.list_keys))))
+    listed, _ = _with_engine(lambda engine: _keys(engine, keys.list_keys))
+    console.print(_keys_table(listed))
 
 
 @keys_cli.command("revoke")

@@ -113,7 +113,8 @@ class ETags:
             nonlocal start
             if message["type"] == "http.response.start":
                 route = getattr(scope.get("route"), "path", "")
-                if message["status"] in (200, 201) and route.endswith("}"):
+                created = scope["method"] == "POST" and message["status"] == 201
+                if created or (message["status"] == 200 and route.endswith("}")):
                     start = message  # a single record: hold the answer until it is whole
                     return
                 await send(message)

@@ -3,15 +3,25 @@
 import logging
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import unavailable
+
 PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER = "2"  # seconds a client should wait before retrying a 503
+# Errors asyncpg may raise without SQLAlchemy wrapping them (while connecting).
+ASYNCPG_ERRORS: tuple[type[Exception], ...] = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+)
 log = logging.getLogger("claimgraph.errors")
 
 
@@ -121,7 +131,7 @@ def _problem(
         instance=request.url.path,
         **extra,
     )
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
         status_code=status,
@@ -194,25 +204,47 @@ async def _stale_write(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DBAPIError)
     if isinstance(exc, DataError):  # a value the database cannot store: the client's input
         log.info("data error: %s", exc)
         return _problem(
             request, 422, "invalid-data", "Invalid data", "a value in the request cannot be stored"
         )
-    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
-        log.warning("database unavailable: %s", exc)
-        return _problem(
-            request,
-            503,
-            "database-unavailable",
-            "Database unavailable",
-            "the database could not complete the request; retry shortly",
-        )
-    return await _unexpected(request, exc)
+    why = unavailable(exc)
+    if why is None:
+        return await _unexpected(request, exc)
+    log.warning("%s: %s: %s", why, type(exc).__name__, exc)
+    return unavailable_problem(request.url.path, why)
+
+
+UNAVAILABLE = {
+    "database-unavailable": (
+        "Database unavailable",
+        "the database could not complete the request; retry shortly",
+    ),
+    "statement-timeout": (
+        "Statement timeout",
+        "the database took too long to answer and the request was cancelled; retry shortly",
+    ),
+}
+
+
+def unavailable_problem(path: str, why: str) -> JSONResponse:
+    """503 with Retry-After: the database is away or too slow; the client may retry."""
+    title, detail = UNAVAILABLE[why]
+    body = Problem(type=problem_type(why), title=title, status=503, detail=detail, instance=path)
+    return JSONResponse(
+        body.model_dump(mode="json", exclude_none=True),
+        status_code=503,
+        media_type=PROBLEM_JSON,
+        headers={"Retry-After": RETRY_AFTER},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    why = unavailable(exc)
+    if why is not None:
+        log.warning("%s: %s: %s", why, type(exc).__name__, exc)
+        return unavailable_problem(request.url.path, why)
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return _problem(
         request, 500, "internal-error", "Internal server error", "an unexpected error occurred"
@@ -226,7 +258,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(IntegrityError, _integrity_error)
     app.add_exception_handler(StaleDataError, _stale_write)
-    app.add_exception_handler(DBAPIError, _database_error)
+    for database_error in (DBAPIError, SQLAlchemyTimeoutError, OSError, *ASYNCPG_ERRORS):
+        app.add_exception_handler(database_error, _database_error)
     app.add_exception_handler(Exception, _unexpected)
 
 

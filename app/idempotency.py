@@ -9,6 +9,7 @@ stopped between the write and storing its response) is released after 5 minutes.
 """
 
 import hashlib
+import logging
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import unavailable
+from app.errors import unavailable_problem
 from app.middleware import IMPORT_PATH, send_problem
 from app.models import IdempotentRequest
 
@@ -25,6 +28,7 @@ KEEP = timedelta(hours=24)
 UNFINISHED = timedelta(minutes=5)
 REPLAYED_HEADERS = (b"content-type", b"location", b"etag")
 NOT_STORED = frozenset({401, 403, 409, 413, 429})
+log = logging.getLogger("claimgraph.idempotency")
 
 
 class Idempotency:
@@ -60,7 +64,15 @@ class Idempotency:
         digest = hashlib.sha256(
             b"\n".join([scope["method"].encode(), path.encode(), scope["query_string"], body])
         ).hexdigest()
-        if await self._replay_or_claim(send, path, owner, key, digest):
+        try:
+            if await self._replay_or_claim(send, path, owner, key, digest):
+                return
+        except Exception as exc:
+            why = unavailable(exc)
+            if why is None:
+                raise
+            log.warning("idempotency: %s: %s", why, exc)
+            await unavailable_problem(path, why)(scope, receive, send)
             return
         sent = False
 
@@ -89,7 +101,14 @@ class Idempotency:
         try:
             await self.app(scope, replay_body, capture)
         finally:
-            await self._finish(owner, key, status, kept_headers, b"".join(chunks))
+            try:
+                await self._finish(owner, key, status, kept_headers, b"".join(chunks))
+            except Exception as exc:
+                # The answer is sent; its replay copy is lost. The claim is released after
+                # UNFINISHED, so a retry meanwhile is told the request is in progress.
+                if unavailable(exc) is None:
+                    raise
+                log.warning("idempotency: response not stored: %s", exc)
 
     async def _replay_or_claim(
         self, send: Send, path: str, owner: str, key: str, digest: str

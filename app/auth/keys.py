@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
 from app.models import ApiKey
+from app.pagination import PageParams, keyset, split_page
 
 KEY_PREFIX = "cg"
 
@@ -85,10 +86,17 @@ async def create_key(
     return NewKey(**_out(row).model_dump(), key=key)
 
 
-async def list_keys(session: AsyncSession) -> list[KeyOut]:
-    """Every key, newest first (prefixes only)."""
-    rows = await session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc()))
-    return [_out(r) for r in rows.all()]
+async def list_keys(
+    session: AsyncSession, page: PageParams | None = None
+) -> tuple[list[KeyOut], str | None]:
+    """Keys in creation order (prefixes only), one page or all; and the next cursor."""
+    stmt = select(ApiKey)
+    if page is None:
+        return [_out(r) for r in (await session.scalars(stmt.order_by(ApiKey.id))).all()], None
+    rows, cursor = split_page(
+        list((await session.scalars(keyset(stmt, ApiKey.id, page))).all()), page
+    )
+    return [_out(r) for r in rows], cursor
 
 
 async def revoke_key(session: AsyncSession, ident: str) -> KeyOut:

@@ -3,15 +3,16 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
 
 from app.auth import keys
 from app.auth.deps import require_admin
 from app.auth.keys import KeyOut, NewKey, Scope
-from app.deps import SessionDep
+from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
-from app.schemas import InputSchema, Name
+from app.pagination import link_next
+from app.schemas import InputSchema, Name, Page
 
 router = APIRouter(
     prefix="/v1/keys",
@@ -45,10 +46,14 @@ async def create_key(data: KeyCreate, session: SessionDep) -> NewKey:
     return await keys.create_key(session, name=data.name, scope=data.scope, expires_in=expires)
 
 
-@router.get("", operation_id="list_keys", summary="List API keys")
-async def list_keys(session: SessionDep) -> list[KeyOut]:
-    """Every key by prefix, scope and state; never the keys themselves."""
-    return await keys.list_keys(session)
+@router.get("", operation_id="list_keys", summary="List API keys", responses=problem_responses(422))
+async def list_keys(
+    session: SessionDep, page: PageDep, request: Request, response: Response
+) -> Page[KeyOut]:
+    """Keys by prefix, name, scope and state, in creation order; never the keys themselves."""
+    items, cursor = await keys.list_keys(session, page)
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.delete(

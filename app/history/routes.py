@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deps import PageDep, SessionDep
@@ -114,6 +114,25 @@ for _resource, _entity in (
     _history_route(_resource, _entity)
 
 
+# The oldest transaction that may still write changes: every transaction with a lower id has
+# finished, so its changes are visible to any later statement. Transactions that PostgreSQL
+# shows running in another database cannot write here and do not hold the feed back (a long
+# transaction elsewhere on a shared server would otherwise stall it); one it cannot place is
+# assumed to be ours.
+HORIZON = text(
+    """
+    SELECT coalesce(
+      (SELECT min(running::text::bigint) FROM pg_snapshot_xip(snap.s) AS running
+       WHERE NOT EXISTS (
+         SELECT 1 FROM pg_stat_activity AS a
+         WHERE a.datname <> current_database()
+           AND a.backend_xid::text = (running::text::bigint % 4294967296)::text)),
+      pg_snapshot_xmax(snap.s)::text::bigint)
+    FROM (SELECT pg_current_snapshot() AS s) AS snap
+    """
+)
+
+
 @router.get(
     "/v1/changes",
     operation_id="list_changes",
@@ -148,8 +167,7 @@ async def list_changes(
     stmt = select(Change).where(tuple_(Change.txid, Change.id) > tuple_(*position))
     if session.get_bind().dialect.name == "postgresql":
         # Transactions still open may hold lower ids; stop below the oldest of them.
-        horizon = func.txid_snapshot_xmin(func.txid_current_snapshot())
-        stmt = stmt.where(Change.txid < horizon)
+        stmt = stmt.where(Change.txid < int(await session.scalar(HORIZON)))
     if entity is not None:
         stmt = stmt.where(Change.entity == entity)
     rows = list((await session.scalars(stmt.order_by(Change.txid, Change.id).limit(limit))).all())

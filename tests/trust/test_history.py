@@ -6,9 +6,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,7 +18,7 @@ from app.models import Actor
 from app.models.base import new_id
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
-from tests.trust.conftest import MakeKey, client_for, prefix_of, scalar
+from tests.trust.conftest import MakeKey, client_for, postgres_only, prefix_of, scalar
 
 Body = dict[str, Any]
 Maker = Callable[[httpx.AsyncClient], Awaitable[tuple[Body, Body, str]]]
@@ -296,6 +298,39 @@ class TestChangeFeed:
         items, again = await self.walk(client, cursor, 7)
         assert items == []
         assert again == cursor
+
+    async def test_open_transaction_holds_the_feed_back(
+        self, backend: str, database_url: str, client: httpx.AsyncClient
+    ) -> None:
+        """PostgreSQL: a change behind an open transaction of this database is not handed out
+        until that transaction ends; one open in another database does not hold it back."""
+        postgres_only(backend)
+        url = make_url(database_url)
+        here = await asyncpg.connect(url.render_as_string(hide_password=False))
+        elsewhere = await asyncpg.connect(
+            url.set(database="postgres").render_as_string(hide_password=False)
+        )
+        try:
+            open_elsewhere = elsewhere.transaction()
+            await open_elsewhere.start()
+            await elsewhere.fetchval("SELECT txid_current()")
+            first = await make_actor(client)
+            items, cursor = await self.walk(client, None, 100)
+            assert [c["entity_id"] for c in items] == [first["id"]]
+
+            open_here = here.transaction()
+            await open_here.start()
+            await here.fetchval("SELECT txid_current()")  # an id, as a writer would take
+            second = await make_actor(client)
+            items, cursor = await self.walk(client, cursor, 100)
+            assert items == []  # held back: the open transaction could still add older ones
+            await open_here.rollback()
+            items, cursor = await self.walk(client, cursor, 100)
+            assert [c["entity_id"] for c in items] == [second["id"]]
+            await open_elsewhere.rollback()
+        finally:
+            await here.close()
+            await elsewhere.close()
 
     async def test_filter_and_bad_cursor(self, client: httpx.AsyncClient) -> None:
         await make_stance(client)

@@ -153,7 +153,10 @@ class TestScopes:
                 ("DELETE", f"/v1/keys/{prefix_of(mine)}", None),
             ]:
                 problem(await http.request(method, path, json=body), 403)
-        listed = {k["prefix"]: k for k in (await client.get("/v1/keys")).json()}
+        listed = {
+            k["prefix"]: k
+            for k in (await client.get("/v1/keys", params={"limit": 500})).json()["items"]
+        }
         assert listed[prefix_of(other)]["revoked_at"] is None
         assert listed[prefix_of(mine)]["revoked_at"] is None
         assert all(k["name"] != "escalate" for k in listed.values())
@@ -169,7 +172,7 @@ class TestScopes:
         assert made.status_code == 201, made.text
         new = made.json()
         assert new["key"].startswith(new["prefix"] + "_")
-        listed = (await client.get("/v1/keys")).json()
+        listed = (await client.get("/v1/keys", params={"limit": 500})).json()["items"]
         assert new["prefix"] in {k["prefix"] for k in listed}
         assert all("key" not in k and "hash" not in k for k in listed)
         assert (await client.delete(f"/v1/keys/{new['id']}")).json()["revoked_at"]

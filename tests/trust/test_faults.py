@@ -1,0 +1,322 @@
+"""Faults: PostgreSQL goes away three times while writers are busy. Requests during an outage
+get 503 problem+json with Retry-After (no hang, no 500), the service recovers by itself, and
+afterwards every acknowledged write is there and no write is half there.
+
+The database is "restarted" by a TCP proxy this test runs between the live server and
+PostgreSQL: an outage closes every connection and refuses new ones, as a restarting server
+does, without touching the shared PostgreSQL cluster.
+"""
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import asyncpg  # type: ignore[import-untyped]
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.auth import keys
+from app.db import create_engine, create_sessionmaker
+from tests.trust.conftest import NewDatabase, postgres_only, run_cli
+
+WRITERS = 4
+OUTAGES = 3
+OUTAGE_SECONDS = 2.0
+MAX_REQUESTS_PER_WRITER = 400
+CLIENT_TIMEOUT = 10.0
+MAX_RECOVERY_SECONDS = 10.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proxy:
+    """A TCP proxy to PostgreSQL that can be cut (every connection closed, new ones refused)
+    and restored."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.transports: set[asyncio.StreamWriter] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    async def cut(self) -> None:
+        assert self.server is not None
+        self.server.close()  # new connections are refused
+        self.server = None
+        for writer in list(self.transports):
+            writer.transport.abort()  # open ones are reset, mid-query or idle
+        self.transports.clear()
+        for task in list(self.tasks):
+            task.cancel()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:
+            writer.transport.abort()
+            return
+        self.transports |= {writer, up_writer}
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink, (writer, up_writer)))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _pipe(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
+        try:
+            while data := await source.read(65536):
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            for w in pair:
+                w.transport.abort()
+                self.transports.discard(w)
+
+
+@dataclass
+class Tally:
+    acknowledged: dict[str, str] = field(default_factory=dict)  # quote -> stance id
+    unavailable: list[str] = field(default_factory=list)  # quotes answered 503
+    failed: list[str] = field(default_factory=list)  # quotes whose request broke off
+    unexpected: list[str] = field(default_factory=list)  # anything else: a failure
+    slowest_503: float = 0.0
+    last_201_at: float = 0.0
+
+
+async def writer(
+    http: httpx.AsyncClient, n: int, body: dict[str, Any], tally: Tally, stop: asyncio.Event
+) -> None:
+    for i in range(MAX_REQUESTS_PER_WRITER):
+        if stop.is_set():
+            return
+        quote = f"writer {n} stance {i}"
+        started = time.monotonic()
+        try:
+            r = await http.post("/v1/stances", json={**body, "quote": quote})
+        except httpx.TimeoutException:
+            tally.unexpected.append(f"{quote}: no answer within {CLIENT_TIMEOUT} s (a hang)")
+            continue
+        except httpx.TransportError as exc:
+            tally.failed.append(quote)
+            tally.unexpected.append(f"{quote}: connection to the service broke: {exc!r}")
+            continue
+        took = time.monotonic() - started
+        if r.status_code == 201:
+            tally.acknowledged[quote] = r.json()["id"]
+            tally.last_201_at = time.monotonic()
+            await asyncio.sleep(0.01)
+        elif r.status_code == 503:
+            problem = r.json()
+            ok = (
+                r.headers["content-type"].startswith("application/problem+json")
+                and int(r.headers["retry-after"]) > 0
+                and problem["status"] == 503
+            )
+            if not ok:
+                tally.unexpected.append(f"{quote}: a 503 that is not a problem: {r.text}")
+            tally.unavailable.append(quote)
+            tally.slowest_503 = max(tally.slowest_503, took)
+            await asyncio.sleep(0.05)
+        else:
+            tally.failed.append(quote)
+            tally.unexpected.append(f"{quote}: {r.status_code} {r.text[:300]}")
+
+
+def tail(log: Path) -> str:
+    return log.read_text()[-3000:]
+
+
+async def wait_until_up(url: str, server: asyncio.subprocess.Process, log: Path) -> None:
+    async with httpx.AsyncClient(base_url=url, timeout=2) as http:
+        for _ in range(300):
+            if server.returncode is not None:
+                pytest.fail(f"the server exited: {tail(log)}")
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            await asyncio.sleep(0.1)
+    pytest.fail(f"the server did not come up: {tail(log)}")
+
+
+class TestDatabaseRestarts:
+    """Three outages under write load: 503s meanwhile, recovery after, no write lost."""
+
+    async def test_writes_survive_three_restarts(
+        self,
+        backend: str,
+        new_database: NewDatabase,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        postgres_only(backend)
+        async with new_database() as direct:
+            await asyncio.wait_for(self._run(direct, tmp_path, capsys), 90)
+
+    async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        code, out = await run_cli(direct, "db", "upgrade")
+        assert code == 0, out
+        engine = create_engine(direct)
+        async with create_sessionmaker(engine)() as session:
+            key = (await keys.create_key(session, name="faults", scope=keys.Scope.write)).key
+            await session.commit()
+        await engine.dispose()
+
+        target = make_url(direct)
+        proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
+        await proxy.start()
+        port = free_port()
+        log = tmp_path / "server.log"
+        env = {
+            **os.environ,
+            "DATABASE_URL": target.set(port=proxy.port).render_as_string(hide_password=False),
+            "CLAIMGRAPH_DB_POOL_SIZE": "5",
+            "CLAIMGRAPH_LOG_LEVEL": "warning",
+        }
+        with log.open("wb") as log_file:
+            server = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "app.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                env=env,
+                stdout=log_file,
+                stderr=log_file,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            await wait_until_up(base, server, log)
+            tally, recoveries = await self._load(base, key, proxy)
+        finally:
+            server.terminate()
+            try:
+                await asyncio.wait_for(server.wait(), 10)
+            except TimeoutError:
+                server.kill()
+                await server.wait()
+            if proxy.server is not None:
+                await proxy.cut()
+        server_log = log.read_text()
+        await self._verify(direct, tally)
+
+        with capsys.disabled():
+            print(
+                f"\n[faults] restarts={OUTAGES} outage={OUTAGE_SECONDS}s writers={WRITERS} "
+                f"acknowledged={len(tally.acknowledged)} answered_503={len(tally.unavailable)} "
+                f"errored={len(tally.failed)} slowest_503={tally.slowest_503:.2f}s "
+                f"recovery_seconds={[round(r, 2) for r in recoveries]} lost=0"
+            )
+        assert not tally.unexpected, tally.unexpected[:10]
+        assert "Traceback" not in server_log, server_log[-5000:]
+        assert len(tally.unavailable) >= OUTAGES, "the outages were not noticed"
+        assert tally.slowest_503 < CLIENT_TIMEOUT / 2
+        assert all(r < MAX_RECOVERY_SECONDS for r in recoveries), recoveries
+
+    async def _load(self, base: str, key: str, proxy: Proxy) -> tuple[Tally, list[float]]:
+        tally = Tally()
+        stop = asyncio.Event()
+        recoveries: list[float] = []
+        headers = {"Authorization": f"Bearer {key}"}
+        async with httpx.AsyncClient(
+            base_url=base, timeout=CLIENT_TIMEOUT, headers=headers
+        ) as http:
+            refs = {}
+            for name, path, body in (
+                ("claim_id", "/v1/claims", {"statement": "The database restarts"}),
+                ("actor_id", "/v1/actors", {"kind": "person", "name": "Writer"}),
+                ("source_id", "/v1/sources", {"kind": "report", "title": "Load"}),
+            ):
+                r = await http.post(path, json=body)
+                assert r.status_code == 201, r.text
+                refs[name] = r.json()["id"]
+            body = {**refs, "label": "asserted"}
+            writers = [
+                asyncio.create_task(writer(http, n, body, tally, stop)) for n in range(WRITERS)
+            ]
+            try:
+                await asyncio.sleep(1.0)
+                for _ in range(OUTAGES):
+                    await proxy.cut()
+                    await asyncio.sleep(OUTAGE_SECONDS)
+                    restored = time.monotonic()
+                    await proxy.start()
+                    while tally.last_201_at < restored:
+                        assert time.monotonic() - restored < 2 * MAX_RECOVERY_SECONDS, (
+                            "no write succeeded after the database came back"
+                        )
+                        await asyncio.sleep(0.02)
+                    recoveries.append(tally.last_201_at - restored)
+                    await asyncio.sleep(1.0)
+            finally:
+                stop.set()
+                await asyncio.wait_for(asyncio.gather(*writers), 30)
+        tally.acknowledged_claim = refs["claim_id"]  # type: ignore[attr-defined]
+        return tally, recoveries
+
+    async def _verify(self, direct: str, tally: Tally) -> None:
+        claim_id = tally.acknowledged_claim  # type: ignore[attr-defined]
+        conn = await asyncpg.connect(make_url(direct).render_as_string(hide_password=False))
+        try:
+            present = {
+                r["quote"]: str(r["id"])
+                for r in await conn.fetch(
+                    "SELECT id, quote FROM stances WHERE claim_id = $1", claim_id
+                )
+            }
+            stats = await conn.fetchrow(
+                "SELECT total, support, neutral, dispute FROM claim_stats WHERE claim_id = $1",
+                claim_id,
+            )
+            creates = await conn.fetch(
+                "SELECT entity_id, count(*) AS n FROM changes WHERE entity = 'stance' "
+                "AND action = 'create' GROUP BY entity_id"
+            )
+            other_actions = await conn.fetchval(
+                "SELECT count(*) FROM changes WHERE entity = 'stance' AND action <> 'create'"
+            )
+        finally:
+            await conn.close()
+
+        # Every acknowledged write is there, under the id it was acknowledged with.
+        missing = {q for q, ident in tally.acknowledged.items() if present.get(q) != ident}
+        assert not missing, f"acknowledged writes lost: {sorted(missing)[:10]}"
+        # Everything there was acknowledged or its request failed (it may have committed
+        # just before the connection went); nothing else appeared.
+        unexplained = (
+            set(present) - set(tally.acknowledged) - set(tally.unavailable) - set(tally.failed)
+        )
+        assert not unexplained, unexplained
+        # No write is half there: the counters and the history agree with the stances.
+        assert stats["total"] == stats["support"] == len(present), (dict(stats), len(present))
+        assert stats["neutral"] == stats["dispute"] == 0
+        history = {str(r["entity_id"]): r["n"] for r in creates}
+        assert set(history) == set(present.values()), "a stance without its history or back"
+        assert set(history.values()) == {1}
+        assert other_actions == 0
