@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.history.recorder import current_request_id
+from app.history.recorder import current_request_id, current_writer
 
 log = logging.getLogger("claimgraph.access")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -67,6 +67,7 @@ class RequestContext:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = current_request_id.set(request_id)
+        writer_token = current_writer.set(None)  # set by the key check; never carried over
         status = 500
         started = time.perf_counter()
 
@@ -100,6 +101,7 @@ class RequestContext:
                 },
             )
             current_request_id.reset(token)
+            current_writer.reset(writer_token)
 
 
 class PoolCollector:
@@ -113,10 +115,13 @@ class PoolCollector:
         for name, doc, read in (
             ("claimgraph_db_pool_size", "Connections the pool keeps.", "size"),
             ("claimgraph_db_pool_checked_out", "Connections in use.", "checkedout"),
+            ("claimgraph_db_pool_checked_in", "Open connections idle in the pool.", "checkedin"),
             ("claimgraph_db_pool_overflow", "Connections beyond the pool size.", "overflow"),
         ):
             if hasattr(pool, read):
-                yield GaugeMetricFamily(name, doc, value=float(getattr(pool, read)()))
+                # QueuePool counts overflow from -size up; beyond the size it is positive.
+                value = max(0, getattr(pool, read)())
+                yield GaugeMetricFamily(name, doc, value=float(value))
 
 
 def metrics_response(engine: AsyncEngine) -> Response:
