@@ -1,6 +1,7 @@
 """Domain exceptions and their one rendering: RFC 9457 problem details (problem+json)."""
 
 import logging
+import re
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -168,13 +169,30 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return _problem(request, 422, "invalid-request", "Invalid request", detail, errors=errors)
 
 
+def _allowed_methods(request: Request) -> str | None:
+    """Every method the OpenAPI document lists for the request's path (routes are matched
+    one method at a time, so the router alone names only the first)."""
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    for template, operations in paths.items():
+        pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return ", ".join(sorted(m.upper() for m in operations))
+    return None
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 400:  # a body that cannot be read as JSON: invalid input, like any
+        return _problem(
+            request, 422, "invalid-request", "Invalid request", "the body is not valid JSON"
+        )
     slugs = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}
     slug = slugs.get(exc.status_code, f"http-{exc.status_code}")
     response = _problem(request, exc.status_code, slug, str(exc.detail), None)
     if exc.headers:
         response.headers.update(exc.headers)
+    if exc.status_code == 405 and (allowed := _allowed_methods(request)):
+        response.headers["Allow"] = allowed
     return response
 
 

@@ -12,6 +12,7 @@ from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
 from app.conditional import ETags, check_if_match
+from app.contract import document_trust
 from app.db import create_engine, create_sessionmaker
 from app.docs import install_docs
 from app.errors import install_error_handlers
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfer_router, dependencies=guarded)
     app.include_router(keys_router)
     app.include_router(operations_router)
+    document_trust(app)
 
     return app
 

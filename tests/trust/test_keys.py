@@ -307,3 +307,30 @@ class TestWriterRecorded:
         feed = (await client.get("/v1/changes")).json()["items"]
         assert feed
         assert all(c["writer"] and c["writer"].startswith("key:cg_") for c in feed)
+
+
+class TestMassAssignment:
+    """Fields the service sets cannot be set by a client: unknown fields are a 422."""
+
+    @pytest.mark.parametrize(
+        ("path", "body", "field"),
+        [
+            ("/v1/actors", {"kind": "person", "name": "M", "id": str(uuid.uuid4())}, "id"),
+            ("/v1/actors", {"kind": "person", "name": "M", "created_by": "key:x"}, "created_by"),
+            ("/v1/claims", {"statement": "Mass assigned", "version": 7}, "version"),
+            ("/v1/keys", {"name": "k", "scope": "read", "hash": "0" * 64}, "hash"),
+        ],
+    )
+    async def test_service_fields_are_refused(
+        self, client: httpx.AsyncClient, path: str, body: dict[str, object], field: str
+    ) -> None:
+        r = await client.post(path, json=body)
+        assert field in {e["field"] for e in problem(r, 422)["errors"]}
+
+    async def test_side_and_writer_cannot_be_patched(self, client: httpx.AsyncClient) -> None:
+        stance = await make_stance(client, label="denied")
+        for body in ({"side": "support"}, {"recorded_by": "key:someone"}):
+            problem(await client.patch(f"/v1/stances/{stance['id']}", json=body), 422)
+        after = (await client.get(f"/v1/stances/{stance['id']}")).json()
+        assert after["side"] == "dispute"
+        assert after["recorded_by"] == stance["recorded_by"]
