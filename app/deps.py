@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import session_scope
 from app.pagination import PageParams, page_params
 
-
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
