@@ -24,7 +24,8 @@ def test_every_app_package_is_listed() -> None:
 def test_every_app_data_file_is_shipped() -> None:
     patterns = _setuptools()["package-data"]["app"]  # type: ignore[index]
     data = [
-        path for path in (ROOT / "app").rglob("*")
+        path
+        for path in (ROOT / "app").rglob("*")
         if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
     ]
     missing = [
