@@ -42,7 +42,12 @@ class OutputSchema(BaseModel):
 
 
 def _as_utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+00:01 falls before year 1 in UTC
+        raise ValueError("is out of range once converted to UTC") from None
 
 
 # ISO 8601; a value without a zone is taken as UTC (said once, in the API's description). No

@@ -249,3 +249,12 @@ class TestRateLimit:
     async def test_off_by_default(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/v1/actors")
         assert "ratelimit-limit" not in r.headers
+
+
+class TestOutOfRangeDates:
+    """Found by schemathesis: a date that leaves the calendar once converted to UTC was a 500."""
+
+    async def test_is_a_422(self, client: httpx.AsyncClient) -> None:
+        body = {"statement": "Dates at the edge", "occurred_from": "0001-01-01T00:00:00+00:01"}
+        r = await client.post("/v1/claims", json=body)
+        assert "occurred_from" in {e["field"] for e in problem(r, 422)["errors"]}
