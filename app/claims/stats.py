@@ -127,3 +127,60 @@ async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> No
         await session.execute(update(ClaimStats), updates)
     if inserts:
         await session.execute(insert(ClaimStats), inserts)
+
+
+async def recount_many(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
+    """`recount` for many claims at once (bulk imports): rows locked in id order, then one
+    UPDATE ... FROM an aggregate of their stances, with no per-row round trips."""
+    ids = sorted(set(claim_ids), key=str)
+    if not ids:
+        return
+    await session.execute(
+        select(ClaimStats.claim_id)
+        .where(ClaimStats.claim_id.in_(ids))
+        .order_by(ClaimStats.claim_id)
+        .with_for_update()
+    )
+    current = Stance.retracted_at.is_(None)
+
+    def on(side: str) -> Any:
+        return func.coalesce(func.sum(case((and_(current, Stance.side == side), 1))), 0)
+
+    counts = (
+        select(
+            Claim.id.label("claim_id"),
+            on("support").label("support"),
+            on("neutral").label("neutral"),
+            on("dispute").label("dispute"),
+            func.coalesce(func.sum(case((and_(current, Stance.id.is_not(None)), 1))), 0).label(
+                "total"
+            ),
+            func.coalesce(func.sum(case((Stance.retracted_at.is_not(None), 1))), 0).label(
+                "retracted"
+            ),
+            func.min(case((current, Stance.stated_at))).label("first"),
+            func.max(case((current, Stance.stated_at))).label("latest"),
+            Claim.created_at.label("created_at"),
+        )
+        .select_from(Claim)
+        .outerjoin(Stance, Stance.claim_id == Claim.id)
+        .where(Claim.id.in_(ids))
+        .group_by(Claim.id, Claim.created_at)
+        .subquery()
+    )
+    await session.execute(
+        update(ClaimStats)
+        .where(ClaimStats.claim_id == counts.c.claim_id)
+        .values(
+            support=counts.c.support,
+            neutral=counts.c.neutral,
+            dispute=counts.c.dispute,
+            total=counts.c.total,
+            retracted=counts.c.retracted,
+            contested=and_(counts.c.support > 0, counts.c.dispute > 0),
+            first_stated_at=counts.c.first,
+            latest_stated_at=counts.c.latest,
+            activity_at=func.coalesce(counts.c.latest, counts.c.created_at),
+        )
+        .execution_options(synchronize_session=False)
+    )

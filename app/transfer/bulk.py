@@ -4,12 +4,29 @@ Rows are tuples of plain values in the order of the given columns: ids as 32 hex
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, TypeDecorator
+
+SQLITE_CACHE_KIB = 32 * 1024
+
+
+def sqlite_time(value: datetime) -> str:
+    """A timestamp as the ORM stores it in SQLite: naive UTC, microseconds always written."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
+
+
+def _impl(column_type: Any) -> Any:
+    return column_type.impl if isinstance(column_type, TypeDecorator) else column_type
 
 
 class BulkWriter:
@@ -18,33 +35,34 @@ class BulkWriter:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self.session = session
         self.dialect = dialect
-        self._encoders: dict[tuple[str, tuple[str, ...]], list[Callable[[Any], Any] | None]] = {}
+        self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
 
     @classmethod
     async def open(cls, session: AsyncSession) -> "BulkWriter":
-        """A writer on the session's connection (its transaction begun)."""
+        """A writer on the session's connection (its transaction begun). On SQLite the
+        connection's page cache is enlarged while it writes (indexes of a large table then
+        stay in memory instead of being read back from the file for each row)."""
         connection = await session.connection()
+        if connection.dialect.name == "sqlite":
+            await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         return cls(session, connection.dialect.name)
 
-    def _sqlite_encoders(
-        self, table: Table, columns: Sequence[str]
-    ) -> list[Callable[[Any], Any] | None]:
-        # Timestamps go through the column type's own processor, so they are stored exactly as
-        # the ORM stores them (and compare equal in SQL); ids are already hex, as SQLite keeps
-        # them.
+    async def close(self) -> None:
+        """Give the connection back as it was."""
+        if self.dialect == "sqlite":
+            connection = await self.session.connection()
+            await connection.exec_driver_sql("PRAGMA cache_size = -2000")
+
+    def _time_columns(self, table: Table, columns: Sequence[str]) -> list[int]:
+        """Positions of the timestamp columns (SQLite stores them as text)."""
         cache_key = (table.name, tuple(columns))
-        if cache_key not in self._encoders:
-            dialect = self.session.get_bind().dialect
-            encoders: list[Callable[[Any], Any] | None] = []
-            for name in columns:
-                column_type = table.c[name].type
-                impl = column_type.impl if isinstance(column_type, TypeDecorator) else column_type
-                if isinstance(impl, DateTime):
-                    encoders.append(column_type.bind_processor(dialect))
-                else:
-                    encoders.append(None)
-            self._encoders[cache_key] = encoders
-        return self._encoders[cache_key]
+        if cache_key not in self._times:
+            self._times[cache_key] = [
+                i
+                for i, name in enumerate(columns)
+                if isinstance(_impl(table.c[name].type), DateTime)
+            ]
+        return self._times[cache_key]
 
     async def insert(
         self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
@@ -58,16 +76,16 @@ class BulkWriter:
             driver: Any = raw.driver_connection
             await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
             return
-        encoders = self._sqlite_encoders(table, columns)
-        if any(encoders):
-            pairs = list(enumerate(encoders))
-            rows = [
-                tuple(
-                    value if encode is None or value is None else encode(value)
-                    for (_, encode), value in zip(pairs, row, strict=True)
-                )
-                for row in rows
-            ]
+        times = self._time_columns(table, columns)
+        if times:
+            encoded = []
+            for row in rows:
+                values = list(row)
+                for i in times:
+                    if values[i] is not None:
+                        values[i] = sqlite_time(values[i])
+                encoded.append(tuple(values))
+            rows = encoded
         placeholders = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         await connection.exec_driver_sql(sql, rows)

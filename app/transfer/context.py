@@ -14,12 +14,12 @@ from app.errors import DomainError
 from app.models import Source
 from app.transfer.bulk import BulkWriter
 from app.transfer.history import ChangeLog
-from app.transfer.keyindex import KeyIndex
+from app.transfer.keyindex import KeyIndex, Target
 from app.transfer.records import LineError, Record
 
 ERROR_CAP = 1000
 LOOKUP_CHUNK = 2000
-TEXT_BUDGET = 32_000_000  # characters of source text kept for quote checks
+TEXT_BUDGET = 16_000_000  # characters of source text kept for quote checks
 T = TypeVar("T")
 
 
@@ -39,14 +39,8 @@ def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]
         yield items[start : start + size]
 
 
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """Where a ref led: the record's id and what a referring record needs to know of it."""
-
-    id: str  # hex
-    created: bool = False
-    has_text: bool = False
-    published_at: datetime | None = None
+# Where a ref led: the record's id and what a referring record needs to know of it.
+Resolved = Target
 
 
 class ErrorLog:

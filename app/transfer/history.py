@@ -16,9 +16,9 @@ from sqlalchemy import Uuid, inspect
 
 from app.history.recorder import ENTITIES, SKIPPED, current_request_id, current_writer
 from app.models import Change
-from app.models.base import UTCDateTime
 from app.transfer.bulk import BulkWriter
 
+Layout = tuple[list[str], list[int], list[int]]
 COLUMNS = ("entity", "entity_id", "version", "action", "writer", "request_id", "at", "after")
 
 
@@ -35,25 +35,26 @@ class ChangeLog:
         self.now = now
         self.who = current_writer.get()
         self.request = current_request_id.get()
-        self._layouts: dict[tuple[type, tuple[str, ...]], list[tuple[str, int, str]]] = {}
+        self._layouts: dict[tuple[type, tuple[str, ...]], Layout] = {}
 
-    def _layout(self, model: type, columns: Sequence[str]) -> list[tuple[str, int, str]]:
-        """For each snapshot field: its name, its position in the inserted row, its form."""
+    def _layout(self, model: type, columns: Sequence[str]) -> Layout:
+        """The snapshot's field names, their positions in an inserted row, and which of them
+        (by index among the fields) are UUIDs."""
         key = (model, tuple(columns))
         if key not in self._layouts:
-            layout = []
+            names: list[str] = []
+            positions: list[int] = []
+            uuids: list[int] = []
             attrs: Any = inspect(model).column_attrs
             for attr in attrs:
                 if attr.key in SKIPPED:
                     continue
                 column_type = attr.columns[0].type
-                form = "plain"
                 if isinstance(column_type, Uuid):
-                    form = "uuid"
-                elif isinstance(column_type, UTCDateTime):
-                    form = "time"
-                layout.append((attr.key, columns.index(attr.key), form))
-            self._layouts[key] = layout
+                    uuids.append(len(names))
+                names.append(attr.key)
+                positions.append(columns.index(attr.key))
+            self._layouts[key] = (names, positions, uuids)
         return self._layouts[key]
 
     async def created(
@@ -67,19 +68,16 @@ class ChangeLog:
         sub-records as the recorder folds them in (aliases, author_ids, tags, ...)."""
         if not rows:
             return
-        layout = self._layout(model, columns)
+        names, positions, uuids = self._layout(model, columns)
         entity = ENTITIES[model]
         changes = []
         for i, row in enumerate(rows):
-            after: dict[str, Any] = {}
-            for name, at, form in layout:
-                value = row[at]
-                if value is not None:
-                    if form == "uuid":
-                        value = dashed(value)
-                    elif form == "time":
-                        value = value.isoformat()
-                after[name] = value
+            values = [row[at] for at in positions]
+            for j in uuids:
+                if values[j] is not None:
+                    values[j] = dashed(values[j])
+            # (times need nothing: orjson writes an aware datetime as isoformat() does)
+            after = dict(zip(names, values, strict=True))
             if folded is not None:
                 after.update(folded[i])
             changes.append(

@@ -89,8 +89,9 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
             )
         )
         tags.extend((new_id, tag) for tag in data.tags)
-        subjects.extend((new_id, a, i) for i, a in enumerate(_about(record)))
-        folded.append({"tags": data.tags, "about_actor_ids": [dashed(a) for a in _about(record)]})
+        about = _about(record)
+        subjects.extend((new_id, a, i) for i, a in enumerate(about))
+        folded.append({"tags": data.tags, "about_actor_ids": [dashed(a) for a in about]})
         ctx.count(record, "created")
     await ctx.writer.insert(Claim.__table__, CLAIM_COLUMNS, rows)  # type: ignore[arg-type]
     await ctx.changes.created(Claim, CLAIM_COLUMNS, rows, folded)

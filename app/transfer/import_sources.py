@@ -122,7 +122,8 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
     """Create the new sources, update the changed ones; note each one's text and date for the
     stances that quote it."""
     live = [r for r in records if not r.failed]
-    keys = {_natural_key(r) for r in live}
+    key_of = {r.line: _natural_key(r) for r in live}
+    keys = set(key_of.values())
     unique: dict[tuple[str, ...], Any] = {}
     shared: dict[tuple[str, ...], list[Any]] = defaultdict(list)
     urls = sorted(k[1] for k in keys if k[0] == "u")
@@ -149,7 +150,7 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
     matched: list[Record] = []
     folded: list[dict[str, Any]] = []
     for record in live:
-        key = _natural_key(record)
+        key = key_of[record.line]
         target: str | None = None
         if key[0] == "u":
             row = unique.get(key)
@@ -188,8 +189,9 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
                 1,
             )
         )
-        authors.extend((new_id, a, i) for i, a in enumerate(_authors(record)))
-        folded.append({"author_ids": [dashed(a) for a in _authors(record)]})
+        author_ids = _authors(record)
+        authors.extend((new_id, a, i) for i, a in enumerate(author_ids))
+        folded.append({"author_ids": [dashed(a) for a in author_ids]})
         record.extra["has_text"] = data.text is not None
         record.extra["published_at"] = data.published_at
         ctx.texts.put(new_id, data.text)

@@ -20,8 +20,8 @@ from app.stances.schemas import StanceUpdate
 from app.transfer import rules
 from app.transfer.context import Context, Resolved, as_uuid, chunks, new_hex
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, existing_ids, plain, settle
-from app.vocabulary import side_of
+from app.transfer.upsert import Decider, existing_ids, settle
+from app.vocabulary import Confidence, StanceLabel, side_of
 
 COLUMNS = (
     "id",
@@ -45,22 +45,9 @@ COLUMNS = (
     "updated_at",
     "version",
 )
-SIDES = {
-    label: side_of(label).value
-    for label in (
-        "confirmed",
-        "asserted",
-        "highly_likely",
-        "likely",
-        "possible",
-        "reported",
-        "no_comment",
-        "questioned",
-        "unlikely",
-        "highly_unlikely",
-        "denied",
-    )
-}
+# Label (as validated) -> (label, side) as stored.
+LABELS = {label: (label.value, side_of(label).value) for label in StanceLabel}
+CONFIDENCES: dict[Any, str | None] = {c: c.value for c in Confidence} | {None: None}
 
 
 def _hex(value: Any) -> str | None:
@@ -84,16 +71,16 @@ def _prepare(ctx: Context, record: Record, texts: dict[str, str]) -> tuple[Any, 
         for e in exc.errors:
             ctx.fail(record, e.field, e.message, e.type)
         return None
-    label = plain(data.label)
+    label, side = LABELS[data.label]
     return (
         None,
         ids["claim"].id,
         ids["actor"].id,
         source.id,
         label,
-        SIDES[label],
+        side,
         data.probability,
-        plain(data.confidence),
+        CONFIDENCES[data.confidence],
         *span,
         stated_at,
         ctx.by,

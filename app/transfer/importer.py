@@ -6,6 +6,7 @@ transaction. While the database works on one batch, the next one is being parsed
 """
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -119,7 +120,7 @@ class Importer:
         claims = sorted(self.ctx.touched_claims)
         for start in range(0, len(claims), RECOUNT_CHUNK):
             part = [as_uuid(c) for c in claims[start : start + RECOUNT_CHUNK]]
-            await stats.recount(self.ctx.session, part)
+            await stats.recount_many(self.ctx.session, part)
 
 
 async def _produce(lines: AsyncIterator[Line], queue: "asyncio.Queue[list[Item] | None]") -> None:
@@ -165,4 +166,6 @@ async def run(
         if not producer.done():
             producer.cancel()
         ctx.index.close()
+        with contextlib.suppress(Exception):  # a failed transaction may refuse it; harmless
+            await writer.close()
     return ctx, importer.lines

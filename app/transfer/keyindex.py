@@ -1,26 +1,27 @@
 """What an import remembers of the keys it has read, in little memory.
 
 Keys of records that later lines may refer to (actors, sources, claims) map to one packed
-integer each: the record's id, type, line and the facts a referring stance needs. Every key
-(of any type) goes into an in-memory SQLite table of two 64-bit hashes and its line, about
-35 bytes a key, so that a repeated key is found however far apart the two lines are; keys are
+integer each: the record's id, type, line and the facts a referring stance needs (about 150
+bytes a key, with the key itself); the most recently used are also kept decoded. Every key
+(of any type) goes into an in-memory SQLite table of two 64-bit hashes and its line (about 35
+bytes a key), so that a repeated key is found however far apart the two lines are; keys are
 compared by both hashes, so two different keys are taken for one only with probability about
 n^2 / 2^129.
 """
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 _M128 = (1 << 128) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TYPES = ("actor", "source", "claim")
 _CODE = {name: i for i, name in enumerate(_TYPES)}
 CREATED, HAS_TEXT, FAILED = 1, 2, 4
+HOT = 50_000  # decoded targets kept at hand
 
 
-@dataclass(frozen=True, slots=True)
-class Target:
+class Target(NamedTuple):
     """A record other lines may refer to, as far as a referring record needs to know it."""
 
     type: str
@@ -55,13 +56,13 @@ def unpack(value: int) -> Target:
     flags = (value >> 130) & 7
     micros = value >> 165
     return Target(
-        type=_TYPES[(value >> 128) & 3],
-        id=f"{value & _M128:032x}",
-        line=(value >> 133) & 0xFFFFFFFF,
-        created=bool(flags & CREATED),
-        has_text=bool(flags & HAS_TEXT),
-        published_at=None if micros == 0 else _EPOCH + timedelta(microseconds=micros - 1),
-        failed=bool(flags & FAILED),
+        _TYPES[(value >> 128) & 3],
+        "%032x" % (value & _M128),
+        (value >> 133) & 0xFFFFFFFF,
+        bool(flags & CREATED),
+        bool(flags & HAS_TEXT),
+        None if micros == 0 else _EPOCH + timedelta(microseconds=micros - 1),
+        bool(flags & FAILED),
     )
 
 
@@ -70,6 +71,7 @@ class KeyIndex:
 
     def __init__(self) -> None:
         self._targets: dict[str, int] = {}
+        self._hot: dict[str, Target] = {}
         self._seen = sqlite3.connect(":memory:")
         self._seen.execute(
             "CREATE TABLE seen (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, line INTEGER)"
@@ -80,11 +82,25 @@ class KeyIndex:
 
     def target(self, key: str) -> Target | None:
         """Where a ref to `key` leads, if an earlier batch gave a referable record that key."""
+        hot = self._hot.get(key)
+        if hot is not None:
+            return hot
         value = self._targets.get(key)
-        return None if value is None else unpack(value)
+        if value is None:
+            return None
+        target = unpack(value)
+        self._keep(key, target)
+        return target
+
+    def _keep(self, key: str, target: Target) -> None:
+        if len(self._hot) >= HOT:
+            for old in list(self._hot)[: HOT // 4]:  # the oldest quarter goes
+                del self._hot[old]
+        self._hot[key] = target
 
     def add_target(self, key: str, target: Target) -> None:
         self._targets[key] = pack(target)
+        self._keep(key, target)
 
     def add_keys(self, keys: list[tuple[str, int]]) -> dict[int, int]:
         """Remember these (key, line) pairs, distinct among themselves; returns, for each line

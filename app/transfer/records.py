@@ -133,8 +133,17 @@ _NULL_MEANS_ABSENT = {
         for f, info in spec.schema.model_fields.items()
         if info.default is not None and info.default is not PydanticUndefined
     )
+    | {r.name for r in spec.refs if r.many}
     for name, spec in SPECS.items()
 }
+# Optional fields: a null there validates as the default would, so it is not validated.
+_OPTIONAL = {
+    name: frozenset(
+        f for f, info in spec.schema.model_fields.items() if info.default is not PydanticUndefined
+    )
+    for name, spec in SPECS.items()
+}
+_ID_FIELDS = {name: spec.id_fields for name, spec in SPECS.items()}
 _RENAMED = {
     name: {r.schema_field: r.name for r in spec.refs if r.schema_field}
     for name, spec in SPECS.items()
@@ -175,6 +184,7 @@ def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
             set(value) == {"kind", "name"}
             and isinstance(value["name"], str)
             and value["name"].strip()
+            and isinstance(value["kind"], str)
             and value["kind"] in ActorKind.__members__
         ):
             return NaturalRef("kind_name", value["kind"], value["name"].strip())
@@ -259,7 +269,7 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
     if not isinstance(obj, dict):
         return _error(line, "", "a record must be a JSON object", "model_type")
     kind = obj.get("type")
-    if kind not in SPECS:
+    if not isinstance(kind, str) or kind not in SPECS:
         return _error(line, "type", f"must be one of {', '.join(TYPES)}", "literal_error")
     spec = SPECS[kind]
     errors: list[LineError] = []
@@ -274,16 +284,22 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
             record_id = uuid.UUID(str(obj["id"]))
         except ValueError:
             errors.append(LineError(line, "id", "must be a UUID", "uuid_parsing"))
-    body = {
-        k: v
-        for k, v in obj.items()
-        if k not in ("type", "key", "id") and not (v is None and k in _NULL_MEANS_ABSENT[kind])
-    }
-    for name in spec.id_fields & body.keys():
-        errors.append(
-            LineError(line, name, "Extra inputs are not permitted (use its ref)", "extra_forbidden")
-        )
+    body = obj  # a freshly decoded line: taken apart in place
+    del body["type"]
+    body.pop("key", None)
+    body.pop("id", None)
+    nulls = [k for k, v in body.items() if v is None]
     present = frozenset(body)
+    if nulls:
+        present = present - _NULL_MEANS_ABSENT[kind].intersection(nulls)
+        optional = _OPTIONAL[kind]
+        for name in nulls:
+            if name in optional:
+                del body[name]
+    if not _ID_FIELDS[kind].isdisjoint(body):
+        for name in sorted(_ID_FIELDS[kind] & body.keys()):
+            message = "Extra inputs are not permitted (use its ref)"
+            errors.append(LineError(line, name, message, "extra_forbidden"))
     refs = _parse_refs(spec, body, line, errors)
     try:
         data = spec.schema.model_validate(body)
@@ -298,4 +314,4 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
     if errors:
         return errors
     assert isinstance(key, str)
-    return Record(line, kind, key, record_id, data, present, refs, extra=extra)
+    return Record(line, kind, key, record_id, data, present, refs, {}, None, None, False, extra)

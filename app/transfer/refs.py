@@ -18,14 +18,21 @@ class Batch:
     def __init__(self) -> None:
         self.by_key: dict[str, Record] = {}
         self.line_of_id: dict[str, int] = {}
+        self._facts: dict[int, Resolved] = {}
 
     def facts(self, record: Record) -> Resolved:
-        return Resolved(
-            id=record.target or "",
-            created=record.outcome == "created",
-            has_text=bool(record.extra.get("has_text")),
-            published_at=record.extra.get("published_at"),
-        )
+        """What a ref to this batch's record needs (computed once per record)."""
+        facts = self._facts.get(record.line)
+        if facts is None:
+            facts = self._facts[record.line] = Resolved(
+                record.type,
+                record.target or "",
+                record.line,
+                record.outcome == "created",
+                bool(record.extra.get("has_text")),
+                record.extra.get("published_at"),
+            )
+        return facts
 
 
 def _describe(ref: NaturalRef) -> str:
@@ -57,7 +64,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
         )
         for scheme, value, ident, created_at in pairs:
             found[NaturalRef("external_id", scheme, value)] = Resolved(
-                ident.hex, ctx.created_here(created_at)
+                "actor", ident.hex, 0, ctx.created_here(created_at)
             )
     for group in chunks(by_kind["kind_name"]):
         names = await session.execute(
@@ -67,7 +74,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
         )
         for kind, name, ident, created_at in names:
             found[NaturalRef("kind_name", kind, name)] = Resolved(
-                ident.hex, ctx.created_here(created_at)
+                "actor", ident.hex, 0, ctx.created_here(created_at)
             )
     for group in chunks(by_kind["url"]):
         urls = await session.execute(
@@ -81,7 +88,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
         )
         for url, ident, created_at, has_text, published_at in urls:
             found[NaturalRef("url", str(url))] = Resolved(
-                ident.hex, ctx.created_here(created_at), bool(has_text), published_at
+                "source", ident.hex, 0, ctx.created_here(created_at), bool(has_text), published_at
             )
     statements = {statement_key(r.a): r for r in by_kind["statement"]}
     for keys in chunks(list(statements)):
@@ -91,7 +98,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
             )
         )
         for key, ident, created_at in claims:
-            found[statements[key]] = Resolved(ident.hex, ctx.created_here(created_at))
+            found[statements[key]] = Resolved("claim", ident.hex, 0, ctx.created_here(created_at))
     return found
 
 
@@ -100,9 +107,10 @@ async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
     natural: set[NaturalRef] = set()
     for record in records:
         for value in record.refs.values():
-            for ref in value if isinstance(value, list) else [value]:
-                if isinstance(ref, NaturalRef):
-                    natural.add(ref)
+            if isinstance(value, NaturalRef):
+                natural.add(value)
+            elif isinstance(value, list):
+                natural.update(ref for ref in value if isinstance(ref, NaturalRef))
     found = await _lookup_natural(ctx, natural) if natural else {}
     for record in records:
         for rf in SPECS[record.type].refs:
@@ -173,4 +181,4 @@ def _one(
     if entry.failed:
         record.failed = True
         return None
-    return Resolved(entry.id, entry.created, entry.has_text, entry.published_at)
+    return entry

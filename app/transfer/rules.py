@@ -13,11 +13,13 @@ from app.models import Stance
 from app.sources import service as sources
 from app.stances import service as stances
 
+NOTHING: dict[str, Any] = {}  # what a check derives when it derives nothing (never mutated)
+
 
 def check_affiliation(data: Any) -> dict[str, Any]:
     """valid_from <= valid_to."""
     actors._check_interval(data.valid_from, data.valid_to)
-    return {}
+    return NOTHING
 
 
 def check_claim(data: Any) -> dict[str, Any]:
@@ -38,9 +40,11 @@ def check_source(data: Any) -> dict[str, Any]:
 def check_stance(data: Any) -> dict[str, Any]:
     """The probability inside the label's band; a retraction source only with a retraction
     date, not before the stance (checked again once the source's date is known)."""
-    stances._check_band(data.label, data.probability)
-    stances._check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
-    return {}
+    if data.probability is not None:
+        stances._check_band(data.label, data.probability)
+    if data.retracted_at is not None or data.retraction_source_id is not None:
+        stances._check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
+    return NOTHING
 
 
 def check_retraction(data: Any, stated_at: Any) -> None:
