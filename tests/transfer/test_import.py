@@ -7,6 +7,7 @@ import httpx
 import orjson
 import pytest
 
+from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import problem
 from tests.transfer.helpers import NDJSON, body, created, imported, post, walk
@@ -149,13 +150,12 @@ class TestAllOrNothing:
         assert details["errors"][0]["line"] == 1
 
     async def test_a_duplicate_key_far_apart_is_found(self, client: httpx.AsyncClient) -> None:
-        records = [
-            {"type": "claim", "key": f"c{i}", "statement": f"Claim {i}"} for i in range(12_000)
-        ]
+        far = BATCH_RECORDS + 100  # in another batch than its first use
+        records = [{"type": "claim", "key": f"c{i}", "statement": f"Claim {i}"} for i in range(far)]
         records.append({"type": "claim", "key": "c5", "statement": "Claim again"})
         r = await post(client, body(records))
         errors = problem(r, 422)["errors"]
-        assert [(e["line"], e["field"]) for e in errors] == [(12_001, "key")]
+        assert [(e["line"], e["field"]) for e in errors] == [(far + 1, "key")]
         assert "line 6" in errors[0]["message"]
 
 
