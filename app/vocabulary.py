@@ -240,3 +240,63 @@ def probability_problem(label: StanceLabel | str, probability: float | None) -> 
         f"{probability} is outside the band of {StanceLabel(label).value!r} "
         f"({band.low:.2f}-{band.high:.2f}); pick the label whose band holds it or omit it"
     )
+
+
+class AffiliationDirection(StrEnum):
+    """Which affiliations of an actor to list."""
+
+    outgoing = "outgoing"
+    incoming = "incoming"
+
+
+class LinkDirection(StrEnum):
+    """Which links of a record to list: from it, to it, or both."""
+
+    outgoing = "outgoing"
+    incoming = "incoming"
+    both = "both"
+
+
+class ClaimSort(StrEnum):
+    """Orders for claim lists."""
+
+    relevance = "relevance"
+    newest = "newest"
+    stances = "stances"
+    created = "created"
+
+
+class GroupBy(StrEnum):
+    """How stances on a claim are rolled up."""
+
+    actor = "actor"
+    organization = "organization"
+    country = "country"
+
+
+class EntityType(StrEnum):
+    """The kinds of record the history covers."""
+
+    actor = "actor"
+    affiliation = "affiliation"
+    source = "source"
+    citation = "citation"
+    claim = "claim"
+    claim_relation = "claim_relation"
+    stance = "stance"
+
+
+class ImportFormat(StrEnum):
+    """Formats `POST /v1/import` reads."""
+
+    ndjson = "ndjson"
+    stix = "stix"
+
+
+class ExportFormat(StrEnum):
+    """Formats `GET /v1/export` writes."""
+
+    ndjson = "ndjson"
+    claimreview = "claimreview"
+    prov = "prov"
+    stix = "stix"

@@ -1,7 +1,7 @@
 """HTTP endpoints for actors and their affiliations."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -18,10 +18,11 @@ from app.actors.schemas import (
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
+from app.paths import ActorIdPath, AffiliationIdPath
 from app.schemas import CountryCode, Page
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
-from app.vocabulary import ActorKind, StanceLabel, StanceSide
+from app.vocabulary import ActorKind, AffiliationDirection, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -85,7 +86,7 @@ async def list_actors(
     summary="Get an actor",
     responses=problem_responses(404),
 )
-async def get_actor(actor_id: uuid.UUID, session: SessionDep) -> ActorOut:
+async def get_actor(actor_id: ActorIdPath, session: SessionDep) -> ActorOut:
     """One actor by id."""
     return await service.get_actor(session, actor_id)
 
@@ -97,7 +98,7 @@ async def get_actor(actor_id: uuid.UUID, session: SessionDep) -> ActorOut:
     responses=problem_responses(404, 409, 422),
 )
 async def update_actor(
-    actor_id: uuid.UUID, data: ActorUpdate, session: SessionDep, by: WriterDep
+    actor_id: ActorIdPath, data: ActorUpdate, session: SessionDep, by: WriterDep
 ) -> ActorOut:
     """Change some of an actor's fields; `aliases` and `external_ids`, when given, replace
     the whole list or map."""
@@ -111,7 +112,7 @@ async def update_actor(
     summary="Delete an actor",
     responses=problem_responses(404, 409),
 )
-async def delete_actor(actor_id: uuid.UUID, session: SessionDep) -> None:
+async def delete_actor(actor_id: ActorIdPath, session: SessionDep) -> None:
     """Delete an actor. Refused with 409 while stances, sources, claims or other actors'
     affiliations still refer to it; its own affiliations, aliases and external ids go with it."""
     await service.delete_actor(session, actor_id)
@@ -126,7 +127,7 @@ async def delete_actor(actor_id: uuid.UUID, session: SessionDep) -> None:
     responses=problem_responses(404, 409, 422),
 )
 async def create_affiliation(
-    actor_id: uuid.UUID, data: AffiliationCreate, session: SessionDep, by: WriterDep
+    actor_id: ActorIdPath, data: AffiliationCreate, session: SessionDep, by: WriterDep
 ) -> AffiliationOut:
     """Record that the actor is a member of, part of, spokesperson for, employed by or leads
     another actor, with an optional validity interval. Stances roll up along these links."""
@@ -141,15 +142,15 @@ async def create_affiliation(
     responses=problem_responses(404, 422),
 )
 async def list_affiliations(
-    actor_id: uuid.UUID,
+    actor_id: ActorIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
     response: Response,
     direction: Annotated[
-        Literal["outgoing", "incoming"],
+        AffiliationDirection,
         Query(description="`outgoing`: what the actor belongs to; `incoming`: its members."),
-    ] = "outgoing",
+    ] = AffiliationDirection.outgoing,
 ) -> Page[AffiliationOut]:
     """The organizations an actor belongs to, or (`direction=incoming`) its members."""
     items, cursor = await service.list_affiliations(session, actor_id, page, direction=direction)
@@ -165,7 +166,7 @@ async def list_affiliations(
     responses=problem_responses(404),
 )
 async def get_affiliation(
-    actor_id: uuid.UUID, affiliation_id: uuid.UUID, session: SessionDep
+    actor_id: ActorIdPath, affiliation_id: AffiliationIdPath, session: SessionDep
 ) -> AffiliationOut:
     """One of the actor's affiliations."""
     return await service.get_affiliation(session, actor_id, affiliation_id)
@@ -179,7 +180,10 @@ async def get_affiliation(
     responses=problem_responses(404, 409, 422),
 )
 async def update_affiliation(
-    actor_id: uuid.UUID, affiliation_id: uuid.UUID, data: AffiliationUpdate, session: SessionDep
+    actor_id: ActorIdPath,
+    affiliation_id: AffiliationIdPath,
+    data: AffiliationUpdate,
+    session: SessionDep,
 ) -> AffiliationOut:
     """Change an affiliation's kind, role or validity interval."""
     return await service.update_affiliation(session, actor_id, affiliation_id, data)
@@ -194,7 +198,7 @@ async def update_affiliation(
     responses=problem_responses(404),
 )
 async def delete_affiliation(
-    actor_id: uuid.UUID, affiliation_id: uuid.UUID, session: SessionDep
+    actor_id: ActorIdPath, affiliation_id: AffiliationIdPath, session: SessionDep
 ) -> None:
     """Remove one of the actor's affiliations."""
     await service.delete_affiliation(session, actor_id, affiliation_id)
@@ -207,7 +211,7 @@ async def delete_affiliation(
     responses=problem_responses(404, 422),
 )
 async def list_actor_stances(
-    actor_id: uuid.UUID,
+    actor_id: ActorIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
@@ -245,7 +249,7 @@ async def list_actor_stances(
     responses=problem_responses(404, 422),
 )
 async def list_actor_disagreements(
-    actor_id: uuid.UUID,
+    actor_id: ActorIdPath,
     with_actor_id: Annotated[uuid.UUID, Query(description="The other actor.")],
     session: SessionDep,
     page: PageDep,

@@ -86,8 +86,12 @@ class AffiliationCreate(InputSchema):
     organization_id: uuid.UUID = Field(description="The actor the path's actor belongs to.")
     kind: AffiliationKind = Field(description="How the actor belongs.")
     role: str | None = Field(default=None, max_length=400, description="e.g. `Defence Minister`.")
-    valid_from: UTCDatetime | None = None
-    valid_to: UTCDatetime | None = None
+    valid_from: UTCDatetime | None = Field(
+        default=None, description="Start of the affiliation's validity; null if unknown."
+    )
+    valid_to: UTCDatetime | None = Field(
+        default=None, description="End of the affiliation's validity; null if ongoing or unknown."
+    )
 
 
 class AffiliationUpdate(InputSchema):
@@ -95,8 +99,12 @@ class AffiliationUpdate(InputSchema):
 
     kind: AffiliationKind | None = Field(default=None, description="How the actor belongs.")
     role: str | None = Field(default=None, max_length=400, description="The actor's role.")
-    valid_from: UTCDatetime | None = None
-    valid_to: UTCDatetime | None = None
+    valid_from: UTCDatetime | None = Field(
+        default=None, description="Start of the affiliation's validity; null if unknown."
+    )
+    valid_to: UTCDatetime | None = Field(
+        default=None, description="End of the affiliation's validity; null if ongoing or unknown."
+    )
 
 
 class AffiliationOut(Audit):

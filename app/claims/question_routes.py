@@ -17,8 +17,9 @@ from app.claims.answers import (
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
 from app.pagination import link_next
+from app.paths import ClaimIdPath
 from app.schemas import Page, UTCDatetime
-from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
+from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -38,7 +39,7 @@ AsOf = Annotated[
     responses=problem_responses(404, 422),
 )
 async def list_claim_stances(
-    claim_id: uuid.UUID,
+    claim_id: ClaimIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
@@ -86,16 +87,16 @@ async def list_claim_stances(
     responses=problem_responses(404, 422),
 )
 async def get_claim_sides(
-    claim_id: uuid.UUID,
+    claim_id: ClaimIdPath,
     session: SessionDep,
     group_by: Annotated[
-        Literal["actor", "organization", "country"],
+        GroupBy,
         Query(
             description="`actor`: each actor; `organization`: the top organization each actor "
             "belonged to when it took its stance (following affiliations); `country`: the "
             "actor's country, else its organization's."
         ),
-    ] = "actor",
+    ] = GroupBy.actor,
     as_of: AsOf = None,
 ) -> SidesOut:
     """For each side of a claim, the groups of actors on it and their stances by label."""
@@ -109,7 +110,7 @@ async def get_claim_sides(
     responses=problem_responses(404, 422),
 )
 async def get_claim_timeline(
-    claim_id: uuid.UUID,
+    claim_id: ClaimIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
@@ -129,7 +130,7 @@ async def get_claim_timeline(
     summary="The evidence behind each side of a claim",
     responses=problem_responses(404),
 )
-async def get_claim_provenance(claim_id: uuid.UUID, session: SessionDep) -> ProvenanceOut:
+async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> ProvenanceOut:
     """For each side, the sources behind its stances, their citation chains back to primary
     sources, and the number of independent origins: stances whose sources all derive from one
     primary source count once, so syndicated copies and circular reporting are not
@@ -144,7 +145,7 @@ async def get_claim_provenance(claim_id: uuid.UUID, session: SessionDep) -> Prov
     responses=problem_responses(404, 422),
 )
 async def list_related_claims(
-    claim_id: uuid.UUID,
+    claim_id: ClaimIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,

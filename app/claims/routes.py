@@ -1,7 +1,7 @@
 """HTTP endpoints for claims and their relations."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
@@ -16,12 +16,12 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
-from app.claims.search import Sort
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
+from app.paths import ClaimIdPath, RelationIdPath
 from app.schemas import Page, Tag, UTCDatetime
-from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
+from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -93,7 +93,7 @@ async def list_claims(
         Query(description="Only claims with a stance stated at or before this time."),
     ] = None,
     sort: Annotated[
-        Sort | None,
+        ClaimSort | None,
         Query(
             description="`relevance` (default with `q`), `newest` (latest stance first), "
             "`stances` (most stances first) or `created` (default without `q`)."
@@ -127,7 +127,7 @@ async def list_claims(
     summary="Get a claim and its summary",
     responses=problem_responses(404),
 )
-async def get_claim(claim_id: uuid.UUID, session: SessionDep) -> ClaimDetail:
+async def get_claim(claim_id: ClaimIdPath, session: SessionDep) -> ClaimDetail:
     """One claim with its summary: stance counts by side and by label, distinct actors per
     side, whether it is contested (both supporters and disputers), and the first and latest
     stance dates. Retracted stances are counted apart."""
@@ -141,7 +141,7 @@ async def get_claim(claim_id: uuid.UUID, session: SessionDep) -> ClaimDetail:
     responses=problem_responses(404, 409, 422),
 )
 async def update_claim(
-    claim_id: uuid.UUID, data: ClaimUpdate, session: SessionDep, by: WriterDep
+    claim_id: ClaimIdPath, data: ClaimUpdate, session: SessionDep, by: WriterDep
 ) -> ClaimOut:
     """Change some of a claim's fields; `tags` and `about_actor_ids`, when given, replace the
     old lists."""
@@ -155,7 +155,7 @@ async def update_claim(
     summary="Delete a claim",
     responses=problem_responses(404, 409),
 )
-async def delete_claim(claim_id: uuid.UUID, session: SessionDep) -> None:
+async def delete_claim(claim_id: ClaimIdPath, session: SessionDep) -> None:
     """Delete a claim. Refused with 409 while stances or other claims' relations refer to it;
     its own relations go with it."""
     await service.delete_claim(session, claim_id)
@@ -170,7 +170,7 @@ async def delete_claim(claim_id: uuid.UUID, session: SessionDep) -> None:
     responses=problem_responses(404, 409, 422),
 )
 async def create_relation(
-    claim_id: uuid.UUID, data: ClaimRelationCreate, session: SessionDep, by: WriterDep
+    claim_id: ClaimIdPath, data: ClaimRelationCreate, session: SessionDep, by: WriterDep
 ) -> ClaimRelationOut:
     """Record that this claim contradicts, supports, refines (is a more specific case of) or
     duplicates (`same_as`) another claim."""
@@ -185,15 +185,15 @@ async def create_relation(
     responses=problem_responses(404, 422),
 )
 async def list_relations(
-    claim_id: uuid.UUID,
+    claim_id: ClaimIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
     response: Response,
     direction: Annotated[
-        Literal["outgoing", "incoming", "both"],
+        LinkDirection,
         Query(description="`outgoing`: from this claim; `incoming`: from others to this one."),
-    ] = "both",
+    ] = LinkDirection.both,
     kind: Annotated[ClaimRelationKind | None, Query(description="Only this kind.")] = None,
 ) -> Page[ClaimRelationOut]:
     """Relations from this claim, to it, or both."""
@@ -212,7 +212,7 @@ async def list_relations(
     responses=problem_responses(404),
 )
 async def get_relation(
-    claim_id: uuid.UUID, relation_id: uuid.UUID, session: SessionDep
+    claim_id: ClaimIdPath, relation_id: RelationIdPath, session: SessionDep
 ) -> ClaimRelationOut:
     """One relation from this claim."""
     return await service.get_relation(session, claim_id, relation_id)
@@ -226,7 +226,10 @@ async def get_relation(
     responses=problem_responses(404, 409, 422),
 )
 async def update_relation(
-    claim_id: uuid.UUID, relation_id: uuid.UUID, data: ClaimRelationUpdate, session: SessionDep
+    claim_id: ClaimIdPath,
+    relation_id: RelationIdPath,
+    data: ClaimRelationUpdate,
+    session: SessionDep,
 ) -> ClaimRelationOut:
     """Change the kind of a relation."""
     return await service.update_relation(session, claim_id, relation_id, data)
@@ -240,6 +243,8 @@ async def update_relation(
     tags=["claim relations"],
     responses=problem_responses(404),
 )
-async def delete_relation(claim_id: uuid.UUID, relation_id: uuid.UUID, session: SessionDep) -> None:
+async def delete_relation(
+    claim_id: ClaimIdPath, relation_id: RelationIdPath, session: SessionDep
+) -> None:
     """Remove a relation from this claim."""
     await service.delete_relation(session, claim_id, relation_id)

@@ -31,8 +31,12 @@ class ClaimCreate(InputSchema):
     statement: Statement
     tags: Tags = []
     about_actor_ids: AboutIds = []
-    occurred_from: UTCDatetime | None = None
-    occurred_to: UTCDatetime | None = None
+    occurred_from: UTCDatetime | None = Field(
+        default=None, description="When the claimed event began, if known."
+    )
+    occurred_to: UTCDatetime | None = Field(
+        default=None, description="When the claimed event ended, if known."
+    )
 
     @field_validator("tags")
     @classmethod
@@ -46,8 +50,12 @@ class ClaimUpdate(InputSchema):
     statement: Statement | None = None
     tags: Tags | None = None
     about_actor_ids: AboutIds | None = None
-    occurred_from: UTCDatetime | None = None
-    occurred_to: UTCDatetime | None = None
+    occurred_from: UTCDatetime | None = Field(
+        default=None, description="When the claimed event began, if known."
+    )
+    occurred_to: UTCDatetime | None = Field(
+        default=None, description="When the claimed event ended, if known."
+    )
 
     @field_validator("tags")
     @classmethod

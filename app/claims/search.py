@@ -20,9 +20,9 @@ from app.claims.service import WITH_LINKS, to_out
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
-from app.vocabulary import StanceLabel, StanceSide
+from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
-Sort = Literal["relevance", "newest", "stances", "created"]
+Sort = ClaimSort | Literal["relevance", "newest", "stances", "created"]
 # The sort key of a row as it goes into a cursor, and back out of one.
 KEY_OF_ROW: dict[str, Callable[[Any], Any]] = {
     "relevance": lambda row: row.score,

@@ -5,7 +5,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +14,8 @@ from app.claims.queries import current_as_of, said_at
 from app.models import Actor, Affiliation, Claim, Stance
 from app.service_helpers import load
 from app.stances.schemas import ActorRef
-from app.vocabulary import StanceLabel, StanceSide
+from app.vocabulary import GroupBy, StanceLabel, StanceSide
 
-GroupBy = Literal["actor", "organization", "country"]
 MAX_DEPTH = 8  # affiliation chains longer than this are cut (they also guard against cycles)
 
 
@@ -101,7 +99,7 @@ async def claim_sides(
     session: AsyncSession,
     claim_id: uuid.UUID,
     *,
-    group_by: GroupBy = "actor",
+    group_by: GroupBy = GroupBy.actor,
     as_of: datetime | None = None,
 ) -> SidesOut:
     """For each side, the groups of actors on it: each actor, its top organizations at the

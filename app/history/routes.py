@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -13,7 +13,9 @@ from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
 from app.models import Change
 from app.pagination import PageParams, decode_cursor, encode_cursor, link_next
+from app.paths import RecordIdPath
 from app.schemas import Page
+from app.vocabulary import EntityType
 
 router = APIRouter(tags=["history"])
 
@@ -79,7 +81,7 @@ async def record_history(
 
 def _history_route(resource: str, entity: str) -> None:
     async def history(
-        record_id: uuid.UUID,
+        record_id: RecordIdPath,
         session: SessionDep,
         page: PageDep,
         request: Request,
@@ -150,8 +152,7 @@ async def list_changes(
         ),
     ] = None,
     entity: Annotated[
-        Literal["actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance"]
-        | None,
+        EntityType | None,
         Query(description="Only changes to this kind of record."),
     ] = None,
 ) -> ChangeFeed:

@@ -1,7 +1,7 @@
 """HTTP endpoints for sources and their citations."""
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
@@ -9,6 +9,7 @@ from fastapi.responses import PlainTextResponse
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import NotFound, problem_responses
 from app.pagination import link_next
+from app.paths import CitationIdPath, SourceIdPath
 from app.schemas import Page
 from app.sources import service
 from app.sources.schemas import (
@@ -21,7 +22,7 @@ from app.sources.schemas import (
 )
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
-from app.vocabulary import SourceKind
+from app.vocabulary import LinkDirection, SourceKind
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -78,7 +79,7 @@ async def list_sources(
     summary="Get a source",
     responses=problem_responses(404),
 )
-async def get_source(source_id: uuid.UUID, session: SessionDep) -> SourceOut:
+async def get_source(source_id: SourceIdPath, session: SessionDep) -> SourceOut:
     """One source by id (without its text; see `/v1/sources/{source_id}/text`)."""
     return await service.get_source(session, source_id)
 
@@ -93,7 +94,7 @@ async def get_source(source_id: uuid.UUID, session: SessionDep) -> SourceOut:
         **problem_responses(404),
     },
 )
-async def get_source_text(source_id: uuid.UUID, session: SessionDep) -> PlainTextResponse:
+async def get_source_text(source_id: SourceIdPath, session: SessionDep) -> PlainTextResponse:
     """The full text held for a source, as `text/plain`; 404 when none is held. Stance quote
     spans (`quote_span.start`/`end`) index into this text, in characters."""
     text = await service.get_source_text(session, source_id)
@@ -109,7 +110,7 @@ async def get_source_text(source_id: uuid.UUID, session: SessionDep) -> PlainTex
     responses=problem_responses(404, 409, 422),
 )
 async def update_source(
-    source_id: uuid.UUID, data: SourceUpdate, session: SessionDep, by: WriterDep
+    source_id: SourceIdPath, data: SourceUpdate, session: SessionDep, by: WriterDep
 ) -> SourceOut:
     """Change some of a source's fields. A new `text` must still contain every quote that
     stances take from this source (409 otherwise); their spans move to the new text."""
@@ -123,7 +124,7 @@ async def update_source(
     summary="Delete a source",
     responses=problem_responses(404, 409),
 )
-async def delete_source(source_id: uuid.UUID, session: SessionDep) -> None:
+async def delete_source(source_id: SourceIdPath, session: SessionDep) -> None:
     """Delete a source. Refused with 409 while stances refer to it or other sources cite it;
     its own citations go with it."""
     await service.delete_source(session, source_id)
@@ -138,7 +139,7 @@ async def delete_source(source_id: uuid.UUID, session: SessionDep) -> None:
     responses=problem_responses(404, 409, 422),
 )
 async def create_citation(
-    source_id: uuid.UUID, data: CitationCreate, session: SessionDep, by: WriterDep
+    source_id: SourceIdPath, data: CitationCreate, session: SessionDep, by: WriterDep
 ) -> CitationOut:
     """Record that this source cites, quotes, republishes or translates another: the chain
     from a story back to its primary source."""
@@ -153,15 +154,15 @@ async def create_citation(
     responses=problem_responses(404, 422),
 )
 async def list_citations(
-    source_id: uuid.UUID,
+    source_id: SourceIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,
     response: Response,
     direction: Annotated[
-        Literal["outgoing", "incoming", "both"],
+        LinkDirection,
         Query(description="`outgoing`: sources this one cites; `incoming`: sources citing it."),
-    ] = "both",
+    ] = LinkDirection.both,
 ) -> Page[CitationOut]:
     """Citations from this source, to it, or both."""
     items, cursor = await service.list_citations(session, source_id, page, direction=direction)
@@ -177,7 +178,7 @@ async def list_citations(
     responses=problem_responses(404),
 )
 async def get_citation(
-    source_id: uuid.UUID, citation_id: uuid.UUID, session: SessionDep
+    source_id: SourceIdPath, citation_id: CitationIdPath, session: SessionDep
 ) -> CitationOut:
     """One citation made by this source."""
     return await service.get_citation(session, source_id, citation_id)
@@ -191,7 +192,7 @@ async def get_citation(
     responses=problem_responses(404, 409, 422),
 )
 async def update_citation(
-    source_id: uuid.UUID, citation_id: uuid.UUID, data: CitationUpdate, session: SessionDep
+    source_id: SourceIdPath, citation_id: CitationIdPath, data: CitationUpdate, session: SessionDep
 ) -> CitationOut:
     """Change how the citing source derives from the cited one."""
     return await service.update_citation(session, source_id, citation_id, data)
@@ -206,7 +207,7 @@ async def update_citation(
     responses=problem_responses(404),
 )
 async def delete_citation(
-    source_id: uuid.UUID, citation_id: uuid.UUID, session: SessionDep
+    source_id: SourceIdPath, citation_id: CitationIdPath, session: SessionDep
 ) -> None:
     """Remove a citation made by this source."""
     await service.delete_citation(session, source_id, citation_id)
@@ -219,7 +220,7 @@ async def delete_citation(
     responses=problem_responses(404, 422),
 )
 async def list_source_stances(
-    source_id: uuid.UUID,
+    source_id: SourceIdPath,
     session: SessionDep,
     page: PageDep,
     request: Request,

@@ -54,8 +54,12 @@ class SourceCreate(InputSchema):
     url: Url | None = None
     publisher_id: uuid.UUID | None = Field(default=None, description="The publishing actor.")
     author_ids: AuthorIds = []
-    published_at: UTCDatetime | None = None
-    retrieved_at: UTCDatetime | None = None
+    published_at: UTCDatetime | None = Field(
+        default=None, description="When the document was published."
+    )
+    retrieved_at: UTCDatetime | None = Field(
+        default=None, description="When the document was retrieved."
+    )
     language: Language | None = None
     content_hash: Sha256 | None = None
     text: Text | None = None
@@ -69,8 +73,12 @@ class SourceUpdate(InputSchema):
     url: Url | None = None
     publisher_id: uuid.UUID | None = Field(default=None, description="The publishing actor.")
     author_ids: AuthorIds | None = None
-    published_at: UTCDatetime | None = None
-    retrieved_at: UTCDatetime | None = None
+    published_at: UTCDatetime | None = Field(
+        default=None, description="When the document was published."
+    )
+    retrieved_at: UTCDatetime | None = Field(
+        default=None, description="When the document was retrieved."
+    )
     language: Language | None = None
     content_hash: Sha256 | None = None
     text: Text | None = None

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
+from app.paths import StanceIdPath
 from app.schemas import Page
 from app.stances import service
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
@@ -82,7 +83,7 @@ async def list_stances(
     summary="Get a stance",
     responses=problem_responses(404),
 )
-async def get_stance(stance_id: uuid.UUID, session: SessionDep) -> StanceOut:
+async def get_stance(stance_id: StanceIdPath, session: SessionDep) -> StanceOut:
     """One stance with its actor, source and claim embedded."""
     return await service.get_stance(session, stance_id)
 
@@ -94,7 +95,7 @@ async def get_stance(stance_id: uuid.UUID, session: SessionDep) -> StanceOut:
     responses=problem_responses(404, 422),
 )
 async def update_stance(
-    stance_id: uuid.UUID, data: StanceUpdate, session: SessionDep, by: WriterDep
+    stance_id: StanceIdPath, data: StanceUpdate, session: SessionDep, by: WriterDep
 ) -> StanceOut:
     """Change a stance's label, probability, confidence, quote or dates, or retract it by
     setting `retracted_at` (and `retraction_source_id`). The same checks as on creation apply."""
@@ -108,7 +109,7 @@ async def update_stance(
     summary="Delete a stance",
     responses=problem_responses(404),
 )
-async def delete_stance(stance_id: uuid.UUID, session: SessionDep) -> None:
+async def delete_stance(stance_id: StanceIdPath, session: SessionDep) -> None:
     """Delete a stance recorded in error. To record that an actor withdrew a position, retract
     the stance instead (PATCH `retracted_at`)."""
     await service.delete_stance(session, stance_id)

@@ -1,7 +1,7 @@
 """HTTP endpoints for bulk import and export."""
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -13,6 +13,7 @@ from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
 from app.transfer.schemas import ImportReport
 from app.transfer.selection import ExportFilter
+from app.vocabulary import ExportFormat, ImportFormat
 
 router = APIRouter(prefix="/v1", tags=["import and export"])
 
@@ -65,7 +66,7 @@ async def import_records(
         bool, Query(description="Check everything and report the counts, but write nothing.")
     ] = False,
     format: Annotated[
-        Literal["ndjson", "stix"] | None,
+        ImportFormat | None,
         Query(description="`stix` for a STIX 2.1 bundle; by default from the Content-Type."),
     ] = None,
 ) -> ImportReport:
@@ -108,9 +109,9 @@ async def export_records(
     request: Request,
     session: SessionDep,
     format: Annotated[
-        Literal["ndjson", "claimreview", "prov", "stix"],
+        ExportFormat,
         Query(description="NDJSON (re-importable), schema.org ClaimReview, PROV-JSON or STIX."),
-    ] = "ndjson",
+    ] = ExportFormat.ndjson,
     claim_id: Annotated[
         uuid.UUID | None, Query(description="Only this claim, its stances and what they cite.")
     ] = None,

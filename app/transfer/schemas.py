@@ -1,12 +1,8 @@
 """Bodies of the import and export endpoints."""
 
-from typing import Literal
-
 from pydantic import BaseModel, Field
 
-RecordType = Literal[
-    "actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance"
-]
+from app.vocabulary import EntityType
 
 
 class TypeCounts(BaseModel):
@@ -22,6 +18,6 @@ class ImportReport(BaseModel):
 
     dry_run: bool = Field(description="True when nothing was written (`?dry_run=true`).")
     records: int = Field(description="Records read (non-blank lines).")
-    counts: dict[RecordType, TypeCounts] = Field(
+    counts: dict[EntityType, TypeCounts] = Field(
         description="Created, updated and unchanged records per type."
     )
