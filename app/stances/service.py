@@ -2,7 +2,6 @@
 and, where the source holds its text, against that text."""
 
 import uuid
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,32 +12,15 @@ from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import changed_fields, load, require_ids
-from app.stances.quotes import locate_quote
+from app.stances import rules
 from app.stances.rows import row_to_out, select_stances
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
-from app.vocabulary import probability_problem, side_of
+from app.vocabulary import side_of
 
 
 async def _read(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
     row = (await session.execute(select_stances().where(Stance.id == stance_id))).one()
     return row_to_out(row)
-
-
-def _check_band(label: str, probability: float | None) -> None:
-    problem = probability_problem(label, probability)
-    if problem is not None:
-        raise InvalidField("probability", problem, type="probability-outside-band")
-
-
-def _check_retraction(
-    retracted_at: datetime | None,
-    retraction_source_id: uuid.UUID | None,
-    stated_at: datetime | None,
-) -> None:
-    if retraction_source_id is not None and retracted_at is None:
-        raise InvalidField("retracted_at", "is required when retraction_source_id is given")
-    if retracted_at is not None and stated_at is not None and retracted_at < stated_at:
-        raise InvalidField("retracted_at", "must not be before stated_at")
 
 
 def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
@@ -48,13 +30,7 @@ def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
     stance.quote_prefix = stance.quote_suffix = None
     if quote is None or text is None:
         return
-    span = locate_quote(text, quote)
-    if span is None:
-        raise InvalidField(
-            "quote",
-            f"does not occur in the text of source {stance.source_id}",
-            type="quote-not-in-source",
-        )
+    span = rules.quote_span(stance.source_id, quote, text)
     stance.quote = span.exact
     stance.quote_start, stance.quote_end = span.start, span.end
     stance.quote_prefix, stance.quote_suffix = span.prefix, span.suffix
@@ -74,9 +50,9 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     await require_ids(
         session, Source, [data.retraction_source_id], "retraction_source_id", "source"
     )
-    _check_band(data.label, data.probability)
+    rules.check_band(data.label, data.probability)
     stated_at = data.stated_at if data.stated_at is not None else source.published_at
-    _check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
+    rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
     stance = Stance(
         claim_id=data.claim_id,
         actor_id=data.actor_id,
@@ -150,11 +126,11 @@ async def update_stance(
     for field in ("probability", "confidence", "stated_at", "retracted_at", "retraction_source_id"):
         if field in changes:
             setattr(stance, field, changes[field])
-    _check_band(stance.label, stance.probability)
+    rules.check_band(stance.label, stance.probability)
     await require_ids(
         session, Source, [stance.retraction_source_id], "retraction_source_id", "source"
     )
-    _check_retraction(stance.retracted_at, stance.retraction_source_id, stance.stated_at)
+    rules.check_retraction(stance.retracted_at, stance.retraction_source_id, stance.stated_at)
     if "quote" in changes:
         text = await session.scalar(select(Source.text).where(Source.id == stance.source_id))
         _anchor_quote(stance, changes["quote"], text)

@@ -5,13 +5,13 @@ services run (they raise `InvalidField` naming the field) rather than restating 
 takes a validated `XCreate` schema and returns what the check derived (normalized values).
 """
 
-from typing import Any, cast
+from typing import Any
 
 from app.actors import service as actors
 from app.claims import service as claims
-from app.models import Stance
 from app.sources import service as sources
-from app.stances import service as stances
+from app.stances import rules as stance_rules
+from app.transfer.history import dashed
 
 NOTHING: dict[str, Any] = {}  # what a check derives when it derives nothing (never mutated)
 
@@ -41,29 +41,15 @@ def check_stance(data: Any) -> dict[str, Any]:
     """The probability inside the label's band; a retraction source only with a retraction
     date, not before the stance (checked again once the source's date is known)."""
     if data.probability is not None:
-        stances._check_band(data.label, data.probability)
+        stance_rules.check_band(data.label, data.probability)
     if data.retracted_at is not None or data.retraction_source_id is not None:
-        stances._check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
+        stance_rules.check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
     return NOTHING
 
 
 def check_retraction(data: Any, stated_at: Any) -> None:
     """The retraction rule against the stance's effective date."""
-    stances._check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
-
-
-class _Anchored:
-    """Takes the quote fields `_anchor_quote` sets on a stance."""
-
-    __slots__ = ("quote", "quote_end", "quote_prefix", "quote_start", "quote_suffix", "source_id")
-    quote: str
-    quote_start: int | None
-    quote_end: int | None
-    quote_prefix: str | None
-    quote_suffix: str | None
-
-    def __init__(self, source_id: str) -> None:
-        self.source_id = source_id
+    stance_rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
 
 
 def anchor_quote(
@@ -71,14 +57,5 @@ def anchor_quote(
 ) -> tuple[str, int | None, int | None, str | None, str | None]:
     """The quote as the source words it, its span and context; InvalidField
     (quote-not-in-source) when the text does not contain it."""
-    anchored = _Anchored(
-        f"{source_id[:8]}-{source_id[8:12]}-{source_id[12:16]}-{source_id[16:20]}-{source_id[20:]}"
-    )
-    stances._anchor_quote(cast(Stance, anchored), quote, text)
-    return (
-        anchored.quote,
-        anchored.quote_start,
-        anchored.quote_end,
-        anchored.quote_prefix,
-        anchored.quote_suffix,
-    )
+    span = stance_rules.quote_span(dashed(source_id), quote, text)
+    return span.exact, span.start, span.end, span.prefix, span.suffix
