@@ -19,7 +19,7 @@ from app.errors import install_error_handlers
 from app.history import recorder
 from app.history.routes import router as history_router
 from app.idempotency import Idempotency
-from app.middleware import LimitSizes, RejectNulInURL
+from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import RequestContext, configure_logging
 from app.operations import router as operations_router
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_query=settings.max_query_bytes,
     )
     app.add_middleware(RequestContext)
-    guarded = [Depends(require_access), Depends(check_if_match)]
+    guarded = [Depends(require_access), Depends(reject_unknown_query), Depends(check_if_match)]
     for router in (
         actors_router,
         sources_router,
@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router, dependencies=guarded)
     app.include_router(transfer_router, dependencies=guarded)
-    app.include_router(keys_router)
+    app.include_router(keys_router, dependencies=[Depends(reject_unknown_query)])
     app.include_router(operations_router)
     document_trust(app)
 

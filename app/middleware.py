@@ -1,9 +1,13 @@
-"""ASGI middleware that guards the app before routing: URL sanity and size limits."""
+"""ASGI middleware that guards the app before routing: URL sanity and size limits; and the
+route-level check that refuses query parameters a route does not take."""
 
+from typing import Any
+
+from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, Problem, problem_type
+from app.errors import PROBLEM_JSON, InvalidField, Problem, problem_type
 
 IMPORT_PATH = "/v1/import"
 
@@ -128,3 +132,32 @@ class LimitSizes:
                     "Payload too large",
                     f"the body is larger than {limit} bytes",
                 )
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+def _query_names(route: Any) -> frozenset[str]:
+    names = _QUERY_NAMES.get(id(route))
+    if names is None:
+        found: set[str] = set()
+        pending = [route.dependant]
+        while pending:  # the route's parameters and those of every dependency it uses
+            dependant = pending.pop()
+            found.update(p.alias for p in dependant.query_params)
+            pending.extend(dependant.dependencies)
+        names = frozenset(found)
+        _QUERY_NAMES[id(route)] = names
+    return names
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """422 for a query parameter the route does not take, as for an unknown body field: a
+    misspelt filter must not pass silently and widen the answer."""
+    route = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    known = _query_names(route)
+    for name in request.query_params:
+        if name not in known:
+            raise InvalidField(name, "is not a parameter of this endpoint", location="query")

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -50,9 +51,19 @@ def _as_utc(value: datetime) -> datetime:
         raise ValueError("is out of range once converted to UTC") from None
 
 
+def _iso_only(value: Any) -> Any:
+    # Pydantic would read a number (or a numeric string) as seconds since 1970; the API takes
+    # ISO 8601 only, as its schema says.
+    if isinstance(value, int | float) or (
+        isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit()
+    ):
+        raise ValueError("must be an ISO 8601 date and time, e.g. 2024-10-18T09:30:00Z")
+    return value
+
+
 # ISO 8601; a value without a zone is taken as UTC (said once, in the API's description). No
 # description here: each field says what its date means.
-UTCDatetime = Annotated[datetime, AfterValidator(_as_utc)]
+UTCDatetime = Annotated[datetime, BeforeValidator(_iso_only), AfterValidator(_as_utc)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=400)]
 Tag = Annotated[
     str,

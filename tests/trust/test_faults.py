@@ -215,7 +215,8 @@ class TestDatabaseRestarts:
             await wait_until_up(base, server, log)
             tally, recoveries = await self._load(base, key, proxy)
         finally:
-            server.terminate()
+            if server.returncode is None:
+                server.terminate()
             try:
                 await asyncio.wait_for(server.wait(), 10)
             except TimeoutError:

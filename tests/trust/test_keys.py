@@ -3,6 +3,7 @@ names the key that made it."""
 
 import asyncio
 import hashlib
+import shlex
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -223,9 +224,10 @@ class TestKeysStoredHashed:
             # Searched by another process: closing a file descriptor on the database in this
             # one would drop SQLite's POSIX locks on it.
             path = Path(database_url.removeprefix("sqlite:///"))
-            files = [str(p) for p in (path, Path(f"{path}-wal")) if p.exists()]
-            grep = await asyncio.create_subprocess_exec(
-                "grep", "-c", "-F", secret, *files, stdout=asyncio.subprocess.PIPE
+            files = " ".join(shlex.quote(str(p)) for p in (path, Path(f"{path}-wal")))
+            grep = await asyncio.create_subprocess_shell(
+                f"cat {files} 2>/dev/null | grep -c -F -e {shlex.quote(secret)}",
+                stdout=asyncio.subprocess.PIPE,
             )
             out, _ = await grep.communicate()
             assert grep.returncode == 1, out

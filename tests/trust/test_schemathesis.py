@@ -7,6 +7,7 @@ The app under test has its own fresh database (migrated by Alembic) and its own 
 schemathesis drives from its event-loop thread.
 """
 
+import json
 import os
 from collections import Counter
 from collections.abc import Iterator
@@ -70,6 +71,15 @@ def _openapi() -> dict[str, object]:
     """The OpenAPI document (the same for every database; no connection is made)."""
     app = create_app(Settings(database_url="sqlite://"))
     return app.openapi()
+
+
+@schemathesis.serializer("application/x-ndjson")
+def _ndjson(ctx: object, value: object) -> bytes:
+    """A generated import body: one JSON value a line."""
+    lines = value if isinstance(value, list) else [value]
+    return b"".join(
+        (line if isinstance(line, str) else json.dumps(line)).encode() + b"\n" for line in lines
+    )
 
 
 schema = schemathesis.openapi.from_dict(_openapi())
