@@ -258,3 +258,24 @@ class TestOutOfRangeDates:
         body = {"statement": "Dates at the edge", "occurred_from": "0001-01-01T00:00:00+00:01"}
         r = await client.post("/v1/claims", json=body)
         assert "occurred_from" in {e["field"] for e in problem(r, 422)["errors"]}
+
+
+class TestStrictQuery:
+    """Found by schemathesis: a misspelt filter was ignored (the answer silently widened) and a
+    number was read as a Unix time."""
+
+    async def test_unknown_query_parameter(self, client: httpx.AsyncClient) -> None:
+        for path, params in (
+            ("/v1/stances", {"sid": "support"}),
+            ("/v1/changes", {"cursor": "x"}),
+            ("/v1/keys", {"all": "true"}),
+        ):
+            r = await client.get(path, params=params)
+            (name,) = params
+            assert name in {e["field"] for e in problem(r, 422)["errors"]}, path
+
+    async def test_numeric_date_time(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/v1/claims", params={"since": "1700000000"})
+        assert "since" in {e["field"] for e in problem(r, 422)["errors"]}
+        r = await client.post("/v1/claims", json={"statement": "Numbers", "occurred_from": 0})
+        assert "occurred_from" in {e["field"] for e in problem(r, 422)["errors"]}
