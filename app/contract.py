@@ -6,6 +6,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from app.errors import problem_responses
+from app.middleware import IMPORT_PATH
 
 # Statuses any operation behind an API-key check can answer.
 GUARDED = (401, 403, 414, 429, 503)
@@ -41,7 +42,7 @@ def _add(doc: dict[str, Any], prefix: str) -> None:
             headers: list[str] = []
             if method in ("post", "patch", "put"):
                 statuses.add(413)
-            if method == "post":
+            if method == "post" and path != IMPORT_PATH:  # (an import is idempotent itself)
                 statuses |= {409, 422}
                 headers.append("Idempotency-Key")
             if one_record and method in ("patch", "delete"):

@@ -2,6 +2,7 @@
 route-level check that refuses query parameters a route does not take."""
 
 from typing import Any
+from urllib.parse import unquote_plus
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
@@ -158,6 +159,7 @@ async def reject_unknown_query(request: Request) -> None:
     if route is None or not hasattr(route, "dependant"):
         return
     known = _query_names(route)
-    for name in request.query_params:
-        if name not in known:
+    for pair in request.url.query.split("&"):
+        name = unquote_plus(pair.partition("=")[0])
+        if pair and name not in known:  # (a blank name too: `?=x`)
             raise InvalidField(name, "is not a parameter of this endpoint", location="query")

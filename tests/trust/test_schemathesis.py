@@ -10,7 +10,6 @@ schemathesis drives from its event-loop thread.
 import json
 import os
 from collections import Counter
-from collections.abc import Iterator
 
 import pytest
 import schemathesis
@@ -92,22 +91,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def report_cases(request: pytest.FixtureRequest) -> Iterator[None]:
-    CASES.clear()
-    yield
-    total = sum(CASES.values())
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    line = (
-        f"[schemathesis] cases={total} operations={len(CASES)} "
-        f"examples_per_operation<={EXAMPLES_PER_OPERATION} seed=derandomized"
-    )
-    if reporter is not None:
-        reporter.write_line(line)
-    else:
-        print(line)
-
-
 # A schema-valid request may still be refused for what the schema cannot say: a referenced id
 # that does not exist, a probability outside its label's band, a cursor this service did not
 # issue, a URL that is not http(s), a string of only spaces. Those are 422 problems naming the
@@ -151,8 +134,14 @@ def test_contract(case: schemathesis.Case, fuzz_app: FastAPI, fuzz_key: str) -> 
     )
 
 
-def test_enough_cases(request: pytest.FixtureRequest) -> None:
-    """Runs after the fuzzing (same module): the budget was spent."""
+def test_enough_cases(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
+    """Runs after the fuzzing (same module): prints the count and checks the budget was spent."""
+    total = sum(CASES.values())
+    with capsys.disabled():
+        print(
+            f"\n[schemathesis] cases={total} operations={len(CASES)} "
+            f"max_examples_per_operation={EXAMPLES_PER_OPERATION} seed=derandomized"
+        )
     if request.config.option.keyword or request.config.option.markexpr:
         pytest.skip("a selection of tests ran")
-    assert sum(CASES.values()) >= MIN_CASES, CASES
+    assert total >= MIN_CASES, CASES
