@@ -14,7 +14,7 @@ from collections import Counter
 import pytest
 import schemathesis
 from fastapi import FastAPI
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, reject, settings
 from schemathesis.core.transport import Response
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
@@ -74,11 +74,8 @@ def _openapi() -> dict[str, object]:
 
 @schemathesis.serializer("application/x-ndjson")
 def _ndjson(ctx: object, value: object) -> bytes:
-    """A generated import body: one JSON value a line."""
-    lines = value if isinstance(value, list) else [value]
-    return b"".join(
-        (line if isinstance(line, str) else json.dumps(line)).encode() + b"\n" for line in lines
-    )
+    """A generated import body: text as it is, anything else as one JSON line."""
+    return value.encode() if isinstance(value, str) else json.dumps(value).encode() + b"\n"
 
 
 schema = schemathesis.openapi.from_dict(_openapi())
@@ -124,6 +121,11 @@ def valid_input_is_accepted(ctx: object, response: Response, case: schemathesis.
     suppress_health_check=list(HealthCheck),
 )
 def test_contract(case: schemathesis.Case, fuzz_app: FastAPI, fuzz_key: str) -> None:
+    negative = case.meta is not None and case.meta.generation.mode == GenerationMode.NEGATIVE
+    if negative and any(v is None or v == [] for v in (case.query or {}).values()):
+        # The transport drops such a parameter: what is sent is a valid request, which the
+        # negative check would count as invalid input accepted. Not a case that can be sent.
+        reject()
     CASES[f"{case.method} {case.path}"] += 1
     case.operation.schema.app = fuzz_app  # checks that send requests of their own use it
     case.call_and_validate(
