@@ -93,13 +93,16 @@ async def claim_provenance(session: AsyncSession, claim_id: uuid.UUID) -> Proven
     nodes = set().union(*reached.values()) if reached else set()
     edges: dict[uuid.UUID, list[CitationEdge]] = defaultdict(list)
     if nodes:
-        for source_id, cited_id, kind in (
+        # Ordered here, not in SQL: ORDER BY id would make SQLite walk every citation by id
+        # instead of looking the sources' citations up by source_id.
+        citations = (
             await session.execute(
-                select(Citation.source_id, Citation.cited_source_id, Citation.kind)
-                .where(Citation.source_id.in_(nodes))
-                .order_by(Citation.id)
+                select(
+                    Citation.id, Citation.source_id, Citation.cited_source_id, Citation.kind
+                ).where(Citation.source_id.in_(nodes))
             )
-        ).all():
+        ).all()
+        for _, source_id, cited_id, kind in sorted(citations, key=lambda row: row[0]):
             edges[source_id].append(
                 CitationEdge(source_id=source_id, cited_source_id=cited_id, kind=kind)
             )

@@ -1,12 +1,12 @@
 """Finding claims: full-text search over statements and quotes, filters, and sort orders.
 
-Full text runs on SQLite's FTS5 (porter stemming) and on PostgreSQL's tsvector/GIN (English
-stemming without stop words): both match claims whose statement, or any stance's quote on them,
-contains every word of `q` (after stemming). Relevance is the best match, statement matches
-weighing twice a quote's.
+Full text runs on SQLite's FTS5 and on PostgreSQL's tsvector/GIN, set up alike (Porter
+stemming, no stop words, accents and punctuation ignored): both match claims whose statement, or
+any stance's quote on them, contains every word of `q` (after stemming), and rank them alike.
 """
 
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -35,27 +35,35 @@ KEY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "stances": int,
 }
 
+# Relevance: a claim whose statement matches ranks above one matched only through a quote; in
+# each tier the shorter matching text ranks higher (what BM25 reduces to when each word occurs
+# once, as in one-sentence statements and quotes). The score depends on the matching text
+# alone, not on the rest of the corpus, so both databases give the same order, and writing
+# other claims does not move a listed claim between pages.
 SQLITE_MATCH = """
 SELECT claim_id, MAX(score) AS score FROM (
-    SELECT claim_id, -bm25(claims_fts) AS score FROM claims_fts WHERE claims_fts MATCH :q
+    SELECT claim_id, 1 + 1.0 / (1 + length(statement)) AS score
+    FROM claims_fts WHERE claims_fts MATCH :q
     UNION ALL
-    SELECT claim_id, -bm25(stances_fts) / 2 AS score FROM stances_fts WHERE stances_fts MATCH :q
+    SELECT claim_id, 1.0 / (1 + length(quote)) AS score
+    FROM stances_fts WHERE stances_fts MATCH :q
 ) GROUP BY claim_id
 """
 POSTGRES_MATCH = """
 SELECT claim_id, MAX(score) AS score FROM (
-    SELECT id AS claim_id, ts_rank(search_vector, query)::float8 AS score
-    FROM claims, plainto_tsquery('claimgraph', :q) AS query WHERE search_vector @@ query
+    SELECT id AS claim_id, 1 + 1 / (1 + length(statement))::float8 AS score
+    FROM claims WHERE search_vector @@ plainto_tsquery('claimgraph', :q)
     UNION ALL
-    SELECT claim_id, ts_rank(quote_vector, query)::float8 / 2 AS score
-    FROM stances, plainto_tsquery('claimgraph', :q) AS query WHERE quote_vector @@ query
+    SELECT claim_id, 1 / (1 + length(quote))::float8 AS score
+    FROM stances WHERE quote_vector @@ plainto_tsquery('claimgraph', :q)
 ) AS matched GROUP BY claim_id
 """
 
 
 def search_words(q: str) -> list[str]:
-    """The words of a query: letters and digits, lower-cased; punctuation separates."""
-    return re.findall(r"\w+", q.casefold())
+    """The words of a query: runs of letters and digits (punctuation and `_` separate), as
+    both engines split text."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", q))
 
 
 def _matches(dialect: str, q: str) -> Any:
@@ -86,14 +94,14 @@ async def search_claims(
     sort: Sort | None = None,
 ) -> tuple[list[ClaimListItem], str | None]:
     """One page of claims matching every filter, in the chosen order, and the next cursor."""
-    sort = sort or ("relevance" if q else "created")
-    if sort == "relevance" and not q:
+    sort = sort or ("relevance" if q is not None else "created")
+    if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
     stmt = select(Claim.id, ClaimStats.activity_at, ClaimStats.total).join(
         ClaimStats, ClaimStats.claim_id == Claim.id
     )
     score_col: Any = None
-    if q:
+    if q is not None:
         matched = _matches(session.get_bind().dialect.name, q)
         stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
         score_col = matched.c.score
@@ -137,8 +145,10 @@ async def search_claims(
     else:
         if page.key is not None:
             after_key, after_id = page.key_as(KEY_PARSERS[sort], uuid.UUID)
-            stmt = stmt.where(tuple_(key_col, Claim.id) < tuple_(after_key, after_id))
-        stmt = stmt.order_by(key_col.desc(), Claim.id.desc())
+            stmt = stmt.where(tuple_(key_col, ClaimStats.claim_id) < tuple_(after_key, after_id))
+        # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
+        # whole order (SQLite does not carry the join's equality into ORDER BY).
+        stmt = stmt.order_by(key_col.desc(), ClaimStats.claim_id.desc())
     rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
     more = len(rows) > page.limit
     rows = rows[: page.limit]

@@ -34,9 +34,11 @@ class Stance(Versioned, Base):
         CheckConstraint(
             "retraction_source_id IS NULL OR retracted_at IS NOT NULL", name="retraction"
         ),
+        Index(None, "claim_id", "id"),
         Index(None, "claim_id", "side", "id"),
         Index(None, "claim_id", "label", "id"),
         Index(None, "claim_id", "stated_at"),
+        Index(None, "actor_id", "id"),
         Index(None, "actor_id", "side", "id"),
         Index(None, "actor_id", "claim_id", "side"),
         Index(None, "stated_at", "claim_id"),
