@@ -1,0 +1,94 @@
+"""Shared steps for the question tests: read a list end to end, record stances tersely."""
+
+from typing import Any
+
+import httpx
+
+from tests.factories import make_stance
+
+Json = dict[str, Any]
+
+
+async def get_ok(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
+    """The JSON body of a GET that must answer 200."""
+    r = await client.get(path, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+async def walk(
+    client: httpx.AsyncClient, path: str, *, limit: int = 500, **params: Any
+) -> list[Json]:
+    """Every item of a list, following `next_cursor` page by page; no item may repeat."""
+    items: list[Json] = []
+    cursor: str | None = None
+    for _ in range(1000):
+        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
+        body = await get_ok(client, path, **query)
+        assert len(body["items"]) <= limit
+        items.extend(body["items"])
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    else:
+        raise AssertionError(f"{path}: pagination did not end")
+    keys = [key_of(item) for item in items]
+    assert len(keys) == len(set(keys)), f"{path}: an item repeats across pages"
+    return items
+
+
+def key_of(item: Json) -> str:
+    """What identifies a list item: its id, or its claim's id for disagreements."""
+    if "id" in item:
+        return str(item["id"])
+    if "relation_id" in item:
+        return str(item["relation_id"])
+    return str(item["claim"]["id"])
+
+
+def ids(items: list[Json]) -> list[str]:
+    """The ids of list items, in order."""
+    return [key_of(item) for item in items]
+
+
+async def stance(
+    client: httpx.AsyncClient,
+    claim: Json,
+    actor: Json,
+    source: Json,
+    label: str,
+    stated_at: str | None = None,
+    **over: Any,
+) -> Json:
+    """Record `actor`'s stance `label` on `claim` in `source`."""
+    if stated_at is not None:
+        over["stated_at"] = stated_at
+    return await make_stance(
+        client,
+        claim_id=claim["id"],
+        actor_id=actor["id"],
+        source_id=source["id"],
+        label=label,
+        **over,
+    )
+
+
+async def cite(client: httpx.AsyncClient, source: Json, cited: Json, kind: str = "cites") -> Json:
+    """Record that `source` cites `cited` (`kind`: cites, quotes, republishes, translates)."""
+    r = await client.post(
+        f"/v1/sources/{source['id']}/citations", json={"cited_source_id": cited["id"], "kind": kind}
+    )
+    assert r.status_code == 201, r.text
+    data: Json = r.json()
+    return data
+
+
+async def relate(client: httpx.AsyncClient, claim: Json, related: Json, kind: str) -> Json:
+    """Record that `claim` relates to `related` (contradicts, supports, refines, same_as)."""
+    r = await client.post(
+        f"/v1/claims/{claim['id']}/relations",
+        json={"related_claim_id": related["id"], "kind": kind},
+    )
+    assert r.status_code == 201, r.text
+    data: Json = r.json()
+    return data
