@@ -11,13 +11,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
-from app.models import Change
+from app.models import Actor, Change, Claim, Source, Stance
 from app.pagination import PageParams, decode_cursor, encode_cursor, link_next
 from app.paths import RecordIdPath
 from app.schemas import Page
+from app.service_helpers import load
 from app.vocabulary import EntityType
 
 router = APIRouter(tags=["history"])
+
+MODELS: dict[str, type[Actor | Source | Claim | Stance]] = {
+    "actor": Actor,
+    "source": Source,
+    "claim": Claim,
+    "stance": Stance,
+}
 
 
 class ChangeOut(BaseModel):
@@ -88,6 +96,10 @@ def _history_route(resource: str, entity: str) -> None:
         response: Response,
     ) -> Page[ChangeOut]:
         items, cursor = await record_history(session, entity, record_id, page)
+        if not items and page.key is None:
+            # No change recorded: a record that exists (written before history was kept)
+            # has an empty history; an id that never existed is a 404.
+            await load(session, MODELS[entity], record_id, entity)
         link_next(request, response, cursor)
         return Page(items=items, next_cursor=cursor)
 
@@ -103,7 +115,7 @@ def _history_route(resource: str, entity: str) -> None:
         operation_id=f"get_{entity}_history",
         summary=f"History of a{'n' if entity[0] in 'aeiou' else ''} {entity}",
         tags=[resource],
-        responses=problem_responses(422),
+        responses=problem_responses(404, 422),
     )
 
 

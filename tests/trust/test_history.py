@@ -127,10 +127,26 @@ class TestRecordHistory:
         # ... and only a record that existed is gone; an unknown id is still 404.
         problem(await client.get(f"/v1/{resource}/{uuid.uuid4()}"), 404)
 
-    async def test_unknown_record_has_empty_history(
+    async def test_unknown_record_has_no_history(
         self, client: httpx.AsyncClient, resource: str
     ) -> None:
-        assert await history(client, resource, str(uuid.uuid4())) == []
+        body = problem(await client.get(f"/v1/{resource}/{uuid.uuid4()}/history"), 404)
+        assert body["type"] == f"/problems/unknown-{ENTITIES[resource][0]}"
+
+
+async def test_record_written_without_history_has_an_empty_one(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    # Rows written straight to the database (not through the API) have no changes recorded:
+    # their history is empty, not a 404.
+    ident = new_id()
+    async with engine.begin() as conn:
+        await conn.execute(
+            Actor.__table__.insert().values(
+                id=ident, kind="person", name="Direct", name_folded="direct"
+            )
+        )
+    assert await history(client, "actors", str(ident)) == []
 
 
 class TestStanceRetraction:
@@ -229,7 +245,7 @@ class TestHistoryInTransaction:
                 await session.commit()
         assert await change_count(engine) == before
         assert await scalar(engine, "SELECT count(*) FROM actors WHERE name = 'New'") == 0
-        assert await history(client, "actors", str(fresh)) == []
+        problem(await client.get(f"/v1/actors/{fresh}/history"), 404)  # never existed
 
     async def test_committed_write_has_its_change(
         self, app: FastAPI, client: httpx.AsyncClient
