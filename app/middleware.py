@@ -2,26 +2,36 @@
 route-level check that refuses query parameters a route does not take."""
 
 from typing import Any
-from urllib.parse import unquote_plus
+from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, InvalidField, Problem, problem_type
+from app.errors import PROBLEM_JSON, FieldError, InvalidField, Problem, problem_type
 
 IMPORT_PATH = "/v1/import"
 
 
 async def send_problem(
-    send: Send, path: str, status: int, slug: str, title: str, detail: str
+    send: Send,
+    path: str,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[FieldError] | None = None,
 ) -> None:
     """Answer with a problem+json response straight from middleware."""
-    body = (
-        Problem(type=problem_type(slug), title=title, status=status, detail=detail, instance=path)
-        .model_dump_json(exclude_none=True)
-        .encode()
+    problem = Problem(
+        type=problem_type(slug),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=path,
+        errors=errors or None,
     )
+    body = problem.model_dump_json(exclude_none=True).encode()
     await send(
         {
             "type": "http.response.start",
@@ -35,6 +45,19 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+def _nul_fields(path: str, query: bytes) -> list[FieldError]:
+    """The URL's parts holding a NUL: the path, and each query parameter by name."""
+    message, code = "must not contain a NUL character", "nul_character"
+    errors = []
+    if "\x00" in path:
+        errors.append(FieldError(field="path", location="path", message=message, type=code))
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        if "\x00" in name or "\x00" in value:
+            field = name.replace("\x00", "\\0") or "(blank)"
+            errors.append(FieldError(field=field, location="query", message=message, type=code))
+    return errors
+
+
 class RejectNulInURL:
     """Answer 422 for a NUL byte in the path or query: no database stores it, so it could only
     end as a server error further in."""
@@ -45,14 +68,16 @@ class RejectNulInURL:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             query: bytes = scope.get("query_string", b"")
-            if b"%00" in query or "\x00" in scope.get("path", ""):
+            path: str = scope.get("path", "")
+            if b"%00" in query or "\x00" in path:
                 await send_problem(
                     send,
-                    scope.get("path", ""),
+                    path,
                     422,
                     "invalid-request",
                     "Invalid request",
                     "the URL contains a NUL character",
+                    _nul_fields(path, query),
                 )
                 return
         await self.app(scope, receive, send)

@@ -34,9 +34,18 @@ async def test_nul_in_body_is_refused(client: httpx.AsyncClient) -> None:
     assert listed.json()["items"] == []
 
 
-@pytest.mark.parametrize("path", ["/v1/actors?name_prefix=a%00b", "/v1/claims?tag=x%00"])
-async def test_nul_in_query_is_refused(client: httpx.AsyncClient, path: str) -> None:
-    problem(await client.get(path), 422)
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        ("/v1/actors?name_prefix=a%00b", {"name_prefix"}),
+        ("/v1/claims?limit=5&tag=x%00&tag=y", {"tag"}),
+        ("/v1/claims?q%00=x", {"q\\0"}),
+    ],
+)
+async def test_nul_in_query_is_refused(
+    client: httpx.AsyncClient, path: str, fields: set[str]
+) -> None:
+    assert field_errors(problem(await client.get(path), 422)) == fields
 
 
 async def test_problem_instance_is_the_path(client: httpx.AsyncClient) -> None:
