@@ -160,7 +160,8 @@ async def seed(
         for start in range(0, len(stance_rows), 5000):
             await conn.execute(insert(Stance), stance_rows[start : start + 5000])
     async with create_sessionmaker(engine)() as session:
-        await stats.recount(session, out.claims)
+        for start in range(0, len(out.claims), 5000):  # bound the statement's parameters
+            await stats.recount(session, out.claims[start : start + 5000])
         await session.commit()
     # VACUUM on PostgreSQL also merges the GIN indexes' pending lists, as autovacuum would.
     refresh = "VACUUM ANALYZE" if engine.dialect.name == "postgresql" else "ANALYZE"
