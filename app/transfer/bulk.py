@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, TypeDecorator
 
 SQLITE_CACHE_KIB = 32 * 1024
+PG_TIMEOUT = "15min"
 
 
 def sqlite_time(value: datetime) -> str:
@@ -41,10 +42,15 @@ class BulkWriter:
     async def open(cls, session: AsyncSession) -> "BulkWriter":
         """A writer on the session's connection (its transaction begun). On SQLite the
         connection's page cache is enlarged while it writes (indexes of a large table then
-        stay in memory instead of being read back from the file for each row)."""
+        stay in memory instead of being read back from the file for each row); on
+        PostgreSQL the transaction's statements may run up to PG_TIMEOUT."""
         connection = await session.connection()
         if connection.dialect.name == "sqlite":
             await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+        else:
+            # A request's statement timeout guards interactive reads; one COPY of a batch, or
+            # the final recount of a large import, may rightly take longer.
+            await connection.exec_driver_sql(f"SET LOCAL statement_timeout = '{PG_TIMEOUT}'")
         return cls(session, connection.dialect.name)
 
     async def close(self) -> None:
