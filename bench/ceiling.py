@@ -46,7 +46,10 @@ BANDS = {
 
 
 def json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+    # asyncpg returns its own UUID type, which orjson leaves to `default`.
+    return Response(
+        orjson.dumps(body, default=str), status_code=status, media_type="application/json"
+    )
 
 
 def stance_json(r: Any) -> dict[str, Any]:

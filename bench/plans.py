@@ -71,16 +71,27 @@ def shown(path: str, seeded: Seeded) -> str:
 
 
 async def main(url: str | None, claims: int, per_claim: int, hot: int) -> None:
+    # The shape of bench/generate.py: an actor per 50 stances, a source per 5.
+    actors, sources = max(200, claims * per_claim // 50), max(600, claims * per_claim // 5)
     async with scratch_database(url) as target:
         app = create_app(Settings(database_url=target))
         engine = app.state.engine
         await migrate.upgrade(engine)
         async with app.router.lifespan_context(app):
             seeded = await seed(
-                engine, claims=claims, stances_per_claim=per_claim, hot=hot, warm=hot // 5
+                engine,
+                claims=claims,
+                stances_per_claim=per_claim,
+                actors=actors,
+                sources=sources,
+                hot=hot,
+                warm=hot // 5,
             )
             stances = claims * per_claim + 2 * hot + 2 * (hot // 5)
-            print(f"## {engine.dialect.name}: {claims} claims, {stances} stances\n")
+            print(
+                f"## {engine.dialect.name}: {stances} stances, {claims} claims, {actors} actors, "
+                f"{sources} sources\n"
+            )
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://plans") as client:
                 for name in MAIN:

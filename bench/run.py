@@ -393,11 +393,14 @@ def main() -> None:
             try:
                 for q in queries:
                     reqs = requests_for(q, t)
+                    # Reads are open by default (CLAIMGRAPH_READS_REQUIRE_KEY=false): only the
+                    # write sends a key, as a client of an open service would.
+                    key_for = key if q.startswith("W") else None
                     if args.client == "wrk":
-                        measured = wrk(port, reqs, key, args.duration, args.connections)
+                        measured = wrk(port, reqs, key_for, args.duration, args.connections)
                     else:
                         measured = asyncio.run(
-                            python_load(port, reqs, key, args.duration, args.connections)
+                            python_load(port, reqs, key_for, args.duration, args.connections)
                         )
                     r = results[q][name]
                     r.rps.append(measured[0])

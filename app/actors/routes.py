@@ -17,9 +17,11 @@ from app.actors.schemas import (
 )
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
+from app.models import Actor
 from app.pagination import link_next
 from app.paths import ActorIdPath, AffiliationIdPath
-from app.schemas import CountryCode, Page
+from app.schemas import CountryCode, ModelJSON, Page
+from app.service_helpers import load
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
 from app.vocabulary import ActorKind, AffiliationDirection, StanceLabel, StanceSide
@@ -208,6 +210,7 @@ async def delete_affiliation(
     "/{actor_id}/stances",
     operation_id="list_actor_stances",
     summary="What an actor asserted, denied or hedged",
+    response_model=Page[StanceOut],
     responses=problem_responses(404, 422),
 )
 async def list_actor_stances(
@@ -215,7 +218,6 @@ async def list_actor_stances(
     session: SessionDep,
     page: PageDep,
     request: Request,
-    response: Response,
     side: Annotated[
         StanceSide | None,
         Query(
@@ -227,9 +229,8 @@ async def list_actor_stances(
     include_retracted: Annotated[
         bool, Query(description="Also list stances the actor retracted.")
     ] = False,
-) -> Page[StanceOut]:
+) -> Response:
     """The actor's stances, each with its claim, source and quote embedded."""
-    await service.get_actor(session, actor_id)
     items, cursor = await stance_service.list_stances(
         session,
         page,
@@ -238,8 +239,11 @@ async def list_actor_stances(
         label=label,
         retracted=None if include_retracted else False,
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    if not items:  # only an empty page asks whether the actor exists
+        await load(session, Actor, actor_id, "actor")
+    out = ModelJSON(Page(items=items, next_cursor=cursor))
+    link_next(request, out, cursor)
+    return out
 
 
 @router.get(

@@ -51,35 +51,35 @@ async def claim_summary(session: AsyncSession, claim_id: uuid.UUID) -> ClaimSumm
     """Counts by side and label, distinct actors per side, contested, dates, and the support
     side's probability summary (counters from claim_stats; the breakdowns from stances)."""
     stats = await session.get(ClaimStats, claim_id)
-    current = Stance.retracted_at.is_(None)
-    by_label = dict(
-        (
-            await session.execute(
-                select(Stance.label, func.count())
-                .where(Stance.claim_id == claim_id, current)
-                .group_by(Stance.label)
-            )
-        ).all()
-    )
-    actors = dict(
-        (
-            await session.execute(
-                select(Stance.side, func.count(func.distinct(Stance.actor_id)))
-                .where(Stance.claim_id == claim_id, current)
-                .group_by(Stance.side)
-            )
-        ).all()
-    )
-    probabilities = (
+    current = (Stance.claim_id == claim_id, Stance.retracted_at.is_(None))
+    # Two passes over the claim's current stances: counts by (label, probability), which give
+    # the counts by label and the support side's probabilities; and distinct actors per side.
+    by_label_probability = (
         await session.execute(
             select(Stance.label, Stance.probability, func.count())
-            .where(Stance.claim_id == claim_id, current, Stance.side == StanceSide.support)
+            .where(*current)
             .group_by(Stance.label, Stance.probability)
         )
     ).all()
+    actors_row = (
+        await session.execute(
+            select(
+                *(
+                    func.count(func.distinct(case((Stance.side == side, Stance.actor_id))))
+                    for side in StanceSide
+                )
+            ).where(*current)
+        )
+    ).one()
+    actors = dict(zip(StanceSide, actors_row, strict=True))
+    by_label: dict[str, int] = {}
     weighted: list[tuple[float, int]] = []
-    for label, probability, n in probabilities:
-        band = STANCE_LABELS[StanceLabel(label)].band
+    for label, probability, n in by_label_probability:
+        by_label[label] = by_label.get(label, 0) + int(n)
+        info = STANCE_LABELS[StanceLabel(label)]
+        if info.side != StanceSide.support:
+            continue
+        band = info.band
         value = probability if probability is not None else band.midpoint if band else None
         if value is not None:
             weighted.append((float(value), int(n)))
@@ -137,7 +137,6 @@ async def claim_stances(
 ) -> tuple[list[ClaimStanceOut], str | None]:
     """Who stands where on the claim, each row with actor, source and quote; optionally as the
     record stood on a date, and with implied disputers (supporters of contradicting claims)."""
-    await load(session, Claim, claim_id, "claim")
 
     def common(stmt: Any) -> Any:
         if actor_id is not None:
@@ -174,6 +173,9 @@ async def claim_stances(
     else:
         stmt = keyset(direct, Stance.id, page)
     rows, cursor = split_page(list((await session.execute(stmt)).all()), page)
+    if not rows:
+        # Only an empty page asks whether the claim exists (404, or 410 if deleted).
+        await load(session, Claim, claim_id, "claim")
     return [
         ClaimStanceOut(
             **stance_fields(r),

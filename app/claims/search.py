@@ -16,7 +16,7 @@ from sqlalchemy import Float, Uuid, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import ClaimListItem, ClaimStatsOut
-from app.claims.service import WITH_LINKS, to_out
+from app.claims.rows import claim_fields
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -29,6 +29,16 @@ KEY_OF_ROW: dict[str, Callable[[Any], Any]] = {
     "newest": lambda row: row.activity_at.isoformat(),
     "stances": lambda row: row.total,
 }
+# The counters each listed claim shows, read with the page itself.
+STATS_COLUMNS = (
+    ClaimStats.activity_at,
+    ClaimStats.total,
+    ClaimStats.support,
+    ClaimStats.neutral,
+    ClaimStats.dispute,
+    ClaimStats.contested,
+    ClaimStats.latest_stated_at,
+)
 KEY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "relevance": float,
     "newest": datetime.fromisoformat,
@@ -97,9 +107,7 @@ async def search_claims(
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
-    stmt = select(Claim.id, ClaimStats.activity_at, ClaimStats.total).join(
-        ClaimStats, ClaimStats.claim_id == Claim.id
-    )
+    stmt = select(Claim.id, *STATS_COLUMNS).join(ClaimStats, ClaimStats.claim_id == Claim.id)
     score_col: Any = None
     if q is not None:
         matched = _matches(session.get_bind().dialect.name, q)
@@ -165,29 +173,17 @@ async def search_claims(
 
 
 async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> list[ClaimListItem]:
-    ids = [r.id for r in rows]
-    claims = {
-        c.id: c
-        for c in (
-            await session.scalars(select(Claim).where(Claim.id.in_(ids)).options(*WITH_LINKS))
-        ).all()
-    }
-    stats = {
-        s.claim_id: s
-        for s in (
-            await session.scalars(select(ClaimStats).where(ClaimStats.claim_id.in_(ids)))
-        ).all()
-    }
+    claims = await claim_fields(session, [r.id for r in rows])
     return [
         ClaimListItem(
-            **to_out(claims[r.id]).model_dump(),
+            **claims[r.id],
             stats=ClaimStatsOut(
-                support=stats[r.id].support,
-                neutral=stats[r.id].neutral,
-                dispute=stats[r.id].dispute,
-                total=stats[r.id].total,
-                contested=stats[r.id].contested,
-                latest_stated_at=stats[r.id].latest_stated_at,
+                support=r.support,
+                neutral=r.neutral,
+                dispute=r.dispute,
+                total=r.total,
+                contested=r.contested,
+                latest_stated_at=r.latest_stated_at,
             ),
             score=round(float(r.score), 6) if scored else None,
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.claims import stats
 from app.claims.queries import claim_summary
+from app.claims.rows import claim_fields
 from app.claims.schemas import (
     ClaimCreate,
     ClaimDetail,
@@ -19,13 +20,14 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
-from app.errors import Duplicate, InvalidField
+from app.errors import Duplicate, InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import (
     changed_fields,
     load,
     load_owned,
+    raise_gone_if_deleted,
     refuse_if_referenced,
     require_ids,
 )
@@ -95,9 +97,11 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
 
 async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
     """The claim with its summary, or a 404."""
-    claim = await load(session, Claim, claim_id, "claim", *WITH_LINKS)
-    summary = await claim_summary(session, claim.id)
-    return ClaimDetail(**to_out(claim).model_dump(), summary=summary)
+    fields = (await claim_fields(session, [claim_id])).get(claim_id)
+    if fields is None:
+        await raise_gone_if_deleted(session, "claim", claim_id)
+        raise NotFound("claim", claim_id)
+    return ClaimDetail(**fields, summary=await claim_summary(session, claim_id))
 
 
 async def update_claim(

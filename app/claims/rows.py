@@ -1,0 +1,68 @@
+"""Reading claims as rows for the read paths: plain Core SELECTs of the claims, their tags and
+their subjects, three statements for any number of claims, and no ORM objects (loading ORM
+instances with their collections cost more than the queries in a list of 50 claims)."""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims.schemas import ClaimOut
+from app.models import Claim, ClaimSubject, ClaimTag
+
+CLAIM_COLUMNS = (
+    Claim.id,
+    Claim.statement,
+    Claim.occurred_from,
+    Claim.occurred_to,
+    Claim.created_at,
+    Claim.updated_at,
+    Claim.version,
+)
+
+
+async def claim_fields(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The `ClaimOut` fields of each existing claim among `ids`, by id."""
+    if not ids:
+        return {}
+    wanted = list(ids)
+    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for claim_id, tag in await session.execute(
+        select(ClaimTag.claim_id, ClaimTag.tag)
+        .where(ClaimTag.claim_id.in_(wanted))
+        .order_by(ClaimTag.claim_id, ClaimTag.tag)
+    ):
+        tags[claim_id].append(tag)
+    subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for claim_id, actor_id in await session.execute(
+        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
+        .where(ClaimSubject.claim_id.in_(wanted))
+        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
+    ):
+        subjects[claim_id].append(actor_id)
+    fields = {}
+    for row in await session.execute(select(*CLAIM_COLUMNS).where(Claim.id.in_(wanted))):
+        m = row._mapping
+        fields[m["id"]] = {
+            "id": m["id"],
+            "statement": m["statement"],
+            "tags": tags.get(m["id"], []),
+            "about_actor_ids": subjects.get(m["id"], []),
+            "occurred_from": m["occurred_from"],
+            "occurred_to": m["occurred_to"],
+            "created_at": m["created_at"],
+            "updated_at": m["updated_at"],
+            "version": m["version"],
+        }
+    return fields
+
+
+async def claim_out(session: AsyncSession, claim_id: uuid.UUID) -> ClaimOut | None:
+    """One claim as `ClaimOut`, or None when there is no such claim."""
+    fields = (await claim_fields(session, [claim_id])).get(claim_id)
+    return ClaimOut(**fields) if fields is not None else None
