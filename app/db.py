@@ -41,7 +41,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
 def create_engine(
     url: str | URL,
     *,
-    pool_size: int = 10,
+    pool_size: int = 20,
     echo: bool = False,
     statement_timeout_ms: int | None = None,
 ) -> AsyncEngine:

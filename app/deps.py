@@ -27,7 +27,7 @@ SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 PageDep = Annotated[PageParams, Depends(page_params)]
 
 
-def writer(request: Request) -> str | None:
+async def writer(request: Request) -> str | None:
     """Who is writing: recorded on every row a request creates."""
     return getattr(request.state, "writer", None)
 

@@ -60,7 +60,7 @@ class PageParams:
             raise InvalidCursor("cursor: does not belong to this list or sort order") from exc
 
 
-def page_params(
+async def page_params(  # async: FastAPI would run a plain function in a worker thread
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
     ] = DEFAULT_LIMIT,

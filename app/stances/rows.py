@@ -11,15 +11,10 @@ from sqlalchemy.orm import aliased
 
 from app.models import Actor, Claim, Source, Stance
 from app.stances.schemas import (
-    ActorRef,
     BandOut,
-    ClaimRef,
-    PublisherRef,
-    QuoteSpan,
-    SourceRef,
     StanceOut,
 )
-from app.vocabulary import STANCE_LABELS, StanceLabel
+from app.vocabulary import STANCE_LABELS
 
 Publisher = aliased(Actor, name="publisher")
 
@@ -66,27 +61,29 @@ def select_stances(*extra: Any) -> Select[*tuple[Any, ...]]:
     )
 
 
+# Keyed by the label's string value, as rows hold it.
 _BANDS = {
-    label: BandOut(low=info.band.low, high=info.band.high) if info.band else None
+    str(label): BandOut(low=info.band.low, high=info.band.high) if info.band else None
     for label, info in STANCE_LABELS.items()
 }
 
 
 def stance_fields(row: Any) -> dict[str, Any]:
-    """The `StanceOut` fields of one row of `select_stances()`."""
+    """The `StanceOut` fields of one row of `select_stances()`; nested records as dicts, which
+    Pydantic validates in one pass with the stance."""
     m = row._mapping
     span = (
-        QuoteSpan(
-            start=m["quote_start"],
-            end=m["quote_end"],
-            prefix=m["quote_prefix"] or "",
-            suffix=m["quote_suffix"] or "",
-        )
+        {
+            "start": m["quote_start"],
+            "end": m["quote_end"],
+            "prefix": m["quote_prefix"] or "",
+            "suffix": m["quote_suffix"] or "",
+        }
         if m["quote_start"] is not None and m["quote_end"] is not None
         else None
     )
     publisher = (
-        PublisherRef(id=m["publisher_id"], name=m["publisher_name"])
+        {"id": m["publisher_id"], "name": m["publisher_name"]}
         if m["publisher_id"] is not None
         else None
     )
@@ -98,7 +95,7 @@ def stance_fields(row: Any) -> dict[str, Any]:
         "label": m["label"],
         "side": m["side"],
         "probability": m["probability"],
-        "band": _BANDS[StanceLabel(m["label"])],
+        "band": _BANDS[m["label"]],
         "confidence": m["confidence"],
         "quote": m["quote"],
         "quote_span": span,
@@ -106,16 +103,16 @@ def stance_fields(row: Any) -> dict[str, Any]:
         "recorded_by": m["recorded_by"],
         "retracted_at": m["retracted_at"],
         "retraction_source_id": m["retraction_source_id"],
-        "actor": ActorRef(id=m["actor_id"], name=m["actor_name"], kind=m["actor_kind"]),
-        "source": SourceRef(
-            id=m["source_id"],
-            title=m["source_title"],
-            url=m["source_url"],
-            publisher_id=m["publisher_id"],
-            publisher=publisher,
-            published_at=m["source_published_at"],
-        ),
-        "claim": ClaimRef(id=m["claim_id"], statement=m["claim_statement"]),
+        "actor": {"id": m["actor_id"], "name": m["actor_name"], "kind": m["actor_kind"]},
+        "source": {
+            "id": m["source_id"],
+            "title": m["source_title"],
+            "url": m["source_url"],
+            "publisher_id": m["publisher_id"],
+            "publisher": publisher,
+            "published_at": m["source_published_at"],
+        },
+        "claim": {"id": m["claim_id"], "statement": m["claim_statement"]},
         "created_at": m["created_at"],
         "updated_at": m["updated_at"],
         "version": m["version"],

@@ -81,6 +81,9 @@ async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
     return await _read(session, stance_id)
 
 
+ALL_STANCES = select_stances()  # built once; each request adds its conditions to a copy
+
+
 async def list_stances(
     session: AsyncSession,
     page: PageParams,
@@ -93,7 +96,7 @@ async def list_stances(
     retracted: bool | None = None,
 ) -> tuple[list[StanceOut], str | None]:
     """One page of stances in creation order, filtered; and the next cursor."""
-    stmt = select_stances()
+    stmt = ALL_STANCES
     for column, value in (
         (Stance.claim_id, claim_id),
         (Stance.actor_id, actor_id),
