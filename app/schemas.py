@@ -4,7 +4,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import Response
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -111,14 +110,3 @@ class Page(BaseModel, Generic[T]):
 
 
 Id = Annotated[uuid.UUID, Field(description="A record id (UUID).")]
-
-
-class ModelJSON(Response):
-    """A response whose body the Pydantic model serialized itself, once. Hot read routes return
-    it (declaring `response_model` for the docs) instead of the model, which FastAPI would dump
-    to a dict, validate again and then serialize."""
-
-    media_type = "application/json"
-
-    def __init__(self, model: BaseModel, status_code: int = 200) -> None:
-        super().__init__(model.__pydantic_serializer__.to_json(model), status_code=status_code)

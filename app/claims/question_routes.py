@@ -18,7 +18,7 @@ from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.paths import ClaimIdPath
-from app.schemas import ModelJSON, Page, UTCDatetime
+from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -36,7 +36,6 @@ AsOf = Annotated[
     "/{claim_id}/stances",
     operation_id="list_claim_stances",
     summary="Who asserts or disputes a claim",
-    response_model=Page[ClaimStanceOut],
     responses=problem_responses(404, 422),
 )
 async def list_claim_stances(
@@ -44,6 +43,7 @@ async def list_claim_stances(
     session: SessionDep,
     page: PageDep,
     request: Request,
+    response: Response,
     side: Annotated[
         StanceSide | None,
         Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
@@ -61,7 +61,7 @@ async def list_claim_stances(
             "as implied disputers (`implied: true`, `via_claim_id`)."
         ),
     ] = None,
-) -> Response:
+) -> Page[ClaimStanceOut]:
     """The stances on a claim, each with its actor, source (and publisher) and verbatim quote:
     who asserted it (`side=support`), who disputes it (`side=dispute`), who only relays it
     (`side=neutral`)."""
@@ -76,9 +76,8 @@ async def list_claim_stances(
         include_retracted=include_retracted,
         implied=include == "implied",
     )
-    out = ModelJSON(Page(items=items, next_cursor=cursor))
-    link_next(request, out, cursor)
-    return out
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get(

@@ -20,7 +20,7 @@ from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.paths import ClaimIdPath, RelationIdPath
-from app.schemas import ModelJSON, Page, Tag, UTCDatetime
+from app.schemas import Page, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
@@ -47,13 +47,13 @@ async def create_claim(
     "",
     operation_id="list_claims",
     summary="Search and filter claims",
-    response_model=Page[ClaimListItem],
     responses=problem_responses(422),
 )
 async def list_claims(
     session: SessionDep,
     page: PageDep,
     request: Request,
+    response: Response,
     q: Annotated[
         str | None,
         Query(
@@ -99,7 +99,7 @@ async def list_claims(
             "`stances` (most stances first) or `created` (default without `q`)."
         ),
     ] = None,
-) -> Response:
+) -> Page[ClaimListItem]:
     """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
     must all hold for one current stance. `contested=true&sort=stances` lists the most debated
     claims."""
@@ -117,23 +117,21 @@ async def list_claims(
         until=until,
         sort=sort,
     )
-    out = ModelJSON(Page(items=items, next_cursor=cursor))
-    link_next(request, out, cursor)
-    return out
+    link_next(request, response, cursor)
+    return Page(items=items, next_cursor=cursor)
 
 
 @router.get(
     "/{claim_id}",
     operation_id="get_claim",
     summary="Get a claim and its summary",
-    response_model=ClaimDetail,
     responses=problem_responses(404),
 )
-async def get_claim(claim_id: ClaimIdPath, session: SessionDep) -> Response:
+async def get_claim(claim_id: ClaimIdPath, session: SessionDep) -> ClaimDetail:
     """One claim with its summary: stance counts by side and by label, distinct actors per
     side, whether it is contested (both supporters and disputers), and the first and latest
     stance dates. Retracted stances are counted apart."""
-    return ModelJSON(await service.get_claim(session, claim_id))
+    return await service.get_claim(session, claim_id)
 
 
 @router.patch(
