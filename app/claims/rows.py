@@ -7,7 +7,8 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.schemas import ClaimOut
@@ -24,6 +25,15 @@ CLAIM_COLUMNS = (
 )
 
 
+def one_of(session: AsyncSession, column: Any, ids: list[uuid.UUID]) -> ColumnElement[bool]:
+    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter whatever the number of
+    ids (an expanding IN renders a parameter per id into the SQL on every request)."""
+    if session.get_bind().dialect.name == "postgresql":
+        condition: ColumnElement[bool] = column == any_(bindparam("ids", ids, type_=ARRAY(Uuid)))
+        return condition
+    return column.in_(ids)  # type: ignore[no-any-return]
+
+
 async def claim_fields(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
@@ -34,19 +44,21 @@ async def claim_fields(
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
     for claim_id, tag in await session.execute(
         select(ClaimTag.claim_id, ClaimTag.tag)
-        .where(ClaimTag.claim_id.in_(wanted))
+        .where(one_of(session, ClaimTag.claim_id, wanted))
         .order_by(ClaimTag.claim_id, ClaimTag.tag)
     ):
         tags[claim_id].append(tag)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for claim_id, actor_id in await session.execute(
         select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-        .where(ClaimSubject.claim_id.in_(wanted))
+        .where(one_of(session, ClaimSubject.claim_id, wanted))
         .order_by(ClaimSubject.claim_id, ClaimSubject.position)
     ):
         subjects[claim_id].append(actor_id)
     fields = {}
-    for row in await session.execute(select(*CLAIM_COLUMNS).where(Claim.id.in_(wanted))):
+    for row in await session.execute(
+        select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, wanted))
+    ):
         m = row._mapping
         fields[m["id"]] = {
             "id": m["id"],
