@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -47,23 +47,25 @@ def create_engine(
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
-    that is away makes requests fail fast instead of hang."""
+    that is away makes requests fail fast instead of hang. `pool_size=0` keeps no connection
+    open between uses (for PgBouncer, which pools them itself)."""
     target = async_url(url)
+    pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, echo=echo)
+        engine = create_async_engine(target, echo=echo, **pool)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
+    if not pool:
+        pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": 5}
     return create_async_engine(
         target,
         echo=echo,
-        pool_size=pool_size,
-        max_overflow=pool_size,
         pool_pre_ping=True,
-        pool_timeout=5,
         connect_args={"timeout": 5, "server_settings": server_settings},
+        **pool,
     )
 
 

@@ -48,7 +48,9 @@ async def fuzz_target(
 ) -> "AsyncIteratorOfTarget":
     async with fresh_database(backend, tmp_path_factory.mktemp(f"fuzz-{backend}")) as url:
         key = await _prepare(url)
-        app = create_app(Settings(database_url=url, reads_require_key=True))
+        # No pool: schemathesis calls the app from event loops of its own, and pooled
+        # connections would outlive the loop that opened them.
+        app = create_app(Settings(database_url=url, reads_require_key=True, db_pool_size=0))
         yield app, key
 
 
