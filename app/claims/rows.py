@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.schemas import ClaimOut
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -72,9 +71,3 @@ async def claim_fields(
             "version": m["version"],
         }
     return fields
-
-
-async def claim_out(session: AsyncSession, claim_id: uuid.UUID) -> ClaimOut | None:
-    """One claim as `ClaimOut`, or None when there is no such claim."""
-    fields = (await claim_fields(session, [claim_id])).get(claim_id)
-    return ClaimOut(**fields) if fields is not None else None

@@ -20,13 +20,6 @@ from app.vocabulary import EntityType
 
 router = APIRouter(tags=["history"])
 
-MODELS: dict[str, type[Actor | Source | Claim | Stance]] = {
-    "actor": Actor,
-    "source": Source,
-    "claim": Claim,
-    "stance": Stance,
-}
-
 
 class ChangeOut(BaseModel):
     """One change to one record."""
@@ -87,7 +80,9 @@ async def record_history(
     return [_out(r) for r in rows], encode_cursor(rows[-1].id) if more else None
 
 
-def _history_route(resource: str, entity: str) -> None:
+def _history_route(
+    resource: str, entity: str, model: type[Actor | Source | Claim | Stance]
+) -> None:
     async def history(
         record_id: RecordIdPath,
         session: SessionDep,
@@ -99,7 +94,7 @@ def _history_route(resource: str, entity: str) -> None:
         if not items and page.key is None:
             # No change recorded: a record that exists (written before history was kept)
             # has an empty history; an id that never existed is a 404.
-            await load(session, MODELS[entity], record_id, entity)
+            await load(session, model, record_id, entity)
         link_next(request, response, cursor)
         return Page(items=items, next_cursor=cursor)
 
@@ -119,13 +114,13 @@ def _history_route(resource: str, entity: str) -> None:
     )
 
 
-for _resource, _entity in (
-    ("actors", "actor"),
-    ("sources", "source"),
-    ("claims", "claim"),
-    ("stances", "stance"),
+for _resource, _entity, _model in (
+    ("actors", "actor", Actor),
+    ("sources", "source", Source),
+    ("claims", "claim", Claim),
+    ("stances", "stance", Stance),
 ):
-    _history_route(_resource, _entity)
+    _history_route(_resource, _entity, _model)
 
 
 # The oldest transaction that may still write changes: every transaction with a lower id has
