@@ -1,6 +1,8 @@
-"""Per-claim stance counters (claim_stats), kept in step with stances in the same transaction.
+"""Per-claim stance counters (claim_stats) and tallies (claim_tallies, claim_side_actors),
+kept in step with stances in the same transaction.
 
-A new stance adjusts its claim's row with one atomic UPDATE (safe under concurrent writers);
+A new stance adjusts its claim's counters with one atomic UPDATE and its tallies with upserts
+(safe under concurrent writers: the claim_stats row is locked first, as the recounts lock it);
 updates, deletions and bulk imports recompute the affected claims' rows from their stances.
 """
 
@@ -9,10 +11,15 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import and_, case, delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Claim, ClaimStats, Stance
+from app.models import Claim, ClaimSideActor, ClaimStats, ClaimTally, Stance
+from app.models.claim import NO_PROBABILITY
+from app.vocabulary import StanceSide
+
+ACTOR_COUNTERS = {side: getattr(ClaimStats, f"{side.value}_actors") for side in StanceSide}
 
 
 async def add_claims(session: AsyncSession, claims: Collection[tuple[uuid.UUID, datetime]]) -> None:
@@ -23,14 +30,29 @@ async def add_claims(session: AsyncSession, claims: Collection[tuple[uuid.UUID, 
         )
 
 
+async def _add_to(session: AsyncSession, table: Any, keys: dict[str, Any]) -> int:
+    """Add one stance to the tally row with these keys (created at 1); its new count."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(table).values(**keys, stances=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys), set_={"stances": table.c.stances + 1}
+    ).returning(table.c.stances)
+    return int((await session.execute(stmt)).scalar_one())
+
+
 async def count_new_stance(
     session: AsyncSession,
     claim_id: uuid.UUID,
     side: str,
     stated_at: datetime | None,
     retracted: bool,
+    *,
+    actor_id: uuid.UUID,
+    label: str,
+    probability: float | None,
 ) -> None:
-    """Count one new stance on its claim (one UPDATE; concurrent writers serialize on the row)."""
+    """Count one new stance on its claim: one UPDATE of the counters (concurrent writers
+    serialize on the row), then its tallies, and the side's actors if the actor is new there."""
     if retracted:
         values: dict[str, Any] = {"retracted": ClaimStats.retracted + 1}
     else:
@@ -63,6 +85,65 @@ async def count_new_stance(
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]  # no row yet: build it from scratch
         await recount(session, [claim_id])
+        return
+    if retracted:
+        return
+    await _add_to(
+        session,
+        ClaimTally.__table__,
+        {
+            "claim_id": claim_id,
+            "label": label,
+            "probability": NO_PROBABILITY if probability is None else probability,
+        },
+    )
+    keys = {"claim_id": claim_id, "side": side, "actor_id": actor_id}
+    if await _add_to(session, ClaimSideActor.__table__, keys) == 1:
+        counter = ACTOR_COUNTERS[StanceSide(side)]
+        await session.execute(
+            update(ClaimStats).where(ClaimStats.claim_id == claim_id).values({counter: counter + 1})
+        )
+
+
+async def _retally(session: AsyncSession, ids: list[uuid.UUID]) -> None:
+    """Rebuild the tallies of these claims (their claim_stats rows locked) from their stances,
+    then the distinct actors per side from the rebuilt tallies."""
+    current = (Stance.claim_id.in_(ids), Stance.retracted_at.is_(None))
+    await session.execute(delete(ClaimTally).where(ClaimTally.claim_id.in_(ids)))
+    probability = func.coalesce(Stance.probability, literal(NO_PROBABILITY))
+    await session.execute(
+        insert(ClaimTally).from_select(
+            ["claim_id", "label", "probability", "stances"],
+            select(Stance.claim_id, Stance.label, probability, func.count())
+            .where(*current)
+            .group_by(Stance.claim_id, Stance.label, probability),
+        )
+    )
+    await session.execute(delete(ClaimSideActor).where(ClaimSideActor.claim_id.in_(ids)))
+    await session.execute(
+        insert(ClaimSideActor).from_select(
+            ["claim_id", "side", "actor_id", "stances"],
+            select(Stance.claim_id, Stance.side, Stance.actor_id, func.count())
+            .where(*current)
+            .group_by(Stance.claim_id, Stance.side, Stance.actor_id),
+        )
+    )
+    await session.execute(
+        update(ClaimStats)
+        .where(ClaimStats.claim_id.in_(ids))
+        .values(
+            {
+                counter: select(func.count())
+                .where(
+                    ClaimSideActor.claim_id == ClaimStats.claim_id,
+                    ClaimSideActor.side == side.value,
+                )
+                .scalar_subquery()
+                for side, counter in ACTOR_COUNTERS.items()
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
@@ -127,6 +208,7 @@ async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> No
         await session.execute(update(ClaimStats), updates)
     if inserts:
         await session.execute(insert(ClaimStats), inserts)
+    await _retally(session, ids)
 
 
 async def recount_many(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
@@ -184,3 +266,4 @@ async def recount_many(session: AsyncSession, claim_ids: Collection[uuid.UUID]) 
         )
         .execution_options(synchronize_session=False)
     )
+    await _retally(session, ids)

@@ -2,7 +2,15 @@
 
 from app.models.actor import Actor, ActorAlias, ActorExternalId, Affiliation
 from app.models.base import Base
-from app.models.claim import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
+from app.models.claim import (
+    Claim,
+    ClaimRelation,
+    ClaimSideActor,
+    ClaimStats,
+    ClaimSubject,
+    ClaimTag,
+    ClaimTally,
+)
 from app.models.source import Citation, Source, SourceAuthor
 from app.models.stance import Stance
 from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow
@@ -18,9 +26,11 @@ __all__ = [
     "Citation",
     "Claim",
     "ClaimRelation",
+    "ClaimSideActor",
     "ClaimStats",
     "ClaimSubject",
     "ClaimTag",
+    "ClaimTally",
     "IdempotentRequest",
     "RateWindow",
     "Source",

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -110,8 +111,48 @@ class ClaimStats(Base):
     dispute: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     retracted: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Distinct actors with a current stance on each side (kept with claim_side_actors).
+    support_actors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    neutral_actors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    dispute_actors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     contested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     first_stated_at: Mapped[datetime | None]
     latest_stated_at: Mapped[datetime | None]
     # The latest stance date, or the claim's creation while it has none: "newest" sorts on it.
     activity_at: Mapped[datetime]
+
+
+# A stance without a probability is tallied under this key (a key column cannot be NULL).
+NO_PROBABILITY = -1.0
+
+
+class ClaimTally(Base):
+    """Current stances per claim, label and probability: the claim summary's counts by label
+    and its support-side probability figures, read without aggregating the claim's stances."""
+
+    __tablename__ = "claim_tallies"
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    label: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The stances' probability, or NO_PROBABILITY.
+    probability: Mapped[float] = mapped_column(Float, primary_key=True)
+    stances: Mapped[int] = mapped_column(Integer)
+
+
+class ClaimSideActor(Base):
+    """Current stances per claim, side and actor: a side's distinct actors change only when
+    an actor's count there goes from 0 to 1 or back, so claim_stats keeps them as counters."""
+
+    __tablename__ = "claim_side_actors"
+    __table_args__ = (Index(None, "actor_id"),)
+
+    claim_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
+    )
+    side: Mapped[str] = mapped_column(String(16), primary_key=True)
+    actor_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    stances: Mapped[int] = mapped_column(Integer)

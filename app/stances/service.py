@@ -70,7 +70,14 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     session.add(stance)
     await session.flush()
     await stats.count_new_stance(
-        session, stance.claim_id, stance.side, stance.stated_at, stance.retracted_at is not None
+        session,
+        stance.claim_id,
+        stance.side,
+        stance.stated_at,
+        stance.retracted_at is not None,
+        actor_id=stance.actor_id,
+        label=stance.label,
+        probability=stance.probability,
     )
     return await _read(session, stance.id)
 
@@ -139,7 +146,7 @@ async def update_stance(
         _anchor_quote(stance, changes["quote"], text)
     stance.version += 1
     await session.flush()
-    if changes.keys() & {"label", "stated_at", "retracted_at"}:
+    if changes.keys() & {"label", "probability", "stated_at", "retracted_at"}:
         await stats.recount(session, [stance.claim_id])
     return await _read(session, stance.id)
 

@@ -140,6 +140,20 @@ class TestClaimStats:
         await patch(client, a, label="highly_likely", probability=0.9)
         assert (await assert_counts_right(client, s.claim))["support_probability"]["median"] == 0.9
 
+    async def test_after_probability_changes(self, client: httpx.AsyncClient) -> None:
+        """A probability alone changing moves the support side's figures (they are tallied by
+        probability, so the tally of the old value must go down and the new one up)."""
+        s = await scene(client)
+        a = await stance(client, s.claim, s.actors[0], s.source, "likely", probability=0.6)
+        await stance(client, s.claim, s.actors[1], s.source, "likely", probability=0.7)
+        assert (await assert_counts_right(client, s.claim))["support_probability"]["low"] == 0.6
+        a = await patch(client, a, probability=0.75)
+        figures = (await assert_counts_right(client, s.claim))["support_probability"]
+        assert (figures["low"], figures["high"]) == (0.7, 0.75)
+        await patch(client, a, probability=None)
+        figures = (await assert_counts_right(client, s.claim))["support_probability"]
+        assert (figures["low"], figures["high"]) == (0.675, 0.7)  # the band's midpoint
+
     async def test_after_retraction_and_its_withdrawal(self, client: httpx.AsyncClient) -> None:
         s = await scene(client)
         await stance(client, s.claim, s.actors[0], s.source, "confirmed", "2024-01-01T00:00:00Z")
