@@ -34,6 +34,7 @@ JOIN sources src ON src.id = s.source_id
 LEFT JOIN actors p ON p.id = src.publisher_id
 JOIN claims c ON c.id = s.claim_id
 """
+SUPPORT = frozenset({"confirmed", "asserted", "highly_likely", "likely"})
 BANDS = {
     "confirmed": (0.95, 1.0),
     "highly_likely": (0.8, 0.95),
@@ -232,7 +233,8 @@ def build(db_url: str) -> Starlette:
         rows = await fetch(
             "SELECT c.id, c.statement, c.occurred_from, c.occurred_to, c.created_at, "
             "c.updated_at, c.version, st.support, st.neutral, st.dispute, st.total, "
-            "st.retracted, st.contested, st.first_stated_at, st.latest_stated_at "
+            "st.retracted, st.contested, st.first_stated_at, st.latest_stated_at, "
+            "st.support_actors, st.neutral_actors, st.dispute_actors "
             "FROM claims c JOIN claim_stats st ON st.claim_id = c.id WHERE c.id = ?",
             claim_id,
         )
@@ -248,27 +250,19 @@ def build(db_url: str) -> Starlette:
                 "SELECT actor_id FROM claim_subjects WHERE claim_id = ? ORDER BY position", claim_id
             )
         ]
-        labels = await fetch(
-            "SELECT label, count(*) FROM stances WHERE claim_id = ? AND retracted_at IS NULL "
-            "GROUP BY label",
-            claim_id,
+        # The same tallies the service reads (kept as stances change).
+        tallies = await fetch(
+            "SELECT label, probability, stances FROM claim_tallies WHERE claim_id = ?", claim_id
         )
-        actors = await fetch(
-            "SELECT side, count(DISTINCT actor_id) FROM stances WHERE claim_id = ? "
-            "AND retracted_at IS NULL GROUP BY side",
-            claim_id,
-        )
-        probabilities = await fetch(
-            "SELECT label, probability, count(*) FROM stances WHERE claim_id = ? "
-            "AND retracted_at IS NULL AND side = 'support' GROUP BY label, probability",
-            claim_id,
-        )
+        labels: dict[str, int] = {}
+        for label, _, n in tallies:
+            labels[label] = labels.get(label, 0) + n
         values = sorted(
-            (p if p is not None else sum(BANDS[label]) / 2, n)
-            for label, p, n in probabilities
-            if p is not None or label in BANDS
+            (p if p >= 0 else sum(BANDS[label]) / 2, n)
+            for label, p, n in tallies
+            if label in SUPPORT and (p >= 0 or label in BANDS)
         )
-        actor_counts = dict(actors)
+        actor_counts = {"support": c[15], "neutral": c[16], "dispute": c[17]}
         return json(
             {
                 "id": c[0],
