@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import read
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -33,41 +34,54 @@ def one_of(session: AsyncSession, column: Any, ids: list[uuid.UUID]) -> ColumnEl
     return column.in_(ids)  # type: ignore[no-any-return]
 
 
+async def claim_links(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:
+    """The tags and the subject actors of each of these claims, by claim id."""
+    wanted = list(ids)
+    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
+    for claim_id, tag in await read(
+        session,
+        select(ClaimTag.claim_id, ClaimTag.tag)
+        .where(one_of(session, ClaimTag.claim_id, wanted))
+        .order_by(ClaimTag.claim_id, ClaimTag.tag),
+    ):
+        tags[claim_id].append(tag)
+    subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for claim_id, actor_id in await read(
+        session,
+        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
+        .where(one_of(session, ClaimSubject.claim_id, wanted))
+        .order_by(ClaimSubject.claim_id, ClaimSubject.position),
+    ):
+        subjects[claim_id].append(actor_id)
+    return tags, subjects
+
+
+def claim_out_fields(
+    row: Any, tags: dict[uuid.UUID, list[str]], subjects: dict[uuid.UUID, list[uuid.UUID]]
+) -> dict[str, Any]:
+    """The `ClaimOut` fields of a row holding CLAIM_COLUMNS."""
+    m = row._mapping
+    return {
+        "id": m["id"],
+        "statement": m["statement"],
+        "tags": tags.get(m["id"], []),
+        "about_actor_ids": subjects.get(m["id"], []),
+        "occurred_from": m["occurred_from"],
+        "occurred_to": m["occurred_to"],
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "version": m["version"],
+    }
+
+
 async def claim_fields(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, Any]]:
     """The `ClaimOut` fields of each existing claim among `ids`, by id."""
     if not ids:
         return {}
-    wanted = list(ids)
-    tags: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for claim_id, tag in await session.execute(
-        select(ClaimTag.claim_id, ClaimTag.tag)
-        .where(one_of(session, ClaimTag.claim_id, wanted))
-        .order_by(ClaimTag.claim_id, ClaimTag.tag)
-    ):
-        tags[claim_id].append(tag)
-    subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, actor_id in await session.execute(
-        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-        .where(one_of(session, ClaimSubject.claim_id, wanted))
-        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
-    ):
-        subjects[claim_id].append(actor_id)
-    fields = {}
-    for row in await session.execute(
-        select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, wanted))
-    ):
-        m = row._mapping
-        fields[m["id"]] = {
-            "id": m["id"],
-            "statement": m["statement"],
-            "tags": tags.get(m["id"], []),
-            "about_actor_ids": subjects.get(m["id"], []),
-            "occurred_from": m["occurred_from"],
-            "occurred_to": m["occurred_to"],
-            "created_at": m["created_at"],
-            "updated_at": m["updated_at"],
-            "version": m["version"],
-        }
-    return fields
+    tags, subjects = await claim_links(session, ids)
+    rows = await read(session, select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, list(ids))))
+    return {row.id: claim_out_fields(row, tags, subjects) for row in rows}

@@ -12,11 +12,12 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Float, Uuid, select, text, tuple_
+from sqlalchemy import Float, Uuid, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import ClaimListItem, ClaimStatsOut
-from app.claims.rows import claim_fields
+from app.claims.rows import CLAIM_COLUMNS, claim_fields, claim_links, claim_out_fields
+from app.db import read
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -70,22 +71,44 @@ SELECT claim_id, MAX(score) AS score FROM (
 """
 
 
+# The statement tier alone: a claim whose statement matches outranks every claim matched only
+# through a quote, so when the statement matches fill a page, that page is the page. The score
+# is written as the PostgreSQL expression index `ix_claims_statement_relevance` is (migration
+# 0006), so that a common word's page is read in index order, stopping after a page, instead
+# of ranking tens of thousands of matches.
+STATEMENT_SCORE = {
+    "postgresql": "1 + 1 / (1 + length(claims.statement))::float8",
+    "sqlite": "1 + 1.0 / (1 + length(claims.statement))",
+}
+STATEMENT_MATCH = {
+    "postgresql": "claims.search_vector @@ plainto_tsquery('claimgraph', :q)",
+    "sqlite": "claims.id IN (SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q)",
+}
+
+
 def search_words(q: str) -> list[str]:
     """The words of a query: runs of letters and digits (punctuation and `_` separate), as
     both engines split text."""
     return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", q))
 
 
-def _matches(dialect: str, q: str) -> Any:
+def _bound(dialect: str, q: str) -> str:
+    """`q` as the engine's match parameter."""
     words = search_words(q)
     if not words:
         raise InvalidField("q", "must contain at least one word", location="query")
-    if dialect == "sqlite":
-        # Each word quoted: FTS5 query syntax in user input is taken literally.
-        sql, bound = SQLITE_MATCH, " ".join(f'"{w}"' for w in words)
-    else:
-        sql, bound = POSTGRES_MATCH, " ".join(words)
-    return text(sql).bindparams(q=bound).columns(claim_id=Uuid(), score=Float()).subquery("matched")
+    # Each word quoted for FTS5: query syntax in user input is taken literally.
+    return " ".join(f'"{w}"' for w in words) if dialect == "sqlite" else " ".join(words)
+
+
+def _matches(dialect: str, q: str) -> Any:
+    sql = SQLITE_MATCH if dialect == "sqlite" else POSTGRES_MATCH
+    return (
+        text(sql)
+        .bindparams(q=_bound(dialect, q))
+        .columns(claim_id=Uuid(), score=Float())
+        .subquery("matched")
+    )
 
 
 async def search_claims(
@@ -108,11 +131,6 @@ async def search_claims(
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
     stmt = select(Claim.id, *STATS_COLUMNS).join(ClaimStats, ClaimStats.claim_id == Claim.id)
-    score_col: Any = None
-    if q is not None:
-        matched = _matches(session.get_bind().dialect.name, q)
-        stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
-        score_col = matched.c.score
     stance_filters: list[Any] = []
     if actor_id is not None:
         stance_filters.append(Stance.actor_id == actor_id)
@@ -140,6 +158,16 @@ async def search_claims(
                 select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
             )
         )
+    dialect = session.get_bind().dialect.name
+    if q is not None and sort == "relevance":
+        rows = await _statement_page(session, stmt, dialect, q, page)
+        if len(rows) > page.limit:
+            return await _page(session, rows, page, sort)
+    score_col: Any = None
+    if q is not None:
+        matched = _matches(dialect, q)
+        stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
+        score_col = matched.c.score
     key_col = {
         "relevance": score_col,
         "newest": ClaimStats.activity_at,
@@ -157,10 +185,33 @@ async def search_claims(
         # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
         # whole order (SQLite does not carry the join's equality into ORDER BY).
         stmt = stmt.order_by(key_col.desc(), ClaimStats.claim_id.desc())
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
+    rows = list((await read(session, stmt.limit(page.limit + 1))).all())
+    return await _page(session, rows, page, sort, scored=q is not None)
+
+
+async def _statement_page(
+    session: AsyncSession, filtered: Any, dialect: str, q: str, page: PageParams
+) -> list[Any]:
+    """Up to a page and one of the claims whose statement matches `q`, by relevance."""
+    score = literal_column(STATEMENT_SCORE[dialect], Float).label("score")
+    # The index walk reads each claim's row to match it: its columns come along.
+    stmt = filtered.add_columns(*CLAIM_COLUMNS[1:], score).where(
+        text(STATEMENT_MATCH[dialect]).bindparams(q=_bound(dialect, q))
+    )
+    if page.key is not None:
+        after_key, after_id = page.key_as(float, uuid.UUID)
+        stmt = stmt.where(tuple_(score, Claim.id) < tuple_(after_key, after_id))
+    stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
+    return list((await read(session, stmt)).all())
+
+
+async def _page(
+    session: AsyncSession, rows: list[Any], page: PageParams, sort: str, *, scored: bool = True
+) -> tuple[list[ClaimListItem], str | None]:
+    """The listed claims of one page read with a row more, and the cursor past them."""
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    items = await _items(session, rows, scored=q is not None)
+    items = await _items(session, rows, scored=scored)
     cursor = None
     if more:
         last = rows[-1]
@@ -173,7 +224,14 @@ async def search_claims(
 
 
 async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> list[ClaimListItem]:
-    claims = await claim_fields(session, [r.id for r in rows])
+    """The rows as listed claims. Rows of the statement tier carry their claims' columns;
+    the others hold only the page's ids and counters, and their claims are read by id."""
+    ids = [r.id for r in rows]
+    if rows and "statement" in rows[0]._fields:
+        tags, subjects = await claim_links(session, ids)
+        claims = {r.id: claim_out_fields(r, tags, subjects) for r in rows}
+    else:
+        claims = await claim_fields(session, ids)
     return [
         ClaimListItem(
             **claims[r.id],

@@ -8,7 +8,9 @@ from typing import Any
 
 SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts")
 SEARCH_COLUMNS = frozenset({"search_vector", "quote_vector"})
-SEARCH_INDEXES = frozenset({"ix_claims_search_vector", "ix_stances_quote_vector"})
+SEARCH_INDEXES = frozenset(
+    {"ix_claims_search_vector", "ix_stances_quote_vector", "ix_claims_statement_relevance"}
+)
 
 
 def is_search_object(name: str | None, type_: str) -> bool:
