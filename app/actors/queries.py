@@ -9,6 +9,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.db import read
 from app.models import Actor, Claim, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import load
@@ -53,19 +54,20 @@ async def disagreements(
         )
     )
     rows, cursor = split_page(
-        list((await session.execute(keyset(claims, Claim.id, page))).all()), page
+        list((await read(session, keyset(claims, Claim.id, page))).all()), page
     )
     ids = [r.id for r in rows]
     by_claim: dict[tuple[uuid.UUID, uuid.UUID], list[StanceOut]] = defaultdict(list)
     if ids:
-        stances = await session.execute(
+        stances = await read(
+            session,
             select_stances()
             .where(
                 Stance.claim_id.in_(ids),
                 Stance.actor_id.in_([actor_id, with_actor_id]),
                 Stance.retracted_at.is_(None),
             )
-            .order_by(Stance.id)
+            .order_by(Stance.id),
         )
         for row in stances.all():
             out = row_to_out(row)
