@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Result, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool
-from sqlalchemy.sql import Executable
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -141,10 +140,3 @@ def unavailable(exc: BaseException) -> str | None:
             return "database-unavailable"
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return None
-
-
-async def read(session: AsyncSession, stmt: Executable) -> Result[*tuple[Any, ...]]:
-    """Run a read on the session's connection as Core: the rows come back as plain tuples,
-    without the ORM's result processing, which cost a list request more than its queries."""
-    connection = await session.connection()
-    return await connection.execute(stmt)

@@ -9,7 +9,6 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.db import read
 from app.models import Actor, Claim, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import load
@@ -54,13 +53,12 @@ async def disagreements(
         )
     )
     rows, cursor = split_page(
-        list((await read(session, keyset(claims, Claim.id, page))).all()), page
+        list((await session.execute(keyset(claims, Claim.id, page))).all()), page
     )
     ids = [r.id for r in rows]
     by_claim: dict[tuple[uuid.UUID, uuid.UUID], list[StanceOut]] = defaultdict(list)
     if ids:
-        stances = await read(
-            session,
+        stances = await session.execute(
             select_stances()
             .where(
                 Stance.claim_id.in_(ids),

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import ClaimStanceOut, RelatedClaimOut, TimelineEntry
 from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
-from app.db import read
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
 from app.pagination import PageParams, encode_cursor, keyset, split_page
@@ -53,12 +52,9 @@ async def claim_summary(session: AsyncSession, claim_id: uuid.UUID) -> ClaimSumm
     """Counts by side and label, distinct actors per side, contested, dates, and the support
     side's probability summary: read from claim_stats and claim_tallies, kept as stances
     change, so a claim with 100k stances is summarized as fast as one with ten."""
-    stats = (
-        await read(session, select(ClaimStats.__table__).where(ClaimStats.claim_id == claim_id))
-    ).one_or_none()
+    stats = await session.get(ClaimStats, claim_id)
     tallies = (
-        await read(
-            session,
+        await session.execute(
             select(ClaimTally.label, ClaimTally.probability, ClaimTally.stances).where(
                 ClaimTally.claim_id == claim_id
             ),
@@ -170,7 +166,7 @@ async def claim_stances(
         stmt = stmt.order_by(both.c.id).limit(page.limit + 1)
     else:
         stmt = keyset(direct, Stance.id, page)
-    rows, cursor = split_page(list((await read(session, stmt)).all()), page)
+    rows, cursor = split_page(list((await session.execute(stmt)).all()), page)
     if not rows:
         # Only an empty page asks whether the claim exists (404, or 410 if deleted).
         await load(session, Claim, claim_id, "claim")
@@ -208,7 +204,7 @@ async def claim_timeline(
         after_at, after_id = page.key_as(datetime.fromisoformat, uuid.UUID)
         stmt = stmt.where(tuple_(inner.c.at, inner.c.id) > tuple_(after_at, after_id))
     stmt = stmt.order_by(inner.c.at, inner.c.id).limit(page.limit + 1)
-    rows = list((await read(session, stmt)).all())
+    rows = list((await session.execute(stmt)).all())
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     entries = [
@@ -252,7 +248,7 @@ async def related_claims(
     if relation is not None:
         stmt = stmt.where(ClaimRelation.kind == relation)
     rows, cursor = split_page(
-        list((await read(session, keyset(stmt, ClaimRelation.id, page))).all()), page
+        list((await session.execute(keyset(stmt, ClaimRelation.id, page))).all()), page
     )
     return [
         RelatedClaimOut(

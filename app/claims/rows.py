@@ -11,7 +11,6 @@ from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import read
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -40,16 +39,14 @@ async def claim_links(
     """The tags and the subject actors of each of these claims, by claim id."""
     wanted = list(ids)
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for claim_id, tag in await read(
-        session,
+    for claim_id, tag in await session.execute(
         select(ClaimTag.claim_id, ClaimTag.tag)
         .where(one_of(session, ClaimTag.claim_id, wanted))
         .order_by(ClaimTag.claim_id, ClaimTag.tag),
     ):
         tags[claim_id].append(tag)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, actor_id in await read(
-        session,
+    for claim_id, actor_id in await session.execute(
         select(ClaimSubject.claim_id, ClaimSubject.actor_id)
         .where(one_of(session, ClaimSubject.claim_id, wanted))
         .order_by(ClaimSubject.claim_id, ClaimSubject.position),
@@ -83,5 +80,5 @@ async def claim_fields(
     if not ids:
         return {}
     tags, subjects = await claim_links(session, ids)
-    rows = await read(session, select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, list(ids))))
+    rows = await session.execute(select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, list(ids))))
     return {row.id: claim_out_fields(row, tags, subjects) for row in rows}

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import ClaimListItem, ClaimStatsOut
 from app.claims.rows import CLAIM_COLUMNS, claim_fields, claim_links, claim_out_fields
-from app.db import read
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -185,7 +184,7 @@ async def search_claims(
         # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
         # whole order (SQLite does not carry the join's equality into ORDER BY).
         stmt = stmt.order_by(key_col.desc(), ClaimStats.claim_id.desc())
-    rows = list((await read(session, stmt.limit(page.limit + 1))).all())
+    rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
     return await _page(session, rows, page, sort, scored=q is not None)
 
 
@@ -202,7 +201,7 @@ async def _statement_page(
         after_key, after_id = page.key_as(float, uuid.UUID)
         stmt = stmt.where(tuple_(score, Claim.id) < tuple_(after_key, after_id))
     stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
-    return list((await read(session, stmt)).all())
+    return list((await session.execute(stmt)).all())
 
 
 async def _page(

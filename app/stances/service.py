@@ -8,7 +8,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.claims import stats
-from app.db import read
 from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, keyset, split_page
@@ -20,7 +19,7 @@ from app.vocabulary import side_of
 
 
 async def _read(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
-    row = (await read(session, select_stances().where(Stance.id == stance_id))).one()
+    row = (await session.execute(select_stances().where(Stance.id == stance_id))).one()
     return row_to_out(row)
 
 
@@ -118,7 +117,7 @@ async def list_stances(
         stmt = stmt.where(
             Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
         )
-    rows = (await read(session, keyset(stmt, Stance.id, page))).all()
+    rows = (await session.execute(keyset(stmt, Stance.id, page))).all()
     page_rows, cursor = split_page(list(rows), page)
     return [row_to_out(r) for r in page_rows], cursor
 
