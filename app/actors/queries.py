@@ -65,7 +65,7 @@ async def disagreements(
                 Stance.actor_id.in_([actor_id, with_actor_id]),
                 Stance.retracted_at.is_(None),
             )
-            .order_by(Stance.id),
+            .order_by(Stance.id)
         )
         for row in stances.all():
             out = row_to_out(row)

@@ -57,7 +57,7 @@ async def claim_summary(session: AsyncSession, claim_id: uuid.UUID) -> ClaimSumm
         await session.execute(
             select(ClaimTally.label, ClaimTally.probability, ClaimTally.stances).where(
                 ClaimTally.claim_id == claim_id
-            ),
+            )
         )
     ).all()
     actors = {

@@ -42,14 +42,14 @@ async def claim_links(
     for claim_id, tag in await session.execute(
         select(ClaimTag.claim_id, ClaimTag.tag)
         .where(one_of(session, ClaimTag.claim_id, wanted))
-        .order_by(ClaimTag.claim_id, ClaimTag.tag),
+        .order_by(ClaimTag.claim_id, ClaimTag.tag)
     ):
         tags[claim_id].append(tag)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for claim_id, actor_id in await session.execute(
         select(ClaimSubject.claim_id, ClaimSubject.actor_id)
         .where(one_of(session, ClaimSubject.claim_id, wanted))
-        .order_by(ClaimSubject.claim_id, ClaimSubject.position),
+        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
     ):
         subjects[claim_id].append(actor_id)
     return tags, subjects

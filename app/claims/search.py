@@ -161,7 +161,7 @@ async def search_claims(
     if q is not None and sort == "relevance":
         rows = await _statement_page(session, stmt, dialect, q, page)
         if len(rows) > page.limit:
-            return await _page(session, rows, page, sort)
+            return await _page(session, rows, page, sort, claims_read=True)
     score_col: Any = None
     if q is not None:
         matched = _matches(dialect, q)
@@ -205,12 +205,18 @@ async def _statement_page(
 
 
 async def _page(
-    session: AsyncSession, rows: list[Any], page: PageParams, sort: str, *, scored: bool = True
+    session: AsyncSession,
+    rows: list[Any],
+    page: PageParams,
+    sort: str,
+    *,
+    scored: bool = True,
+    claims_read: bool = False,
 ) -> tuple[list[ClaimListItem], str | None]:
     """The listed claims of one page read with a row more, and the cursor past them."""
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    items = await _items(session, rows, scored=scored)
+    items = await _items(session, rows, scored=scored, claims_read=claims_read)
     cursor = None
     if more:
         last = rows[-1]
@@ -222,11 +228,13 @@ async def _page(
     return items, cursor
 
 
-async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> list[ClaimListItem]:
-    """The rows as listed claims. Rows of the statement tier carry their claims' columns;
-    the others hold only the page's ids and counters, and their claims are read by id."""
+async def _items(
+    session: AsyncSession, rows: list[Any], *, scored: bool, claims_read: bool
+) -> list[ClaimListItem]:
+    """The rows as listed claims. Rows of the statement tier carry their claims' columns
+    (`claims_read`); the others hold the page's ids and counters, and their claims are read."""
     ids = [r.id for r in rows]
-    if rows and "statement" in rows[0]._fields:
+    if claims_read:
         tags, subjects = await claim_links(session, ids)
         claims = {r.id: claim_out_fields(r, tags, subjects) for r in rows}
     else:
