@@ -2,8 +2,17 @@
 
 Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
+
+On PostgreSQL, rows that no later read of the import depends on (stances and their history)
+can be deferred: they are held until `start()`, which COPYs them in the background while the
+importer prepares the next batch in Python. The COPY holds the connection's own statement
+mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any statement
+issued meanwhile waits for it: the database and the importer's Python work at the same time,
+and no statement can run between the COPY's rows.
 """
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -37,6 +46,8 @@ class BulkWriter:
         self.session = session
         self.dialect = dialect
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self._deferred: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+        self._writing: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, session: AsyncSession) -> "BulkWriter":
@@ -54,7 +65,14 @@ class BulkWriter:
         return cls(session, connection.dialect.name)
 
     async def close(self) -> None:
-        """Give the connection back as it was."""
+        """Give the connection back as it was (a background COPY still running, after a
+        failure elsewhere, is cancelled: the transaction is being abandoned)."""
+        task, self._writing = self._writing, None
+        self._deferred.clear()
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
         if self.dialect == "sqlite":
             connection = await self.session.connection()
             await connection.exec_driver_sql("PRAGMA cache_size = -2000")
@@ -71,17 +89,28 @@ class BulkWriter:
         return self._times[cache_key]
 
     async def insert(
-        self, table: Table, columns: Sequence[str], rows: list[tuple[Any, ...]]
+        self,
+        table: Table,
+        columns: Sequence[str],
+        rows: list[tuple[Any, ...]],
+        *,
+        defer: bool = False,
     ) -> None:
-        """Insert the rows (values in `columns` order)."""
+        """Insert the rows (values in `columns` order). With `defer` (PostgreSQL), hold them
+        for the next `start()`: the caller vouches that no read before it needs them."""
         if not rows:
             return
-        connection = await self.session.connection()
         if self.dialect == "postgresql":
+            if defer:
+                self._deferred.append((table.name, list(columns), rows))
+                return
+            await self.drain()  # rows keep their order across tables
+            connection = await self.session.connection()
             raw = await connection.get_raw_connection()
             driver: Any = raw.driver_connection
             await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
             return
+        connection = await self.session.connection()
         times = self._time_columns(table, columns)
         if times:
             encoded = []
@@ -95,3 +124,41 @@ class BulkWriter:
         placeholders = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         await connection.exec_driver_sql(sql, rows)
+
+    async def start(self) -> None:
+        """Begin writing the deferred rows in the background (PostgreSQL)."""
+        if not self._deferred:
+            return
+        await self._wait()
+        connection = await self.session.connection()
+        raw = await connection.get_raw_connection()
+        adapted: Any = raw.dbapi_connection
+        mutex: asyncio.Lock = adapted._execute_mutex
+        # Taken now, before this coroutine yields: a statement issued after start() returns
+        # queues behind the COPY instead of slipping in ahead of it.
+        await mutex.acquire()
+        batches, self._deferred = self._deferred, []
+        driver: Any = raw.driver_connection
+        self._writing = asyncio.create_task(self._copy(driver, mutex, batches))
+        await asyncio.sleep(0)  # let the COPY send its rows before the caller computes on
+
+    @staticmethod
+    async def _copy(
+        driver: Any, mutex: asyncio.Lock, batches: list[tuple[str, list[str], list[Any]]]
+    ) -> None:
+        try:
+            for name, columns, rows in batches:
+                await driver.copy_records_to_table(name, records=rows, columns=columns)
+        finally:
+            mutex.release()
+
+    async def _wait(self) -> None:
+        """Wait for the background COPY; its failure is raised here."""
+        task, self._writing = self._writing, None
+        if task is not None:
+            await task
+
+    async def drain(self) -> None:
+        """Write every deferred row now (before a read that may need them, or the commit)."""
+        await self.start()
+        await self._wait()

@@ -63,9 +63,12 @@ class ChangeLog:
         columns: Sequence[str],
         rows: list[tuple[Any, ...]],
         folded: list[dict[str, Any]] | None = None,
+        *,
+        defer: bool = False,
     ) -> None:
         """Record the creation of these rows (in `columns` order); `folded` gives each row's
-        sub-records as the recorder folds them in (aliases, author_ids, tags, ...)."""
+        sub-records as the recorder folds them in (aliases, author_ids, tags, ...); `defer` as
+        in BulkWriter.insert."""
         if not rows:
             return
         names, positions, uuids = self._layout(model, columns)
@@ -92,4 +95,4 @@ class ChangeLog:
                     orjson.dumps(after).decode(),
                 )
             )
-        await self.writer.insert(Change.__table__, COLUMNS, changes)  # type: ignore[arg-type]
+        await self.writer.insert(Change.__table__, COLUMNS, changes, defer=defer)  # type: ignore[arg-type]

@@ -182,23 +182,29 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
     """Create the new stances, update the changed ones; their claims' counters are recounted
     at the end of the import."""
     live = [r for r in records if not r.failed]
+    # Every read first: then the previous batch's deferred rows are written while this batch
+    # is prepared in Python.
     texts = await ctx.texts.load(
         ctx.session,
         {r.ids["source"].id for r in live if r.data.quote is not None and r.ids["source"].has_text},
     )
-    prepared: list[tuple[Record, tuple[Any, ...]]] = []
     triples = set()
     for record in live:
-        row = _prepare(ctx, record, texts)
-        if row is None:
-            continue
-        prepared.append((record, row))
         ids = record.ids
         if not (ids["claim"].created or ids["actor"].created or ids["source"].created):
-            triples.add((row[1], row[2], row[3]))
+            triples.add((ids["claim"].id, ids["actor"].id, ids["source"].id))
     candidates = await _candidates(ctx, sorted(triples)) if triples else {}
-    given = [r.id.hex for r, _ in prepared if r.id is not None]
+    given = [r.id.hex for r in live if r.id is not None]
+    if given:
+        # An id given earlier in this file must be found, so the previous batch is written.
+        await ctx.writer.drain()
     decide = Decider(ctx, await existing_ids(ctx, Stance, given) if given else {})
+    await ctx.writer.start()
+    prepared: list[tuple[Record, tuple[Any, ...]]] = []
+    for record in live:
+        row = _prepare(ctx, record, texts)
+        if row is not None:
+            prepared.append((record, row))
     rows, matched, by_id = [], [], []
     for record, row in prepared:
         old = _pick(record, row, candidates.get((*row[1:5], row[8]), []))
@@ -220,8 +226,12 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
         rows.append((new_id, *row[1:]))
         ctx.touched_claims.add(row[1])
         ctx.count(record, "created")
-    await ctx.writer.insert(Stance.__table__, COLUMNS, rows)  # type: ignore[arg-type]
-    await ctx.changes.created(Stance, COLUMNS, rows)
+    # Deferred: no later read needs them (a stance is matched only against stances that existed
+    # before the import; an id given twice is caught by the drain above).
+    await ctx.writer.insert(Stance.__table__, COLUMNS, rows, defer=True)  # type: ignore[arg-type]
+    await ctx.changes.created(Stance, COLUMNS, rows, defer=True)
+    if matched or by_id:
+        await ctx.writer.drain()  # the services' updates read and recount stances
     for record, row, old in matched:
         await _update(ctx, record, _changed(record, row, old, by_id=False))
     for record, row in by_id:

@@ -96,6 +96,8 @@ class Importer:
             group = by_type[kind]
             if not group:
                 continue
+            if kind != "stance":
+                await ctx.writer.drain()  # deferred stance rows go first, in file order
             await resolve(ctx, batch, [r for r in group if not r.failed])
             await HANDLERS[kind](ctx, group)
             for record in group:
@@ -162,6 +164,7 @@ async def run(
         while (items := await queue.get()) is not None:
             await importer.process(items)
         await producer
+        await writer.drain()
         if not ctx.errors.count:
             await importer.finish()
     finally:

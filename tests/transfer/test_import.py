@@ -248,6 +248,47 @@ class TestUpsert:
         listed = await client.get("/v1/claims", params={"sort": "stances"})
         assert [c["id"] for c in listed.json()["items"]] == [claim["id"]]
 
+    async def test_stances_over_many_batches_are_all_written_in_file_order(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        # Stance rows are written while the next batch is prepared; a batch of other records
+        # after them, and the end of the file, must find every one of them written.
+        stance = minimal()[4]
+        many = 2 * BATCH_RECORDS + 7
+        records = [*minimal(), *({**stance, "key": f"t{i}"} for i in range(2, many + 1))]
+        late = {"type": "claim", "key": "c2", "statement": "Troops have left"}
+        denial = {**stance, "key": "t-late", "claim": "c2", "label": "denied", "probability": None}
+        records += [late, denial]
+        report = await imported(client, body(records))
+        assert report["counts"]["stance"]["created"] == many + 1
+        claims = {c["statement"]: c for c in await walk(client, "/v1/claims")}
+        first = (await client.get(f"/v1/claims/{claims['Troops are deployed']['id']}")).json()
+        assert first["summary"]["by_side"]["support"] == {"stances": many, "actors": 1}
+        second = (await client.get(f"/v1/claims/{claims['Troops have left']['id']}")).json()
+        assert second["summary"]["by_side"]["dispute"] == {"stances": 1, "actors": 1}
+        changes, since = 0, None
+        while True:
+            params = {"entity": "stance", "limit": 500, **({"since": since} if since else {})}
+            feed = (await client.get("/v1/changes", params=params)).json()
+            changes += len(feed["items"])
+            if not feed["items"]:
+                break
+            since = feed["next_cursor"]
+        assert changes == many + 1
+
+    async def test_a_stance_id_given_again_in_a_later_batch_is_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        stance = {**minimal()[4], "id": str(uuid.uuid4())}
+        filler = [{**minimal()[4], "key": f"f{i}"} for i in range(BATCH_RECORDS + 10)]
+        records = [*minimal()[:4], stance, *filler, {**stance, "key": "t-again"}]
+        r = await post(client, body(records))
+        errors = problem(r, 422)["errors"]
+        assert [(e["line"], e["field"], e["type"]) for e in errors] == [
+            (len(records), "id", "duplicate-id")
+        ]
+        await nothing_written(client)
+
 
 class TestRequests:
     async def test_other_media_types_are_refused(self, client: httpx.AsyncClient) -> None:
