@@ -13,6 +13,7 @@ and no statement can run between the COPY's rows.
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
+
+log = logging.getLogger("claimgraph.import")
 
 
 def sqlite_time(value: datetime) -> str:
@@ -65,14 +68,19 @@ class BulkWriter:
         return cls(session, connection.dialect.name)
 
     async def close(self) -> None:
-        """Give the connection back as it was (a background COPY still running, after a
-        failure elsewhere, is cancelled: the transaction is being abandoned)."""
+        """Give the connection back as it was. A background COPY still running (after a
+        failure elsewhere: the transaction is being abandoned) is cancelled; one that failed
+        is logged, as the statement that next used the connection reported only the
+        aftermath ("current transaction is aborted")."""
         task, self._writing = self._writing, None
         self._deferred.clear()
-        if task is not None and not task.done():
-            task.cancel()
+        if task is not None:
+            if not task.done():
+                task.cancel()
             with contextlib.suppress(BaseException):
                 await task
+            if not task.cancelled() and task.exception() is not None:
+                log.error("bulk COPY failed", exc_info=task.exception())
         if self.dialect == "sqlite":
             connection = await self.session.connection()
             await connection.exec_driver_sql("PRAGMA cache_size = -2000")

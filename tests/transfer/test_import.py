@@ -6,6 +6,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
@@ -288,6 +289,47 @@ class TestUpsert:
             (len(records), "id", "duplicate-id")
         ]
         await nothing_written(client)
+
+    async def test_a_write_the_database_refuses_mid_import_leaves_nothing(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, backend: str
+    ) -> None:
+        # A stance row the database itself refuses (a trigger here; a lost connection or a
+        # timeout in life). On PostgreSQL its batch is written in the background while the
+        # next one is prepared: the failure must still end the import, and roll it all back.
+        if backend == "postgresql":
+            setup = [
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.probability = 0.91 THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$",
+                "CREATE TRIGGER refuse BEFORE INSERT ON stances FOR EACH ROW "
+                "EXECUTE FUNCTION refuse()",
+            ]
+            teardown = ["DROP TRIGGER refuse ON stances", "DROP FUNCTION refuse()"]
+        else:
+            setup = [
+                "CREATE TRIGGER refuse BEFORE INSERT ON stances WHEN NEW.probability = 0.91 "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ]
+            teardown = ["DROP TRIGGER refuse"]
+        stance = minimal()[4]
+        stances = [{**stance, "key": f"f{i}"} for i in range(BATCH_RECORDS + 10)]
+        stances[0]["probability"] = 0.91
+        async with engine.begin() as conn:
+            for sql in setup:
+                await conn.exec_driver_sql(sql)
+        try:
+            r = await post(client, body([*minimal()[:4], *stances]))
+        finally:
+            async with engine.begin() as conn:
+                for sql in teardown:
+                    await conn.exec_driver_sql(sql)
+        # SQLite reports a trigger's RAISE(ABORT) as a constraint failure (409, retry);
+        # PostgreSQL's RAISE EXCEPTION is an unexpected error (500).
+        status = 409 if backend == "sqlite" else 500
+        assert problem(r, status)["detail"]
+        await nothing_written(client)
+        report = await imported(client, body([*minimal()[:4], *stances]))
+        assert report["counts"]["stance"]["created"] == len(stances)
 
 
 class TestRequests:
