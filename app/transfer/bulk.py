@@ -24,6 +24,7 @@ from sqlalchemy.types import DateTime, TypeDecorator
 
 SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
+Rows = tuple[str, list[str], list[tuple[Any, ...]]]  # a table's name, columns and rows
 
 log = logging.getLogger("claimgraph.import")
 
@@ -49,7 +50,7 @@ class BulkWriter:
         self.session = session
         self.dialect = dialect
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-        self._deferred: list[tuple[str, list[str], list[tuple[Any, ...]]]] = []
+        self._deferred: list[Rows] = []
         self._writing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -151,9 +152,7 @@ class BulkWriter:
         await asyncio.sleep(0)  # let the COPY send its rows before the caller computes on
 
     @staticmethod
-    async def _copy(
-        driver: Any, mutex: asyncio.Lock, batches: list[tuple[str, list[str], list[Any]]]
-    ) -> None:
+    async def _copy(driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
         try:
             for name, columns, rows in batches:
                 await driver.copy_records_to_table(name, records=rows, columns=columns)

@@ -226,8 +226,8 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
         rows.append((new_id, *row[1:]))
         ctx.touched_claims.add(row[1])
         ctx.count(record, "created")
-    # Deferred: no later read needs them (a stance is matched only against stances that existed
-    # before the import; an id given twice is caught by the drain above).
+    # Deferred until the next batch's reads: those match only stances that existed before the
+    # import, and a batch that gives ids writes the deferred rows before looking them up.
     await ctx.writer.insert(Stance.__table__, COLUMNS, rows, defer=True)  # type: ignore[arg-type]
     await ctx.changes.created(Stance, COLUMNS, rows, defer=True)
     if matched or by_id:
