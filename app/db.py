@@ -44,11 +44,17 @@ def create_engine(
     pool_size: int = 20,
     echo: bool = False,
     statement_timeout_ms: int | None = None,
+    autocommit: bool = False,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
     that is away makes requests fail fast instead of hang. `pool_size=0` keeps no connection
-    open between uses (for PgBouncer, which pools them itself)."""
+    open between uses (for PgBouncer, which pools them itself).
+
+    `autocommit=True` (PostgreSQL) runs each statement on its own, for requests that only
+    read: under READ COMMITTED every statement takes its own snapshot even inside a
+    transaction, so such a request sees the same rows without the `BEGIN` and `COMMIT` round
+    trips, and the pool's liveness check is one round trip instead of three."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
@@ -58,14 +64,19 @@ def create_engine(
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
-    if not pool:
-        pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": 5}
+    options: dict[str, Any] = pool or {
+        "pool_size": pool_size,
+        "max_overflow": pool_size,
+        "pool_timeout": 5,
+    }
+    if autocommit:
+        options["isolation_level"] = "AUTOCOMMIT"
     return create_async_engine(
         target,
         echo=echo,
         pool_pre_ping=True,
         connect_args={"timeout": 5, "server_settings": server_settings},
-        **pool,
+        **options,
     )
 
 

@@ -14,11 +14,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the route returns, rolled back if it raises.
-    Reads go to the read replica when one is configured (DATABASE_READ_URL)."""
+    GET and HEAD read outside a transaction on PostgreSQL, from the read replica when one is
+    configured (DATABASE_READ_URL)."""
     state = request.app.state
-    reader = getattr(state, "read_sessionmaker", None)
-    makers = reader if reader is not None and request.method in READ_METHODS else None
-    async for session in session_scope(makers or state.sessionmaker):
+    reader = getattr(state, "query_sessionmaker", None)
+    maker = reader if reader is not None and request.method in READ_METHODS else None
+    async for session in session_scope(maker or state.sessionmaker):
         yield session
 
 

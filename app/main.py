@@ -55,9 +55,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
         yield
-        await engine.dispose()
-        if read_engine is not None:
-            await read_engine.dispose()
+        for each in (engine, read_engine, query_engine):
+            if each is not None:
+                await each.dispose()
 
     app = FastAPI(
         title="claimgraph",
@@ -72,14 +72,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    read_engine = None
+    read_engine = query_engine = None
     if settings.database_read_url:
+        # Transactions on the replica, for reads that need one snapshot (the export).
         read_engine = create_engine(
             settings.database_read_url,
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
+    query_url = settings.database_read_url or settings.database_url
+    if engine.dialect.name == "postgresql":
+        # GET requests: one statement at a time, no transaction (see create_engine).
+        query_engine = create_engine(
+            query_url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            autocommit=True,
+        )
+        app.state.query_engine = query_engine
+        app.state.query_sessionmaker = create_sessionmaker(query_engine)
     recorder.install()
     install_error_handlers(app)
     install_docs(app)

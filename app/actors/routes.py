@@ -20,6 +20,7 @@ from app.errors import problem_responses
 from app.models import Actor
 from app.pagination import link_next
 from app.paths import ActorIdPath, AffiliationIdPath
+from app.rendering import json_page
 from app.schemas import CountryCode, Page
 from app.service_helpers import load
 from app.stances import service as stance_service
@@ -210,6 +211,7 @@ async def delete_affiliation(
     "/{actor_id}/stances",
     operation_id="list_actor_stances",
     summary="What an actor asserted, denied or hedged",
+    response_model=Page[StanceOut],
     responses=problem_responses(404, 422),
 )
 async def list_actor_stances(
@@ -229,7 +231,7 @@ async def list_actor_stances(
     include_retracted: Annotated[
         bool, Query(description="Also list stances the actor retracted.")
     ] = False,
-) -> Page[StanceOut]:
+) -> Response:
     """The actor's stances, each with its claim, source and quote embedded."""
     items, cursor = await stance_service.list_stances(
         session,
@@ -241,8 +243,7 @@ async def list_actor_stances(
     )
     if not items:  # only an empty page asks whether the actor exists
         await load(session, Actor, actor_id, "actor")
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return json_page(items, cursor, request, response)
 
 
 @router.get(

@@ -1,14 +1,27 @@
 """Read-side questions about one claim: its summary, who stands where (as of a date, with
 implied disputers), its timeline, and its related claims."""
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, case, false, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Uuid,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.answers import ClaimStanceOut, RelatedClaimOut, TimelineEntry
+from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
@@ -24,7 +37,7 @@ def said_at() -> ColumnElement[datetime]:
     return func.coalesce(Stance.stated_at, Stance.created_at)
 
 
-def current_as_of(as_of: datetime | None) -> ColumnElement[bool]:
+def current_as_of(as_of: datetime | ColumnElement[datetime] | None) -> ColumnElement[bool]:
     """Stances standing at `as_of` (now when None): not retracted by then."""
     if as_of is None:
         return Stance.retracted_at.is_(None)
@@ -121,6 +134,28 @@ def _contradicting(claim_id: uuid.UUID) -> Any:
 DIRECT_STANCES = select_stances(false().label("implied"), literal(None, Uuid).label("via_claim_id"))
 
 
+@functools.cache
+def _direct_statement(given: tuple[str, ...], include_retracted: bool) -> Any:
+    """The claim's own stances, filtered by the parameters `given`: one statement per
+    combination, built once with bound parameters (building the joined SELECT and its cache
+    key on every request cost more than running it)."""
+    stmt = DIRECT_STANCES.where(Stance.claim_id == bindparam("claim_id", type_=Uuid))
+    if "side" in given:
+        stmt = stmt.where(Stance.side == bindparam("side"))
+    if "label" in given:
+        stmt = stmt.where(Stance.label == bindparam("label"))
+    if "actor_id" in given:
+        stmt = stmt.where(Stance.actor_id == bindparam("actor_id"))
+    as_of = bindparam("as_of", type_=Stance.retracted_at.type) if "as_of" in given else None
+    if as_of is not None:
+        stmt = stmt.where(said_at() <= as_of)
+    if not include_retracted:
+        stmt = stmt.where(current_as_of(as_of))
+    if "after" in given:
+        stmt = stmt.where(Stance.id > bindparam("after", type_=Uuid))
+    return stmt.order_by(Stance.id).limit(bindparam("limit", type_=Integer))
+
+
 async def claim_stances(
     session: AsyncSession,
     claim_id: uuid.UUID,
@@ -132,9 +167,10 @@ async def claim_stances(
     as_of: datetime | None = None,
     include_retracted: bool = False,
     implied: bool = False,
-) -> tuple[list[ClaimStanceOut], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """Who stands where on the claim, each row with actor, source and quote; optionally as the
-    record stood on a date, and with implied disputers (supporters of contradicting claims)."""
+    record stood on a date, and with implied disputers (supporters of contradicting claims).
+    Rows as `ClaimStanceOut` fields, ready for JSON."""
 
     def common(stmt: Any) -> Any:
         if actor_id is not None:
@@ -145,39 +181,54 @@ async def claim_stances(
             stmt = stmt.where(current_as_of(as_of))
         return stmt
 
+    if not (implied and side in (None, StanceSide.dispute) and label is None):
+        params: dict[str, Any] = {"claim_id": claim_id, "limit": page.limit + 1}
+        for name, value in (
+            ("side", side),
+            ("label", label),
+            ("actor_id", actor_id),
+            ("as_of", as_of),
+            ("after", page.after),
+        ):
+            if value is not None:
+                params[name] = value
+        stmt = _direct_statement(tuple(params), include_retracted)
+        rows, cursor = split_page(list((await session.execute(stmt, params)).all()), page)
+        return await _claim_stance_rows(session, claim_id, rows), cursor
+
+    # With implied disputers: the claim's stances and those of the claims contradicting it.
     direct = common(DIRECT_STANCES.where(Stance.claim_id == claim_id))
     if side is not None:
         direct = direct.where(Stance.side == side)
-    if label is not None:
-        direct = direct.where(Stance.label == label)
-    if implied and side in (None, StanceSide.dispute) and label is None:
-        indirect = common(
-            select_stances(
-                literal(True).label("implied"), Stance.claim_id.label("via_claim_id")
-            ).where(
-                Stance.claim_id.in_(_contradicting(claim_id)),
-                Stance.side == StanceSide.support,
-            )
+    indirect = common(
+        select_stances(literal(True).label("implied"), Stance.claim_id.label("via_claim_id")).where(
+            Stance.claim_id.in_(_contradicting(claim_id)),
+            Stance.side == StanceSide.support,
         )
-        both = direct.union_all(indirect).subquery()
-        stmt = select(both)
-        if page.after is not None:
-            stmt = stmt.where(both.c.id > page.after)
-        stmt = stmt.order_by(both.c.id).limit(page.limit + 1)
-    else:
-        stmt = keyset(direct, Stance.id, page)
+    )
+    both = direct.union_all(indirect).subquery()
+    stmt = select(both)
+    if page.after is not None:
+        stmt = stmt.where(both.c.id > page.after)
+    stmt = stmt.order_by(both.c.id).limit(page.limit + 1)
     rows, cursor = split_page(list((await session.execute(stmt)).all()), page)
+    return await _claim_stance_rows(session, claim_id, rows), cursor
+
+
+async def _claim_stance_rows(
+    session: AsyncSession, claim_id: uuid.UUID, rows: list[Any]
+) -> list[dict[str, Any]]:
     if not rows:
         # Only an empty page asks whether the claim exists (404, or 410 if deleted).
         await load(session, Claim, claim_id, "claim")
     return [
-        ClaimStanceOut(
+        {
             **stance_fields(r),
-            implied=bool(r._mapping["implied"]),
-            via_claim_id=r._mapping["via_claim_id"],
-        )
+            "implied": bool(r._mapping["implied"]),
+            "via_claim_id": r._mapping["via_claim_id"],
+        }
         for r in rows
-    ], cursor
+    ]
 
 
 async def claim_timeline(

@@ -18,6 +18,7 @@ from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.paths import ClaimIdPath
+from app.rendering import json_page
 from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 
@@ -36,6 +37,7 @@ AsOf = Annotated[
     "/{claim_id}/stances",
     operation_id="list_claim_stances",
     summary="Who asserts or disputes a claim",
+    response_model=Page[ClaimStanceOut],
     responses=problem_responses(404, 422),
 )
 async def list_claim_stances(
@@ -61,7 +63,7 @@ async def list_claim_stances(
             "as implied disputers (`implied: true`, `via_claim_id`)."
         ),
     ] = None,
-) -> Page[ClaimStanceOut]:
+) -> Response:
     """The stances on a claim, each with its actor, source (and publisher) and verbatim quote:
     who asserted it (`side=support`), who disputes it (`side=dispute`), who only relays it
     (`side=neutral`)."""
@@ -76,8 +78,7 @@ async def list_claim_stances(
         include_retracted=include_retracted,
         implied=include == "implied",
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return json_page(items, cursor, request, response)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import NotFound, problem_responses
 from app.pagination import link_next
 from app.paths import CitationIdPath, SourceIdPath
+from app.rendering import json_page
 from app.schemas import Page
 from app.sources import service
 from app.sources.schemas import (
@@ -217,6 +218,7 @@ async def delete_citation(
     "/{source_id}/stances",
     operation_id="list_source_stances",
     summary="Everything a source records",
+    response_model=Page[StanceOut],
     responses=problem_responses(404, 422),
 )
 async def list_source_stances(
@@ -225,10 +227,9 @@ async def list_source_stances(
     page: PageDep,
     request: Request,
     response: Response,
-) -> Page[StanceOut]:
+) -> Response:
     """Every stance recorded in this source (retracted ones included), with actor, claim and
     quote embedded."""
     await service.get_source(session, source_id)
     items, cursor = await stance_service.list_stances(session, page, source_id=source_id)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return json_page(items, cursor, request, response)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
-from app.pagination import link_next
 from app.paths import StanceIdPath
+from app.rendering import json_page
 from app.schemas import Page
 from app.stances import service
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
@@ -37,7 +37,11 @@ async def create_stance(
 
 
 @router.get(
-    "", operation_id="list_stances", summary="List stances", responses=problem_responses(422)
+    "",
+    operation_id="list_stances",
+    summary="List stances",
+    response_model=Page[StanceOut],
+    responses=problem_responses(422),
 )
 async def list_stances(
     session: SessionDep,
@@ -60,7 +64,7 @@ async def list_stances(
     retracted: Annotated[
         bool | None, Query(description="`true`: only retracted stances; `false`: only current.")
     ] = None,
-) -> Page[StanceOut]:
+) -> Response:
     """Stances in creation order, each with its actor, source and claim embedded, filtered by
     claim, actor, source, label, side or retraction."""
     items, cursor = await service.list_stances(
@@ -73,8 +77,7 @@ async def list_stances(
         side=side,
         retracted=retracted,
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return json_page(items, cursor, request, response)
 
 
 @router.get(

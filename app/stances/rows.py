@@ -10,10 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
 
 from app.models import Actor, Claim, Source, Stance
-from app.stances.schemas import (
-    BandOut,
-    StanceOut,
-)
+from app.stances.schemas import StanceOut
 from app.vocabulary import STANCE_LABELS
 
 Publisher = aliased(Actor, name="publisher")
@@ -63,14 +60,15 @@ def select_stances(*extra: Any) -> Select[*tuple[Any, ...]]:
 
 # Keyed by the label's string value, as rows hold it.
 _BANDS = {
-    str(label): BandOut(low=info.band.low, high=info.band.high) if info.band else None
+    str(label): {"low": info.band.low, "high": info.band.high} if info.band else None
     for label, info in STANCE_LABELS.items()
 }
 
 
 def stance_fields(row: Any) -> dict[str, Any]:
-    """The `StanceOut` fields of one row of `select_stances()`; nested records as dicts, which
-    Pydantic validates in one pass with the stance."""
+    """The `StanceOut` fields of one row of `select_stances()`, in the model's order, nested
+    records as dicts: ready for JSON as they are (`app.rendering`), or for Pydantic to validate
+    in one pass with the stance."""
     m = row._mapping
     span = (
         {
@@ -88,6 +86,9 @@ def stance_fields(row: Any) -> dict[str, Any]:
         else None
     )
     return {
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "version": m["version"],
         "id": m["id"],
         "claim_id": m["claim_id"],
         "actor_id": m["actor_id"],
@@ -113,9 +114,6 @@ def stance_fields(row: Any) -> dict[str, Any]:
             "published_at": m["source_published_at"],
         },
         "claim": {"id": m["claim_id"], "statement": m["claim_statement"]},
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-        "version": m["version"],
     }
 
 

@@ -1,19 +1,21 @@
 """Stances: create, read, list, update, delete; each checked against the vocabulary's bands
 and, where the source holds its text, against that text."""
 
+import functools
 import uuid
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.claims import stats
 from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
-from app.pagination import PageParams, keyset, split_page
+from app.pagination import PageParams, split_page
 from app.service_helpers import changed_fields, load, require_ids
 from app.stances import rules
-from app.stances.rows import row_to_out, select_stances
+from app.stances.rows import row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.vocabulary import side_of
 
@@ -88,7 +90,34 @@ async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
     return await _read(session, stance_id)
 
 
-ALL_STANCES = select_stances()  # built once; each request adds its conditions to a copy
+ALL_STANCES = select_stances()
+
+
+# Filters of the list, in the order they are applied: one statement per combination given,
+# built once with bound parameters (building the joined SELECT and its cache key on every
+# request cost more than running it).
+_LIST_FILTERS = (
+    ("claim_id", Stance.claim_id),
+    ("actor_id", Stance.actor_id),
+    ("source_id", Stance.source_id),
+    ("label", Stance.label),
+    ("side", Stance.side),
+)
+
+
+@functools.cache
+def _list_statement(given: tuple[str, ...], retracted: bool | None, after: bool) -> Any:
+    stmt = ALL_STANCES
+    for name, column in _LIST_FILTERS:
+        if name in given:
+            stmt = stmt.where(column == bindparam(name))
+    if retracted is not None:
+        stmt = stmt.where(
+            Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
+        )
+    if after:
+        stmt = stmt.where(Stance.id > bindparam("after", type_=Uuid))
+    return stmt.order_by(Stance.id).limit(bindparam("limit", type_=Integer))
 
 
 async def list_stances(
@@ -101,25 +130,25 @@ async def list_stances(
     label: str | None = None,
     side: str | None = None,
     retracted: bool | None = None,
-) -> tuple[list[StanceOut], str | None]:
-    """One page of stances in creation order, filtered; and the next cursor."""
-    stmt = ALL_STANCES
-    for column, value in (
-        (Stance.claim_id, claim_id),
-        (Stance.actor_id, actor_id),
-        (Stance.source_id, source_id),
-        (Stance.label, label),
-        (Stance.side, side),
-    ):
-        if value is not None:
-            stmt = stmt.where(column == value)
-    if retracted is not None:
-        stmt = stmt.where(
-            Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
-        )
-    rows = (await session.execute(keyset(stmt, Stance.id, page))).all()
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of stances in creation order, filtered, as `StanceOut` fields ready for JSON;
+    and the next cursor."""
+    values: dict[str, Any] = {
+        "claim_id": claim_id,
+        "actor_id": actor_id,
+        "source_id": source_id,
+        "label": label,
+        "side": side,
+    }
+    params = {name: value for name, value in values.items() if value is not None}
+    after = page.after
+    stmt = _list_statement(tuple(params), retracted, after is not None)
+    params["limit"] = page.limit + 1
+    if after is not None:
+        params["after"] = after
+    rows = (await session.execute(stmt, params)).all()
     page_rows, cursor = split_page(list(rows), page)
-    return [row_to_out(r) for r in page_rows], cursor
+    return [stance_fields(r) for r in page_rows], cursor
 
 
 async def update_stance(

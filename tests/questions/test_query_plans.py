@@ -40,9 +40,11 @@ async def plans_of(
     """The plans of the statements reading `table` that one request runs."""
     application, seeded = seeded_app
     engine = application.state.engine
+    # GET requests read through the query engine where there is one (PostgreSQL).
+    reader = getattr(application.state, "query_engine", engine)
     transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        with captured(engine) as statements:
+        with captured(reader) as statements:
             r = await client.get(question(seeded))
             assert r.status_code == 200, r.text
     return [

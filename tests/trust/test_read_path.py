@@ -1,0 +1,59 @@
+"""Where GET requests read on PostgreSQL: outside a transaction, and from DATABASE_READ_URL
+when one is set."""
+
+import asyncio
+from datetime import datetime
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app import migrate
+from app.db import create_engine
+from tests.factories import make_claim
+from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only
+
+
+async def _two_nows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> tuple[datetime | None, datetime | None]:
+    async with sessionmaker() as session:
+        first = await session.scalar(text("SELECT now()"))
+        await asyncio.sleep(0.01)
+        second = await session.scalar(text("SELECT now()"))
+    return first, second
+
+
+async def test_gets_read_statement_by_statement(backend: str, app: FastAPI) -> None:
+    """`now()` is the start of the transaction: fixed within one, new for each statement run
+    on its own."""
+    postgres_only(backend)
+    first, second = await _two_nows(app.state.sessionmaker)
+    assert first == second  # writes: one transaction
+    first, second = await _two_nows(app.state.query_sessionmaker)
+    assert first != second  # reads: no transaction around the statements
+
+
+async def test_gets_go_to_the_read_url(
+    backend: str,
+    database_url: str,
+    new_database: NewDatabase,
+    client: httpx.AsyncClient,
+    admin_key: str,
+) -> None:
+    postgres_only(backend)
+    async with new_database() as replica_url:
+        replica = create_engine(replica_url)
+        try:
+            await migrate.upgrade(replica)  # an empty "replica" that never catches up
+        finally:
+            await replica.dispose()
+        async with (
+            app_with(database_url, database_read_url=replica_url) as split,
+            client_for(split, admin_key) as http,
+        ):
+            claim = await make_claim(http)  # written to the primary
+            assert (await http.get(f"/v1/claims/{claim['id']}")).status_code == 404
+            assert (await http.get("/v1/claims")).json()["items"] == []
+        assert (await client.get(f"/v1/claims/{claim['id']}")).status_code == 200
