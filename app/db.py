@@ -1,6 +1,7 @@
 """Engine, sessions, and the URL rules that pick an async driver for each database."""
 
 import errno
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import ConnectionPoolEntry, NullPool
+from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -45,16 +46,20 @@ def create_engine(
     echo: bool = False,
     statement_timeout_ms: int | None = None,
     autocommit: bool = False,
+    ping_after_idle: float = 5.0,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
     that is away makes requests fail fast instead of hang. `pool_size=0` keeps no connection
     open between uses (for PgBouncer, which pools them itself).
 
-    `autocommit=True` (PostgreSQL) runs each statement on its own, for requests that only
-    read: under READ COMMITTED every statement takes its own snapshot even inside a
+    `autocommit=True` (PostgreSQL) is for requests that only read. It runs each statement on
+    its own: under READ COMMITTED every statement takes its own snapshot even inside a
     transaction, so such a request sees the same rows without the `BEGIN` and `COMMIT` round
-    trips, and the pool's liveness check is one round trip instead of three."""
+    trips. Its pool checks a connection only when it has been idle `ping_after_idle`
+    seconds: the check is a round trip, and a busy pool's connections were in use moments
+    ago. A connection that died since its last use fails its request (503, retry); the pool
+    then drops every connection opened before the failure."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
@@ -71,13 +76,38 @@ def create_engine(
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
-    return create_async_engine(
+    engine = create_async_engine(
         target,
         echo=echo,
-        pool_pre_ping=True,
+        pool_pre_ping=not autocommit,
         connect_args={"timeout": 5, "server_settings": server_settings},
         **options,
     )
+    if autocommit:
+        _ping_when_idle(engine, ping_after_idle)
+    return engine
+
+
+def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
+    """Check a pooled connection at checkout only if it has been idle for `seconds`; a dead
+    one is replaced (the pool retries the checkout with a new connection)."""
+
+    def checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    def checkout(
+        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    ) -> None:
+        since = record.info.get("idle_since")
+        if since is None or time.monotonic() - since < seconds:
+            return
+        try:
+            dbapi_connection.ping()
+        except Exception as exc:
+            raise sa_exc.DisconnectionError("connection lost while idle") from exc
+
+    event.listen(engine.sync_engine, "checkin", checkin)
+    event.listen(engine.sync_engine, "checkout", checkout)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

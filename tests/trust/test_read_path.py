@@ -5,14 +5,18 @@ import asyncio
 from datetime import datetime
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import migrate
-from app.db import create_engine
+from app.db import create_engine, unavailable
 from tests.factories import make_claim
-from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only
+from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
+from tests.trust.test_faults import Proxy
 
 
 async def _two_nows(
@@ -57,3 +61,31 @@ async def test_gets_go_to_the_read_url(
             assert (await http.get(f"/v1/claims/{claim['id']}")).status_code == 404
             assert (await http.get("/v1/claims")).json()["items"] == []
         assert (await client.get(f"/v1/claims/{claim['id']}")).status_code == 200
+
+
+async def test_a_read_connection_that_died_while_idle_is_replaced(
+    backend: str, database_url: str
+) -> None:
+    """The read pool checks only connections idle for a while; a connection used again at
+    once after the database restarted fails its request, and the pool drops it."""
+    postgres_only(backend)
+    url = make_url(database_url)
+    proxy = Proxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.start()
+    engine = create_engine(url.set(port=proxy.port), autocommit=True, ping_after_idle=0.2)
+    try:
+        assert await scalar(engine, "SELECT 1") == 1  # one connection, back in the pool
+        await proxy.cut()  # the database restarts
+        await proxy.start()
+        await asyncio.sleep(0.3)
+        assert await scalar(engine, "SELECT 1") == 1  # checked at checkout, replaced
+
+        await proxy.cut()
+        await proxy.start()
+        with pytest.raises(DBAPIError) as raised:  # used again at once: not checked
+            await scalar(engine, "SELECT 1")
+        assert unavailable(raised.value) == "database-unavailable"
+        assert await scalar(engine, "SELECT 1") == 1  # the pool dropped the dead one
+    finally:
+        await engine.dispose()
+        await proxy.cut()
