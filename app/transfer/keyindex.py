@@ -3,10 +3,14 @@
 Keys of records that later lines may refer to (actors, sources, claims) map to one packed
 integer each: the record's id, type, line and the facts a referring stance needs (about 150
 bytes a key, with the key itself); the most recently used are also kept decoded. Every key
-(of any type) goes into an in-memory SQLite table of two 64-bit hashes and its line (about 35
-bytes a key), so that a repeated key is found however far apart the two lines are; keys are
-compared by both hashes, so two different keys are taken for one only with probability about
-n^2 / 2^129.
+(of any type) goes into a SQLite table of two 64-bit hashes and its line, so that a repeated
+key is found however far apart the two lines are; keys are compared by both hashes, so two
+different keys are taken for one only with probability about n^2 / 2^129.
+
+That table lives in a private temporary file with a 2 MiB page cache, not in memory: at 1.5M
+keys it would hold 51 MB of the process (about 35 bytes a key, growing with the file), and
+on disk it costs 4 s more (11.5 s against 7.4 s, side by side, for 1.5M keys in batches of
+2,500). The pages it does not cache stay in the operating system's file cache.
 """
 
 import sqlite3
@@ -19,6 +23,7 @@ _TYPES = ("actor", "source", "claim")
 _CODE = {name: i for i, name in enumerate(_TYPES)}
 CREATED, HAS_TEXT, FAILED = 1, 2, 4
 HOT = 50_000  # decoded targets kept at hand
+SEEN_CACHE_KIB = 2048
 
 
 class Target(NamedTuple):
@@ -72,7 +77,9 @@ class KeyIndex:
     def __init__(self) -> None:
         self._targets: dict[str, int] = {}
         self._hot: dict[str, Target] = {}
-        self._seen = sqlite3.connect(":memory:")
+        self._seen = sqlite3.connect("")  # "": a temporary file, deleted when closed
+        self._seen.execute(f"PRAGMA cache_size = -{SEEN_CACHE_KIB}")
+        self._seen.execute("PRAGMA journal_mode = OFF")  # nothing in it outlives the import
         self._seen.execute(
             "CREATE TABLE seen (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, line INTEGER)"
         )
