@@ -82,6 +82,12 @@ class BulkWriter:
                 await task
             if not task.cancelled() and task.exception() is not None:
                 log.error("bulk COPY failed", exc_info=task.exception())
+        await self.shrink_cache()
+
+    async def shrink_cache(self) -> None:
+        """Back to SQLite's default page cache (2 MB), the pages beyond it freed. SQLite lets
+        a sort hold as much memory as the page cache may, so a recount after the rows are
+        written would otherwise add up to SQLITE_CACHE_KIB more at the peak."""
         if self.dialect == "sqlite":
             connection = await self.session.connection()
             await connection.exec_driver_sql("PRAGMA cache_size = -2000")

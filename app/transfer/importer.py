@@ -167,6 +167,10 @@ async def run(
             await importer.process(items)
         await producer
         await writer.drain()
+        # The keys are no longer needed, nor a large page cache: both give their memory back
+        # before the recount, whose sorts would otherwise add to them at the peak.
+        ctx.index.close()
+        await writer.shrink_cache()
         if not ctx.errors.count:
             await importer.finish()
     finally:

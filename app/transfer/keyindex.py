@@ -85,7 +85,10 @@ class KeyIndex:
         )
 
     def close(self) -> None:
+        """Forget every key (closing twice is harmless)."""
         self._seen.close()
+        self._targets.clear()
+        self._hot.clear()
 
     def target(self, key: str) -> Target | None:
         """Where a ref to `key` leads, if an earlier batch gave a referable record that key."""
