@@ -20,6 +20,7 @@ from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.paths import ClaimIdPath, RelationIdPath
+from app.rendering import json_page
 from app.schemas import Page, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
 
@@ -47,6 +48,7 @@ async def create_claim(
     "",
     operation_id="list_claims",
     summary="Search and filter claims",
+    response_model=Page[ClaimListItem],
     responses=problem_responses(422),
 )
 async def list_claims(
@@ -99,7 +101,7 @@ async def list_claims(
             "`stances` (most stances first) or `created` (default without `q`)."
         ),
     ] = None,
-) -> Page[ClaimListItem]:
+) -> Response:
     """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
     must all hold for one current stance. `contested=true&sort=stances` lists the most debated
     claims."""
@@ -117,8 +119,7 @@ async def list_claims(
         until=until,
         sort=sort,
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return json_page(items, cursor, request, response)
 
 
 @router.get(

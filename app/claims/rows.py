@@ -58,18 +58,18 @@ async def claim_links(
 def claim_out_fields(
     row: Any, tags: dict[uuid.UUID, list[str]], subjects: dict[uuid.UUID, list[uuid.UUID]]
 ) -> dict[str, Any]:
-    """The `ClaimOut` fields of a row holding CLAIM_COLUMNS."""
+    """The `ClaimOut` fields of a row holding CLAIM_COLUMNS, in the model's order."""
     m = row._mapping
     return {
+        "created_at": m["created_at"],
+        "updated_at": m["updated_at"],
+        "version": m["version"],
         "id": m["id"],
         "statement": m["statement"],
         "tags": tags.get(m["id"], []),
         "about_actor_ids": subjects.get(m["id"], []),
         "occurred_from": m["occurred_from"],
         "occurred_to": m["occurred_to"],
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-        "version": m["version"],
     }
 
 

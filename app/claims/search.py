@@ -15,7 +15,6 @@ from typing import Any, Literal
 from sqlalchemy import Float, Uuid, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.answers import ClaimListItem, ClaimStatsOut
 from app.claims.rows import CLAIM_COLUMNS, claim_fields, claim_links, claim_out_fields
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
@@ -124,7 +123,7 @@ async def search_claims(
     since: datetime | None = None,
     until: datetime | None = None,
     sort: Sort | None = None,
-) -> tuple[list[ClaimListItem], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """One page of claims matching every filter, in the chosen order, and the next cursor."""
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
@@ -212,7 +211,7 @@ async def _page(
     *,
     scored: bool = True,
     claims_read: bool = False,
-) -> tuple[list[ClaimListItem], str | None]:
+) -> tuple[list[dict[str, Any]], str | None]:
     """The listed claims of one page read with a row more, and the cursor past them."""
     more = len(rows) > page.limit
     rows = rows[: page.limit]
@@ -230,9 +229,10 @@ async def _page(
 
 async def _items(
     session: AsyncSession, rows: list[Any], *, scored: bool, claims_read: bool
-) -> list[ClaimListItem]:
-    """The rows as listed claims. Rows of the statement tier carry their claims' columns
-    (`claims_read`); the others hold the page's ids and counters, and their claims are read."""
+) -> list[dict[str, Any]]:
+    """The rows as `ClaimListItem` fields, ready for JSON. Rows of the statement tier carry
+    their claims' columns (`claims_read`); the others hold the page's ids and counters, and
+    their claims are read."""
     ids = [r.id for r in rows]
     if claims_read:
         tags, subjects = await claim_links(session, ids)
@@ -240,18 +240,18 @@ async def _items(
     else:
         claims = await claim_fields(session, ids)
     return [
-        ClaimListItem(
+        {
             **claims[r.id],
-            stats=ClaimStatsOut(
-                support=r.support,
-                neutral=r.neutral,
-                dispute=r.dispute,
-                total=r.total,
-                contested=r.contested,
-                latest_stated_at=r.latest_stated_at,
-            ),
-            score=round(float(r.score), 6) if scored else None,
-        )
+            "stats": {
+                "support": r.support,
+                "neutral": r.neutral,
+                "dispute": r.dispute,
+                "total": r.total,
+                "contested": bool(r.contested),
+                "latest_stated_at": r.latest_stated_at,
+            },
+            "score": round(float(r.score), 6) if scored else None,
+        }
         for r in rows
     ]
 
