@@ -2,6 +2,7 @@
 their subjects, three statements for any number of claims, and no ORM objects (loading ORM
 instances with their collections cost more than the queries in a list of 50 claims)."""
 
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection
@@ -24,33 +25,49 @@ CLAIM_COLUMNS = (
 )
 
 
-def one_of(session: AsyncSession, column: Any, ids: list[uuid.UUID]) -> ColumnElement[bool]:
-    """`column IN ids`; on PostgreSQL as `= ANY(array)`, one parameter whatever the number of
-    ids (an expanding IN renders a parameter per id into the SQL on every request)."""
-    if session.get_bind().dialect.name == "postgresql":
-        condition: ColumnElement[bool] = column == any_(bindparam("ids", ids, type_=ARRAY(Uuid)))
+def _one_of(postgres: bool, column: Any) -> ColumnElement[bool]:
+    """`column IN :ids`; on PostgreSQL as `= ANY(:ids)`, one array parameter whatever the
+    number of ids (an expanding IN renders a parameter per id into the SQL)."""
+    if postgres:
+        condition: ColumnElement[bool] = column == any_(bindparam("ids", type_=ARRAY(Uuid)))
         return condition
-    return column.in_(ids)  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+
+
+@functools.cache
+def _statements(postgres: bool) -> tuple[Any, Any, Any]:
+    """The tags, the subjects and the claims of the ids given as `ids`: built once per
+    dialect (building them and their cache keys on every request cost more than running
+    them)."""
+    tags = (
+        select(ClaimTag.claim_id, ClaimTag.tag)
+        .where(_one_of(postgres, ClaimTag.claim_id))
+        .order_by(ClaimTag.claim_id, ClaimTag.tag)
+    )
+    subjects = (
+        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
+        .where(_one_of(postgres, ClaimSubject.claim_id))
+        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
+    )
+    claims = select(*CLAIM_COLUMNS).where(_one_of(postgres, Claim.id))
+    return tags, subjects, claims
+
+
+def _for(session: AsyncSession) -> tuple[Any, Any, Any]:
+    return _statements(session.get_bind().dialect.name == "postgresql")
 
 
 async def claim_links(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:
     """The tags and the subject actors of each of these claims, by claim id."""
-    wanted = list(ids)
+    params = {"ids": list(ids)}
+    tags_of, subjects_of, _ = _for(session)
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for claim_id, tag in await session.execute(
-        select(ClaimTag.claim_id, ClaimTag.tag)
-        .where(one_of(session, ClaimTag.claim_id, wanted))
-        .order_by(ClaimTag.claim_id, ClaimTag.tag)
-    ):
+    for claim_id, tag in await session.execute(tags_of, params):
         tags[claim_id].append(tag)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, actor_id in await session.execute(
-        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-        .where(one_of(session, ClaimSubject.claim_id, wanted))
-        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
-    ):
+    for claim_id, actor_id in await session.execute(subjects_of, params):
         subjects[claim_id].append(actor_id)
     return tags, subjects
 
@@ -80,5 +97,5 @@ async def claim_fields(
     if not ids:
         return {}
     tags, subjects = await claim_links(session, ids)
-    rows = await session.execute(select(*CLAIM_COLUMNS).where(one_of(session, Claim.id, list(ids))))
+    rows = await session.execute(_for(session)[2], {"ids": list(ids)})
     return {row.id: claim_out_fields(row, tags, subjects) for row in rows}
