@@ -1,5 +1,5 @@
 """Reading claims as rows for the read paths: plain Core SELECTs of the claims, their tags and
-their subjects, three statements for any number of claims, and no ORM objects (loading ORM
+their subjects, two statements for any number of claims, and no ORM objects (loading ORM
 instances with their collections cost more than the queries in a list of 50 claims)."""
 
 import functools
@@ -8,7 +8,18 @@ from collections import defaultdict
 from collections.abc import Collection
 from typing import Any
 
-from sqlalchemy import ColumnElement, Uuid, any_, bindparam, select
+from sqlalchemy import (
+    ColumnElement,
+    String,
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,25 +46,33 @@ def _one_of(postgres: bool, column: Any) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _statements(postgres: bool) -> tuple[Any, Any, Any]:
-    """The tags, the subjects and the claims of the ids given as `ids`: built once per
-    dialect (building them and their cache keys on every request cost more than running
-    them)."""
-    tags = (
-        select(ClaimTag.claim_id, ClaimTag.tag)
-        .where(_one_of(postgres, ClaimTag.claim_id))
-        .order_by(ClaimTag.claim_id, ClaimTag.tag)
+def _statements(postgres: bool) -> tuple[Any, Any]:
+    """The tags and subjects (one statement), and the claims, of the ids given as `ids`:
+    built once per dialect (building them and their cache keys on every request cost more
+    than running them)."""
+    links = union_all(
+        select(
+            ClaimTag.claim_id,
+            literal(0).label("kind"),
+            ClaimTag.tag,
+            cast(null(), Uuid).label("actor_id"),
+            literal(0).label("position"),
+        ).where(_one_of(postgres, ClaimTag.claim_id)),
+        select(
+            ClaimSubject.claim_id,
+            literal(1),
+            cast(null(), String),
+            ClaimSubject.actor_id,
+            ClaimSubject.position,
+        ).where(_one_of(postgres, ClaimSubject.claim_id)),
     )
-    subjects = (
-        select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-        .where(_one_of(postgres, ClaimSubject.claim_id))
-        .order_by(ClaimSubject.claim_id, ClaimSubject.position)
-    )
+    by = links.selected_columns
+    links = links.order_by(by.claim_id, by.kind, by.tag, by.position)
     claims = select(*CLAIM_COLUMNS).where(_one_of(postgres, Claim.id))
-    return tags, subjects, claims
+    return links, claims
 
 
-def _for(session: AsyncSession) -> tuple[Any, Any, Any]:
+def _for(session: AsyncSession) -> tuple[Any, Any]:
     return _statements(session.get_bind().dialect.name == "postgresql")
 
 
@@ -61,14 +80,15 @@ async def claim_links(
     session: AsyncSession, ids: Collection[uuid.UUID]
 ) -> tuple[dict[uuid.UUID, list[str]], dict[uuid.UUID, list[uuid.UUID]]]:
     """The tags and the subject actors of each of these claims, by claim id."""
-    params = {"ids": list(ids)}
-    tags_of, subjects_of, _ = _for(session)
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
-    for claim_id, tag in await session.execute(tags_of, params):
-        tags[claim_id].append(tag)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, actor_id in await session.execute(subjects_of, params):
-        subjects[claim_id].append(actor_id)
+    for claim_id, kind, tag, actor_id, _ in await session.execute(
+        _for(session)[0], {"ids": list(ids)}
+    ):
+        if kind == 0:
+            tags[claim_id].append(tag)
+        else:
+            subjects[claim_id].append(actor_id)
     return tags, subjects
 
 
@@ -97,5 +117,5 @@ async def claim_fields(
     if not ids:
         return {}
     tags, subjects = await claim_links(session, ids)
-    rows = await session.execute(_for(session)[2], {"ids": list(ids)})
+    rows = await session.execute(_for(session)[1], {"ids": list(ids)})
     return {row.id: claim_out_fields(row, tags, subjects) for row in rows}
