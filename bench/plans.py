@@ -92,11 +92,13 @@ async def main(url: str | None, claims: int, per_claim: int, hot: int) -> None:
                 f"## {engine.dialect.name}: {stances} stances, {claims} claims, {actors} actors, "
                 f"{sources} sources\n"
             )
+            # GET requests read through the query engine where there is one (PostgreSQL).
+            reader = getattr(app.state, "query_engine", engine)
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://plans") as client:
                 for name in MAIN:
                     path = QUESTIONS[name](seeded)
-                    with captured(engine) as statements:
+                    with captured(reader) as statements:
                         (await client.get(path)).raise_for_status()
                     print(f"### {name}: `GET {shown(path, seeded)}`\n")
                     for statement, parameters in statements:
