@@ -65,7 +65,7 @@ def _median(weighted: list[tuple[float, int]]) -> float:
 
 # Built once: the claim with its counters (outer-joined: NULLs when it has none), and its
 # tallies; two statements for the claim's page instead of an ORM load per table.
-STATS_COLUMNS = (
+SUMMARY_COLUMNS = (
     ClaimStats.total,
     ClaimStats.support,
     ClaimStats.neutral,
@@ -79,7 +79,7 @@ STATS_COLUMNS = (
     ClaimStats.latest_stated_at,
 )
 CLAIM_WITH_STATS = (
-    select(*CLAIM_COLUMNS, *STATS_COLUMNS)
+    select(*CLAIM_COLUMNS, *SUMMARY_COLUMNS)
     .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
     .where(Claim.id == bindparam("claim_id", type_=Uuid))
 )
@@ -193,15 +193,6 @@ async def claim_stances(
     record stood on a date, and with implied disputers (supporters of contradicting claims).
     Rows as `ClaimStanceOut` fields, ready for JSON."""
 
-    def common(stmt: Any) -> Any:
-        if actor_id is not None:
-            stmt = stmt.where(Stance.actor_id == actor_id)
-        if as_of is not None:
-            stmt = stmt.where(said_at() <= as_of)
-        if not include_retracted:
-            stmt = stmt.where(current_as_of(as_of))
-        return stmt
-
     if not (implied and side in (None, StanceSide.dispute) and label is None):
         params: dict[str, Any] = {"claim_id": claim_id, "limit": page.limit + 1}
         for name, value in (
@@ -218,6 +209,15 @@ async def claim_stances(
         return await _claim_stance_rows(session, claim_id, rows), cursor
 
     # With implied disputers: the claim's stances and those of the claims contradicting it.
+    def common(stmt: Any) -> Any:
+        if actor_id is not None:
+            stmt = stmt.where(Stance.actor_id == actor_id)
+        if as_of is not None:
+            stmt = stmt.where(said_at() <= as_of)
+        if not include_retracted:
+            stmt = stmt.where(current_as_of(as_of))
+        return stmt
+
     direct = common(DIRECT_STANCES.where(Stance.claim_id == claim_id))
     if side is not None:
         direct = direct.where(Stance.side == side)
