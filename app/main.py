@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app import __version__
+from app import __version__, heap
 from app.actors.routes import router as actors_router
 from app.auth.deps import require_access
 from app.auth.routes import router as keys_router
@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
+        heap.settle()
         yield
         for each in (engine, read_engine, query_engine):
             if each is not None:

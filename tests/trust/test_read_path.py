@@ -1,7 +1,8 @@
 """Where GET requests read on PostgreSQL: outside a transaction, and from DATABASE_READ_URL
-when one is set."""
+when one is set; and the collector settings of a serving process."""
 
 import asyncio
+import gc
 from datetime import datetime
 
 import httpx
@@ -12,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app import migrate
+from app import heap, migrate
 from app.db import create_engine, unavailable
 from tests.factories import make_claim
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
@@ -89,3 +90,11 @@ async def test_a_read_connection_that_died_while_idle_is_replaced(
     finally:
         await engine.dispose()
         await proxy.cut()
+
+
+def test_a_started_app_freezes_its_startup_heap(app: FastAPI) -> None:
+    """After startup the app's long-lived objects are out of the collector's reach and young
+    collections are spaced out (app/heap.py): both keep full-collection pauses out of the
+    request latency."""
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold()[0] >= heap.YOUNG_THRESHOLD
