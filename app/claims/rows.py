@@ -1,6 +1,7 @@
-"""Reading claims as rows for the read paths: plain Core SELECTs of the claims, their tags and
-their subjects, two statements for any number of claims, and no ORM objects (loading ORM
-instances with their collections cost more than the queries in a list of 50 claims)."""
+"""Reading claims as rows for the read paths: the claims' columns (selected by each page's own
+statement), their tags and subjects in one statement for any number of claims, and no ORM
+objects (loading ORM instances with their collections cost more than the queries in a list of
+50 claims)."""
 
 import functools
 import uuid
@@ -46,10 +47,9 @@ def _one_of(postgres: bool, column: Any) -> ColumnElement[bool]:
 
 
 @functools.cache
-def _statements(postgres: bool) -> tuple[Any, Any]:
-    """The tags and subjects (one statement), and the claims, of the ids given as `ids`:
-    built once per dialect (building them and their cache keys on every request cost more
-    than running them)."""
+def _links_statement(postgres: bool) -> Any:
+    """The tags and subjects of the claims given as `ids`, in one statement: built once per
+    dialect (building it and its cache key on every request cost more than running it)."""
     links = union_all(
         select(
             ClaimTag.claim_id,
@@ -67,13 +67,7 @@ def _statements(postgres: bool) -> tuple[Any, Any]:
         ).where(_one_of(postgres, ClaimSubject.claim_id)),
     )
     by = links.selected_columns
-    links = links.order_by(by.claim_id, by.kind, by.tag, by.position)
-    claims = select(*CLAIM_COLUMNS).where(_one_of(postgres, Claim.id))
-    return links, claims
-
-
-def _for(session: AsyncSession) -> tuple[Any, Any]:
-    return _statements(session.get_bind().dialect.name == "postgresql")
+    return links.order_by(by.claim_id, by.kind, by.tag, by.position)
 
 
 async def claim_links(
@@ -82,9 +76,8 @@ async def claim_links(
     """The tags and the subject actors of each of these claims, by claim id."""
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for claim_id, kind, tag, actor_id, _ in await session.execute(
-        _for(session)[0], {"ids": list(ids)}
-    ):
+    statement = _links_statement(session.get_bind().dialect.name == "postgresql")
+    for claim_id, kind, tag, actor_id, _ in await session.execute(statement, {"ids": list(ids)}):
         if kind == 0:
             tags[claim_id].append(tag)
         else:
@@ -108,14 +101,3 @@ def claim_out_fields(
         "occurred_from": m["occurred_from"],
         "occurred_to": m["occurred_to"],
     }
-
-
-async def claim_fields(
-    session: AsyncSession, ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, dict[str, Any]]:
-    """The `ClaimOut` fields of each existing claim among `ids`, by id."""
-    if not ids:
-        return {}
-    tags, subjects = await claim_links(session, ids)
-    rows = await session.execute(_for(session)[1], {"ids": list(ids)})
-    return {row.id: claim_out_fields(row, tags, subjects) for row in rows}
