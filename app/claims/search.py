@@ -10,6 +10,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Literal
 
 from sqlalchemy import Float, Uuid, literal_column, select, text, tuple_
@@ -38,6 +39,8 @@ STATS_COLUMNS = (
     ClaimStats.contested,
     ClaimStats.latest_stated_at,
 )
+# The claim_stats column each sort but `relevance` and `created` orders by.
+SORT_COLUMN = {"newest": "activity_at", "stances": "total"}
 KEY_PARSERS: dict[str, Callable[[Any], Any]] = {
     "relevance": float,
     "newest": datetime.fromisoformat,
@@ -78,6 +81,12 @@ STATEMENT_SCORE = {
     "postgresql": "1 + 1 / (1 + length(claims.statement))::float8",
     "sqlite": "1 + 1.0 / (1 + length(claims.statement))",
 }
+# How far down the relevance index a search walks before it ranks every match instead. A word
+# in one claim in d has a page among the first 51/d claims; ranking all its matches reads
+# d x 100,000 rows at 100k claims: the two cost alike near d = 2%, 2,500 claims. Measured at
+# 100k claims (BENCHMARKS.md, Q4): a walk of 2,000 takes about 2 ms, ranking 10,000 matches 7 ms,
+# where an unbounded walk took up to 52 ms for a word whose matches are all long statements.
+STATEMENT_WALK = 2_000
 STATEMENT_MATCH = {
     "postgresql": "claims.search_vector @@ plainto_tsquery('claimgraph', :q)",
     "sqlite": "claims.id IN (SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q)",
@@ -128,8 +137,8 @@ async def search_claims(
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
-    # The claims' columns come with the page: 51 rows' worth, read in the same index walk.
-    stmt = select(*CLAIM_COLUMNS, *STATS_COLUMNS).join(ClaimStats, ClaimStats.claim_id == Claim.id)
+    # Conditions on a claim's id, applied to `claims` or to the statement walk's rows alike.
+    on_id: list[Callable[[Any], Any]] = []
     stance_filters: list[Any] = []
     if actor_id is not None:
         stance_filters.append(Stance.actor_id == actor_id)
@@ -142,65 +151,136 @@ async def search_claims(
     if until is not None:
         stance_filters.append(Stance.stated_at <= until)
     if stance_filters:
-        stmt = stmt.where(
-            Claim.id.in_(
-                select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance_filters)
-            )
-        )
-    if contested is not None:
-        stmt = stmt.where(ClaimStats.contested.is_(contested))
+        with_stance = select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance_filters)
+        on_id.append(lambda claim_id: claim_id.in_(with_stance))
     if tag is not None:
-        stmt = stmt.where(Claim.id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == tag)))
+        tagged = select(ClaimTag.claim_id).where(ClaimTag.tag == tag)
+        on_id.append(lambda claim_id: claim_id.in_(tagged))
     if about_actor_id is not None:
-        stmt = stmt.where(
-            Claim.id.in_(
-                select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
+        about = select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
+        on_id.append(lambda claim_id: claim_id.in_(about))
+
+    def filtered(claims: Any, *, ids_only: bool = False) -> Any:
+        """The claims' columns and counters, every filter applied: `claims` is the table or
+        a subquery with its columns. The claims' columns come with the page: 51 rows' worth,
+        read in the same index walk. `ids_only`: the ids alone, claim_stats read only to
+        filter on it."""
+        if ids_only:
+            stmt = select(claims.c.id)
+            if contested is not None:
+                stmt = stmt.join_from(claims, ClaimStats, ClaimStats.claim_id == claims.c.id)
+        else:
+            columns = (claims.c[c.key] for c in CLAIM_COLUMNS)
+            stmt = select(*columns, *STATS_COLUMNS).join_from(
+                claims, ClaimStats, ClaimStats.claim_id == claims.c.id
             )
-        )
+        if contested is not None:
+            stmt = stmt.where(ClaimStats.contested.is_(contested))
+        return stmt.where(*(condition(claims.c.id) for condition in on_id))
+
     dialect = session.get_bind().dialect.name
     if q is not None and sort == "relevance":
-        rows = await _statement_page(session, stmt, dialect, q, page)
+        rows = await _statement_page(session, filtered, dialect, q, page)
         if len(rows) > page.limit:
             return await _page(session, rows, page, sort)
-    score_col: Any = None
-    if q is not None:
-        matched = _matches(dialect, q)
-        stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
-        score_col = matched.c.score
-    key_col = {
-        "relevance": score_col,
-        "newest": ClaimStats.activity_at,
-        "stances": ClaimStats.total,
-        "created": None,
-    }[sort]
+    if q is None:
+        # The page's ids and counters from claim_stats in its index's order, then the claims'
+        # columns of those rows: the read of claim_stats does not depend on the claims' size.
+        counted = select(ClaimStats.claim_id.label("id"), *STATS_COLUMNS)
+        if contested is not None:
+            counted = counted.where(ClaimStats.contested.is_(contested))
+        counted = counted.where(*(condition(ClaimStats.claim_id) for condition in on_id))
+        listed = _ordered(counted, sort, page, ClaimStats.claim_id).subquery("listed")
+        stmt = select(*CLAIM_COLUMNS[1:], listed).join_from(listed, Claim, Claim.id == listed.c.id)
+        # The join may return the page's rows in any order: they are put back in the page's
+        # order here (at most a page and one), not by sorting in SQL once more.
+        rows = list((await session.execute(stmt)).all())
+        if sort == "created":
+            rows.sort(key=attrgetter("id"))
+        else:
+            rows.sort(key=attrgetter(SORT_COLUMN[sort], "id"), reverse=True)
+        return await _page(session, rows, page, sort, scored=False)
+    matched = _matches(dialect, q)
+    stmt = filtered(Claim.__table__).join(matched, matched.c.claim_id == Claim.id)
+    stmt = _ordered(
+        stmt.add_columns(matched.c.score), sort, page, ClaimStats.claim_id, score=matched.c.score
+    )
+    rows = list((await session.execute(stmt)).all())
+    return await _page(session, rows, page, sort)
+
+
+def _ordered(stmt: Any, sort: str, page: PageParams, claim_id: Any, *, score: Any = None) -> Any:
+    """`stmt` in the sort's order, past the page's cursor, a page and one long."""
+    key_col = score if sort == "relevance" else SORT_COLUMN.get(sort)
     if key_col is None:
         if page.key is not None:
-            stmt = stmt.where(Claim.id > page.after)
-        stmt = stmt.order_by(Claim.id)
+            stmt = stmt.where(claim_id > page.after)
+        stmt = stmt.order_by(claim_id)
     else:
+        if isinstance(key_col, str):
+            key_col = ClaimStats.__table__.c[key_col]
         if page.key is not None:
             after_key, after_id = page.key_as(KEY_PARSERS[sort], uuid.UUID)
-            stmt = stmt.where(tuple_(key_col, ClaimStats.claim_id) < tuple_(after_key, after_id))
+            stmt = stmt.where(tuple_(key_col, claim_id) < tuple_(after_key, after_id))
         # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
         # whole order (SQLite does not carry the join's equality into ORDER BY).
-        stmt = stmt.order_by(key_col.desc(), ClaimStats.claim_id.desc())
-    rows = list((await session.execute(stmt.limit(page.limit + 1))).all())
-    return await _page(session, rows, page, sort, scored=q is not None)
+        stmt = stmt.order_by(key_col.desc(), claim_id.desc())
+    return stmt.limit(page.limit + 1)
 
 
 async def _statement_page(
-    session: AsyncSession, filtered: Any, dialect: str, q: str, page: PageParams
+    session: AsyncSession, filtered: Callable[..., Any], dialect: str, q: str, page: PageParams
 ) -> list[Any]:
     """Up to a page and one of the claims whose statement matches `q`, by relevance."""
+    bound = _bound(dialect, q)
+    after = page.key_as(float, uuid.UUID) if page.key is not None else None
+    if dialect == "postgresql":
+        rows = await session.execute(_walk_statement(filtered, bound, after, page.limit))
+        walked = list(rows.all())
+        if len(walked) > page.limit:
+            return walked
     score = literal_column(STATEMENT_SCORE[dialect], Float).label("score")
-    stmt = filtered.add_columns(score).where(
-        text(STATEMENT_MATCH[dialect]).bindparams(q=_bound(dialect, q))
+    match = text(STATEMENT_MATCH[dialect]).bindparams(q=bound)
+    if dialect != "postgresql":
+        stmt = filtered(Claim.__table__).add_columns(score).where(match)
+        if after is not None:
+            stmt = stmt.where(tuple_(score, Claim.id) < tuple_(*after))
+        stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
+        return list((await session.execute(stmt)).all())
+    # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
+    # the planner from walking the relevance index again, match by match); the page's rows
+    # are then joined to their columns and counters, and put back in order here.
+    matched = filtered(Claim.__table__, ids_only=True).add_columns(score).where(match)
+    found = matched.offset(0).subquery("matched")
+    top = select(found)
+    if after is not None:
+        top = top.where(tuple_(found.c.score, found.c.id) < tuple_(*after))
+    top = top.order_by(found.c.score.desc(), found.c.id.desc()).limit(page.limit + 1)
+    ranked = top.subquery("ranked")
+    stmt = (
+        select(*CLAIM_COLUMNS, *STATS_COLUMNS, ranked.c.score)
+        .join_from(ranked, Claim, Claim.id == ranked.c.id)
+        .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
     )
-    if page.key is not None:
-        after_key, after_id = page.key_as(float, uuid.UUID)
-        stmt = stmt.where(tuple_(score, Claim.id) < tuple_(after_key, after_id))
-    stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
-    return list((await session.execute(stmt)).all())
+    page_rows = list((await session.execute(stmt)).all())
+    page_rows.sort(key=attrgetter("score", "id"), reverse=True)
+    return page_rows
+
+
+def _walk_statement(
+    filtered: Callable[[Any], Any], bound: str, after: list[Any] | None, limit: int
+) -> Any:
+    """PostgreSQL: the matches among the next STATEMENT_WALK claims in relevance order (the
+    index `ix_claims_statement_relevance`). When they fill a page, no claim further down can
+    rank above them; when they do not, the caller ranks every match instead."""
+    score = literal_column(STATEMENT_SCORE["postgresql"], Float)
+    walked = select(*CLAIM_COLUMNS, literal_column("search_vector"), score.label("score"))
+    if after is not None:
+        walked = walked.where(tuple_(score, Claim.id) < tuple_(*after))
+    walk = walked.order_by(score.desc(), Claim.id.desc()).limit(STATEMENT_WALK).subquery("walk")
+    stmt = filtered(walk).add_columns(walk.c.score)
+    match = text("walk.search_vector @@ plainto_tsquery('claimgraph', :q)").bindparams(q=bound)
+    return stmt.where(match).order_by(walk.c.score.desc(), walk.c.id.desc()).limit(limit + 1)
 
 
 async def _page(

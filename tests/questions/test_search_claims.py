@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.claims import search
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
@@ -402,6 +403,19 @@ class TestSearchPagination:
             params["q"] = "convoy radar"
         got = await walk(paged.client, "/v1/claims", limit=limit, **params)
         assert ids(got) == paged.expected(sort)
+
+    @pytest.mark.parametrize("walk_size", [1, 3])
+    @pytest.mark.parametrize("limit", [1, 2, 5])
+    async def test_where_the_statement_walk_ends_does_not_change_the_pages(
+        self, paged: Paged, monkeypatch: pytest.MonkeyPatch, walk_size: int, limit: int
+    ) -> None:
+        """PostgreSQL walks the relevance index a bounded way (STATEMENT_WALK claims), then
+        ranks every match if the walk did not fill the page: the pages are the same."""
+        monkeypatch.setattr(search, "STATEMENT_WALK", walk_size)
+        got = await walk(paged.client, "/v1/claims", limit=limit, q="convoy radar")
+        assert ids(got) == paged.expected("relevance")
+        one = await walk(paged.client, "/v1/claims", limit=limit, q="unit 07")
+        assert ids(one) == [paged.claims[7]["id"]]
 
     async def test_relevance_scores_tie(self, paged: Paged) -> None:
         got = await walk(paged.client, "/v1/claims", limit=4, q="convoy")
