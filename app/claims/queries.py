@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import RelatedClaimOut, TimelineEntry
-from app.claims.rows import CLAIM_COLUMNS
+from app.claims.rows import CLAIM_COLUMNS, link_columns
 from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
@@ -78,11 +78,18 @@ SUMMARY_COLUMNS = (
     ClaimStats.first_stated_at,
     ClaimStats.latest_stated_at,
 )
-CLAIM_WITH_STATS = (
-    select(*CLAIM_COLUMNS, *SUMMARY_COLUMNS)
-    .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
-    .where(Claim.id == bindparam("claim_id", type_=Uuid))
-)
+
+
+@functools.cache
+def claim_with_stats(postgres: bool) -> Any:
+    """The claim's row with its counters (and, on PostgreSQL, its links), by `claim_id`."""
+    return (
+        select(*CLAIM_COLUMNS, *link_columns(postgres, Claim.id), *SUMMARY_COLUMNS)
+        .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
+        .where(Claim.id == bindparam("claim_id", type_=Uuid))
+    )
+
+
 CLAIM_TALLIES = select(ClaimTally.label, ClaimTally.probability, ClaimTally.stances).where(
     ClaimTally.claim_id == bindparam("claim_id", type_=Uuid)
 )
@@ -90,7 +97,7 @@ CLAIM_TALLIES = select(ClaimTally.label, ClaimTally.probability, ClaimTally.stan
 
 def claim_summary(claim: Any, tallies: Sequence[Any]) -> ClaimSummary:
     """Counts by side and label, distinct actors per side, contested, dates, and the support
-    side's probability summary, from a row of CLAIM_WITH_STATS and the claim's rows of
+    side's probability summary, from a row of `claim_with_stats` and the claim's rows of
     CLAIM_TALLIES: counters kept as stances change, so a claim with 100k stances is
     summarized as fast as one with ten."""
     stats = claim if claim.total is not None else None

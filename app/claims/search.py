@@ -16,7 +16,7 @@ from typing import Any, Literal
 from sqlalchemy import Float, Uuid, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.rows import CLAIM_COLUMNS, claim_links, claim_out_fields
+from app.claims.rows import CLAIM_COLUMNS, claims_out, link_columns
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -137,6 +137,7 @@ async def search_claims(
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
+    dialect = session.get_bind().dialect.name
     # Conditions on a claim's id, applied to `claims` or to the statement walk's rows alike.
     on_id: list[Callable[[Any], Any]] = []
     stance_filters: list[Any] = []
@@ -171,14 +172,14 @@ async def search_claims(
                 stmt = stmt.join_from(claims, ClaimStats, ClaimStats.claim_id == claims.c.id)
         else:
             columns = (claims.c[c.key] for c in CLAIM_COLUMNS)
-            stmt = select(*columns, *STATS_COLUMNS).join_from(
+            links = link_columns(dialect == "postgresql", claims.c.id)
+            stmt = select(*columns, *links, *STATS_COLUMNS).join_from(
                 claims, ClaimStats, ClaimStats.claim_id == claims.c.id
             )
         if contested is not None:
             stmt = stmt.where(ClaimStats.contested.is_(contested))
         return stmt.where(*(condition(claims.c.id) for condition in on_id))
 
-    dialect = session.get_bind().dialect.name
     if q is not None and sort == "relevance":
         rows = await _statement_page(session, filtered, dialect, q, page)
         if len(rows) > page.limit:
@@ -191,7 +192,9 @@ async def search_claims(
             counted = counted.where(ClaimStats.contested.is_(contested))
         counted = counted.where(*(condition(ClaimStats.claim_id) for condition in on_id))
         listed = _ordered(counted, sort, page, ClaimStats.claim_id).subquery("listed")
-        stmt = select(*CLAIM_COLUMNS[1:], listed).join_from(listed, Claim, Claim.id == listed.c.id)
+        links = link_columns(dialect == "postgresql", listed.c.id)
+        stmt = select(*CLAIM_COLUMNS[1:], *links, listed)
+        stmt = stmt.join_from(listed, Claim, Claim.id == listed.c.id)
         # The join may return the page's rows in any order: they are put back in the page's
         # order here (at most a page and one), not by sorting in SQL once more.
         rows = list((await session.execute(stmt)).all())
@@ -258,7 +261,7 @@ async def _statement_page(
     top = top.order_by(found.c.score.desc(), found.c.id.desc()).limit(page.limit + 1)
     ranked = top.subquery("ranked")
     stmt = (
-        select(*CLAIM_COLUMNS, *STATS_COLUMNS, ranked.c.score)
+        select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
         .join_from(ranked, Claim, Claim.id == ranked.c.id)
         .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
     )
@@ -308,10 +311,10 @@ async def _page(
 
 async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> list[dict[str, Any]]:
     """The rows (the claims' columns and counters) as `ClaimListItem` fields, ready for JSON."""
-    tags, subjects = await claim_links(session, [r.id for r in rows])
+    claims = await claims_out(session, rows)
     return [
         {
-            **claim_out_fields(r, tags, subjects),
+            **claim,
             "stats": {
                 "support": r.support,
                 "neutral": r.neutral,
@@ -322,7 +325,7 @@ async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> lis
             },
             "score": round(float(r.score), 6) if scored else None,
         }
-        for r in rows
+        for claim, r in zip(claims, rows, strict=True)
     ]
 
 

@@ -9,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.claims import stats
-from app.claims.queries import CLAIM_TALLIES, CLAIM_WITH_STATS, claim_summary
-from app.claims.rows import claim_links, claim_out_fields
+from app.claims.queries import CLAIM_TALLIES, claim_summary, claim_with_stats
+from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import (
     ClaimCreate,
     ClaimDetail,
@@ -98,13 +98,13 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
 async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
     """The claim with its summary, or a 404."""
     params = {"claim_id": claim_id}
-    row = (await session.execute(CLAIM_WITH_STATS, params)).first()
+    row = (await session.execute(claim_with_stats(is_postgres(session)), params)).first()
     if row is None:
         await raise_gone_if_deleted(session, "claim", claim_id)
         raise NotFound("claim", claim_id)
-    tags, subjects = await claim_links(session, [claim_id])
+    (fields,) = await claims_out(session, [row])
     tallies = (await session.execute(CLAIM_TALLIES, params)).all()
-    return ClaimDetail(**claim_out_fields(row, tags, subjects), summary=claim_summary(row, tallies))
+    return ClaimDetail(**fields, summary=claim_summary(row, tallies))
 
 
 async def update_claim(
