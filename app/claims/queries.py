@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.claims.rows import CLAIM_COLUMNS, link_columns
 from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
+from app.db import select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
 from app.pagination import PageParams, encode_cursor, keyset, split_page
@@ -212,7 +213,7 @@ async def claim_stances(
             if value is not None:
                 params[name] = value
         stmt = _direct_statement(tuple(params), include_retracted)
-        rows, cursor = split_page(list((await session.execute(stmt, params)).all()), page)
+        rows, cursor = split_page(list(await select_rows(session, stmt, params)), page)
         return await _claim_stance_rows(session, claim_id, rows), cursor
 
     # With implied disputers: the claim's stances and those of the claims contradicting it.
@@ -239,7 +240,7 @@ async def claim_stances(
     if page.after is not None:
         stmt = stmt.where(both.c.id > page.after)
     stmt = stmt.order_by(both.c.id).limit(page.limit + 1)
-    rows, cursor = split_page(list((await session.execute(stmt)).all()), page)
+    rows, cursor = split_page(list(await select_rows(session, stmt)), page)
     return await _claim_stance_rows(session, claim_id, rows), cursor
 
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -78,7 +79,9 @@ async def claim_links(
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     statement = _links_statement(is_postgres(session))
-    for claim_id, kind, tag, actor_id, _ in await session.execute(statement, {"ids": list(ids)}):
+    for claim_id, kind, tag, actor_id, _ in await select_rows(
+        session, statement, {"ids": list(ids)}
+    ):
         if kind == 0:
             tags[claim_id].append(tag)
         else:

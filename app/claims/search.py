@@ -17,6 +17,7 @@ from sqlalchemy import Float, Uuid, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, link_columns
+from app.db import select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -197,7 +198,7 @@ async def search_claims(
         stmt = stmt.join_from(listed, Claim, Claim.id == listed.c.id)
         # The join may return the page's rows in any order: they are put back in the page's
         # order here (at most a page and one), not by sorting in SQL once more.
-        rows = list((await session.execute(stmt)).all())
+        rows = list(await select_rows(session, stmt))
         if sort == "created":
             rows.sort(key=attrgetter("id"))
         else:
@@ -208,7 +209,7 @@ async def search_claims(
     stmt = _ordered(
         stmt.add_columns(matched.c.score), sort, page, ClaimStats.claim_id, score=matched.c.score
     )
-    rows = list((await session.execute(stmt)).all())
+    rows = list(await select_rows(session, stmt))
     return await _page(session, rows, page, sort)
 
 
@@ -238,8 +239,9 @@ async def _statement_page(
     bound = _bound(dialect, q)
     after = page.key_as(float, uuid.UUID) if page.key is not None else None
     if dialect == "postgresql":
-        rows = await session.execute(_walk_statement(filtered, bound, after, page.limit))
-        walked = list(rows.all())
+        walked = list(
+            await select_rows(session, _walk_statement(filtered, bound, after, page.limit))
+        )
         if len(walked) > page.limit:
             return walked
     score = literal_column(STATEMENT_SCORE[dialect], Float).label("score")
@@ -249,7 +251,7 @@ async def _statement_page(
         if after is not None:
             stmt = stmt.where(tuple_(score, Claim.id) < tuple_(*after))
         stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
-        return list((await session.execute(stmt)).all())
+        return list(await select_rows(session, stmt))
     # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
     # the planner from walking the relevance index again, match by match); the page's rows
     # are then joined to their columns and counters, and put back in order here.
@@ -265,7 +267,7 @@ async def _statement_page(
         .join_from(ranked, Claim, Claim.id == ranked.c.id)
         .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
     )
-    page_rows = list((await session.execute(stmt)).all())
+    page_rows = list(await select_rows(session, stmt))
     page_rows.sort(key=attrgetter("score", "id"), reverse=True)
     return page_rows
 

@@ -20,6 +20,7 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
+from app.db import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, keyset, split_page
@@ -98,13 +99,13 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
 async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
     """The claim with its summary, or a 404."""
     params = {"claim_id": claim_id}
-    row = (await session.execute(claim_with_stats(is_postgres(session)), params)).first()
-    if row is None:
+    found = await select_rows(session, claim_with_stats(is_postgres(session)), params)
+    if not found:
         await raise_gone_if_deleted(session, "claim", claim_id)
         raise NotFound("claim", claim_id)
-    (fields,) = await claims_out(session, [row])
-    tallies = (await session.execute(CLAIM_TALLIES, params)).all()
-    return ClaimDetail(**fields, summary=claim_summary(row, tallies))
+    (fields,) = await claims_out(session, found)
+    tallies = await select_rows(session, CLAIM_TALLIES, params)
+    return ClaimDetail(**fields, summary=claim_summary(found[0], tallies))
 
 
 async def update_claim(

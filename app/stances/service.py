@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.claims import stats
+from app.db import select_rows
 from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, split_page
@@ -146,7 +147,7 @@ async def list_stances(
     params["limit"] = page.limit + 1
     if after is not None:
         params["after"] = after
-    rows = (await session.execute(stmt, params)).all()
+    rows = await select_rows(session, stmt, params)
     page_rows, cursor = split_page(list(rows), page)
     return [stance_fields(r) for r in page_rows], cursor
 
