@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     ColumnElement,
     Integer,
     Uuid,
@@ -64,8 +65,8 @@ def _median(weighted: list[tuple[float, int]]) -> float:
     return round(middle, 4)
 
 
-# Built once: the claim with its counters (outer-joined: NULLs when it has none), and its
-# tallies; two statements for the claim's page instead of an ORM load per table.
+# Built once: the claim with its counters (outer-joined: NULLs when it has none) and its
+# tallies, one statement for the claim's page instead of an ORM load per table.
 SUMMARY_COLUMNS = (
     ClaimStats.total,
     ClaimStats.support,
@@ -81,26 +82,39 @@ SUMMARY_COLUMNS = (
 )
 
 
+def _tallies(postgres: bool) -> Any:
+    """The claim's tallies as one JSON array of [label, probability, stances] (an empty one,
+    or NULL on PostgreSQL, when it has none): a column of the claim's row."""
+    entry = (ClaimTally.label, ClaimTally.probability, ClaimTally.stances)
+    rows = (
+        func.json_agg(func.json_build_array(*entry), type_=JSON)
+        if postgres
+        else func.json_group_array(func.json_array(*entry), type_=JSON)
+    )
+    return select(rows).where(ClaimTally.claim_id == Claim.id).scalar_subquery().label("tallies")
+
+
 @functools.cache
 def claim_with_stats(postgres: bool) -> Any:
-    """The claim's row with its counters (and, on PostgreSQL, its links), by `claim_id`."""
+    """The claim's row with its counters and tallies (and, on PostgreSQL, its links), by
+    `claim_id`."""
     return (
-        select(*CLAIM_COLUMNS, *link_columns(postgres, Claim.id), *SUMMARY_COLUMNS)
+        select(
+            *CLAIM_COLUMNS,
+            *link_columns(postgres, Claim.id),
+            *SUMMARY_COLUMNS,
+            _tallies(postgres),
+        )
         .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
         .where(Claim.id == bindparam("claim_id", type_=Uuid))
     )
 
 
-CLAIM_TALLIES = select(ClaimTally.label, ClaimTally.probability, ClaimTally.stances).where(
-    ClaimTally.claim_id == bindparam("claim_id", type_=Uuid)
-)
-
-
-def claim_summary(claim: Any, tallies: Sequence[Any]) -> ClaimSummary:
+def claim_summary(claim: Any) -> ClaimSummary:
     """Counts by side and label, distinct actors per side, contested, dates, and the support
-    side's probability summary, from a row of `claim_with_stats` and the claim's rows of
-    CLAIM_TALLIES: counters kept as stances change, so a claim with 100k stances is
-    summarized as fast as one with ten."""
+    side's probability summary, from a row of `claim_with_stats`: counters and tallies kept
+    as stances change, so a claim with 100k stances is summarized as fast as one with ten."""
+    tallies: Sequence[Any] = claim.tallies or ()
     stats = claim if claim.total is not None else None
     actors = {
         StanceSide.support: stats.support_actors if stats else 0,

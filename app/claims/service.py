@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.claims import stats
-from app.claims.queries import CLAIM_TALLIES, claim_summary, claim_with_stats
+from app.claims.queries import claim_summary, claim_with_stats
 from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import (
     ClaimCreate,
@@ -104,8 +104,7 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
         await raise_gone_if_deleted(session, "claim", claim_id)
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
-    tallies = await select_rows(session, CLAIM_TALLIES, params)
-    return ClaimDetail(**fields, summary=claim_summary(found[0], tallies))
+    return ClaimDetail(**fields, summary=claim_summary(found[0]))
 
 
 async def update_claim(
