@@ -1,7 +1,7 @@
 """Reading claims as rows for the read paths: the claims' columns (selected by each page's own
-statement), their tags and subjects in one statement for any number of claims, and no ORM
-objects (loading ORM instances with their collections cost more than the queries in a list of
-50 claims)."""
+statement), their tags and subjects (array columns of the same rows on PostgreSQL, one more
+statement for any number of claims on SQLite), and no ORM objects (loading ORM instances with
+their collections cost more than the queries in a list of 50 claims)."""
 
 import functools
 import uuid
@@ -133,6 +133,7 @@ def claim_out_fields(
 
 
 def is_postgres(session: AsyncSession) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
     return session.get_bind().dialect.name == "postgresql"
 
 
