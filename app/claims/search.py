@@ -110,14 +110,58 @@ def _bound(dialect: str, q: str) -> str:
     return " ".join(f'"{w}"' for w in words) if dialect == "sqlite" else " ".join(words)
 
 
-def _matches(dialect: str, q: str) -> Any:
+def _matches(dialect: str) -> Any:
+    """Every claim matching `:q` (statement or quote), with its best score."""
     sql = SQLITE_MATCH if dialect == "sqlite" else POSTGRES_MATCH
-    return (
-        text(sql)
-        .bindparams(q=_bound(dialect, q))
-        .columns(claim_id=Uuid(), score=Float())
-        .subquery("matched")
-    )
+    return text(sql).columns(claim_id=Uuid(), score=Float()).subquery("matched")
+
+
+# The filters on a claim's stances, as bound parameters named like the query parameters.
+_STANCE_CONDITIONS: dict[str, Callable[[], Any]] = {
+    "actor_id": lambda: Stance.actor_id == bindparam("actor_id", type_=Uuid),
+    "side": lambda: Stance.side == bindparam("side"),
+    "label": lambda: Stance.label == bindparam("label"),
+    "since": lambda: Stance.stated_at >= bindparam("since", type_=Stance.stated_at.type),
+    "until": lambda: Stance.stated_at <= bindparam("until", type_=Stance.stated_at.type),
+}
+
+
+def _filters(claim_id: Any, contested: bool | None, given: tuple[str, ...]) -> list[Any]:
+    """The conditions of the filters named in `given` (their values bound by name) and of
+    `contested`, on a claim's id and on claim_stats."""
+    conditions = []
+    if contested is not None:
+        conditions.append(ClaimStats.contested.is_(contested))
+    stance = [_STANCE_CONDITIONS[name]() for name in given if name in _STANCE_CONDITIONS]
+    if stance:
+        current = select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance)
+        conditions.append(claim_id.in_(current))
+    if "tag" in given:
+        tagged = select(ClaimTag.claim_id).where(ClaimTag.tag == bindparam("tag"))
+        conditions.append(claim_id.in_(tagged))
+    if "about_actor_id" in given:
+        about = ClaimSubject.actor_id == bindparam("about_actor_id", type_=Uuid)
+        conditions.append(claim_id.in_(select(ClaimSubject.claim_id).where(about)))
+    return conditions
+
+
+def _claims(claims: Any, postgres: bool, contested: bool | None, given: tuple[str, ...]) -> Any:
+    """The claims' columns (with their links on PostgreSQL) and counters, every filter
+    applied: `claims` is the table or a subquery with its columns."""
+    columns = (claims.c[c.key] for c in CLAIM_COLUMNS)
+    links = link_columns(postgres, claims.c.id)
+    stmt = select(*columns, *links, *STATS_COLUMNS)
+    stmt = stmt.join_from(claims, ClaimStats, ClaimStats.claim_id == claims.c.id)
+    return stmt.where(*_filters(claims.c.id, contested, given))
+
+
+def _after(key: Any, claim_id: Any, key_type: Any) -> Any:
+    """(key, claim id) past the cursor's `after_key` and `after_id`, in descending order."""
+    bound = tuple_(bindparam("after_key", type_=key_type), bindparam("after_id", type_=Uuid))
+    return tuple_(key, claim_id) < bound
+
+
+LIMIT = bindparam("limit", type_=Integer)
 
 
 async def search_claims(
@@ -135,80 +179,44 @@ async def search_claims(
     until: datetime | None = None,
     sort: Sort | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of claims matching every filter, in the chosen order, and the next cursor."""
+    """One page of claims matching every filter, in the chosen order, and the next cursor.
+    Each statement is built once per combination of filters (building a statement and its
+    cache key on every request cost more than running it); the values, the cursor and the
+    page's size are bound parameters."""
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
-    dialect = session.get_bind().dialect.name
-    # Conditions on a claim's id, applied to `claims` or to the statement walk's rows alike.
-    on_id: list[Callable[[Any], Any]] = []
-    stance_filters: list[Any] = []
-    if actor_id is not None:
-        stance_filters.append(Stance.actor_id == actor_id)
-    if side is not None:
-        stance_filters.append(Stance.side == side)
-    if label is not None:
-        stance_filters.append(Stance.label == label)
-    if since is not None:
-        stance_filters.append(Stance.stated_at >= since)
-    if until is not None:
-        stance_filters.append(Stance.stated_at <= until)
-    if stance_filters:
-        with_stance = select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance_filters)
-        on_id.append(lambda claim_id: claim_id.in_(with_stance))
-    if tag is not None:
-        tagged = select(ClaimTag.claim_id).where(ClaimTag.tag == tag)
-        on_id.append(lambda claim_id: claim_id.in_(tagged))
-    if about_actor_id is not None:
-        about = select(ClaimSubject.claim_id).where(ClaimSubject.actor_id == about_actor_id)
-        on_id.append(lambda claim_id: claim_id.in_(about))
-
-    def filtered(claims: Any, *, ids_only: bool = False) -> Any:
-        """The claims' columns and counters, every filter applied: `claims` is the table or
-        a subquery with its columns. The claims' columns come with the page: 51 rows' worth,
-        read in the same index walk. `ids_only`: the ids alone, claim_stats read only to
-        filter on it."""
-        if ids_only:
-            stmt = select(claims.c.id)
-            if contested is not None:
-                stmt = stmt.join_from(claims, ClaimStats, ClaimStats.claim_id == claims.c.id)
-        else:
-            columns = (claims.c[c.key] for c in CLAIM_COLUMNS)
-            links = link_columns(dialect == "postgresql", claims.c.id)
-            stmt = select(*columns, *links, *STATS_COLUMNS).join_from(
-                claims, ClaimStats, ClaimStats.claim_id == claims.c.id
-            )
-        if contested is not None:
-            stmt = stmt.where(ClaimStats.contested.is_(contested))
-        return stmt.where(*(condition(claims.c.id) for condition in on_id))
-
-    if q is not None and sort == "relevance":
-        rows = await _statement_page(session, filtered, dialect, q, page)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    given = {
+        name: value
+        for name, value in (
+            ("actor_id", actor_id),
+            ("side", side),
+            ("label", label),
+            ("since", since),
+            ("until", until),
+            ("tag", tag),
+            ("about_actor_id", about_actor_id),
+        )
+        if value is not None
+    }
+    params: dict[str, Any] = {**given, "limit": page.limit + 1}
+    if q is not None:
+        params["q"] = _bound("postgresql" if postgres else "sqlite", q)
+    shape = (postgres, contested, tuple(given))
+    if sort == "relevance":
+        if page.key is not None:
+            params["after_key"], params["after_id"] = page.key_as(float, uuid.UUID)
+        rows = await _statement_page(session, shape, page.key is not None, params)
         if len(rows) > page.limit:
             return await _page(session, rows, page, sort)
+    elif page.key is not None:
+        if sort == "created":
+            params["after_id"] = page.after
+        else:
+            params["after_key"], params["after_id"] = page.key_as(KEY_PARSERS[sort], uuid.UUID)
     if q is None:
-        given = {
-            name: value
-            for name, value in (
-                ("actor_id", actor_id),
-                ("side", side),
-                ("label", label),
-                ("since", since),
-                ("until", until),
-                ("tag", tag),
-                ("about_actor_id", about_actor_id),
-            )
-            if value is not None
-        }
-        params: dict[str, Any] = {**given, "limit": page.limit + 1}
-        if page.key is not None:
-            if sort == "created":
-                params["after_id"] = page.after
-            else:
-                params["after_key"], params["after_id"] = page.key_as(KEY_PARSERS[sort], uuid.UUID)
-        listing = _listing_statement(
-            dialect == "postgresql", sort, contested, tuple(given), page.key is not None
-        )
+        listing = _listing_statement(*shape, sort, page.key is not None)
         # The join may return the page's rows in any order: they are put back in the page's
         # order here (at most a page and one), not by sorting in SQL once more.
         rows = list(await select_rows(session, listing, params))
@@ -217,141 +225,123 @@ async def search_claims(
         else:
             rows.sort(key=attrgetter(SORT_COLUMN[sort], "id"), reverse=True)
         return await _page(session, rows, page, sort, scored=False)
-    matched = _matches(dialect, q)
-    stmt = filtered(Claim.__table__).join(matched, matched.c.claim_id == Claim.id)
-    stmt = _ordered(
-        stmt.add_columns(matched.c.score), sort, page, ClaimStats.claim_id, score=matched.c.score
-    )
-    rows = list(await select_rows(session, stmt))
-    return await _page(session, rows, page, sort)
-
-
-# A listing's filters on a claim's stances, as bound parameters of the same names.
-_STANCE_CONDITIONS: dict[str, Callable[[], Any]] = {
-    "actor_id": lambda: Stance.actor_id == bindparam("actor_id", type_=Uuid),
-    "side": lambda: Stance.side == bindparam("side"),
-    "label": lambda: Stance.label == bindparam("label"),
-    "since": lambda: Stance.stated_at >= bindparam("since", type_=Stance.stated_at.type),
-    "until": lambda: Stance.stated_at <= bindparam("until", type_=Stance.stated_at.type),
-}
+    stmt = _ranked_statement(*shape, sort, page.key is not None)
+    return await _page(session, list(await select_rows(session, stmt, params)), page, sort)
 
 
 @functools.cache
 def _listing_statement(
-    postgres: bool, sort: str, contested: bool | None, given: tuple[str, ...], after: bool
+    postgres: bool, contested: bool | None, given: tuple[str, ...], sort: str, after: bool
 ) -> Any:
-    """A page of claims without `q`, built once per combination of filters, with the filters'
-    values, the cursor (`after_key`, `after_id`) and `limit` as bound parameters (building the
-    statement and its cache key on every request cost 7% of a listing's time). The page's ids
-    and counters come from claim_stats in its index's order, then the claims' columns of those
-    rows: the read of claim_stats does not depend on the size of `claims`."""
+    """A page of claims without `q`. The page's ids and counters come from claim_stats in its
+    index's order, then the claims' columns of those rows: the read of claim_stats does not
+    depend on the size of `claims`."""
     claim_id = ClaimStats.claim_id
     counted = select(claim_id.label("id"), *STATS_COLUMNS)
-    if contested is not None:
-        counted = counted.where(ClaimStats.contested.is_(contested))
-    stance_conditions = [_STANCE_CONDITIONS[name]() for name in given if name in _STANCE_CONDITIONS]
-    if stance_conditions:
-        current = select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance_conditions)
-        counted = counted.where(claim_id.in_(current))
-    if "tag" in given:
-        counted = counted.where(
-            claim_id.in_(select(ClaimTag.claim_id).where(ClaimTag.tag == bindparam("tag")))
-        )
-    if "about_actor_id" in given:
-        about = ClaimSubject.actor_id == bindparam("about_actor_id", type_=Uuid)
-        counted = counted.where(claim_id.in_(select(ClaimSubject.claim_id).where(about)))
-    after_id = bindparam("after_id", type_=Uuid)
+    counted = counted.where(*_filters(claim_id, contested, given))
     if sort == "created":
         if after:
-            counted = counted.where(claim_id > after_id)
+            counted = counted.where(claim_id > bindparam("after_id", type_=Uuid))
         counted = counted.order_by(claim_id)
     else:
         key_col = ClaimStats.__table__.c[SORT_COLUMN[sort]]
         if after:
-            after_key = bindparam("after_key", type_=key_col.type)
-            counted = counted.where(tuple_(key_col, claim_id) < tuple_(after_key, after_id))
+            counted = counted.where(_after(key_col, claim_id, key_col.type))
         # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
         # whole order (SQLite does not carry the join's equality into ORDER BY).
         counted = counted.order_by(key_col.desc(), claim_id.desc())
-    listed = counted.limit(bindparam("limit", type_=Integer)).subquery("listed")
+    listed = counted.limit(LIMIT).subquery("listed")
     links = link_columns(postgres, listed.c.id)
     stmt = select(*CLAIM_COLUMNS[1:], *links, listed)
     return stmt.join_from(listed, Claim, Claim.id == listed.c.id)
 
 
-def _ordered(stmt: Any, sort: str, page: PageParams, claim_id: Any, *, score: Any = None) -> Any:
-    """`stmt` in the sort's order, past the page's cursor, a page and one long."""
-    key_col = score if sort == "relevance" else SORT_COLUMN.get(sort)
-    if key_col is None:
-        if page.key is not None:
-            stmt = stmt.where(claim_id > page.after)
-        stmt = stmt.order_by(claim_id)
-    else:
-        if isinstance(key_col, str):
-            key_col = ClaimStats.__table__.c[key_col]
-        if page.key is not None:
-            after_key, after_id = page.key_as(KEY_PARSERS[sort], uuid.UUID)
-            stmt = stmt.where(tuple_(key_col, claim_id) < tuple_(after_key, after_id))
-        # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
-        # whole order (SQLite does not carry the join's equality into ORDER BY).
-        stmt = stmt.order_by(key_col.desc(), claim_id.desc())
-    return stmt.limit(page.limit + 1)
+@functools.cache
+def _ranked_statement(
+    postgres: bool, contested: bool | None, given: tuple[str, ...], sort: str, after: bool
+) -> Any:
+    """A page of the claims matching `:q` in statement or quote, in the sort's order."""
+    matched = _matches("postgresql" if postgres else "sqlite")
+    stmt = _claims(Claim.__table__, postgres, contested, given)
+    stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
+    claim_id = ClaimStats.claim_id
+    if sort == "created":
+        if after:
+            stmt = stmt.where(claim_id > bindparam("after_id", type_=Uuid))
+        return stmt.order_by(claim_id).limit(LIMIT)
+    key_col = matched.c.score if sort == "relevance" else ClaimStats.__table__.c[SORT_COLUMN[sort]]
+    if after:
+        stmt = stmt.where(_after(key_col, claim_id, key_col.type))
+    return stmt.order_by(key_col.desc(), claim_id.desc()).limit(LIMIT)
 
 
 async def _statement_page(
-    session: AsyncSession, filtered: Callable[..., Any], dialect: str, q: str, page: PageParams
+    session: AsyncSession,
+    shape: tuple[bool, bool | None, tuple[str, ...]],
+    after: bool,
+    params: dict[str, Any],
 ) -> list[Any]:
     """Up to a page and one of the claims whose statement matches `q`, by relevance."""
-    bound = _bound(dialect, q)
-    after = page.key_as(float, uuid.UUID) if page.key is not None else None
-    if dialect == "postgresql":
-        walked = list(
-            await select_rows(session, _walk_statement(filtered, bound, after, page.limit))
-        )
-        if len(walked) > page.limit:
+    postgres = shape[0]
+    if postgres:
+        walk = _walk_statement(*shape, after)
+        walked = list(await select_rows(session, walk, {**params, "walk": STATEMENT_WALK}))
+        if len(walked) > params["limit"] - 1:
             return walked
-    score = literal_column(STATEMENT_SCORE[dialect], Float).label("score")
-    match = text(STATEMENT_MATCH[dialect]).bindparams(q=bound)
-    if dialect != "postgresql":
-        stmt = filtered(Claim.__table__).add_columns(score).where(match)
-        if after is not None:
-            stmt = stmt.where(tuple_(score, Claim.id) < tuple_(*after))
-        stmt = stmt.order_by(score.desc(), Claim.id.desc()).limit(page.limit + 1)
-        return list(await select_rows(session, stmt))
-    # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
-    # the planner from walking the relevance index again, match by match); the page's rows
-    # are then joined to their columns and counters, and put back in order here.
-    matched = filtered(Claim.__table__, ids_only=True).add_columns(score).where(match)
-    found = matched.offset(0).subquery("matched")
-    top = select(found)
-    if after is not None:
-        top = top.where(tuple_(found.c.score, found.c.id) < tuple_(*after))
-    top = top.order_by(found.c.score.desc(), found.c.id.desc()).limit(page.limit + 1)
-    ranked = top.subquery("ranked")
-    stmt = (
-        select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
-        .join_from(ranked, Claim, Claim.id == ranked.c.id)
-        .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
-    )
-    page_rows = list(await select_rows(session, stmt))
-    page_rows.sort(key=attrgetter("score", "id"), reverse=True)
-    return page_rows
+    rows = list(await select_rows(session, _statement_tier(*shape, after), params))
+    if postgres:  # joined after the ranking: put back in the ranking's order
+        rows.sort(key=attrgetter("score", "id"), reverse=True)
+    return rows
 
 
+@functools.cache
 def _walk_statement(
-    filtered: Callable[[Any], Any], bound: str, after: list[Any] | None, limit: int
+    postgres: bool, contested: bool | None, given: tuple[str, ...], after: bool
 ) -> Any:
-    """PostgreSQL: the matches among the next STATEMENT_WALK claims in relevance order (the
+    """PostgreSQL: the matches among the next `:walk` claims in relevance order (the
     index `ix_claims_statement_relevance`). When they fill a page, no claim further down can
     rank above them; when they do not, the caller ranks every match instead."""
     score = literal_column(STATEMENT_SCORE["postgresql"], Float)
     walked = select(*CLAIM_COLUMNS, literal_column("search_vector"), score.label("score"))
-    if after is not None:
-        walked = walked.where(tuple_(score, Claim.id) < tuple_(*after))
-    walk = walked.order_by(score.desc(), Claim.id.desc()).limit(STATEMENT_WALK).subquery("walk")
-    stmt = filtered(walk).add_columns(walk.c.score)
-    match = text("walk.search_vector @@ plainto_tsquery('claimgraph', :q)").bindparams(q=bound)
-    return stmt.where(match).order_by(walk.c.score.desc(), walk.c.id.desc()).limit(limit + 1)
+    if after:
+        walked = walked.where(_after(score, Claim.id, Float()))
+    walked = walked.order_by(score.desc(), Claim.id.desc())
+    walk = walked.limit(bindparam("walk", type_=Integer)).subquery("walk")
+    stmt = _claims(walk, postgres, contested, given).add_columns(walk.c.score)
+    match = text("walk.search_vector @@ plainto_tsquery('claimgraph', :q)")
+    return stmt.where(match).order_by(walk.c.score.desc(), walk.c.id.desc()).limit(LIMIT)
+
+
+@functools.cache
+def _statement_tier(
+    postgres: bool, contested: bool | None, given: tuple[str, ...], after: bool
+) -> Any:
+    """Every claim whose statement matches `:q`, ranked, a page and one of them."""
+    dialect = "postgresql" if postgres else "sqlite"
+    score = literal_column(STATEMENT_SCORE[dialect], Float).label("score")
+    match = text(STATEMENT_MATCH[dialect])
+    if not postgres:
+        stmt = _claims(Claim.__table__, postgres, contested, given).add_columns(score)
+        stmt = stmt.where(match)
+        if after:
+            stmt = stmt.where(_after(score, Claim.id, Float()))
+        return stmt.order_by(score.desc(), Claim.id.desc()).limit(LIMIT)
+    # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
+    # the planner from walking the relevance index again, match by match); the page's rows
+    # are then joined to their columns and counters, and put back in order by the caller.
+    matched = select(Claim.id, score).where(match, *_filters(Claim.id, contested, given))
+    if contested is not None:
+        matched = matched.join(ClaimStats, ClaimStats.claim_id == Claim.id)
+    found = matched.offset(0).subquery("matched")
+    top = select(found)
+    if after:
+        top = top.where(_after(found.c.score, found.c.id, Float()))
+    ranked = top.order_by(found.c.score.desc(), found.c.id.desc()).limit(LIMIT).subquery("ranked")
+    return (
+        select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
+        .join_from(ranked, Claim, Claim.id == ranked.c.id)
+        .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
+    )
 
 
 async def _page(
