@@ -17,7 +17,7 @@ from typing import Any, Literal
 from sqlalchemy import Float, Integer, Uuid, bindparam, literal_column, select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.rows import CLAIM_COLUMNS, claims_out, link_columns
+from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns
 from app.db import select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
@@ -186,7 +186,7 @@ async def search_claims(
     sort = sort or ("relevance" if q is not None else "created")
     if sort == "relevance" and q is None:
         raise InvalidField("sort", "`relevance` needs `q`", location="query")
-    postgres = session.get_bind().dialect.name == "postgresql"
+    postgres = is_postgres(session)
     given = {
         name: value
         for name, value in (
@@ -239,18 +239,7 @@ def _listing_statement(
     claim_id = ClaimStats.claim_id
     counted = select(claim_id.label("id"), *STATS_COLUMNS)
     counted = counted.where(*_filters(claim_id, contested, given))
-    if sort == "created":
-        if after:
-            counted = counted.where(claim_id > bindparam("after_id", type_=Uuid))
-        counted = counted.order_by(claim_id)
-    else:
-        key_col = ClaimStats.__table__.c[SORT_COLUMN[sort]]
-        if after:
-            counted = counted.where(_after(key_col, claim_id, key_col.type))
-        # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the
-        # whole order (SQLite does not carry the join's equality into ORDER BY).
-        counted = counted.order_by(key_col.desc(), claim_id.desc())
-    listed = counted.limit(LIMIT).subquery("listed")
+    listed = _in_order(counted, sort, after).subquery("listed")
     links = link_columns(postgres, listed.c.id)
     stmt = select(*CLAIM_COLUMNS[1:], *links, listed)
     return stmt.join_from(listed, Claim, Claim.id == listed.c.id)
@@ -264,14 +253,22 @@ def _ranked_statement(
     matched = _matches("postgresql" if postgres else "sqlite")
     stmt = _claims(Claim.__table__, postgres, contested, given)
     stmt = stmt.join(matched, matched.c.claim_id == Claim.id).add_columns(matched.c.score)
+    return _in_order(stmt, sort, after, score=matched.c.score)
+
+
+def _in_order(stmt: Any, sort: str, after: bool, *, score: Any = None) -> Any:
+    """`stmt` (reading claim_stats) in the sort's order, past the cursor if `after`, a page
+    and one long: by claim id for `created`, else by `score` or claim_stats' sort column."""
     claim_id = ClaimStats.claim_id
     if sort == "created":
         if after:
             stmt = stmt.where(claim_id > bindparam("after_id", type_=Uuid))
         return stmt.order_by(claim_id).limit(LIMIT)
-    key_col = matched.c.score if sort == "relevance" else ClaimStats.__table__.c[SORT_COLUMN[sort]]
+    key_col = score if sort == "relevance" else ClaimStats.__table__.c[SORT_COLUMN[sort]]
     if after:
         stmt = stmt.where(_after(key_col, claim_id, key_col.type))
+    # Ties broken by claim_stats' own column, so that (key, claim_id) indexes give the whole
+    # order (SQLite does not carry the join's equality into ORDER BY).
     return stmt.order_by(key_col.desc(), claim_id.desc()).limit(LIMIT)
 
 
@@ -286,7 +283,7 @@ async def _statement_page(
     if postgres:
         walk = _walk_statement(*shape, after)
         walked = list(await select_rows(session, walk, {**params, "walk": STATEMENT_WALK}))
-        if len(walked) > params["limit"] - 1:
+        if len(walked) == params["limit"]:  # a page and one: no claim further down ranks above
             return walked
     rows = list(await select_rows(session, _statement_tier(*shape, after), params))
     if postgres:  # joined after the ranking: put back in the ranking's order
