@@ -1,7 +1,6 @@
 """Read-side questions about one claim: its summary, who stands where (as of a date, with
 implied disputers), its timeline, and its related claims."""
 
-import functools
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -26,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.claims.rows import CLAIM_COLUMNS, link_columns
 from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
-from app.db import select_rows
+from app.db import built_once, select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
 from app.pagination import PageParams, encode_cursor, keyset, split_page
@@ -94,7 +93,7 @@ def _tallies(postgres: bool) -> Any:
     return select(rows).where(ClaimTally.claim_id == Claim.id).scalar_subquery().label("tallies")
 
 
-@functools.cache
+@built_once
 def claim_with_stats(postgres: bool) -> Any:
     """The claim's row with its counters and tallies (and, on PostgreSQL, its links), by
     `claim_id`."""
@@ -177,7 +176,7 @@ def _contradicting(claim_id: uuid.UUID) -> Any:
 DIRECT_STANCES = select_stances(false().label("implied"), literal(None, Uuid).label("via_claim_id"))
 
 
-@functools.cache
+@built_once
 def _direct_statement(given: tuple[str, ...], include_retracted: bool) -> Any:
     """The claim's own stances, filtered by the parameters `given`: one statement per
     combination, built once with bound parameters (building the joined SELECT and its cache

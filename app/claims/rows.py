@@ -3,7 +3,6 @@ statement), their tags and subjects (array columns of the same rows on PostgreSQ
 statement for any number of claims on SQLite), and no ORM objects (loading ORM instances with
 their collections cost more than the queries in a list of 50 claims)."""
 
-import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import select_rows
+from app.db import built_once, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -48,7 +47,7 @@ def _one_of(postgres: bool, column: Any) -> ColumnElement[bool]:
     return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
 
 
-@functools.cache
+@built_once
 def _links_statement(postgres: bool) -> Any:
     """The tags and subjects of the claims given as `ids`, in one statement: built once per
     dialect (building it and its cache key on every request cost more than running it)."""

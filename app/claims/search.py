@@ -5,7 +5,6 @@ stemming, no stop words, accents and punctuation ignored): both match claims who
 any stance's quote on them, contains every word of `q` (after stemming), and rank them alike.
 """
 
-import functools
 import re
 import unicodedata
 import uuid
@@ -18,7 +17,7 @@ from sqlalchemy import Float, Integer, Uuid, bindparam, literal_column, select, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns
-from app.db import select_rows
+from app.db import built_once, select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, encode_cursor
@@ -229,7 +228,7 @@ async def search_claims(
     return await _page(session, list(await select_rows(session, stmt, params)), page, sort)
 
 
-@functools.cache
+@built_once
 def _listing_statement(
     postgres: bool, contested: bool | None, given: tuple[str, ...], sort: str, after: bool
 ) -> Any:
@@ -245,7 +244,7 @@ def _listing_statement(
     return stmt.join_from(listed, Claim, Claim.id == listed.c.id)
 
 
-@functools.cache
+@built_once
 def _ranked_statement(
     postgres: bool, contested: bool | None, given: tuple[str, ...], sort: str, after: bool
 ) -> Any:
@@ -291,7 +290,7 @@ async def _statement_page(
     return rows
 
 
-@functools.cache
+@built_once
 def _walk_statement(
     postgres: bool, contested: bool | None, given: tuple[str, ...], after: bool
 ) -> Any:
@@ -309,7 +308,7 @@ def _walk_statement(
     return stmt.where(match).order_by(walk.c.score.desc(), walk.c.id.desc()).limit(LIMIT)
 
 
-@functools.cache
+@built_once
 def _statement_tier(
     postgres: bool, contested: bool | None, given: tuple[str, ...], after: bool
 ) -> Any:

@@ -1,7 +1,6 @@
 """Stances: create, read, list, update, delete; each checked against the vocabulary's bands
 and, where the source holds its text, against that text."""
 
-import functools
 import uuid
 from typing import Any
 
@@ -10,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.claims import stats
-from app.db import select_rows
+from app.db import built_once, select_rows
 from app.errors import InvalidField, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, split_page
@@ -106,7 +105,7 @@ _LIST_FILTERS = (
 )
 
 
-@functools.cache
+@built_once
 def _list_statement(given: tuple[str, ...], retracted: bool | None, after: bool) -> Any:
     stmt = ALL_STANCES
     for name, column in _LIST_FILTERS:
