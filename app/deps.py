@@ -18,8 +18,12 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     configured (DATABASE_READ_URL)."""
     state = request.app.state
     reader = getattr(state, "query_sessionmaker", None)
-    maker = reader if reader is not None and request.method in READ_METHODS else None
-    async for session in session_scope(maker or state.sessionmaker):
+    if reader is not None and request.method in READ_METHODS:
+        # Each statement commits on its own (autocommit): closing only returns the connection.
+        async with reader() as session:
+            yield session
+        return
+    async for session in session_scope(state.sessionmaker):
         yield session
 
 

@@ -35,6 +35,15 @@ async def load(
     return row
 
 
+async def require(session: AsyncSession, model: type[Base], ident: uuid.UUID, entity: str) -> None:
+    """NotFound (404), or Gone (410) if deleted, unless the row with this id exists: for
+    reads that need to know only that (`load` builds an ORM object to throw away)."""
+    table: Any = model.__table__
+    if await session.scalar(select(table.c.id).where(table.c.id == ident)) is None:
+        await raise_gone_if_deleted(session, entity, ident)
+        raise NotFound(entity, ident)
+
+
 HISTORY_PATHS = {"actor": "actors", "source": "sources", "claim": "claims", "stance": "stances"}
 
 

@@ -16,7 +16,7 @@ from app.claims.answers import (
     SourceProvenance,
 )
 from app.models import Citation, Claim, Source, Stance
-from app.service_helpers import load
+from app.service_helpers import require
 from app.vocabulary import StanceSide
 
 MAX_SOURCES_PER_SIDE = 500
@@ -75,7 +75,7 @@ def _origin_finder(
 
 async def claim_provenance(session: AsyncSession, claim_id: uuid.UUID) -> ProvenanceOut:
     """The sources behind each side of the claim, their chains and independent origins."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     per_source = (
         await session.execute(
             select(Stance.side, Stance.source_id, func.count())

@@ -29,7 +29,7 @@ from app.db import built_once, select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
 from app.pagination import PageParams, encode_cursor, keyset, split_page
-from app.service_helpers import load
+from app.service_helpers import require
 from app.stances.rows import select_stances, stance_fields
 from app.stances.schemas import ClaimRef
 from app.vocabulary import STANCE_LABELS, ClaimRelationKind, StanceLabel, StanceSide
@@ -262,7 +262,7 @@ async def _claim_stance_rows(
 ) -> list[dict[str, Any]]:
     if not rows:
         # Only an empty page asks whether the claim exists (404, or 410 if deleted).
-        await load(session, Claim, claim_id, "claim")
+        await require(session, Claim, claim_id, "claim")
     return [
         {
             **stance_fields(r),
@@ -282,7 +282,7 @@ async def claim_timeline(
 ) -> tuple[list[TimelineEntry], str | None]:
     """The claim's stances in the order they were said, each marked when its actor changed
     position since its previous stance on this claim."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     at = said_at()
     previous = func.lag(Stance.label).over(partition_by=Stance.actor_id, order_by=(at, Stance.id))
     inner = (
@@ -321,7 +321,7 @@ async def related_claims(
     relation: ClaimRelationKind | None = None,
 ) -> tuple[list[RelatedClaimOut], str | None]:
     """Claims related to this one in either direction, with their stance counts."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     outgoing = ClaimRelation.claim_id == claim_id
     other = case((outgoing, ClaimRelation.related_claim_id), else_=ClaimRelation.claim_id)
     stmt = (

@@ -30,6 +30,7 @@ from app.service_helpers import (
     load_owned,
     raise_gone_if_deleted,
     refuse_if_referenced,
+    require,
     require_ids,
 )
 
@@ -175,7 +176,7 @@ async def create_relation(
     session: AsyncSession, claim_id: uuid.UUID, data: ClaimRelationCreate, *, by: str | None
 ) -> ClaimRelationOut:
     """The new relation from the claim to the related one."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     if data.related_claim_id == claim_id:
         raise InvalidField("related_claim_id", "a claim cannot relate to itself")
     await require_ids(session, Claim, [data.related_claim_id], "related_claim_id", "claim")
@@ -197,7 +198,7 @@ async def list_relations(
     kind: str | None = None,
 ) -> tuple[list[ClaimRelationOut], str | None]:
     """Relations from the claim (`outgoing`), to it (`incoming`), or both."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     conditions: list[Any] = []
     if direction in ("outgoing", "both"):
         conditions.append(ClaimRelation.claim_id == claim_id)

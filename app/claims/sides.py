@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims.answers import GroupOut, SidesOut
 from app.claims.queries import current_as_of, said_at
 from app.models import Actor, Affiliation, Claim, Stance
-from app.service_helpers import load
+from app.service_helpers import require
 from app.stances.schemas import ActorRef
 from app.vocabulary import GroupBy, StanceLabel, StanceSide
 
@@ -104,7 +104,7 @@ async def claim_sides(
 ) -> SidesOut:
     """For each side, the groups of actors on it: each actor, its top organizations at the
     time of the stance, or its country (else its organization's)."""
-    await load(session, Claim, claim_id, "claim")
+    await require(session, Claim, claim_id, "claim")
     stmt = select(Stance.actor_id, Stance.side, Stance.label, Stance.stated_at).where(
         Stance.claim_id == claim_id, current_as_of(as_of)
     )
