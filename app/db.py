@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import event
+from sqlalchemy import Column, Table, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sqltypes
 from sqlalchemy.engine import URL, Dialect, Row, make_url
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ClauseElement
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, Label
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -179,8 +179,19 @@ class _Unsupported(Exception):
     """A statement that runs through SQLAlchemy instead."""
 
 
-def _result_processor(column_type: Any) -> Callable[[Any], Any] | None:
+def _stored(column: Any) -> bool:
+    """Whether a selected column is a table's own column (or a label of one), whose type the
+    schema fixes, rather than an expression computed by the query."""
+    base = column.element if isinstance(column, Label) else column
+    if not isinstance(base, Column):
+        return False
+    table = base.table
+    return isinstance(table, Table) or isinstance(getattr(table, "element", None), Table)
+
+
+def _result_processor(column: Any) -> Callable[[Any], Any] | None:
     """None: the value as asyncpg reads it is the value; else the function to convert it."""
+    column_type = column.type
     if isinstance(column_type, sqltypes.Enum) or (
         isinstance(column_type, sqltypes.Uuid) and not column_type.as_uuid
     ):
@@ -189,12 +200,16 @@ def _result_processor(column_type: Any) -> Callable[[Any], Any] | None:
         return None
     if isinstance(column_type, sqltypes.ARRAY) and isinstance(column_type.item_type, _AS_IS):
         return None
+    # A stored double precision reads as float and a stored timestamptz as aware UTC: as
+    # SQLAlchemy would return them. An expression may compute to numeric (Decimal), or to a
+    # timestamp without time zone.
     if isinstance(column_type, sqltypes.Float) and not column_type.asdecimal:
-        return _float
+        return None if _stored(column) else _float
     if isinstance(column_type, sqltypes.TypeDecorator) and isinstance(
         column_type.impl_instance, sqltypes.DateTime
     ):
-        return _utc  # UTCDateTime
+        stored_utc = _stored(column) and column_type.impl_instance.timezone
+        return None if stored_utc else _utc  # UTCDateTime
     raise _Unsupported(column_type)
 
 
@@ -226,7 +241,7 @@ def _plan(statement: Executable, dialect: Dialect) -> "_DriverPlan | None":
     if not columns or len(set(keys)) != len(keys):
         return None
     try:
-        processors = [_result_processor(column.type) for column in columns]
+        processors = [_result_processor(column) for column in columns]
     except _Unsupported:
         return None
     convert = tuple((i, p) for i, p in enumerate(processors) if p is not None)

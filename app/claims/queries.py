@@ -263,14 +263,13 @@ async def _claim_stance_rows(
     if not rows:
         # Only an empty page asks whether the claim exists (404, or 410 if deleted).
         await require(session, Claim, claim_id, "claim")
-    return [
-        {
-            **stance_fields(r),
-            "implied": bool(r._mapping["implied"]),
-            "via_claim_id": r._mapping["via_claim_id"],
-        }
-        for r in rows
-    ]
+    items = []
+    for r in rows:
+        fields = stance_fields(r)
+        fields["implied"] = bool(r.implied)
+        fields["via_claim_id"] = r.via_claim_id
+        items.append(fields)
+    return items
 
 
 async def claim_timeline(

@@ -11,13 +11,16 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import aliased
 
 from app import db, heap, migrate
 from app.db import create_engine, unavailable
+from app.models import Actor, Stance
 from tests.factories import make_claim
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
 from tests.trust.test_faults import Proxy
@@ -142,3 +145,22 @@ async def test_reads_on_asyncpg_answer_as_through_sqlalchemy(
     assert len(seen) >= len(paths)  # every request ran its SELECTs through SQLAlchemy
     for path, a, b in zip(paths, direct, through, strict=True):
         assert a.content == b.content, path
+
+
+def test_asyncpg_rows_convert_only_what_the_query_computes() -> None:
+    """Stored timestamptz and double precision columns read from asyncpg as SQLAlchemy would
+    return them, so their values pass as they are; computed ones keep their conversion."""
+    other = aliased(Stance)
+    inner = select(Stance.stated_at.label("at")).subquery()
+    statement = select(
+        Stance.stated_at,  # 0: stored
+        Stance.probability.label("p"),  # 1: a label of a stored column
+        other.created_at.label("other_created"),  # 2: an aliased table's column
+        func.coalesce(Stance.stated_at, Stance.created_at).label("said"),  # 3: computed
+        (Stance.probability * 2).label("double"),  # 4: computed
+        inner.c.at,  # 5: a subquery's column
+        Actor.name,  # 6: text, never converted
+    )
+    plan = db._plan(statement, dialect())  # type: ignore[no-untyped-call]
+    assert plan is not None
+    assert [i for i, _ in plan.convert] == [3, 4, 5]
