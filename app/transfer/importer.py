@@ -30,7 +30,6 @@ from app.transfer.refs import Batch, resolve
 # RSS of a 1M-stance import under 300 MB (5,000 and two: 313 MB on PostgreSQL).
 BATCH_RECORDS = 2500
 BATCH_BYTES = 16 * 1024 * 1024
-RECOUNT_CHUNK = 2000
 # Raw input: a line's bytes, or a record already decoded (from a standard format).
 Line = tuple[int, bytes | dict[str, Any]]
 Item = Record | list[LineError]
@@ -123,10 +122,7 @@ class Importer:
     async def finish(self) -> None:
         """Recount the counters of every claim whose stances changed (once, at the end: a
         popular claim recounted per batch would cost its stances once per batch)."""
-        claims = sorted(self.ctx.touched_claims)
-        for start in range(0, len(claims), RECOUNT_CHUNK):
-            part = [as_uuid(c) for c in claims[start : start + RECOUNT_CHUNK]]
-            await stats.recount_many(self.ctx.session, part)
+        await stats.recount_bulk(self.ctx.session, [as_uuid(c) for c in self.ctx.touched_claims])
 
 
 async def _produce(lines: AsyncIterator[Line], queue: "asyncio.Queue[list[Item] | None]") -> None:

@@ -6,8 +6,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.claims import stats
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import problem
@@ -349,3 +350,27 @@ class TestRequests:
     ) -> None:
         report = await imported(client, blank)
         assert report["records"] == 0
+
+
+async def test_a_bulk_recount_counts_as_claim_by_claim(
+    client: httpx.AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The import's final recount (set-based over a temporary table of claims on PostgreSQL)
+    leaves every claim's counters as recounting that claim alone does."""
+    monkeypatch.setattr(stats, "BULK_CHUNK", 1)  # any recount of 2+ claims is a bulk one
+    await imported(client, body(list(Dataset(stances=400, seed=5).records())))
+    ids = [c["id"] for c in await walk(client, "/v1/claims")]
+
+    async def summaries() -> dict[str, Any]:
+        return {i: (await client.get(f"/v1/claims/{i}")).json()["summary"] for i in ids}
+
+    bulk = await summaries()
+    async with AsyncSession(engine) as session:
+        for claim_id in ids:
+            await stats.recount(session, [uuid.UUID(claim_id)])
+        await session.commit()
+    assert await summaries() == bulk
+    assert len(ids) > 20
+    assert sum(s["total"] for s in bulk.values()) > 300
+    assert any(s["by_side"]["dispute"]["actors"] and s["contested"] for s in bulk.values())
+    assert any(s["retracted"] for s in bulk.values())
