@@ -113,21 +113,21 @@ def claim_out_fields(
 ) -> dict[str, Any]:
     """The `ClaimOut` fields of a row holding CLAIM_COLUMNS, in the model's order; its tags
     and subjects from `link_columns` in the row, or from `claim_links`' answer."""
-    m = row._mapping
+    # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
     if tags is None or subjects is None:
-        claim_tags, about = m["tags"] or [], m["about_actor_ids"] or []
+        claim_tags, about = row.tags or [], row.about_actor_ids or []
     else:
-        claim_tags, about = tags.get(m["id"], []), subjects.get(m["id"], [])
+        claim_tags, about = tags.get(row.id, []), subjects.get(row.id, [])
     return {
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-        "version": m["version"],
-        "id": m["id"],
-        "statement": m["statement"],
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "version": row.version,
+        "id": row.id,
+        "statement": row.statement,
         "tags": claim_tags,
         "about_actor_ids": about,
-        "occurred_from": m["occurred_from"],
-        "occurred_to": m["occurred_to"],
+        "occurred_from": row.occurred_from,
+        "occurred_to": row.occurred_to,
     }
 
 

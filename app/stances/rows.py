@@ -69,51 +69,51 @@ def stance_fields(row: Any) -> dict[str, Any]:
     """The `StanceOut` fields of one row of `select_stances()`, in the model's order, nested
     records as dicts: ready for JSON as they are (`app.rendering`), or for Pydantic to validate
     in one pass with the stance."""
-    m = row._mapping
+    # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
     span = (
         {
-            "start": m["quote_start"],
-            "end": m["quote_end"],
-            "prefix": m["quote_prefix"] or "",
-            "suffix": m["quote_suffix"] or "",
+            "start": row.quote_start,
+            "end": row.quote_end,
+            "prefix": row.quote_prefix or "",
+            "suffix": row.quote_suffix or "",
         }
-        if m["quote_start"] is not None and m["quote_end"] is not None
+        if row.quote_start is not None and row.quote_end is not None
         else None
     )
     publisher = (
-        {"id": m["publisher_id"], "name": m["publisher_name"]}
-        if m["publisher_id"] is not None
+        {"id": row.publisher_id, "name": row.publisher_name}
+        if row.publisher_id is not None
         else None
     )
     return {
-        "created_at": m["created_at"],
-        "updated_at": m["updated_at"],
-        "version": m["version"],
-        "id": m["id"],
-        "claim_id": m["claim_id"],
-        "actor_id": m["actor_id"],
-        "source_id": m["source_id"],
-        "label": m["label"],
-        "side": m["side"],
-        "probability": m["probability"],
-        "band": _BANDS[m["label"]],
-        "confidence": m["confidence"],
-        "quote": m["quote"],
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "version": row.version,
+        "id": row.id,
+        "claim_id": row.claim_id,
+        "actor_id": row.actor_id,
+        "source_id": row.source_id,
+        "label": row.label,
+        "side": row.side,
+        "probability": row.probability,
+        "band": _BANDS[row.label],
+        "confidence": row.confidence,
+        "quote": row.quote,
         "quote_span": span,
-        "stated_at": m["stated_at"],
-        "recorded_by": m["recorded_by"],
-        "retracted_at": m["retracted_at"],
-        "retraction_source_id": m["retraction_source_id"],
-        "actor": {"id": m["actor_id"], "name": m["actor_name"], "kind": m["actor_kind"]},
+        "stated_at": row.stated_at,
+        "recorded_by": row.recorded_by,
+        "retracted_at": row.retracted_at,
+        "retraction_source_id": row.retraction_source_id,
+        "actor": {"id": row.actor_id, "name": row.actor_name, "kind": row.actor_kind},
         "source": {
-            "id": m["source_id"],
-            "title": m["source_title"],
-            "url": m["source_url"],
-            "publisher_id": m["publisher_id"],
+            "id": row.source_id,
+            "title": row.source_title,
+            "url": row.source_url,
+            "publisher_id": row.publisher_id,
             "publisher": publisher,
-            "published_at": m["source_published_at"],
+            "published_at": row.source_published_at,
         },
-        "claim": {"id": m["claim_id"], "statement": m["claim_statement"]},
+        "claim": {"id": row.claim_id, "statement": row.claim_statement},
     }
 
 
