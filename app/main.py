@@ -1,9 +1,10 @@
 """The ASGI application: routers, error handlers, and the lifespan that checks the schema."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
+from fastapi.routing import APIRoute
 
 from app import __version__, heap
 from app.actors.routes import router as actors_router
@@ -51,6 +52,46 @@ async def guard(
     await require_access(request, response, credentials)
     await reject_unknown_query(request)
     await check_if_match(request, session)
+
+
+def add_routes(app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends]) -> None:
+    """The router's routes added to the app itself, each with `dependencies` before its own.
+    What `include_router` would serve, matched once per request: FastAPI keeps an included
+    router as one entry of the app's routes, and matches a request against that router's
+    routes twice, once to choose the router and once the route."""
+    for route in router.routes:
+        if not isinstance(route, APIRoute):
+            raise TypeError(f"{route!r} is not an API route")
+        app.router.add_api_route(
+            route.path,
+            route.endpoint,
+            response_model=route.response_model,
+            status_code=route.status_code,
+            tags=route.tags,
+            dependencies=[*dependencies, *route.dependencies],
+            summary=route.summary,
+            description=route.description,
+            response_description=route.response_description,
+            responses=route.responses,
+            deprecated=route.deprecated,
+            methods=route.methods,
+            operation_id=route.operation_id,
+            response_model_include=route.response_model_include,
+            response_model_exclude=route.response_model_exclude,
+            response_model_by_alias=route.response_model_by_alias,
+            response_model_exclude_unset=route.response_model_exclude_unset,
+            response_model_exclude_defaults=route.response_model_exclude_defaults,
+            response_model_exclude_none=route.response_model_exclude_none,
+            include_in_schema=route.include_in_schema,
+            response_class=route.response_class,
+            name=route.name,
+            callbacks=route.callbacks,
+            openapi_extra=route.openapi_extra,
+            generate_unique_id_function=route.generate_unique_id_function,
+            strict_content_type=route.strict_content_type,
+            max_body_size=route.max_body_size,
+            form_limits=route.form_limits,
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -128,11 +169,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stances_router,
         history_router,
         vocabulary_router,
+        transfer_router,
     ):
-        app.include_router(router, dependencies=guarded)
-    app.include_router(transfer_router, dependencies=guarded)
-    app.include_router(keys_router, dependencies=[Depends(reject_unknown_query)])
-    app.include_router(operations_router)
+        add_routes(app, router, guarded)
+    add_routes(app, keys_router, [Depends(reject_unknown_query)])
+    add_routes(app, operations_router, [])
     document_trust(app)
 
     return app
