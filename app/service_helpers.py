@@ -4,11 +4,12 @@ import uuid
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
+from app.db import built_once, select_rows
 from app.errors import DomainError, NotFound, StillReferenced, UnknownReference
 from app.models import Change
 from app.models.base import Base
@@ -35,11 +36,16 @@ async def load(
     return row
 
 
+@built_once
+def _id_statement(table: Any) -> Any:
+    return select(table.c.id).where(table.c.id == bindparam("id", type_=table.c.id.type))
+
+
 async def require(session: AsyncSession, model: type[Base], ident: uuid.UUID, entity: str) -> None:
     """NotFound (404), or Gone (410) if deleted, unless the row with this id exists: for
-    reads that need to know only that (`load` builds an ORM object to throw away)."""
-    table: Any = model.__table__
-    if await session.scalar(select(table.c.id).where(table.c.id == ident)) is None:
+    reads that need to know only that (`load` builds an ORM object to throw away). The
+    statement is built once, so a GET runs it on the driver (`select_rows`)."""
+    if not await select_rows(session, _id_statement(model.__table__), {"id": ident}):
         await raise_gone_if_deleted(session, entity, ident)
         raise NotFound(entity, ident)
 
