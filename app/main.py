@@ -54,6 +54,19 @@ async def guard(
     await check_if_match(request, session)
 
 
+# The API's routers, in matching order; each of their routes runs `guard` first.
+GUARDED_ROUTERS = (
+    actors_router,
+    sources_router,
+    claims_router,
+    claim_questions_router,
+    stances_router,
+    history_router,
+    vocabulary_router,
+    transfer_router,
+)
+
+
 def add_routes(app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends]) -> None:
     """The router's routes added to the app itself, each with `dependencies` before its own.
     What `include_router` would serve, matched once per request: FastAPI keeps an included
@@ -161,16 +174,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(RequestContext)
     guarded = [Depends(guard)]
-    for router in (
-        actors_router,
-        sources_router,
-        claims_router,
-        claim_questions_router,
-        stances_router,
-        history_router,
-        vocabulary_router,
-        transfer_router,
-    ):
+    for router in GUARDED_ROUTERS:
         add_routes(app, router, guarded)
     add_routes(app, keys_router, [Depends(reject_unknown_query)])
     add_routes(app, operations_router, [])
