@@ -1,4 +1,4 @@
-"""The garbage collector's settings for a serving process.
+"""The garbage collector's settings for a serving or importing process.
 
 Measured under load (16 requests in flight, one worker): with CPython's default young threshold
 (700 allocations) a young collection ran every 5 ms, so a request's objects outlived two of them
