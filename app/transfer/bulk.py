@@ -3,12 +3,13 @@
 Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
-On PostgreSQL, rows that no later read of the import depends on (stances and their history)
-can be deferred: they are held until `start()`, which COPYs them in the background while the
-importer prepares the next batch in Python. The COPY holds the connection's own statement
-mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any statement
-issued meanwhile waits for it: the database and the importer's Python work at the same time,
-and no statement can run between the COPY's rows.
+On PostgreSQL every COPY runs in the background while the importer computes on in Python.
+The COPY holds the connection's own statement mutex (the one SQLAlchemy's asyncpg adapter
+takes around every statement), so any statement issued meanwhile waits for it and then sees
+its rows: the database and the importer's Python work at the same time, and no statement can
+run between the COPY's rows. Rows that no later read of the import depends on (stances and
+their history) can also be deferred: held until `start()`, so that the next batch's reads go
+first and the COPY then overlaps that batch's preparation.
 """
 
 import asyncio
@@ -18,7 +19,9 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -111,19 +114,17 @@ class BulkWriter:
         *,
         defer: bool = False,
     ) -> None:
-        """Insert the rows (values in `columns` order). With `defer` (PostgreSQL), hold them
-        for the next `start()`: the caller vouches that no read before it needs them."""
+        """Insert the rows (values in `columns` order). On PostgreSQL the COPY runs in the
+        background: any statement issued after this call waits for it, so it sees the rows,
+        while the caller computes on. With `defer`, hold them for the next `start()`: the
+        caller vouches that no read before it needs them."""
         if not rows:
             return
         if self.dialect == "postgresql":
-            if defer:
-                self._deferred.append((table.name, list(columns), rows))
-                return
-            await self.drain()  # rows keep their order across tables
-            connection = await self.session.connection()
-            raw = await connection.get_raw_connection()
-            driver: Any = raw.driver_connection
-            await driver.copy_records_to_table(table.name, records=rows, columns=list(columns))
+            # Rows keep their order across tables: these go after any held ones.
+            self._deferred.append((table.name, list(columns), rows))
+            if not defer:
+                await self.start()
             return
         connection = await self.session.connection()
         times = self._time_columns(table, columns)
@@ -161,9 +162,22 @@ class BulkWriter:
     async def _copy(driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
         try:
             for name, columns, rows in batches:
-                await driver.copy_records_to_table(name, records=rows, columns=columns)
+                try:
+                    await driver.copy_records_to_table(name, records=rows, columns=columns)
+                except asyncpg.IntegrityConstraintViolationError as exc:
+                    # As SQLAlchemy raises it for any other statement: a row that a concurrent
+                    # writer committed first is a conflict to retry, not a fault.
+                    raise IntegrityError(f"COPY {name}", None, exc) from exc
         finally:
             mutex.release()
+
+    def failure(self) -> BaseException | None:
+        """The background COPY's error, if it failed: the statement that next used the
+        connection saw only its aftermath ("current transaction is aborted")."""
+        task = self._writing
+        if task is None or not task.done() or task.cancelled():
+            return None
+        return task.exception()
 
     async def _wait(self) -> None:
         """Wait for the background COPY; its failure is raised here."""

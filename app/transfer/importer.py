@@ -96,9 +96,9 @@ class Importer:
             if not group:
                 continue
             if kind != "stance":
-                # Deferred stance rows are written first: the reads and service updates of
-                # other record types then see every row of the file so far.
-                await ctx.writer.drain()
+                # Deferred stance rows go out now: the reads and service updates of other
+                # record types wait for them, and see every row of the file so far.
+                await ctx.writer.start()
             await resolve(ctx, batch, [r for r in group if not r.failed])
             await HANDLERS[kind](ctx, group)
             for record in group:
@@ -169,6 +169,11 @@ async def run(
         await writer.shrink_cache()
         if not ctx.errors.count:
             await importer.finish()
+    except Exception:
+        failed = writer.failure()
+        if failed is not None:  # the cause, not what the next statement saw of it
+            raise failed from None
+        raise
     finally:
         if not producer.done():
             producer.cancel()

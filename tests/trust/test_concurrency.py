@@ -2,15 +2,19 @@
 which exactly one wins and none is lost silently."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import orjson
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.transfer.service import import_records
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
-from tests.trust.conftest import scalar
+from tests.transfer.helpers import NDJSON, body
+from tests.trust.conftest import postgres_only, scalar
 
 RACES = 20
 
@@ -173,3 +177,44 @@ class TestRaces:
                 assert final["version"] == 2
                 assert final["description"] == won.json()["description"]
                 assert len(updates) == 1
+
+
+async def test_an_import_that_loses_a_race_for_a_new_source_conflicts_and_writes_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine, backend: str
+) -> None:
+    """Two imports create the same new source (by URL) at once: the one whose transaction
+    commits first keeps it; the other's write of it (a COPY running in the background while
+    the import computes on) fails on the unique URL, and that import answers 409, to be
+    retried, with none of its records written."""
+    postgres_only(backend)
+    source = {
+        "type": "source",
+        "key": "s",
+        "kind": "news_article",
+        "title": "Raced",
+        "url": "https://news.example.org/raced",
+    }
+    loser = [{"type": "actor", "key": "a", "kind": "person", "name": "Only the loser's"}, source]
+
+    async def lines(records: list[dict[str, Any]]) -> AsyncIterator[tuple[int, bytes]]:
+        for number, record in enumerate(records, 1):
+            yield number, orjson.dumps(record)
+
+    async with AsyncSession(engine) as first:
+        await import_records(first, lines([source]), by=None)  # written, not yet committed
+        racing = asyncio.create_task(client.post("/v1/import", content=body(loser), headers=NDJSON))
+        # The second import reaches the source's URL and waits on the first's transaction.
+        for _ in range(200):
+            if await scalar(
+                engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            ):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the second import never waited for the first")
+        await first.commit()
+    response = await asyncio.wait_for(racing, 30)
+    assert problem(response, 409)["type"].endswith("integrity-conflict")
+    sources = (await client.get("/v1/sources")).json()["items"]
+    assert [s["url"] for s in sources] == [source["url"]]
+    assert (await client.get("/v1/actors")).json()["items"] == []
