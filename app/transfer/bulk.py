@@ -3,13 +3,13 @@
 Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
-On PostgreSQL every COPY runs in the background while the importer computes on in Python.
-The COPY holds the connection's own statement mutex (the one SQLAlchemy's asyncpg adapter
-takes around every statement), so any statement issued meanwhile waits for it and then sees
-its rows: the database and the importer's Python work at the same time, and no statement can
-run between the COPY's rows. Rows that no later read of the import depends on (stances and
-their history) can also be deferred: held until `start()`, so that the next batch's reads go
-first and the COPY then overlaps that batch's preparation.
+On PostgreSQL, rows that no later read of the import depends on (stances and their history)
+can be deferred: they are held until `start()`, which COPYs them in the background while the
+importer prepares the next batch in Python. The COPY holds the connection's own statement
+mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any statement
+issued meanwhile waits for it: the database and the importer's Python work at the same time,
+and no statement can run between the COPY's rows. (Every COPY in the background was measured
+twice, and gained nothing: the next batch's first read waits for it. BENCHMARKS.md, W2.)
 """
 
 import asyncio
@@ -40,6 +40,15 @@ def sqlite_time(value: datetime) -> str:
         f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
         f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
     )
+
+
+async def _copy_rows(driver: Any, name: str, columns: list[str], rows: list[Any]) -> None:
+    try:
+        await driver.copy_records_to_table(name, records=rows, columns=columns)
+    except asyncpg.IntegrityConstraintViolationError as exc:
+        # As SQLAlchemy raises it for any other statement: a row that a concurrent writer
+        # committed first is a conflict to retry (409), not a fault.
+        raise IntegrityError(f"COPY {name}", None, exc) from exc
 
 
 def _impl(column_type: Any) -> Any:
@@ -114,17 +123,18 @@ class BulkWriter:
         *,
         defer: bool = False,
     ) -> None:
-        """Insert the rows (values in `columns` order). On PostgreSQL the COPY runs in the
-        background: any statement issued after this call waits for it, so it sees the rows,
-        while the caller computes on. With `defer`, hold them for the next `start()`: the
-        caller vouches that no read before it needs them."""
+        """Insert the rows (values in `columns` order). With `defer` (PostgreSQL), hold them
+        for the next `start()`: the caller vouches that no read before it needs them."""
         if not rows:
             return
         if self.dialect == "postgresql":
-            # Rows keep their order across tables: these go after any held ones.
-            self._deferred.append((table.name, list(columns), rows))
-            if not defer:
-                await self.start()
+            if defer:
+                self._deferred.append((table.name, list(columns), rows))
+                return
+            await self.drain()  # rows keep their order across tables
+            connection = await self.session.connection()
+            raw = await connection.get_raw_connection()
+            await _copy_rows(raw.driver_connection, table.name, list(columns), rows)
             return
         connection = await self.session.connection()
         times = self._time_columns(table, columns)
@@ -162,12 +172,7 @@ class BulkWriter:
     async def _copy(driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
         try:
             for name, columns, rows in batches:
-                try:
-                    await driver.copy_records_to_table(name, records=rows, columns=columns)
-                except asyncpg.IntegrityConstraintViolationError as exc:
-                    # As SQLAlchemy raises it for any other statement: a row that a concurrent
-                    # writer committed first is a conflict to retry, not a fault.
-                    raise IntegrityError(f"COPY {name}", None, exc) from exc
+                await _copy_rows(driver, name, columns, rows)
         finally:
             mutex.release()
 

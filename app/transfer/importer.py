@@ -96,9 +96,9 @@ class Importer:
             if not group:
                 continue
             if kind != "stance":
-                # Deferred stance rows go out now: the reads and service updates of other
-                # record types wait for them, and see every row of the file so far.
-                await ctx.writer.start()
+                # Deferred stance rows are written first: the reads and service updates of
+                # other record types then see every row of the file so far.
+                await ctx.writer.drain()
             await resolve(ctx, batch, [r for r in group if not r.failed])
             await HANDLERS[kind](ctx, group)
             for record in group:

@@ -88,6 +88,8 @@ async def run_cli(url: str, *args: str) -> tuple[int, str]:
     return proc.returncode or 0, out.decode()
 
 
-def postgres_only(backend: str) -> None:
+def postgres_only(
+    backend: str, why: str = "SQLite has no server to lose or statements to cancel"
+) -> None:
     if backend != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite has no server to lose or statements to cancel")
+        pytest.skip(f"PostgreSQL only: {why}")

@@ -10,6 +10,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.transfer import importer
 from app.transfer.service import import_records
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
@@ -179,31 +180,67 @@ class TestRaces:
                 assert len(updates) == 1
 
 
-async def test_an_import_that_loses_a_race_for_a_new_source_conflicts_and_writes_nothing(
-    client: httpx.AsyncClient, engine: AsyncEngine, backend: str
+STANCE_ID = "0190f1a2-0000-7000-8000-000000000001"
+LABELS = ("asserted", "denied", "likely", "reported")
+
+
+def _raced(
+    prefix: str, url: str, stance_id: str | None = None, *, on: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """An import of its own actor, claim and stance, citing a source by `url`; and, `on`
+    records committed earlier (named by natural key), a stance a label."""
+    records: list[dict[str, Any]] = [
+        {"type": "actor", "key": "a", "kind": "person", "name": f"{prefix} actor"},
+        {"type": "source", "key": "s", "kind": "news_article", "title": prefix, "url": url},
+        {"type": "claim", "key": "c", "statement": f"{prefix} claim"},
+        {"type": "stance", "key": "t", "claim": "c", "actor": "a", "source": "s"}
+        | {"label": "asserted", "id": stance_id},
+    ]
+    for label in LABELS if on else ():
+        records.append({"type": "stance", "key": label, "label": label, **(on or {})})
+    return records
+
+
+@pytest.mark.parametrize("raced", ["source", "stance"])
+async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    backend: str,
+    raced: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Two imports create the same new source (by URL) at once: the one whose transaction
-    commits first keeps it; the other's write of it (a COPY running in the background while
-    the import computes on) fails on the unique URL, and that import answers 409, to be
-    retried, with none of its records written."""
-    postgres_only(backend)
-    source = {
-        "type": "source",
-        "key": "s",
-        "kind": "news_article",
-        "title": "Raced",
-        "url": "https://news.example.org/raced",
-    }
-    loser = [{"type": "actor", "key": "a", "kind": "person", "name": "Only the loser's"}, source]
+    """Two imports create the same new record at once: the one whose transaction commits
+    first keeps it; the other's COPY waits for it, then fails on the unique key, and that
+    import answers 409 (retry) with none of its records written. For a stance, the COPY runs
+    in the background while the import reads on for its next batches: the error is still the
+    COPY's, not the aborted transaction those reads met."""
+    postgres_only(backend, "SQLite lets one transaction write at a time; no COPY to race")
+    monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
+    if raced == "source":  # both create the source by its URL: unique URL
+        winner = _raced("first", "https://news.example.org/raced")
+        loser = _raced("second", "https://news.example.org/raced")
+    else:  # each its own source, one stance id: primary key
+        actor, source, claim = (
+            await make_actor(client),
+            await make_source(client),
+            await make_claim(client),
+        )
+        on = {
+            "actor": {"kind": actor["kind"], "name": actor["name"]},
+            "source": {"url": source["url"]},
+            "claim": {"statement": claim["statement"]},
+        }
+        winner = _raced("first", "https://news.example.org/one", STANCE_ID)
+        loser = _raced("second", "https://news.example.org/two", STANCE_ID, on=on)
 
     async def lines(records: list[dict[str, Any]]) -> AsyncIterator[tuple[int, bytes]]:
         for number, record in enumerate(records, 1):
             yield number, orjson.dumps(record)
 
     async with AsyncSession(engine) as first:
-        await import_records(first, lines([source]), by=None)  # written, not yet committed
+        await import_records(first, lines(winner), by=None)  # written, not yet committed
         racing = asyncio.create_task(client.post("/v1/import", content=body(loser), headers=NDJSON))
-        # The second import reaches the source's URL and waits on the first's transaction.
+        # The second import reaches the shared key and waits on the first's transaction.
         for _ in range(200):
             if await scalar(
                 engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
@@ -215,6 +252,9 @@ async def test_an_import_that_loses_a_race_for_a_new_source_conflicts_and_writes
         await first.commit()
     response = await asyncio.wait_for(racing, 30)
     assert problem(response, 409)["type"].endswith("integrity-conflict")
-    sources = (await client.get("/v1/sources")).json()["items"]
-    assert [s["url"] for s in sources] == [source["url"]]
-    assert (await client.get("/v1/actors")).json()["items"] == []
+    names = {a["name"] for a in (await client.get("/v1/actors")).json()["items"]}
+    assert "second actor" not in names
+    assert "first actor" in names
+    stances = (await client.get("/v1/stances")).json()["items"]
+    assert len(stances) == 1
+    assert stances[0]["label"] == "asserted"
