@@ -11,6 +11,7 @@ import anyio.to_thread
 import typer
 from pydantic import TypeAdapter, ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -19,6 +20,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
@@ -122,6 +124,13 @@ async def import_file(
         except DomainError as exc:
             await session.rollback()
             console.print(errors_table(exc))
+            return False
+        except IntegrityError as exc:  # as the API's 409: another writer committed it first
+            await session.rollback()
+            console.print(
+                "[red]Nothing was imported: another writer created one of these records "
+                f"meanwhile ({escape(str(exc.orig))}). Run the import again.[/red]"
+            )
             return False
     console.print(report_table(report))
     return True

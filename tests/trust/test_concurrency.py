@@ -3,6 +3,7 @@ which exactly one wins and none is lost silently."""
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,7 +16,7 @@ from app.transfer.service import import_records
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
 from tests.transfer.helpers import NDJSON, body
-from tests.trust.conftest import postgres_only, scalar
+from tests.trust.conftest import postgres_only, run_cli, scalar
 
 RACES = 20
 
@@ -187,39 +188,58 @@ LABELS = ("asserted", "denied", "likely", "reported")
 def _raced(
     prefix: str, url: str, stance_id: str | None = None, *, on: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
-    """An import of its own actor, claim and stance, citing a source by `url`; and, `on`
-    records committed earlier (named by natural key), a stance a label."""
+    """An import of its own actor, claim and stance, citing a source by `url`; and, if `on`
+    names records committed earlier (by natural key), a stance on them for each of LABELS."""
     records: list[dict[str, Any]] = [
         {"type": "actor", "key": "a", "kind": "person", "name": f"{prefix} actor"},
         {"type": "source", "key": "s", "kind": "news_article", "title": prefix, "url": url},
         {"type": "claim", "key": "c", "statement": f"{prefix} claim"},
-        {"type": "stance", "key": "t", "claim": "c", "actor": "a", "source": "s"}
-        | {"label": "asserted", "id": stance_id},
+        {
+            "type": "stance",
+            "key": "t",
+            "claim": "c",
+            "actor": "a",
+            "source": "s",
+            "label": "asserted",
+            "id": stance_id,
+        },
     ]
     for label in LABELS if on else ():
         records.append({"type": "stance", "key": label, "label": label, **(on or {})})
     return records
 
 
-@pytest.mark.parametrize("raced", ["source", "stance"])
+async def _lock_waited(engine: AsyncEngine) -> None:
+    """Until a session of this database waits on a lock (another transaction's row)."""
+    for _ in range(200):
+        if await scalar(
+            engine,
+            "SELECT count(*) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND wait_event_type = 'Lock'",
+        ):
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the second import never waited for the first")
+
+
+@pytest.mark.parametrize("raced", ["source", "stance", "source by the command line"])
 async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
     client: httpx.AsyncClient,
     engine: AsyncEngine,
+    database_url: str,
     backend: str,
     raced: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two imports create the same new record at once: the one whose transaction commits
     first keeps it; the other's COPY waits for it, then fails on the unique key, and that
-    import answers 409 (retry) with none of its records written. For a stance, the COPY runs
-    in the background while the import reads on for its next batches: the error is still the
-    COPY's, not the aborted transaction those reads met."""
+    import answers 409 (retry), or the command says so, with none of its records written.
+    For a stance, the COPY runs in the background while the import reads on for its next
+    batches: the error is still the COPY's, not the aborted transaction those reads met."""
     postgres_only(backend, "SQLite lets one transaction write at a time; no COPY to race")
     monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
-    if raced == "source":  # both create the source by its URL: unique URL
-        winner = _raced("first", "https://news.example.org/raced")
-        loser = _raced("second", "https://news.example.org/raced")
-    else:  # each its own source, one stance id: primary key
+    if raced == "stance":  # each its own source, one stance id: the primary key
         actor, source, claim = (
             await make_actor(client),
             await make_source(client),
@@ -232,6 +252,9 @@ async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
         }
         winner = _raced("first", "https://news.example.org/one", STANCE_ID)
         loser = _raced("second", "https://news.example.org/two", STANCE_ID, on=on)
+    else:  # both create the source by its URL: the unique URL
+        winner = _raced("first", "https://news.example.org/raced")
+        loser = _raced("second", "https://news.example.org/raced")
 
     async def lines(records: list[dict[str, Any]]) -> AsyncIterator[tuple[int, bytes]]:
         for number, record in enumerate(records, 1):
@@ -239,19 +262,25 @@ async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
 
     async with AsyncSession(engine) as first:
         await import_records(first, lines(winner), by=None)  # written, not yet committed
-        racing = asyncio.create_task(client.post("/v1/import", content=body(loser), headers=NDJSON))
-        # The second import reaches the shared key and waits on the first's transaction.
-        for _ in range(200):
-            if await scalar(
-                engine, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            ):
-                break
-            await asyncio.sleep(0.05)
+        if raced.endswith("command line"):
+            (tmp_path / "loser.ndjson").write_bytes(body(loser))
+            racing: Any = asyncio.create_task(
+                run_cli(database_url, "import", str(tmp_path / "loser.ndjson"))
+            )
         else:
-            raise AssertionError("the second import never waited for the first")
+            racing = asyncio.create_task(
+                client.post("/v1/import", content=body(loser), headers=NDJSON)
+            )
+        await _lock_waited(engine)  # the second reached the shared key
         await first.commit()
-    response = await asyncio.wait_for(racing, 30)
-    assert problem(response, 409)["type"].endswith("integrity-conflict")
+    if raced.endswith("command line"):
+        code, out = await asyncio.wait_for(racing, 60)
+        assert code == 1, out
+        assert "another writer created one of these records meanwhile" in out
+        assert "Traceback" not in out
+    else:
+        response = await asyncio.wait_for(racing, 30)
+        assert problem(response, 409)["type"].endswith("integrity-conflict")
     names = {a["name"] for a in (await client.get("/v1/actors")).json()["items"]}
     assert "second actor" not in names
     assert "first actor" in names
