@@ -84,7 +84,8 @@ class BulkWriter:
         """Give the connection back as it was. A background COPY still running (after a
         failure elsewhere: the transaction is being abandoned) is cancelled; one that failed
         is logged, as the statement that next used the connection reported only the
-        aftermath ("current transaction is aborted")."""
+        aftermath ("current transaction is aborted"), unless it lost a race: that conflict
+        reaches the caller as itself (a 409) and is no fault."""
         task, self._writing = self._writing, None
         self._deferred.clear()
         if task is not None:
@@ -92,8 +93,9 @@ class BulkWriter:
                 task.cancel()
             with contextlib.suppress(BaseException):
                 await task
-            if not task.cancelled() and task.exception() is not None:
-                log.error("bulk COPY failed", exc_info=task.exception())
+            failed = None if task.cancelled() else task.exception()
+            if failed is not None and not isinstance(failed, IntegrityError):
+                log.error("bulk COPY failed", exc_info=failed)
         await self.shrink_cache()
 
     async def shrink_cache(self) -> None:
