@@ -13,7 +13,18 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, Literal
 
-from sqlalchemy import Float, Integer, Uuid, bindparam, literal_column, select, text, tuple_
+from sqlalchemy import (
+    Float,
+    Integer,
+    Uuid,
+    bindparam,
+    column,
+    literal_column,
+    select,
+    table,
+    text,
+    tuple_,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns
@@ -88,6 +99,19 @@ STATEMENT_SCORE = {
 # 100k claims (BENCHMARKS.md, Q4): a walk of 2,000 takes about 2 ms, ranking 10,000 matches 7 ms,
 # where an unbounded walk took up to 52 ms for a word whose matches are all long statements.
 STATEMENT_WALK = 2_000
+# PostgreSQL: each word of each statement with its claim's score, in (lexeme, score, claim_id)
+# key order (`claim_terms`, migration 0007, kept by triggers on `claims`). A one-word search
+# reads its page from the key in relevance order and stops, whatever the word's place in the
+# relevance order of all claims.
+CLAIM_TERMS = table(
+    "claim_terms", column("lexeme"), column("score", Float), column("claim_id", Uuid)
+)
+# The lexeme of a one-word `:q`, whose list is walked.
+QUERY_LEXEME: Any = (
+    text("SELECT lexeme FROM unnest(to_tsvector('claimgraph', :q)) LIMIT 1")
+    .columns(column("lexeme"))
+    .scalar_subquery()
+)
 STATEMENT_MATCH = {
     "postgresql": "claims.search_vector @@ plainto_tsquery('claimgraph', :q)",
     "sqlite": "claims.id IN (SELECT claim_id FROM claims_fts WHERE claims_fts MATCH :q)",
@@ -204,9 +228,11 @@ async def search_claims(
         params["q"] = _bound("postgresql" if postgres else "sqlite", q)
     shape = (postgres, contested, tuple(given))
     if sort == "relevance":
+        assert q is not None
         if page.key is not None:
             params["after_key"], params["after_id"] = page.key_as(float, uuid.UUID)
-        rows = await _statement_page(session, shape, page.key is not None, params)
+        one_word = len(search_words(q)) == 1
+        rows = await _statement_page(session, shape, page.key is not None, one_word, params)
         if len(rows) > page.limit:
             return await _page(session, rows, page, sort)
     elif page.key is not None:
@@ -275,11 +301,18 @@ async def _statement_page(
     session: AsyncSession,
     shape: tuple[bool, bool | None, tuple[str, ...]],
     after: bool,
+    one_word: bool,
     params: dict[str, Any],
 ) -> list[Any]:
     """Up to a page and one of the claims whose statement matches `q`, by relevance."""
-    postgres = shape[0]
-    if postgres:
+    postgres, contested, given = shape
+    if postgres and one_word and contested is None and not given:
+        # Every claim in the word's list matches: its first page and one are the page, unless
+        # the word is in fewer statements than that (then ranking its few matches is cheap).
+        rows = list(await select_rows(session, _term_page(after), params))
+        if len(rows) == params["limit"]:
+            return rows
+    elif postgres:
         walk = _walk_statement(*shape, after)
         walked = list(await select_rows(session, walk, {**params, "walk": STATEMENT_WALK}))
         if len(walked) == params["limit"]:  # a page and one: no claim further down ranks above
@@ -288,6 +321,25 @@ async def _statement_page(
     if postgres:  # joined after the ranking: put back in the ranking's order
         rows.sort(key=attrgetter("score", "id"), reverse=True)
     return rows
+
+
+@built_once
+def _term_page(after: bool) -> Any:
+    """PostgreSQL, one word and no filter: a page and one of the claims whose statement holds
+    the word, read from `claim_terms` in relevance order. The walk's LIMIT is the page's: the
+    planner then reads the key in order and stops (with a longer walk it would rather sort the
+    word's whole list)."""
+    terms = CLAIM_TERMS
+    walked = select(terms.c.claim_id, terms.c.score).where(terms.c.lexeme == QUERY_LEXEME)
+    if after:
+        walked = walked.where(_after(terms.c.score, terms.c.claim_id, Float()))
+    order = (terms.c.score.desc(), terms.c.claim_id.desc())
+    walk = walked.order_by(*order).limit(LIMIT).subquery("walk")
+    match = text("claims.search_vector @@ plainto_tsquery('claimgraph', :q)")
+    stmt = select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, walk.c.score)
+    stmt = stmt.join_from(walk, Claim, Claim.id == walk.c.claim_id)
+    stmt = stmt.join(ClaimStats, ClaimStats.claim_id == walk.c.claim_id).where(match)
+    return stmt.order_by(walk.c.score.desc(), walk.c.claim_id.desc()).limit(LIMIT)
 
 
 @built_once

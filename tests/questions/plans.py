@@ -199,6 +199,7 @@ QUESTIONS: dict[str, Question] = {
     "contested claims by stances": lambda s: "/v1/claims?contested=true&sort=stances",
     "contested claims by newest": lambda s: "/v1/claims?contested=true&sort=newest",
     "search by text": lambda s: "/v1/claims?q=convoy+radar",
+    "search by one word": lambda s: "/v1/claims?q=convoy&limit=5",
     "search by text and actor": lambda s: f"/v1/claims?q=convoy&actor_id={s.actors[3]}",
     "claims of an actor on a side": lambda s: (
         f"/v1/claims?actor_id={s.actors[3]}&side=support&sort=newest"
@@ -230,6 +231,7 @@ MAIN = (
     "actor stances",
     "contested claims by stances",
     "search by text",
+    "search by one word",
     "claim summary",
     "timeline",
     "provenance",

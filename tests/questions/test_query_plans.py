@@ -112,6 +112,26 @@ class TestQueryPlans:
         if seeded_app[0].state.engine.dialect.name == "sqlite":
             assert plan.indexes("stances") == {index}, "\n".join(plan.lines)
 
+    async def test_one_word_is_read_from_its_word_list_in_order(
+        self, seeded_app: tuple[FastAPI, Seeded]
+    ) -> None:
+        """PostgreSQL reads a one-word search's page from `claim_terms` in key order: the
+        word's list is not sorted, however many claims hold the word."""
+        if seeded_app[0].state.engine.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite searches its FTS5 index")
+        (plan,) = await plans_of(seeded_app, QUESTIONS["search by one word"], "claim_terms")
+        assert plan.indexes("claim_terms") == {"pk_claim_terms"}, "\n".join(plan.lines)
+        assert not plan.full_scans("claim_terms"), "\n".join(plan.lines)
+        # The scan's parent is the walk's Limit: read in order and cut, not sorted first.
+        at = next(i for i, line in enumerate(plan.lines) if "on claim_terms" in line)
+        depth = len(plan.lines[at]) - len(plan.lines[at].lstrip())
+        parent = next(
+            line.strip()
+            for line in reversed(plan.lines[:at])
+            if len(line) - len(line.lstrip()) < depth
+        )
+        assert parent == "Limit", "\n".join(plan.lines)
+
     async def test_provenance_follows_citations_by_source(
         self, seeded_app: tuple[FastAPI, Seeded]
     ) -> None:

@@ -3,11 +3,14 @@
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
+import orjson
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.claims import search
 from tests.conftest import field_errors, problem
@@ -421,3 +424,84 @@ class TestSearchPagination:
         got = await walk(paged.client, "/v1/claims", limit=4, q="convoy")
         assert len({i["score"] for i in got}) == 1
         assert ids(got) == paged.expected("relevance")
+
+
+async def _word_lists(engine: AsyncEngine) -> tuple[set[tuple[str, float, str]], set[Any]]:
+    """PostgreSQL: the rows of `claim_terms`, and the rows the claims' statements give."""
+    async with engine.connect() as conn:
+        held = await conn.execute(text("SELECT lexeme, score, claim_id FROM claim_terms"))
+        wanted = await conn.execute(
+            text(
+                "SELECT w.lexeme, 1 + 1 / (1 + length(c.statement))::float8, c.id"
+                " FROM claims AS c, unnest(c.search_vector) AS w"
+            )
+        )
+        return {tuple(r) for r in held}, {tuple(r) for r in wanted}
+
+
+class TestOneWordSearch:
+    """A one-word search reads its page from the word's own list on PostgreSQL (kept by
+    triggers on `claims`): the pages follow the statements as they are written, edited and
+    deleted, as on SQLite."""
+
+    STATEMENTS: ClassVar[list[str]] = [
+        "Falcon drones crossed the river near the old mill at dawn",
+        "Falcon drones crossed the river",
+        "Falcon drones crossed the river near the mill",
+        "Falcon drones were seen",
+    ]
+
+    async def test_pages_come_shortest_statement_first(self, client: httpx.AsyncClient) -> None:
+        claims = [await make_claim(client, statement=s) for s in self.STATEMENTS]
+        expected = [c["id"] for c in sorted(claims, key=lambda c: len(c["statement"]))]
+        for limit in (1, 2, 3, 500):
+            assert ids(await walk(client, "/v1/claims", limit=limit, q="falcon")) == expected
+
+    async def test_an_edited_statement_is_found_by_its_new_words_only(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        for s in self.STATEMENTS:
+            await make_claim(client, statement=s)
+        other = await make_claim(client, statement="A heron was spotted over the harbour")
+        r = await client.patch(f"/v1/claims/{other['id']}", json={"statement": "Falcon seen"})
+        assert r.status_code == 200, r.text
+        # The shortest statement now: first on the first page of one.
+        first = (await client.get("/v1/claims", params={"q": "falcon", "limit": 1})).json()
+        assert ids(first["items"]) == [other["id"]]
+        assert await walk(client, "/v1/claims", limit=1, q="heron") == []
+        # Edits that leave the statement keep its words.
+        r = await client.patch(f"/v1/claims/{other['id']}", json={"tags": ["birds"]})
+        assert r.status_code == 200, r.text
+        first = (await client.get("/v1/claims", params={"q": "falcon", "limit": 1})).json()
+        assert ids(first["items"]) == [other["id"]]
+        assert (await client.delete(f"/v1/claims/{other['id']}")).status_code == 204
+        found = await walk(client, "/v1/claims", limit=1, q="falcon")
+        assert other["id"] not in ids(found)
+        assert len(found) == len(self.STATEMENTS)
+
+    async def test_the_word_lists_match_the_statements(
+        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
+    ) -> None:
+        """PostgreSQL: after writes through the API and an import (new claims and updated
+        ones), `claim_terms` holds exactly the words of the statements there are."""
+        if backend != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite searches its FTS5 index")
+        claims = [await make_claim(client, statement=s) for s in self.STATEMENTS]
+        await client.patch(f"/v1/claims/{claims[0]['id']}", json={"statement": "Owls hunt"})
+        assert (await client.delete(f"/v1/claims/{claims[1]['id']}")).status_code == 204
+        records = [
+            {"type": "claim", "key": "a", "statement": "Kestrels nest in the tower"},
+            {"type": "claim", "key": "b", "statement": claims[2]["statement"], "tags": ["x"]},
+        ]
+        content = b"".join(orjson.dumps(r) + b"\n" for r in records)
+        headers = {"Content-Type": "application/x-ndjson"}
+        r = await client.post("/v1/import", content=content, headers=headers)
+        assert r.status_code == 200, r.text
+        held, wanted = await _word_lists(engine)
+        assert held == wanted
+        by_claim = {str(claim_id): set() for _, _, claim_id in held}
+        for lexeme, _, claim_id in held:
+            by_claim[str(claim_id)].add(lexeme)
+        assert by_claim[claims[0]["id"]] == {"owl", "hunt"}  # the old words went
+        assert claims[1]["id"] not in by_claim
+        assert len(by_claim) == len(self.STATEMENTS)  # three left, and the imported one
