@@ -8,7 +8,8 @@ for each query runs the service (`claimgraph serve`, one worker unless --workers
 ceiling (bench/ceiling.py) in turn, `--rounds` times, driving each with wrk (or, with
 `--client python`, a small asyncio client) at `--connections` concurrent connections. Prints
 req/s, p50 and p99 per query and target (medians over the rounds) and the service/ceiling
-ratios; `--json FILE` keeps the figures.
+ratios; `--json FILE` keeps the figures. Each measurement follows `--warmup` seconds of the
+same load on the same server, not counted: both servers are measured warm.
 
 Queries: Q1 a claim's stances by side (50 rows; hot and cold claims mixed), Q2 an actor's
 stances, Q3 contested claims (top 50 by stances), Q4 claim search by text, Q5 the claim
@@ -333,6 +334,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=2,
+        help="seconds of the same load before each measurement, not counted",
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=1)
@@ -410,12 +417,17 @@ def main() -> None:
                     # Reads are open by default (CLAIMGRAPH_READS_REQUIRE_KEY=false): only the
                     # write sends a key, as a client of an open service would.
                     key_for = key if q.startswith("W") else None
-                    if args.client == "wrk":
-                        measured = wrk(port, reqs, key_for, args.duration, args.connections)
-                    else:
-                        measured = asyncio.run(
-                            python_load(port, reqs, key_for, args.duration, args.connections)
-                        )
+                    # Each server starts cold (no statement prepared on its connections, no
+                    # plan cached, pools not yet full): the warm-up's requests are not counted.
+                    for seconds in (args.warmup, args.duration):
+                        if seconds <= 0:
+                            continue
+                        if args.client == "wrk":
+                            measured = wrk(port, reqs, key_for, seconds, args.connections)
+                        else:
+                            measured = asyncio.run(
+                                python_load(port, reqs, key_for, seconds, args.connections)
+                            )
                     r = results[q][name]
                     r.rps.append(measured[0])
                     r.p50.append(measured[1])
