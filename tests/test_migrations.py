@@ -11,6 +11,7 @@ from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
 from app.db import create_engine, create_sessionmaker
@@ -73,16 +74,21 @@ async def _summaries(url: str) -> dict[str, object]:
             }
 
 
+async def _with_demo(engine: AsyncEngine) -> None:
+    """Migrate to head and load the worked example."""
+    await migrate.upgrade(engine)
+    async with create_sessionmaker(engine)() as session:
+        await Loader(session, by="test").load(demo_lines())
+        await session.commit()
+
+
 async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewDatabase) -> None:
     """0005 builds the summary tallies of stances written before it: the worked example's
     summaries read the same after going down to 0004 (tallies dropped) and up again."""
     async with new_database() as url:
         engine = create_engine(url)
         try:
-            await migrate.upgrade(engine)
-            async with create_sessionmaker(engine)() as session:
-                await Loader(session, by="test").load(demo_lines())
-                await session.commit()
+            await _with_demo(engine)
             before = await _summaries(url)
             await migrate.downgrade(engine, "0004_indexes")
             await migrate.upgrade(engine)
@@ -124,10 +130,7 @@ async def test_word_lists_are_filled_from_the_claims_on_upgrade(
     async with new_database() as url:
         engine = create_engine(url)
         try:
-            await migrate.upgrade(engine)
-            async with create_sessionmaker(engine)() as session:
-                await Loader(session, by="test").load(demo_lines())
-                await session.commit()
+            await _with_demo(engine)
             before = await _word_searches(url)
             await migrate.downgrade(engine, "0006_relevance")
             async with engine.connect() as conn:
