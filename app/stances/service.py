@@ -42,11 +42,10 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     """The new stance, with its side derived and its quote located."""
     await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
     await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
-    source = (
-        await session.scalars(
-            select(Source).where(Source.id == data.source_id).options(undefer(Source.text))
-        )
-    ).one_or_none()
+    found = select(Source).where(Source.id == data.source_id)
+    if data.quote is not None:  # a source's text (a whole article) is read only to find a quote
+        found = found.options(undefer(Source.text))
+    source = (await session.scalars(found)).one_or_none()
     if source is None:
         raise UnknownReference("source_id", "source", data.source_id)
     await require_ids(
@@ -68,7 +67,7 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
         retracted_at=data.retracted_at,
         retraction_source_id=data.retraction_source_id,
     )
-    _anchor_quote(stance, data.quote, source.text)
+    _anchor_quote(stance, data.quote, source.text if data.quote is not None else None)
     session.add(stance)
     await session.flush()
     await stats.count_new_stance(

@@ -279,6 +279,19 @@ class TestCreateStance:
         assert field_errors(problem_body) == {"quote"}
         assert await walk(client) == []
 
+    async def test_no_quote_on_a_source_with_text(self, client: httpx.AsyncClient) -> None:
+        """Without a quote the source's text is not read (it may be a whole article): the
+        stance has no quote and no span, and a quoted stance on the same source still gets
+        its span."""
+        body = await parts(client, text=TEXT)
+        r = await client.post("/v1/stances", json={**body, "label": "confirmed"})
+        assert r.status_code == 201, r.text
+        assert (r.json()["quote"], r.json()["quote_span"]) == (None, None)
+        quote = "several North Korean military engineers are assisting Russian forces"
+        r = await client.post("/v1/stances", json={**body, "label": "likely", "quote": quote})
+        assert r.status_code == 201, r.text
+        assert r.json()["quote_span"]["start"] == TEXT.index(quote)
+
     async def test_quote_on_source_without_text_is_stored_as_given(
         self, client: httpx.AsyncClient
     ) -> None:
