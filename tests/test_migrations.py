@@ -9,7 +9,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +21,7 @@ from app.migrate import SchemaNotCurrent
 from app.models import Base
 from app.models.search import include_object, is_search_object
 from app.settings import Settings
+from tests.questions.helpers import word_lists
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 
@@ -100,12 +101,6 @@ async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewD
     assert any(s["support_probability"] for s in before.values())  # type: ignore[index]
 
 
-WORDS_OF_STATEMENTS = """
-SELECT w.lexeme, 1 + 1 / (1 + length(c.statement))::float8, c.id
-FROM claims AS c, unnest(c.search_vector) AS w
-"""
-
-
 async def _word_searches(url: str) -> dict[str, list[str]]:
     """The claims every word of the claims' statements finds, a page of two at a time."""
     app: FastAPI = create_app(Settings(database_url=url))
@@ -138,11 +133,9 @@ async def test_word_lists_are_filled_from_the_claims_on_upgrade(
             await migrate.upgrade(engine)
             assert await _word_searches(url) == before
             if backend == "postgresql":  # every word of every statement, with its score
-                async with engine.connect() as conn:
-                    held = (await conn.execute(text("SELECT * FROM claim_terms"))).all()
-                    wanted = (await conn.execute(text(WORDS_OF_STATEMENTS))).all()
-                    assert sorted(held) == sorted(wanted)
-                    assert len(held) > 100
+                held, wanted = await word_lists(engine)
+                assert held == wanted
+                assert len(held) > 100
         finally:
             await engine.dispose()
     assert len(before) > 20

@@ -335,11 +335,16 @@ def _term_page(after: bool) -> Any:
         walked = walked.where(_after(terms.c.score, terms.c.claim_id, Float()))
     order = (terms.c.score.desc(), terms.c.claim_id.desc())
     walk = walked.order_by(*order).limit(LIMIT).subquery("walk")
-    match = text("claims.search_vector @@ plainto_tsquery('claimgraph', :q)")
-    stmt = select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, walk.c.score)
-    stmt = stmt.join_from(walk, Claim, Claim.id == walk.c.claim_id)
-    stmt = stmt.join(ClaimStats, ClaimStats.claim_id == walk.c.claim_id).where(match)
+    stmt = _with_claims(walk, walk.c.claim_id).where(text(STATEMENT_MATCH["postgresql"]))
     return stmt.order_by(walk.c.score.desc(), walk.c.claim_id.desc()).limit(LIMIT)
+
+
+def _with_claims(ranked: Any, claim_id: Any) -> Any:
+    """PostgreSQL: the rows of `ranked` (claim ids with their scores) joined to their claims'
+    columns, links and counters."""
+    stmt = select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
+    stmt = stmt.join_from(ranked, Claim, Claim.id == claim_id)
+    return stmt.join(ClaimStats, ClaimStats.claim_id == claim_id)
 
 
 @built_once
@@ -385,11 +390,7 @@ def _statement_tier(
     if after:
         top = top.where(_after(found.c.score, found.c.id, Float()))
     ranked = top.order_by(found.c.score.desc(), found.c.id.desc()).limit(LIMIT).subquery("ranked")
-    return (
-        select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
-        .join_from(ranked, Claim, Claim.id == ranked.c.id)
-        .join(ClaimStats, ClaimStats.claim_id == ranked.c.id)
-    )
+    return _with_claims(ranked, ranked.c.id)
 
 
 async def _page(

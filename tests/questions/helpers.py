@@ -3,6 +3,8 @@
 from typing import Any
 
 import httpx
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_stance
 
@@ -92,3 +94,17 @@ async def relate(client: httpx.AsyncClient, claim: Json, related: Json, kind: st
     assert r.status_code == 201, r.text
     data: Json = r.json()
     return data
+
+
+async def word_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
+    """PostgreSQL: the rows of `claim_terms` (the search word lists), and the rows the claims'
+    statements give (every word, with the claim's score), each sorted."""
+    async with engine.connect() as conn:
+        held = await conn.execute(text("SELECT lexeme, score, claim_id FROM claim_terms"))
+        wanted = await conn.execute(
+            text(
+                "SELECT w.lexeme, 1 + 1 / (1 + length(c.statement))::float8, c.id"
+                " FROM claims AS c, unnest(c.search_vector) AS w"
+            )
+        )
+        return sorted(tuple(r) for r in held), sorted(tuple(r) for r in wanted)

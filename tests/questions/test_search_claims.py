@@ -9,14 +9,13 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.claims import search
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
-from tests.questions.helpers import Json, ids, stance, walk
+from tests.questions.helpers import Json, ids, stance, walk, word_lists
 
 Ids = dict[str, uuid.UUID]
 
@@ -426,19 +425,6 @@ class TestSearchPagination:
         assert ids(got) == paged.expected("relevance")
 
 
-async def _word_lists(engine: AsyncEngine) -> tuple[set[tuple[str, float, str]], set[Any]]:
-    """PostgreSQL: the rows of `claim_terms`, and the rows the claims' statements give."""
-    async with engine.connect() as conn:
-        held = await conn.execute(text("SELECT lexeme, score, claim_id FROM claim_terms"))
-        wanted = await conn.execute(
-            text(
-                "SELECT w.lexeme, 1 + 1 / (1 + length(c.statement))::float8, c.id"
-                " FROM claims AS c, unnest(c.search_vector) AS w"
-            )
-        )
-        return {tuple(r) for r in held}, {tuple(r) for r in wanted}
-
-
 class TestOneWordSearch:
     """A one-word search reads its page from the word's own list on PostgreSQL (kept by
     triggers on `claims`): the pages follow the statements as they are written, edited and
@@ -497,7 +483,7 @@ class TestOneWordSearch:
         headers = {"Content-Type": "application/x-ndjson"}
         r = await client.post("/v1/import", content=content, headers=headers)
         assert r.status_code == 200, r.text
-        held, wanted = await _word_lists(engine)
+        held, wanted = await word_lists(engine)
         assert held == wanted
         by_claim = {str(claim_id): set() for _, _, claim_id in held}
         for lexeme, _, claim_id in held:
