@@ -24,7 +24,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.claims.rows import CLAIM_COLUMNS, link_columns
-from app.claims.schemas import ClaimSummary, ProbabilitySummary, SideSummary
 from app.db import built_once, select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
@@ -109,54 +108,58 @@ def claim_with_stats(postgres: bool) -> Any:
     )
 
 
-def claim_summary(claim: Any) -> ClaimSummary:
+# The support labels with the midpoint of their band (None: no band, e.g. `asserted`), and
+# every label in the vocabulary's order, as the summary reads them.
+_SUPPORT_MIDPOINTS: dict[str, float | None] = {
+    label.value: info.band.midpoint if info.band else None
+    for label, info in STANCE_LABELS.items()
+    if info.side == StanceSide.support
+}
+_LABEL_ORDER = tuple(label.value for label in StanceLabel)
+
+
+def claim_summary(claim: Any) -> dict[str, Any]:
     """Counts by side and label, distinct actors per side, contested, dates, and the support
     side's probability summary, from a row of `claim_with_stats`: counters and tallies kept
-    as stances change, so a claim with 100k stances is summarized as fast as one with ten."""
+    as stances change, so a claim with 100k stances is summarized as fast as one with ten.
+
+    The `ClaimSummary` fields as plain values in the model's order, written as JSON without
+    building the models (app.rendering)."""
     tallies: Sequence[Any] = claim.tallies or ()
     stats = claim if claim.total is not None else None
-    actors = {
-        StanceSide.support: stats.support_actors if stats else 0,
-        StanceSide.neutral: stats.neutral_actors if stats else 0,
-        StanceSide.dispute: stats.dispute_actors if stats else 0,
-    }
     by_label: dict[str, int] = {}
     weighted: list[tuple[float, int]] = []
+    # A hot claim has a tally per label and probability (over a hundred): plain strings and
+    # floats here, not enum lookups per tally, kept this a tenth of the request's time.
     for label, tallied, n in tallies:
-        by_label[label] = by_label.get(label, 0) + int(n)
-        info = STANCE_LABELS[StanceLabel(label)]
-        if info.side != StanceSide.support:
-            continue
-        band = info.band
-        probability = None if tallied == NO_PROBABILITY else tallied
-        value = probability if probability is not None else band.midpoint if band else None
-        if value is not None:
-            weighted.append((float(value), int(n)))
-    counts = {
-        StanceSide.support: stats.support if stats else 0,
-        StanceSide.neutral: stats.neutral if stats else 0,
-        StanceSide.dispute: stats.dispute if stats else 0,
-    }
-    return ClaimSummary(
-        total=stats.total if stats else 0,
-        by_side={
-            side: SideSummary(stances=counts[side], actors=int(actors.get(side, 0)))
-            for side in StanceSide
-        },
-        by_label={label: int(by_label[label]) for label in StanceLabel if label in by_label},
-        contested=bool(stats and stats.contested),
-        first_stated_at=stats.first_stated_at if stats else None,
-        latest_stated_at=stats.latest_stated_at if stats else None,
-        retracted=stats.retracted if stats else 0,
-        support_probability=ProbabilitySummary(
-            median=_median(weighted),
-            low=min(v for v, _ in weighted),
-            high=max(v for v, _ in weighted),
-            stances=sum(n for _, n in weighted),
-        )
+        by_label[label] = by_label.get(label, 0) + n
+        if label in _SUPPORT_MIDPOINTS:
+            value = _SUPPORT_MIDPOINTS[label] if tallied == NO_PROBABILITY else tallied
+            if value is not None:
+                weighted.append((float(value), n))
+    return {
+        "total": stats.total if stats else 0,
+        "by_side": {
+            "support": {"stances": stats.support, "actors": stats.support_actors},
+            "neutral": {"stances": stats.neutral, "actors": stats.neutral_actors},
+            "dispute": {"stances": stats.dispute, "actors": stats.dispute_actors},
+        }
+        if stats
+        else {side.value: {"stances": 0, "actors": 0} for side in StanceSide},
+        "by_label": {label: by_label[label] for label in _LABEL_ORDER if label in by_label},
+        "contested": bool(stats and stats.contested),
+        "first_stated_at": stats.first_stated_at if stats else None,
+        "latest_stated_at": stats.latest_stated_at if stats else None,
+        "retracted": stats.retracted if stats else 0,
+        "support_probability": {
+            "median": _median(weighted),
+            "low": min(v for v, _ in weighted),
+            "high": max(v for v, _ in weighted),
+            "stances": sum(n for _, n in weighted),
+        }
         if weighted
         else None,
-    )
+    }
 
 
 def _contradicting(claim_id: uuid.UUID) -> Any:

@@ -20,7 +20,7 @@ from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
 from app.pagination import link_next
 from app.paths import ClaimIdPath, RelationIdPath
-from app.rendering import json_page
+from app.rendering import json_page, json_record
 from app.schemas import Page, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
 
@@ -126,13 +126,14 @@ async def list_claims(
     "/{claim_id}",
     operation_id="get_claim",
     summary="Get a claim and its summary",
+    response_model=ClaimDetail,
     responses=problem_responses(404),
 )
-async def get_claim(claim_id: ClaimIdPath, session: SessionDep) -> ClaimDetail:
+async def get_claim(claim_id: ClaimIdPath, session: SessionDep, response: Response) -> Response:
     """One claim with its summary: stance counts by side and by label, distinct actors per
     side, whether it is contested (both supporters and disputers), and the first and latest
     stance dates. Retracted stances are counted apart."""
-    return await service.get_claim(session, claim_id)
+    return json_record(await service.get_claim(session, claim_id), response)
 
 
 @router.patch(

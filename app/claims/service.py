@@ -13,7 +13,6 @@ from app.claims.queries import claim_summary, claim_with_stats
 from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import (
     ClaimCreate,
-    ClaimDetail,
     ClaimOut,
     ClaimRelationCreate,
     ClaimRelationOut,
@@ -97,15 +96,16 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
     return to_out(claim)
 
 
-async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetail:
-    """The claim with its summary, or a 404."""
+async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any]:
+    """The `ClaimDetail` fields of the claim with its summary, or a 404."""
     params = {"claim_id": claim_id}
     found = await select_rows(session, claim_with_stats(is_postgres(session)), params)
     if not found:
         await raise_gone_if_deleted(session, "claim", claim_id)
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
-    return ClaimDetail(**fields, summary=claim_summary(found[0]))
+    fields["summary"] = claim_summary(found[0])
+    return fields
 
 
 async def update_claim(
