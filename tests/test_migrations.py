@@ -21,7 +21,7 @@ from app.migrate import SchemaNotCurrent
 from app.models import Base
 from app.models.search import include_object, is_search_object
 from app.settings import Settings
-from tests.questions.helpers import word_lists
+from tests.questions.helpers import link_lists, word_lists
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 
@@ -140,6 +140,41 @@ async def test_word_lists_are_filled_from_the_claims_on_upgrade(
             await engine.dispose()
     assert len(before) > 20
     assert sum(len(found) == 2 for found in before.values()) > 5
+
+
+async def _listed_links(url: str) -> dict[str, object]:
+    """Every claim's tags and subjects, as the claim list gives them."""
+    app: FastAPI = create_app(Settings(database_url=url))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            listed = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
+            return {c["id"]: (c["tags"], c["about_actor_ids"]) for c in listed}
+
+
+async def test_link_arrays_are_filled_from_the_claims_on_upgrade(
+    new_database: NewDatabase, backend: str
+) -> None:
+    """0008 (PostgreSQL) builds the link arrays of claims written before it: the worked
+    example's claims list the same tags and subjects after going down to 0007 and up again."""
+    async with new_database() as url:
+        engine = create_engine(url)
+        try:
+            await _with_demo(engine)
+            before = await _listed_links(url)
+            await migrate.downgrade(engine, "0007_terms")
+            async with engine.connect() as conn:
+                assert "claim_links" not in await conn.run_sync(_all_tables)
+            await migrate.upgrade(engine)
+            assert await _listed_links(url) == before
+            if backend == "postgresql":
+                held, wanted = await link_lists(engine)
+                assert held == wanted
+                assert len(held) > 5
+        finally:
+            await engine.dispose()
+    assert sum(bool(tags) for tags, _ in before.values()) > 5
+    assert sum(bool(about) for _, about in before.values()) > 5
 
 
 async def test_app_refuses_a_database_that_is_behind(new_database: NewDatabase) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import RelatedClaimOut, TimelineEntry
-from app.claims.rows import CLAIM_COLUMNS, link_columns
+from app.claims.rows import CLAIM_COLUMNS, with_links
 from app.db import built_once, select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
@@ -96,16 +96,12 @@ def _tallies(postgres: bool) -> Any:
 def claim_with_stats(postgres: bool) -> Any:
     """The claim's row with its counters and tallies (and, on PostgreSQL, its links), by
     `claim_id`."""
-    return (
-        select(
-            *CLAIM_COLUMNS,
-            *link_columns(postgres, Claim.id),
-            *SUMMARY_COLUMNS,
-            _tallies(postgres),
-        )
+    stmt = (
+        select(*CLAIM_COLUMNS, *SUMMARY_COLUMNS, _tallies(postgres))
         .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
         .where(Claim.id == bindparam("claim_id", type_=Uuid))
     )
+    return with_links(stmt, Claim.id) if postgres else stmt
 
 
 # The support labels with the midpoint of their band (None: no band, e.g. `asserted`), and

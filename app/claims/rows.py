@@ -1,7 +1,8 @@
 """Reading claims as rows for the read paths: the claims' columns (selected by each page's own
-statement), their tags and subjects (array columns of the same rows on PostgreSQL, one more
-statement for any number of claims on SQLite), and no ORM objects (loading ORM instances with
-their collections cost more than the queries in a list of 50 claims)."""
+statement), their tags and subjects (array columns of the same rows on PostgreSQL, read from
+`claim_links`; one more statement for any number of claims on SQLite), and no ORM objects
+(loading ORM instances with their collections cost more than the queries in a list of 50
+claims)."""
 
 import uuid
 from collections import defaultdict
@@ -15,13 +16,14 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
-    func,
+    column,
     literal,
     null,
     select,
+    table,
     union_all,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import built_once, select_rows
@@ -88,22 +90,37 @@ async def claim_links(
     return tags, subjects
 
 
+# PostgreSQL: each claim's tags (by name) and subject actors (in order) as two arrays of one
+# row (migration 0008, kept in step with `claim_tags` and `claim_subjects` by triggers).
+CLAIM_LINKS = table(
+    "claim_links",
+    column("claim_id", Uuid),
+    column("tags", ARRAY(String)),
+    column("about_actor_ids", ARRAY(Uuid)),
+)
+
+
 def link_columns(postgres: bool, claim_id: Any) -> tuple[Any, ...]:
-    """On PostgreSQL, the claim's tags (by name) and subject actors (in order) as two array
-    columns of its own row: correlated subqueries, run for the rows a statement returns, in
-    place of the statement `claim_links` runs. SQLite runs that statement."""
+    """On PostgreSQL, the claim's `tags` and `about_actor_ids` as columns of its own row:
+    subqueries reading `claim_links` by key, which PostgreSQL runs for the rows a statement
+    returns, after its sort and limit. SQLite runs the statement of `claim_links()` instead."""
     if not postgres:
         return ()
-    tags = select(func.array_agg(aggregate_order_by(ClaimTag.tag, ClaimTag.tag))).where(
-        ClaimTag.claim_id == claim_id
+    return tuple(
+        select(CLAIM_LINKS.c[name])
+        .where(CLAIM_LINKS.c.claim_id == claim_id)
+        .scalar_subquery()
+        .label(name)
+        for name in ("tags", "about_actor_ids")
     )
-    subjects = select(
-        func.array_agg(aggregate_order_by(ClaimSubject.actor_id, ClaimSubject.position))
-    ).where(ClaimSubject.claim_id == claim_id)
-    return (
-        tags.scalar_subquery().label("tags"),
-        subjects.scalar_subquery().label("about_actor_ids"),
-    )
+
+
+def with_links(stmt: Any, claim_id: Any) -> Any:
+    """PostgreSQL: `stmt` with its claims' `tags` and `about_actor_ids`, outer-joined from
+    `claim_links` (one probe of its key per row): for statements whose rows are already a
+    page, where a join costs less than the two subqueries of `link_columns`."""
+    stmt = stmt.add_columns(CLAIM_LINKS.c.tags, CLAIM_LINKS.c.about_actor_ids)
+    return stmt.outerjoin(CLAIM_LINKS, CLAIM_LINKS.c.claim_id == claim_id)
 
 
 def claim_out_fields(

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns
+from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns, with_links
 from app.db import built_once, select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
@@ -265,9 +265,8 @@ def _listing_statement(
     counted = select(claim_id.label("id"), *STATS_COLUMNS)
     counted = counted.where(*_filters(claim_id, contested, given))
     listed = _in_order(counted, sort, after).subquery("listed")
-    links = link_columns(postgres, listed.c.id)
-    stmt = select(*CLAIM_COLUMNS[1:], *links, listed)
-    return stmt.join_from(listed, Claim, Claim.id == listed.c.id)
+    stmt = select(*CLAIM_COLUMNS[1:], listed).join_from(listed, Claim, Claim.id == listed.c.id)
+    return with_links(stmt, listed.c.id) if postgres else stmt
 
 
 @built_once
@@ -342,9 +341,9 @@ def _term_page(after: bool) -> Any:
 def _with_claims(ranked: Any, claim_id: Any) -> Any:
     """PostgreSQL: the rows of `ranked` (claim ids with their scores) joined to their claims'
     columns, links and counters."""
-    stmt = select(*CLAIM_COLUMNS, *link_columns(True, Claim.id), *STATS_COLUMNS, ranked.c.score)
+    stmt = select(*CLAIM_COLUMNS, *STATS_COLUMNS, ranked.c.score)
     stmt = stmt.join_from(ranked, Claim, Claim.id == claim_id)
-    return stmt.join(ClaimStats, ClaimStats.claim_id == claim_id)
+    return with_links(stmt.join(ClaimStats, ClaimStats.claim_id == claim_id), claim_id)
 
 
 @built_once

@@ -1,13 +1,14 @@
-"""Schema objects that live outside the SQLAlchemy models: full-text search.
+"""Schema objects that live outside the SQLAlchemy models: full-text search, and the claims'
+link arrays on PostgreSQL.
 
-They are created by migrations 0002, 0006 and 0007 with dialect-specific SQL (FTS5 tables on
-SQLite; generated tsvector columns, their indexes and the `claim_terms` word lists on
-PostgreSQL), and model/schema comparisons leave them out.
+They are created by migrations 0002, 0006, 0007 and 0008 with dialect-specific SQL (FTS5 tables
+on SQLite; generated tsvector columns, their indexes, the `claim_terms` word lists and the
+`claim_links` arrays on PostgreSQL), and model/schema comparisons leave them out.
 """
 
 from typing import Any
 
-SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts", "claim_terms")
+SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts", "claim_terms", "claim_links")
 SEARCH_COLUMNS = frozenset({"search_vector", "quote_vector"})
 SEARCH_INDEXES = frozenset(
     {"ix_claims_search_vector", "ix_stances_quote_vector", "ix_claims_statement_relevance"}

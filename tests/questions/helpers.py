@@ -108,3 +108,24 @@ async def word_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
             )
         )
         return sorted(tuple(r) for r in held), sorted(tuple(r) for r in wanted)
+
+
+async def link_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
+    """PostgreSQL: the rows of `claim_links` (each claim's tags and subjects as arrays), and
+    the rows `claim_tags` and `claim_subjects` give (claims with neither left out), each
+    sorted by claim."""
+    async with engine.connect() as conn:
+        held = await conn.execute(
+            text("SELECT claim_id, tags, about_actor_ids FROM claim_links ORDER BY claim_id")
+        )
+        tags = await conn.execute(text("SELECT claim_id, tag FROM claim_tags ORDER BY 1, 2"))
+        about = await conn.execute(
+            text("SELECT claim_id, actor_id FROM claim_subjects ORDER BY claim_id, position")
+        )
+        wanted: dict[Any, tuple[list[Any] | None, list[Any] | None]] = {}
+        for claim_id, tag in tags:
+            wanted.setdefault(claim_id, ([], None))[0].append(tag)  # type: ignore[union-attr]
+        for claim_id, actor_id in about:
+            named, subjects = wanted.get(claim_id, (None, None))
+            wanted[claim_id] = (named, [*(subjects or []), actor_id])
+        return [tuple(r) for r in held], [(k, *v) for k, v in sorted(wanted.items())]
