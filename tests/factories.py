@@ -4,6 +4,7 @@ import itertools
 from typing import Any
 
 import httpx
+import orjson
 
 _seq = itertools.count(1)
 
@@ -47,3 +48,13 @@ async def make_stance(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
         body["source_id"] = (await make_source(client))["id"]
     body.setdefault("label", "asserted")
     return await _post(client, "/v1/stances", body)
+
+
+async def import_records(client: httpx.AsyncClient, records: list[dict[str, Any]]) -> Any:
+    """Import NDJSON records through `POST /v1/import`; the report of an import that must
+    succeed."""
+    content = b"".join(orjson.dumps(r) + b"\n" for r in records)
+    headers = {"Content-Type": "application/x-ndjson"}
+    r = await client.post("/v1/import", content=content, headers=headers)
+    assert r.status_code == 200, r.text
+    return r.json()

@@ -1,8 +1,9 @@
 """Migrations run up, down and up again, and leave a schema identical to the models."""
 
 import re
-from collections.abc import Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Any
 
 import httpx
 import pytest
@@ -63,18 +64,6 @@ async def test_upgrade_downgrade_upgrade_matches_models(new_database: NewDatabas
             await engine.dispose()
 
 
-async def _summaries(url: str) -> dict[str, object]:
-    """Every claim's summary, as GET /v1/claims/{id} answers it."""
-    app: FastAPI = create_app(Settings(database_url=url))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            listed = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
-            return {
-                c["id"]: (await http.get(f"/v1/claims/{c['id']}")).json()["summary"] for c in listed
-            }
-
-
 async def _with_demo(engine: AsyncEngine) -> None:
     """Migrate to head and load the worked example."""
     await migrate.upgrade(engine)
@@ -83,96 +72,114 @@ async def _with_demo(engine: AsyncEngine) -> None:
         await session.commit()
 
 
-async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewDatabase) -> None:
-    """0005 builds the summary tallies of stances written before it: the worked example's
-    summaries read the same after going down to 0004 (tallies dropped) and up again."""
-    async with new_database() as url:
-        engine = create_engine(url)
-        try:
-            await _with_demo(engine)
-            before = await _summaries(url)
-            await migrate.downgrade(engine, "0004_indexes")
-            await migrate.upgrade(engine)
-            assert await _summaries(url) == before
-        finally:
-            await engine.dispose()
-    assert len(before) > 5
-    assert any(s["by_side"]["support"]["actors"] > 1 for s in before.values())  # type: ignore[index]
-    assert any(s["support_probability"] for s in before.values())  # type: ignore[index]
-
-
-async def _word_searches(url: str) -> dict[str, list[str]]:
-    """The claims every word of the claims' statements finds, a page of two at a time."""
+@asynccontextmanager
+async def _api(url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """An HTTP client on the app serving `url`."""
     app: FastAPI = create_app(Settings(database_url=url))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            listed = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
-            words = {w for c in listed for w in re.findall(r"[a-z]{4,}", c["statement"].lower())}
-            found = {}
-            for word in sorted(words):
-                r = await http.get("/v1/claims", params={"q": word, "limit": 2})
-                found[word] = [c["id"] for c in r.json()["items"]]
-            return found
+            yield http
 
 
-async def test_word_lists_are_filled_from_the_claims_on_upgrade(
-    new_database: NewDatabase, backend: str
-) -> None:
-    """0007 (PostgreSQL) builds the word lists of claims written before it: one-word searches
-    over the worked example find the same first pages after going down to 0006 and up again,
-    and the first page of a common word is full."""
+async def _listed(http: httpx.AsyncClient) -> list[dict[str, Any]]:
+    """Every claim, as the claim list gives it."""
+    r = await http.get("/v1/claims", params={"limit": 500})
+    items: list[dict[str, Any]] = r.json()["items"]
+    return items
+
+
+Lists = Callable[[AsyncEngine], Awaitable[tuple[list[Any], list[Any]]]]
+
+
+async def _same_after_down_and_up(
+    new_database: NewDatabase,
+    read: Callable[[httpx.AsyncClient], Awaitable[dict[str, Any]]],
+    revision: str,
+    dropped: str | None = None,
+    kept: tuple[Lists, int] | None = None,
+) -> dict[str, Any]:
+    """What `read` answers over the worked example: the same after going down to `revision`
+    (which drops the table `dropped`) and up again. On PostgreSQL, `kept`'s rows (held,
+    wanted) then match, and there are more than its count of them."""
     async with new_database() as url:
         engine = create_engine(url)
         try:
             await _with_demo(engine)
-            before = await _word_searches(url)
-            await migrate.downgrade(engine, "0006_relevance")
-            async with engine.connect() as conn:
-                assert "claim_terms" not in await conn.run_sync(_all_tables)
+            async with _api(url) as http:
+                before = await read(http)
+            await migrate.downgrade(engine, revision)
+            if dropped is not None:
+                async with engine.connect() as conn:
+                    assert dropped not in await conn.run_sync(_all_tables)
             await migrate.upgrade(engine)
-            assert await _word_searches(url) == before
-            if backend == "postgresql":  # every word of every statement, with its score
-                held, wanted = await word_lists(engine)
+            async with _api(url) as http:
+                assert await read(http) == before
+            if kept is not None and engine.dialect.name == "postgresql":
+                lists, minimum = kept
+                held, wanted = await lists(engine)
                 assert held == wanted
-                assert len(held) > 100
+                assert len(held) > minimum
         finally:
             await engine.dispose()
+    return before
+
+
+async def _summaries(http: httpx.AsyncClient) -> dict[str, Any]:
+    """Every claim's summary, as GET /v1/claims/{id} answers it."""
+    return {
+        c["id"]: (await http.get(f"/v1/claims/{c['id']}")).json()["summary"]
+        for c in await _listed(http)
+    }
+
+
+async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewDatabase) -> None:
+    """0005 builds the summary tallies of stances written before it: the worked example's
+    summaries read the same after going down to 0004 (tallies dropped) and up again."""
+    before = await _same_after_down_and_up(new_database, _summaries, "0004_indexes")
+    assert len(before) > 5
+    assert any(s["by_side"]["support"]["actors"] > 1 for s in before.values())
+    assert any(s["support_probability"] for s in before.values())
+
+
+async def _word_searches(http: httpx.AsyncClient) -> dict[str, Any]:
+    """The claims every word of the claims' statements finds, a page of two at a time."""
+    listed = await _listed(http)
+    words = {w for c in listed for w in re.findall(r"[a-z]{4,}", c["statement"].lower())}
+    found = {}
+    for word in sorted(words):
+        r = await http.get("/v1/claims", params={"q": word, "limit": 2})
+        found[word] = [c["id"] for c in r.json()["items"]]
+    return found
+
+
+async def test_word_lists_are_filled_from_the_claims_on_upgrade(
+    new_database: NewDatabase,
+) -> None:
+    """0007 (PostgreSQL) builds the word lists of claims written before it: one-word searches
+    over the worked example find the same first pages after going down to 0006 and up again,
+    and the first page of a common word is full. Every word of every statement is listed,
+    with its score."""
+    before = await _same_after_down_and_up(
+        new_database, _word_searches, "0006_relevance", "claim_terms", (word_lists, 100)
+    )
     assert len(before) > 20
     assert sum(len(found) == 2 for found in before.values()) > 5
 
 
-async def _listed_links(url: str) -> dict[str, object]:
+async def _listed_links(http: httpx.AsyncClient) -> dict[str, Any]:
     """Every claim's tags and subjects, as the claim list gives them."""
-    app: FastAPI = create_app(Settings(database_url=url))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            listed = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
-            return {c["id"]: (c["tags"], c["about_actor_ids"]) for c in listed}
+    return {c["id"]: (c["tags"], c["about_actor_ids"]) for c in await _listed(http)}
 
 
 async def test_link_arrays_are_filled_from_the_claims_on_upgrade(
-    new_database: NewDatabase, backend: str
+    new_database: NewDatabase,
 ) -> None:
     """0008 (PostgreSQL) builds the link arrays of claims written before it: the worked
     example's claims list the same tags and subjects after going down to 0007 and up again."""
-    async with new_database() as url:
-        engine = create_engine(url)
-        try:
-            await _with_demo(engine)
-            before = await _listed_links(url)
-            await migrate.downgrade(engine, "0007_terms")
-            async with engine.connect() as conn:
-                assert "claim_links" not in await conn.run_sync(_all_tables)
-            await migrate.upgrade(engine)
-            assert await _listed_links(url) == before
-            if backend == "postgresql":
-                held, wanted = await link_lists(engine)
-                assert held == wanted
-                assert len(held) > 5
-        finally:
-            await engine.dispose()
+    before = await _same_after_down_and_up(
+        new_database, _listed_links, "0007_terms", "claim_links", (link_lists, 5)
+    )
     assert sum(bool(tags) for tags, _ in before.values()) > 5
     assert sum(bool(about) for _, about in before.values()) > 5
 

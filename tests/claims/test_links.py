@@ -2,11 +2,10 @@
 arrays per claim kept by triggers on `claim_tags` and `claim_subjects` (migration 0008)."""
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import make_actor, make_claim, make_stance
+from tests.factories import import_records, make_actor, make_claim, make_stance
 from tests.questions.helpers import link_lists
 
 
@@ -32,10 +31,7 @@ async def test_the_link_arrays_follow_every_write(
         {"type": "claim", "key": "new", "statement": "Kestrels nest in the tower", "tags": ["b"]},
         {"type": "claim", "key": "old", "statement": bare["statement"], "tags": ["a", "c"]},
     ]
-    content = b"".join(orjson.dumps(r) + b"\n" for r in records)
-    headers = {"Content-Type": "application/x-ndjson"}
-    r = await client.post("/v1/import", content=content, headers=headers)
-    assert r.status_code == 200, r.text
+    await import_records(client, records)
     held, wanted = await link_lists(engine)
     assert held == wanted
     by_claim = {str(claim_id): (tags, subjects) for claim_id, tags, subjects in held}

@@ -6,14 +6,13 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
-import orjson
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.claims import search
 from tests.conftest import field_errors, problem
-from tests.factories import make_actor, make_claim, make_source
+from tests.factories import import_records, make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
 from tests.questions.helpers import Json, ids, stance, walk, word_lists
 
@@ -479,10 +478,7 @@ class TestOneWordSearch:
             {"type": "claim", "key": "a", "statement": "Kestrels nest in the tower"},
             {"type": "claim", "key": "b", "statement": claims[2]["statement"], "tags": ["x"]},
         ]
-        content = b"".join(orjson.dumps(r) + b"\n" for r in records)
-        headers = {"Content-Type": "application/x-ndjson"}
-        r = await client.post("/v1/import", content=content, headers=headers)
-        assert r.status_code == 200, r.text
+        await import_records(client, records)
         held, wanted = await word_lists(engine)
         assert held == wanted
         by_claim = {str(claim_id): set() for _, _, claim_id in held}
