@@ -31,12 +31,7 @@ def json_page(
     """A `Page` of trusted rows as JSON, with the `Link` to the next page and the headers the
     dependencies set on `response` (rate limits)."""
     link_next(request, response, next_cursor)
-    body = orjson.dumps(
-        {"items": items, "next_cursor": next_cursor}, default=_default, option=JSON_OPTIONS
-    )
-    out = Response(body, media_type="application/json")
-    out.raw_headers.extend(response.raw_headers)
-    return out
+    return json_record({"items": items, "next_cursor": next_cursor}, response)
 
 
 def json_record(fields: dict[str, Any], response: Response) -> Response:

@@ -1,5 +1,6 @@
 """Shared steps for the question tests: read a list end to end, record stances tersely."""
 
+from collections import defaultdict
 from typing import Any
 
 import httpx
@@ -118,14 +119,15 @@ async def link_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
         held = await conn.execute(
             text("SELECT claim_id, tags, about_actor_ids FROM claim_links ORDER BY claim_id")
         )
-        tags = await conn.execute(text("SELECT claim_id, tag FROM claim_tags ORDER BY 1, 2"))
-        about = await conn.execute(
+        tags: dict[Any, list[Any]] = defaultdict(list)
+        for claim_id, tag in await conn.execute(
+            text("SELECT claim_id, tag FROM claim_tags ORDER BY claim_id, tag")
+        ):
+            tags[claim_id].append(tag)
+        about: dict[Any, list[Any]] = defaultdict(list)
+        for claim_id, actor_id in await conn.execute(
             text("SELECT claim_id, actor_id FROM claim_subjects ORDER BY claim_id, position")
-        )
-        wanted: dict[Any, tuple[list[Any] | None, list[Any] | None]] = {}
-        for claim_id, tag in tags:
-            wanted.setdefault(claim_id, ([], None))[0].append(tag)  # type: ignore[union-attr]
-        for claim_id, actor_id in about:
-            named, subjects = wanted.get(claim_id, (None, None))
-            wanted[claim_id] = (named, [*(subjects or []), actor_id])
-        return [tuple(r) for r in held], [(k, *v) for k, v in sorted(wanted.items())]
+        ):
+            about[claim_id].append(actor_id)
+        wanted = [(c, tags.get(c), about.get(c)) for c in sorted(tags.keys() | about.keys())]
+        return [tuple(r) for r in held], wanted
