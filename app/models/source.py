@@ -3,11 +3,13 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, Versioned
 from app.vocabulary import CitationKind, SourceKind, sql_in
+
+UNLINKED = text("url IS NULL")
 
 
 class Source(Versioned, Base):
@@ -17,6 +19,17 @@ class Source(Versioned, Base):
         CheckConstraint("length(content_hash) = 64", name="content_hash"),
         Index(None, "publisher_id", "id"),
         Index(None, "kind", "id"),
+        # A source without a URL is matched by its content hash, else by kind and title (the
+        # import's natural keys). The title's index is a hash index on PostgreSQL: a btree
+        # entry may not exceed about 2,700 bytes, which a 1,000-character title can.
+        Index(None, "content_hash", postgresql_where=UNLINKED, sqlite_where=UNLINKED),
+        Index(
+            None,
+            "title",
+            postgresql_using="hash",
+            postgresql_where=UNLINKED,
+            sqlite_where=UNLINKED,
+        ),
     )
 
     kind: Mapped[str] = mapped_column(String(32))

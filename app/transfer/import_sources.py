@@ -134,11 +134,13 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
     for part in chunks(hashes):
         for row in await _states(ctx, Source.content_hash.in_(part) & Source.url.is_(None)):
             shared[("h", row.content_hash)].append(row)
-    titles = sorted(k[1:] for k in keys if k[0] == "t")
-    for pairs in chunks(titles):
-        condition = tuple_(Source.kind, Source.title).in_(pairs) & Source.url.is_(None)
-        for row in await _states(ctx, condition):
-            shared[("t", row.kind, row.title)].append(row)
+    # By title alone, which the index holds; a row of another kind is no match.
+    titles = sorted({k[2] for k in keys if k[0] == "t"})
+    for part in chunks(titles):
+        for row in await _states(ctx, Source.title.in_(part) & Source.url.is_(None)):
+            titled = ("t", row.kind, row.title)
+            if titled in keys:
+                shared[titled].append(row)
     by_id = await existing_ids(ctx, Source, [r.id.hex for r in live if r.id])
     decide = Decider(ctx, by_id)
     candidates = {

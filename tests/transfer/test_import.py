@@ -223,6 +223,30 @@ class TestUpsert:
         (claim,) = await walk(client, "/v1/claims")
         assert claim["about_actor_ids"] == [actor["id"]]
 
+    async def test_sources_without_a_url_match_by_hash_else_by_kind_and_title(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        report_source = {"type": "source", "key": "r", "kind": "report", "title": "Annual"}
+        with_text = {**report_source, "key": "h", "title": "Findings", "text": "Held text."}
+        line = {"type": "source", "key": "p", "kind": "statement", "title": "Press line"}
+        await imported(client, body([report_source, with_text, line]))
+        again = [
+            {**with_text, "title": "Findings, revised"},  # the same text: the same source
+            {**line, "key": "p2"},  # the same kind and title
+            {**line, "key": "p3", "kind": "news_article"},  # another kind: another source
+            {**report_source, "key": "r2", "title": "Press line"},  # another title
+        ]
+        report = await imported(client, body(again))
+        assert report["counts"]["source"] == {"created": 2, "updated": 1, "unchanged": 1}
+        titles = sorted((s["kind"], s["title"]) for s in await walk(client, "/v1/sources"))
+        assert titles == [
+            ("news_article", "Press line"),
+            ("report", "Annual"),
+            ("report", "Findings, revised"),
+            ("report", "Press line"),
+            ("statement", "Press line"),
+        ]
+
     async def test_equal_stances_in_one_file_stay_two(self, client: httpx.AsyncClient) -> None:
         stance = minimal()[4]
         records = [*minimal(), {**stance, "key": "t1-again"}]
