@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.claims import stats
+from app.transfer import bulk, importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import problem
@@ -355,6 +356,44 @@ class TestUpsert:
         await nothing_written(client)
         report = await imported(client, body([*minimal()[:4], *stances]))
         assert report["counts"]["stance"]["created"] == len(stances)
+
+
+async def test_a_growing_table_is_analyzed_each_time_it_doubles(
+    client: httpx.AsyncClient, engine: AsyncEngine, backend: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL plans the import's lookups from statistics that do not count the import's
+    own rows: each looked-up table is analyzed in the import's transaction as it doubles."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite plans its lookups without statistics")
+    monkeypatch.setattr(importer, "BATCH_RECORDS", 20)
+    monkeypatch.setattr(bulk, "ANALYZE_MIN_ROWS", 10)
+    sources = [
+        {"type": "source", "key": f"s{i}", "kind": "report", "title": f"Report {i}"}
+        for i in range(100)
+    ]
+    claims = [{"type": "claim", "key": f"c{i}", "statement": f"Claim {i}"} for i in range(5)]
+    tables = ("sources", "claims")
+    async with engine.begin() as conn:
+        for table in tables:  # counted empty; autovacuum kept off them meanwhile
+            await conn.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = off)")
+            await conn.exec_driver_sql(f"ANALYZE {table}")
+    try:
+        await imported(client, body([*sources, *claims]))
+        async with engine.connect() as conn:
+            counted = {
+                table: (
+                    await conn.exec_driver_sql(
+                        f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass"
+                    )
+                ).scalar_one()
+                for table in tables
+            }
+    finally:
+        async with engine.begin() as conn:
+            for table in tables:
+                await conn.exec_driver_sql(f"ALTER TABLE {table} RESET (autovacuum_enabled)")
+    # Batches of 20 sources: analyzed at 20, 40 and 80 rows, not at 60 or 100; 5 claims: never.
+    assert counted == {"sources": 80, "claims": 0}
 
 
 class TestRequests:
