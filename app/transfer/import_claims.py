@@ -9,9 +9,8 @@ from typing import Any
 from sqlalchemy import select
 
 from app.claims import service as claims
-from app.claims import stats
 from app.claims.schemas import ClaimRelationUpdate, ClaimUpdate
-from app.models import Claim, ClaimRelation, ClaimSubject, ClaimTag
+from app.models import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
 from app.transfer.import_sources import import_links
@@ -101,7 +100,12 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
         ("claim_id", "actor_id", "position"),
         subjects,
     )
-    await stats.add_claims(ctx.session, [(as_uuid(row[0]), ctx.now) for row in rows])
+    # Zeroed counters (the columns' defaults), to be counted at the end of the import.
+    await ctx.writer.insert(
+        ClaimStats.__table__,  # type: ignore[arg-type]
+        ("claim_id", "activity_at"),
+        [(row[0], ctx.now) for row in rows],
+    )
     await _update_claims(ctx, matched)
 
 
