@@ -132,8 +132,8 @@ Claims = list[uuid.UUID] | Select[tuple[uuid.UUID]]  # ids, or a SELECT of them
 
 
 async def _retally(session: AsyncSession, ids: Claims) -> None:
-    """Rebuild the tallies of these claims (their claim_stats rows locked) from their stances,
-    then the distinct actors per side from the rebuilt tallies."""
+    """Rebuild the tallies of these claims (their claim_stats rows locked) from their stances:
+    by label and probability, and by side and actor."""
     current = (Stance.claim_id.in_(ids), Stance.retracted_at.is_(None))
     await session.execute(delete(ClaimTally).where(ClaimTally.claim_id.in_(ids)))
     probability = func.coalesce(Stance.probability, literal(NO_PROBABILITY))
@@ -154,21 +154,21 @@ async def _retally(session: AsyncSession, ids: Claims) -> None:
             .group_by(Stance.claim_id, Stance.side, Stance.actor_id),
         )
     )
-    await session.execute(
-        update(ClaimStats)
-        .where(ClaimStats.claim_id.in_(ids))
-        .values(
-            {
-                counter: select(func.count())
-                .where(
-                    ClaimSideActor.claim_id == ClaimStats.claim_id,
-                    ClaimSideActor.side == side.value,
-                )
-                .scalar_subquery()
+
+
+def _actor_counts(ids: Claims) -> Any:
+    """The distinct actors per side of these claims, from their rebuilt side tallies."""
+    return (
+        select(
+            ClaimSideActor.claim_id.label("claim_id"),
+            *(
+                func.sum(case((ClaimSideActor.side == side.value, 1), else_=0)).label(counter.key)
                 for side, counter in ACTOR_COUNTERS.items()
-            }
+            ),
         )
-        .execution_options(synchronize_session=False)
+        .where(ClaimSideActor.claim_id.in_(ids))
+        .group_by(ClaimSideActor.claim_id)
+        .subquery()
     )
 
 
@@ -235,6 +235,22 @@ async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> No
     if inserts:
         await session.execute(insert(ClaimStats), inserts)
     await _retally(session, ids)
+    await session.execute(
+        update(ClaimStats)
+        .where(ClaimStats.claim_id.in_(ids))
+        .values(
+            {
+                counter: select(func.count())
+                .where(
+                    ClaimSideActor.claim_id == ClaimStats.claim_id,
+                    ClaimSideActor.side == side.value,
+                )
+                .scalar_subquery()
+                for side, counter in ACTOR_COUNTERS.items()
+            }
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def recount_bulk(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
@@ -260,8 +276,9 @@ async def recount_bulk(session: AsyncSession, claim_ids: Collection[uuid.UUID]) 
 
 
 async def recount_many(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
-    """`recount` for many claims at once (bulk imports): rows locked in id order, then one
-    UPDATE ... FROM an aggregate of their stances, with no per-row round trips."""
+    """`recount` for many claims at once (bulk imports): rows locked in id order, tallies
+    rebuilt, then one UPDATE ... FROM an aggregate of their stances and side tallies, with no
+    per-row round trips."""
     ids = sorted(set(claim_ids), key=str)
     if ids:
         await _recount(session, ids)
@@ -279,6 +296,8 @@ async def _recount(session: AsyncSession, ids: Claims) -> None:
     def on(side: str) -> Any:
         return func.coalesce(func.sum(case((and_(current, Stance.side == side), 1))), 0)
 
+    await _retally(session, ids)
+    actors = _actor_counts(ids)
     counts = (
         select(
             Claim.id.label("claim_id"),
@@ -301,6 +320,15 @@ async def _recount(session: AsyncSession, ids: Claims) -> None:
         .group_by(Claim.id, Claim.created_at)
         .subquery()
     )
+    # A claim with no current stance has no side tallies: its actor counters are 0.
+    counts = (
+        select(
+            counts,
+            *(func.coalesce(actors.c[c.key], 0).label(c.key) for c in ACTOR_COUNTERS.values()),
+        )
+        .select_from(counts.outerjoin(actors, actors.c.claim_id == counts.c.claim_id))
+        .subquery()
+    )
     await session.execute(
         update(ClaimStats)
         .where(ClaimStats.claim_id == counts.c.claim_id)
@@ -314,7 +342,7 @@ async def _recount(session: AsyncSession, ids: Claims) -> None:
             first_stated_at=counts.c.first,
             latest_stated_at=counts.c.latest,
             activity_at=func.coalesce(counts.c.latest, counts.c.created_at),
+            **{c.key: counts.c[c.key] for c in ACTOR_COUNTERS.values()},
         )
         .execution_options(synchronize_session=False)
     )
-    await _retally(session, ids)
