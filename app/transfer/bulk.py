@@ -29,11 +29,11 @@ SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
 # The tables whose rows the import looks up by natural key or id (PostgreSQL). Rows written
 # in the import's own transaction are not in the planner's statistics, so as a table grows
-# from few rows its lookups are planned for the small table: a URL lookup scanned all 200k
-# sources, a title lookup read every URL-less source through the URL index (41 and 105 ms a
-# batch; 0.7 to 14 ms once analyzed). Each is analyzed whenever it has doubled (after at
-# least ANALYZE_MIN_ROWS new rows), which counts the transaction's own rows; ANALYZE's lock
-# keeps other ANALYZE and VACUUM runs off these tables until the import ends, and no writer.
+# from few rows its lookups are planned for the small table: a lookup of 2,000 URLs scanned
+# every source (41-48 ms; 8-9 ms through the index once analyzed). Each is analyzed whenever
+# it has doubled (after at least ANALYZE_MIN_ROWS new rows), which counts the transaction's
+# own rows. ANALYZE's lock keeps other ANALYZE and VACUUM runs off these tables until the
+# import ends; readers and writers are not held.
 LOOKED_UP = frozenset(
     {"actors", "actor_external_ids", "affiliations", "sources", "citations", "claims"}
 )
@@ -92,9 +92,8 @@ class BulkWriter:
             # the final recount of a large import, may rightly take longer.
             await connection.exec_driver_sql(f"SET LOCAL statement_timeout = '{PG_TIMEOUT}'")
             # The import's reads probe unique keys in pages it has just written, all in shared
-            # buffers: a random read costs what a sequential one does. With the default (4)
-            # a lookup of 2,000 URLs scanned the whole table, in parallel workers that took
-            # the cores the import itself needs.
+            # buffers: a random read costs what a sequential one does, and a parallel scan's
+            # workers would take the cores the import itself needs.
             await connection.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
             await connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
         return cls(session, connection.dialect.name)
