@@ -57,11 +57,8 @@ def _with_engine(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
 
 
 async def _load_demo(engine: AsyncEngine) -> None:
-    try:
-        await migrate.check_current(engine)
-    except migrate.SchemaNotCurrent as exc:
-        console.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+    if not await transfer.check_schema(engine, console):
+        raise typer.Exit(1)
     sessionmaker = create_sessionmaker(engine)
     async for session in session_scope(sessionmaker):
         counts = await load_demo(session)
@@ -94,7 +91,7 @@ def db_current() -> None:
     head = migrate.head_revision()
     console.print(f"database: {current or 'empty'}  latest: {head}")
     if current != head:
-        console.print(f"[yellow]behind: {migrate.UPGRADE_HINT}[/yellow]")
+        console.print(f"[yellow]behind: {migrate.UPGRADE_HINT}[/yellow]", soft_wrap=True)
         raise typer.Exit(1)
 
 

@@ -77,10 +77,12 @@ def export_filter(
 
 
 async def check_schema(engine: AsyncEngine, console: Console) -> bool:
+    """Whether the database is at this version's schema; if not, says so (unwrapped, so the
+    command it names stays whole to copy, however wide the terminal)."""
     try:
         await migrate.check_current(engine)
     except migrate.SchemaNotCurrent as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{exc}[/red]", soft_wrap=True)
         return False
     return True
 
