@@ -174,83 +174,19 @@ def _actor_counts(ids: Claims) -> Any:
 
 async def recount(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
     """Recompute the counters of these claims from their stances (rows locked first, so
-    concurrent recounts of one claim run one after the other)."""
+    concurrent recounts of one claim run one after the other); a claim without counters yet
+    gets its row."""
     ids = sorted(set(claim_ids), key=str)
     if not ids:
         return
+    counted = select(ClaimStats.claim_id).where(ClaimStats.claim_id == Claim.id).exists()
     await session.execute(
-        select(ClaimStats.claim_id)
-        .where(ClaimStats.claim_id.in_(ids))
-        .order_by(ClaimStats.claim_id)
-        .with_for_update()
-    )
-    current = Stance.retracted_at.is_(None)
-
-    def on(side: str) -> Any:
-        return func.coalesce(func.sum(case((and_(current, Stance.side == side), 1))), 0)
-
-    rows = (
-        await session.execute(
-            select(
-                Claim.id,
-                on("support"),
-                on("neutral"),
-                on("dispute"),
-                func.coalesce(func.sum(case((and_(current, Stance.id.is_not(None)), 1))), 0),
-                func.coalesce(func.sum(case((Stance.retracted_at.is_not(None), 1))), 0),
-                func.min(case((current, Stance.stated_at))),
-                func.max(case((current, Stance.stated_at))),
-                Claim.created_at,
-            )
-            .select_from(Claim)
-            .outerjoin(Stance, Stance.claim_id == Claim.id)
-            .where(Claim.id.in_(ids))
-            .group_by(Claim.id, Claim.created_at)
+        insert(ClaimStats).from_select(
+            ["claim_id", "activity_at"],
+            select(Claim.id, Claim.created_at).where(Claim.id.in_(ids), ~counted),
         )
-    ).all()
-    values = [
-        {
-            "claim_id": claim_id,
-            "support": support,
-            "neutral": neutral,
-            "dispute": dispute,
-            "total": total,
-            "retracted": retracted,
-            "contested": support > 0 and dispute > 0,
-            "first_stated_at": first,
-            "latest_stated_at": latest,
-            "activity_at": latest or created_at,
-        }
-        for claim_id, support, neutral, dispute, total, retracted, first, latest, created_at in rows
-    ]
-    existing = set(
-        (
-            await session.scalars(select(ClaimStats.claim_id).where(ClaimStats.claim_id.in_(ids)))
-        ).all()
     )
-    updates = [v for v in values if v["claim_id"] in existing]
-    inserts = [v for v in values if v["claim_id"] not in existing]
-    if updates:
-        await session.execute(update(ClaimStats), updates)
-    if inserts:
-        await session.execute(insert(ClaimStats), inserts)
-    await _retally(session, ids)
-    await session.execute(
-        update(ClaimStats)
-        .where(ClaimStats.claim_id.in_(ids))
-        .values(
-            {
-                counter: select(func.count())
-                .where(
-                    ClaimSideActor.claim_id == ClaimStats.claim_id,
-                    ClaimSideActor.side == side.value,
-                )
-                .scalar_subquery()
-                for side, counter in ACTOR_COUNTERS.items()
-            }
-        )
-        .execution_options(synchronize_session=False)
-    )
+    await _recount(session, ids)
 
 
 async def recount_bulk(session: AsyncSession, claim_ids: Collection[uuid.UUID]) -> None:
