@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DomainError
@@ -15,6 +15,7 @@ from app.models import Source
 from app.transfer.bulk import BulkWriter
 from app.transfer.history import ChangeLog
 from app.transfer.keyindex import KeyIndex, Target
+from app.transfer.lookup import among, rows_among
 from app.transfer.records import LineError, Record
 
 ERROR_CAP = 1000
@@ -92,9 +93,12 @@ class TextCache:
         wanted = set(source_ids)
         texts = {s: t for s in wanted if (t := self._texts.get(s)) is not None}
         missing = sorted(wanted - texts.keys())
+        dialect = session.get_bind().dialect.name
         for part in chunks(missing):
             rows = await session.execute(
-                select(Source.id, Source.text).where(Source.id.in_([as_uuid(s) for s in part]))
+                select(Source.id, Source.text).where(
+                    among(dialect, Source.id, [as_uuid(s) for s in part])
+                )
             )
             for source_id, text in rows:
                 if text is not None:
@@ -126,6 +130,16 @@ class Context:
     def count(self, record: Record, outcome: str) -> None:
         record.outcome = outcome
         self.counts[record.type][outcome] += 1
+
+    def among(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+        """`column` is one of `values` (see `lookup`)."""
+        return among(self.writer.dialect, column, values)
+
+    def rows_among(
+        self, columns: Sequence[Any], rows: Sequence[Sequence[Any]]
+    ) -> ColumnElement[bool]:
+        """The row of `columns` is one of `rows` (see `lookup`)."""
+        return rows_among(self.writer.dialect, columns, rows)
 
     def created_here(self, created_at: datetime) -> bool:
         """Whether a row with this creation time was created by this import."""

@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from app.actors import service as actors
 from app.actors.schemas import ActorUpdate, AffiliationUpdate
@@ -55,14 +55,16 @@ async def _lookup(ctx: Context, keys: set[tuple[str, ...]]) -> dict[tuple[str, .
     for part in chunks(pairs):
         rows = await ctx.session.execute(
             select(ActorExternalId.scheme, ActorExternalId.value, ActorExternalId.actor_id).where(
-                tuple_(ActorExternalId.scheme, ActorExternalId.value).in_(part)
+                ctx.rows_among((ActorExternalId.scheme, ActorExternalId.value), part)
             )
         )
         found.update((("x", s, v), a.hex) for s, v, a in rows)
     names = [k[1:] for k in keys if k[0] == "n"]
     for part in chunks(names):
         rows = await ctx.session.execute(
-            select(Actor.kind, Actor.name, Actor.id).where(tuple_(Actor.kind, Actor.name).in_(part))
+            select(Actor.kind, Actor.name, Actor.id).where(
+                ctx.rows_among((Actor.kind, Actor.name), part)
+            )
         )
         found.update((("n", k, n), a.hex) for k, n, a in rows)
     return found
@@ -143,18 +145,20 @@ async def _update_actors(ctx: Context, records: list[Record]) -> None:
         current.update(
             (a.id.hex, a)
             for a in await ctx.session.scalars(
-                select(Actor).where(Actor.id.in_(part)).execution_options(populate_existing=True)
+                select(Actor)
+                .where(ctx.among(Actor.id, part))
+                .execution_options(populate_existing=True)
             )
         )
         for actor_id, alias in await ctx.session.execute(
             select(ActorAlias.actor_id, ActorAlias.alias)
-            .where(ActorAlias.actor_id.in_(part))
+            .where(ctx.among(ActorAlias.actor_id, part))
             .order_by(ActorAlias.actor_id, ActorAlias.position)
         ):
             alias_of[actor_id.hex].append(alias)
         for actor_id, scheme, value in await ctx.session.execute(
             select(ActorExternalId.actor_id, ActorExternalId.scheme, ActorExternalId.value).where(
-                ActorExternalId.actor_id.in_(part)
+                ctx.among(ActorExternalId.actor_id, part)
             )
         ):
             external_of[actor_id.hex][scheme] = value
@@ -217,8 +221,9 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
         for row in await ctx.session.scalars(
             select(Affiliation)
             .where(
-                tuple_(Affiliation.actor_id, Affiliation.organization_id).in_(
-                    [(as_uuid(a), as_uuid(o)) for a, o in part]
+                ctx.rows_among(
+                    (Affiliation.actor_id, Affiliation.organization_id),
+                    [(as_uuid(a), as_uuid(o)) for a, o in part],
                 )
             )
             .execution_options(populate_existing=True)

@@ -51,7 +51,7 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
     found: dict[str, str] = {}
     for part in chunks(keys):
         result = await ctx.session.execute(
-            select(Claim.statement_key, Claim.id).where(Claim.statement_key.in_(part))
+            select(Claim.statement_key, Claim.id).where(ctx.among(Claim.statement_key, part))
         )
         found.update((key, ident.hex) for key, ident in result)
     decide = Decider(ctx, await existing_ids(ctx, Claim, [r.id.hex for r in live if r.id]))
@@ -120,19 +120,19 @@ async def _update_claims(ctx: Context, records: list[Record]) -> None:
         uuids = [as_uuid(i) for i in part]
         for row in await ctx.session.execute(
             select(Claim.id, Claim.statement, Claim.occurred_from, Claim.occurred_to).where(
-                Claim.id.in_(uuids)
+                ctx.among(Claim.id, uuids)
             )
         ):
             current[row.id.hex] = row
         for claim_id, tag in await ctx.session.execute(
             select(ClaimTag.claim_id, ClaimTag.tag)
-            .where(ClaimTag.claim_id.in_(uuids))
+            .where(ctx.among(ClaimTag.claim_id, uuids))
             .order_by(ClaimTag.claim_id, ClaimTag.tag)
         ):
             tags_of[claim_id.hex].append(tag)
         for claim_id, actor_id in await ctx.session.execute(
             select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-            .where(ClaimSubject.claim_id.in_(uuids))
+            .where(ctx.among(ClaimSubject.claim_id, uuids))
             .order_by(ClaimSubject.claim_id, ClaimSubject.position)
         ):
             about_of[claim_id.hex].append(actor_id.hex)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from functools import partial
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from app.models import Citation, Source, SourceAuthor
 from app.sources import service as sources
@@ -86,7 +86,7 @@ async def _authors_of(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
     for part in chunks(ids):
         for source_id, actor_id in await ctx.session.execute(
             select(SourceAuthor.source_id, SourceAuthor.actor_id)
-            .where(SourceAuthor.source_id.in_([as_uuid(i) for i in part]))
+            .where(ctx.among(SourceAuthor.source_id, [as_uuid(i) for i in part]))
             .order_by(SourceAuthor.source_id, SourceAuthor.position)
         ):
             out[source_id.hex].append(actor_id.hex)
@@ -128,16 +128,16 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
     shared: dict[tuple[str, ...], list[Any]] = defaultdict(list)
     urls = sorted(k[1] for k in keys if k[0] == "u")
     for part in chunks(urls):
-        for row in await _states(ctx, Source.url.in_(part)):
+        for row in await _states(ctx, ctx.among(Source.url, part)):
             unique[("u", row.url)] = row
     hashes = sorted(k[1] for k in keys if k[0] == "h")
     for part in chunks(hashes):
-        for row in await _states(ctx, Source.content_hash.in_(part) & Source.url.is_(None)):
+        for row in await _states(ctx, ctx.among(Source.content_hash, part) & Source.url.is_(None)):
             shared[("h", row.content_hash)].append(row)
     # By title alone, which the index holds; a row of another kind is no match.
     titles = sorted({k[2] for k in keys if k[0] == "t"})
     for part in chunks(titles):
-        for row in await _states(ctx, Source.title.in_(part) & Source.url.is_(None)):
+        for row in await _states(ctx, ctx.among(Source.title, part) & Source.url.is_(None)):
             titled = ("t", row.kind, row.title)
             if titled in keys:
                 shared[titled].append(row)
@@ -232,7 +232,7 @@ async def _update_sources(ctx: Context, records: list[Record]) -> None:
     ids = sorted({r.target for r in records if r.target})
     current: dict[str, Any] = {}
     for part in chunks(ids):
-        for row in await _states(ctx, Source.id.in_([as_uuid(i) for i in part])):
+        for row in await _states(ctx, ctx.among(Source.id, [as_uuid(i) for i in part])):
             current[row.id.hex] = row
     authors_of = await _authors_of(ctx, ids)
     for record in records:
@@ -305,7 +305,7 @@ async def import_links(
     for part in chunks(pairs):
         for ident, a, b, kind in await ctx.session.execute(
             select(model.id, from_col, to_col, model.kind).where(
-                tuple_(from_col, to_col).in_([(as_uuid(a), as_uuid(b)) for a, b in part])
+                ctx.rows_among((from_col, to_col), [(as_uuid(a), as_uuid(b)) for a, b in part])
             )
         ):
             found[(a.hex, b.hex, kind)] = ident.hex

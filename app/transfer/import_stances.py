@@ -11,7 +11,7 @@ skips the lookup.
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from app.errors import InvalidField
 from app.models import Stance
@@ -148,8 +148,9 @@ async def _candidates(
     for part in chunks(triples):
         result = await ctx.session.execute(
             select(Stance.__table__).where(
-                tuple_(Stance.claim_id, Stance.actor_id, Stance.source_id).in_(
-                    [tuple(as_uuid(i) for i in t) for t in part]
+                ctx.rows_among(
+                    (Stance.claim_id, Stance.actor_id, Stance.source_id),
+                    [tuple(as_uuid(i) for i in t) for t in part],
                 )
             )
         )

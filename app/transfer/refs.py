@@ -4,7 +4,7 @@ database (or given earlier) by natural key."""
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from app.claims.service import statement_key
 from app.models import Actor, ActorExternalId, Claim, Source
@@ -57,8 +57,8 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
             select(ActorExternalId.scheme, ActorExternalId.value, Actor.id, Actor.created_at)
             .join(Actor, Actor.id == ActorExternalId.actor_id)
             .where(
-                tuple_(ActorExternalId.scheme, ActorExternalId.value).in_(
-                    [(r.a, r.b) for r in group]
+                ctx.rows_among(
+                    (ActorExternalId.scheme, ActorExternalId.value), [(r.a, r.b) for r in group]
                 )
             )
         )
@@ -69,7 +69,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
     for group in chunks(by_kind["kind_name"]):
         names = await session.execute(
             select(Actor.kind, Actor.name, Actor.id, Actor.created_at).where(
-                tuple_(Actor.kind, Actor.name).in_([(r.a, r.b) for r in group])
+                ctx.rows_among((Actor.kind, Actor.name), [(r.a, r.b) for r in group])
             )
         )
         for kind, name, ident, created_at in names:
@@ -84,7 +84,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
                 Source.created_at,
                 Source.text.is_not(None),
                 Source.published_at,
-            ).where(Source.url.in_([r.a for r in group]))
+            ).where(ctx.among(Source.url, [r.a for r in group]))
         )
         for url, ident, created_at, has_text, published_at in urls:
             found[NaturalRef("url", str(url))] = Resolved(
@@ -94,7 +94,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
     for keys in chunks(list(statements)):
         claims = await session.execute(
             select(Claim.statement_key, Claim.id, Claim.created_at).where(
-                Claim.statement_key.in_(keys)
+                ctx.among(Claim.statement_key, keys)
             )
         )
         for key, ident, created_at in claims:

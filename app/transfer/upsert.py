@@ -22,7 +22,9 @@ async def existing_ids(ctx: Context, model: Any, hex_ids: Iterable[str]) -> dict
     found: dict[str, datetime] = {}
     for part in chunks(sorted(set(hex_ids))):
         rows = await ctx.session.execute(
-            select(model.id, model.created_at).where(model.id.in_([as_uuid(i) for i in part]))
+            select(model.id, model.created_at).where(
+                ctx.among(model.id, [as_uuid(i) for i in part])
+            )
         )
         found.update((ident.hex, created_at) for ident, created_at in rows)
     return found
