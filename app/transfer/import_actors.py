@@ -268,15 +268,21 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
         ctx.count(record, "created")
     await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows)  # type: ignore[arg-type]
     await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows)
+    stored: dict[str, Affiliation] = {}
+    for ids in chunks(sorted({r.target for r in matched if r.target})):
+        for row in await ctx.session.scalars(
+            select(Affiliation)
+            .where(ctx.among(Affiliation.id, [as_uuid(i) for i in ids]))
+            .execution_options(populate_existing=True)
+        ):
+            stored[row.id.hex] = row
     for record in matched:
-        await _update_affiliation(ctx, record)
+        assert record.target is not None
+        await _update_affiliation(ctx, record, stored[record.target])
     ctx.session.expunge_all()
 
 
-async def _update_affiliation(ctx: Context, record: Record) -> None:
-    assert record.target is not None
-    row = await ctx.session.get(Affiliation, as_uuid(record.target), populate_existing=True)
-    assert row is not None
+async def _update_affiliation(ctx: Context, record: Record, row: Affiliation) -> None:
     data = record.data
     actor_id, organization_id = record.ids["actor"].id, record.ids["organization"].id
     if (row.actor_id.hex, row.organization_id.hex) != (actor_id, organization_id):

@@ -328,10 +328,17 @@ async def import_links(
         ctx.count(record, "created")
     await ctx.writer.insert(model.__table__, columns, rows)
     await ctx.changes.created(model, columns, rows)
+    stored: dict[str, Any] = {}
+    for ids in chunks(sorted({r.target for r in matched if r.target})):
+        for row in await ctx.session.scalars(
+            select(model)
+            .where(ctx.among(model.id, [as_uuid(i) for i in ids]))
+            .execution_options(populate_existing=True)
+        ):
+            stored[row.id.hex] = row
     for record in matched:
         assert record.target is not None
-        row = await ctx.session.get(model, as_uuid(record.target), populate_existing=True)
-        assert row is not None
+        row = stored[record.target]
         if (getattr(row, columns[1]).hex, getattr(row, columns[2]).hex) != (
             record.ids[start].id,
             record.ids[end].id,

@@ -13,7 +13,7 @@ from app.transfer import bulk, importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import problem
-from tests.transfer.helpers import NDJSON, body, created, imported, post, walk
+from tests.transfer.helpers import NDJSON, body, created, export, imported, lines, post, walk
 
 Ids = dict[str, uuid.UUID]
 TEXT = "The minister said that troops were \u201cdeployed\u201d near the border."
@@ -247,6 +247,60 @@ class TestUpsert:
             ("report", "Press line"),
             ("statement", "Press line"),
         ]
+
+    async def test_links_and_affiliations_given_by_id_are_updated_or_refused(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        people: list[dict[str, Any]] = [
+            {"type": "actor", "key": "a", "kind": "person", "name": "Analyst"},
+            {"type": "actor", "key": "o1", "kind": "organization", "name": "Agency"},
+            {"type": "actor", "key": "o2", "kind": "organization", "name": "Bureau"},
+            *(
+                {
+                    "type": "source",
+                    "key": f"s{i}",
+                    "kind": "report",
+                    "title": f"R{i}",
+                    "url": f"https://reports.example.org/{i}",
+                }
+                for i in (1, 2, 3)
+            ),
+        ]
+        affiliation = {
+            "type": "affiliation",
+            "key": "f",
+            "actor": "a",
+            "organization": "o1",
+            "kind": "member_of",
+            "role": "Analyst",
+        }
+        citation = {"type": "citation", "key": "x", "source": "s1", "cited": "s2", "kind": "quotes"}
+        await imported(client, body([*people, affiliation, citation]))
+        ids = {r["type"]: r["id"] for r in lines(await export(client))}
+        f_id, x_id = ids["affiliation"], ids["citation"]
+        changed = [
+            *people,
+            {**affiliation, "id": f_id, "role": "Director"},
+            {**citation, "id": x_id, "kind": "cites"},
+        ]
+        report = await imported(client, body(changed))
+        assert report["counts"]["affiliation"] == {"created": 0, "updated": 1, "unchanged": 0}
+        assert report["counts"]["citation"] == {"created": 0, "updated": 1, "unchanged": 0}
+        again = await imported(client, body(changed))
+        assert again["counts"]["affiliation"] == {"created": 0, "updated": 0, "unchanged": 1}
+        assert again["counts"]["citation"] == {"created": 0, "updated": 0, "unchanged": 1}
+        exported = {r["type"]: r for r in lines(await export(client))}
+        assert exported["affiliation"]["role"] == "Director"
+        assert exported["citation"]["kind"] == "cites"
+        # The same ids between other records: refused, each on its own line.
+        elsewhere = [
+            *people,
+            {**affiliation, "id": f_id, "organization": "o2"},
+            {**citation, "id": x_id, "cited": "s3"},
+        ]
+        r = await post(client, body(elsewhere))
+        found = {(e["line"], e["field"], e["type"]) for e in problem(r, 422)["errors"]}
+        assert found == {(7, "id", "id-conflict"), (8, "id", "id-conflict")}
 
     async def test_equal_stances_in_one_file_stay_two(self, client: httpx.AsyncClient) -> None:
         stance = minimal()[4]
