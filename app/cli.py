@@ -26,6 +26,7 @@ from app.settings import get_settings
 from app.transfer import commands as transfer
 
 cli = typer.Typer(
+    rich_markup_mode="markdown",
     help="claimgraph: who asserted a claim, where, when, and who disputes it.",
     no_args_is_help=True,
     add_completion=False,
