@@ -13,7 +13,7 @@ from app.actors.schemas import ActorUpdate, AffiliationUpdate
 from app.models import Actor, ActorAlias, ActorExternalId, Affiliation
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, changes, existing_ids, plain, settle
+from app.transfer.upsert import Decider, changes, existing_ids, loaded, plain, settle
 
 ACTOR_COLUMNS = (
     "id",
@@ -138,18 +138,10 @@ async def _update_actors(ctx: Context, records: list[Record]) -> None:
     if not records:
         return
     ids = [as_uuid(i) for i in {r.target for r in records if r.target}]
-    current: dict[str, Any] = {}
+    current = await loaded(ctx, Actor, records)
     alias_of: dict[str, list[str]] = defaultdict(list)
     external_of: dict[str, dict[str, str]] = defaultdict(dict)
     for part in chunks(ids):
-        current.update(
-            (a.id.hex, a)
-            for a in await ctx.session.scalars(
-                select(Actor)
-                .where(ctx.among(Actor.id, part))
-                .execution_options(populate_existing=True)
-            )
-        )
         for actor_id, alias in await ctx.session.execute(
             select(ActorAlias.actor_id, ActorAlias.alias)
             .where(ctx.among(ActorAlias.actor_id, part))
@@ -268,14 +260,7 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
         ctx.count(record, "created")
     await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows)  # type: ignore[arg-type]
     await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows)
-    stored: dict[str, Affiliation] = {}
-    for ids in chunks(sorted({r.target for r in matched if r.target})):
-        for row in await ctx.session.scalars(
-            select(Affiliation)
-            .where(ctx.among(Affiliation.id, [as_uuid(i) for i in ids]))
-            .execution_options(populate_existing=True)
-        ):
-            stored[row.id.hex] = row
+    stored = await loaded(ctx, Affiliation, matched)
     for record in matched:
         assert record.target is not None
         await _update_affiliation(ctx, record, stored[record.target])

@@ -14,7 +14,7 @@ from app.sources.schemas import CitationUpdate, SourceUpdate
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, changes, existing_ids, plain, settle
+from app.transfer.upsert import Decider, changes, existing_ids, loaded, plain, settle
 
 SOURCE_COLUMNS = (
     "id",
@@ -328,14 +328,7 @@ async def import_links(
         ctx.count(record, "created")
     await ctx.writer.insert(model.__table__, columns, rows)
     await ctx.changes.created(model, columns, rows)
-    stored: dict[str, Any] = {}
-    for ids in chunks(sorted({r.target for r in matched if r.target})):
-        for row in await ctx.session.scalars(
-            select(model)
-            .where(ctx.among(model.id, [as_uuid(i) for i in ids]))
-            .execution_options(populate_existing=True)
-        ):
-            stored[row.id.hex] = row
+    stored = await loaded(ctx, model, matched)
     for record in matched:
         assert record.target is not None
         row = stored[record.target]

@@ -30,6 +30,22 @@ async def existing_ids(ctx: Context, model: Any, hex_ids: Iterable[str]) -> dict
     return found
 
 
+async def loaded(ctx: Context, model: Any, records: Iterable[Record]) -> dict[str, Any]:
+    """The rows these matched records were matched to, as ORM objects fresh from the database,
+    by their ids in hex (one statement per chunk of ids, not one per record)."""
+    found: dict[str, Any] = {}
+    for part in chunks(sorted({r.target for r in records if r.target})):
+        found.update(
+            (row.id.hex, row)
+            for row in await ctx.session.scalars(
+                select(model)
+                .where(ctx.among(model.id, [as_uuid(i) for i in part]))
+                .execution_options(populate_existing=True)
+            )
+        )
+    return found
+
+
 class Decider:
     """Decides, record by record, whether a record matches an existing row or is new, and
     which id a new one gets; notes what the batch created so later lines match it."""
@@ -88,4 +104,4 @@ async def settle(
     await ctx.apply(record, lambda: update(changed))
 
 
-__all__ = ["Decider", "changes", "existing_ids", "new_hex", "plain", "settle"]
+__all__ = ["Decider", "changes", "existing_ids", "loaded", "new_hex", "plain", "settle"]

@@ -8,14 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import Actor, Source
 from app.transfer.lookup import among, rows_among
+from tests.factories import make_actor, make_source
 
 LONG = "n" * 400  # the longest name an actor may have
 
 
 async def _actor(client: httpx.AsyncClient, kind: str, name: str) -> uuid.UUID:
-    response = await client.post("/v1/actors", json={"kind": kind, "name": name})
-    assert response.status_code == 201, response.text
-    return uuid.UUID(response.json()["id"])
+    return uuid.UUID((await make_actor(client, kind=kind, name=name))["id"])
 
 
 async def test_one_column_matches_exactly_the_keys_given(
@@ -59,20 +58,10 @@ async def test_a_row_of_three_columns_of_ids_and_text(
     client: httpx.AsyncClient, engine: AsyncEngine, backend: str
 ) -> None:
     publisher = await _actor(client, "organization", "Daily")
-    created = await client.post(
-        "/v1/sources",
-        json={
-            "kind": "news_article",
-            "title": "T",
-            "url": "https://e.org/a",
-            "publisher_id": str(publisher),
-        },
-    )
-    assert created.status_code == 201, created.text
-    source = created.json()
+    source = await make_source(client, title="T", publisher_id=str(publisher))
     columns = (Source.id, Source.publisher_id, Source.url)
     hit = (uuid.UUID(source["id"]), publisher, source["url"])
-    miss = (uuid.UUID(source["id"]), publisher, "https://e.org/b")
+    miss = (uuid.UUID(source["id"]), publisher, source["url"] + "x")
     async with engine.connect() as conn:
         found = await conn.execute(select(Source.title).where(rows_among(backend, columns, [hit])))
         assert found.scalars().all() == ["T"]
