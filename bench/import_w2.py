@@ -10,7 +10,9 @@ the stances, into which the very stance rows the import wrote are loaded with a 
 `COPY stances FROM STDIN` (psql \\copy) into the same indexed schema with its foreign keys;
 and a `COPY` of every row of every table the import writes (history included). On SQLite the
 baseline is the database's own `INSERT INTO stances SELECT ...` of the same rows from an
-attached copy, foreign keys on. Prints one line per run and the medians; `--json` keeps them.
+attached copy, foreign keys on. With `--again`, the same file is then imported a second time
+into the same database (every record unchanged: the idempotent re-run of a feed), timed the
+same way. Prints one line per run and the medians; `--json` keeps them.
 """
 
 import argparse
@@ -186,6 +188,9 @@ def main() -> None:
     parser.add_argument("--db", choices=["postgresql", "sqlite"], required=True)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument(
+        "--again", action="store_true", help="also time a second import of the same file"
+    )
     args = parser.parse_args()
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="w2-") as tmp:
@@ -200,6 +205,11 @@ def main() -> None:
             result.update(timed_import(url, args.file))
             result["stances"] = count(url, "stances")
             result["rows"] = sum(count(url, t) for t in TABLES)
+            if args.again:
+                again = timed_import(url, args.file)
+                result.update({f"again_{key}": value for key, value in again.items()})
+                rows = sum(count(url, t) for t in TABLES)
+                assert rows == result["rows"], f"the second import wrote rows: {rows}"
             if args.db == "postgresql":
                 result.update(copy_baseline(dump(url, workdir), "claimgraph_w2_copy"))
                 result["ratio_stances"] = result["copy_stances_s"] / result["wall_s"]
