@@ -30,6 +30,11 @@ from app.transfer.refs import Batch, resolve
 # RSS of a 1M-stance import under 300 MB (5,000 and two: 313 MB on PostgreSQL).
 BATCH_RECORDS = 2500
 BATCH_BYTES = 16 * 1024 * 1024
+# Lines parsed between chances for the writer to resume: its statement's result waits until
+# the parser yields, and the database idles meanwhile. 20 lines are 0.3-1.6 ms of parsing;
+# every 500 lines (up to 40 ms of sources) left PostgreSQL idle a quarter longer in the first
+# phase of the 100k file (BENCHMARKS.md, W2).
+YIELD_EVERY = 20
 # Raw input: a line's bytes, or a record already decoded (from a standard format).
 Line = tuple[int, bytes | dict[str, Any]]
 Item = Record | list[LineError]
@@ -134,7 +139,7 @@ async def _produce(lines: AsyncIterator[Line], queue: "asyncio.Queue[list[Item] 
         if len(batch) >= BATCH_RECORDS or size >= BATCH_BYTES:
             await queue.put(batch)
             batch, size = [], 0
-        elif len(batch) % 500 == 0:
+        elif len(batch) % YIELD_EVERY == 0:
             await asyncio.sleep(0)  # let the writer resume when its database call returns
     if batch:
         await queue.put(batch)
