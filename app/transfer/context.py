@@ -88,12 +88,13 @@ class TextCache:
             first = next(iter(self._texts))
             self.size -= len(self._texts.pop(first))
 
-    async def load(self, session: AsyncSession, source_ids: Iterable[str]) -> dict[str, str]:
+    async def load(
+        self, session: AsyncSession, dialect: str, source_ids: Iterable[str]
+    ) -> dict[str, str]:
         """The texts of these sources (those not at hand fetched)."""
         wanted = set(source_ids)
         texts = {s: t for s in wanted if (t := self._texts.get(s)) is not None}
         missing = sorted(wanted - texts.keys())
-        dialect = session.get_bind().dialect.name
         for part in chunks(missing):
             rows = await session.execute(
                 select(Source.id, Source.text).where(

@@ -187,6 +187,7 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
     # is prepared in Python.
     texts = await ctx.texts.load(
         ctx.session,
+        ctx.writer.dialect,
         {r.ids["source"].id for r in live if r.data.quote is not None and r.ids["source"].has_text},
     )
     triples = set()
