@@ -5,8 +5,10 @@
 Generates (or reuses) a dataset with bench/generate.py, loads it with `claimgraph import`
 into a dedicated database (SQLite file or PostgreSQL database `claimgraph_bench_<N>`), then
 for each query runs the service (`claimgraph serve`, one worker unless --workers) and the
-ceiling (bench/ceiling.py) in turn, `--rounds` times, driving each with wrk (or, with
-`--client python`, a small asyncio client) at `--connections` concurrent connections. Prints
+ceiling (bench/ceiling.py) in turn, `--rounds` times, driving each with wrk (or a small
+asyncio client: `--client python`, or a warning and that client when wrk is not installed;
+it shares the cores with both servers, so its figures are lower) at `--connections`
+concurrent connections. Prints
 req/s, p50 and p99 per query and target (medians over the rounds) and the service/ceiling
 ratios; `--json FILE` keeps the figures. Each measurement follows `--warmup` seconds of the
 same load on the same server, not counted: both servers are measured warm.
@@ -44,6 +46,10 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 PG_ADMIN = os.environ.get("CLAIMGRAPH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 QUERIES = ("Q1", "Q2", "Q3", "Q4", "Q5", "W1")
+PYTHON_CLIENT_WARNING = (
+    "wrk is not installed: the load comes from the Python client, which shares the cores with "
+    "both servers and lowers their req/s (install wrk: apt-get install wrk)"
+)
 
 
 @dataclass
@@ -345,11 +351,19 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--queries", default=",".join(QUERIES))
     parser.add_argument(
-        "--client", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python"
+        "--client",
+        choices=("wrk", "python"),
+        help="the load generator (default: wrk when installed, else python)",
     )
     parser.add_argument("--no-ceiling", action="store_true", help="measure the service only")
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
+    if args.client is None:
+        args.client = "wrk" if shutil.which("wrk") else "python"
+        if args.client == "python":
+            # Its figures are not comparable with wrk's: it takes a core's share from both
+            # servers (BENCHMARKS.md).
+            print(PYTHON_CLIENT_WARNING, file=sys.stderr)
 
     data = dataset(args.stances, args.seed)
     url = database(args.db, args.stances, args.seed, data)
@@ -451,7 +465,7 @@ def main() -> None:
     }
     print(
         f"\n{args.db}, {args.stances} stances, {args.connections} connections, "
-        f"{args.workers} worker(s), medians of {args.rounds} rounds"
+        f"{args.workers} worker(s), medians of {args.rounds} rounds, load from {args.client}"
     )
     print(
         f"{'query':6} {'service req/s':>14} {'p50':>8} {'p99':>8} {'ceiling req/s':>14} "
