@@ -3,13 +3,15 @@
 Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
-On PostgreSQL, rows that no later read of the import depends on (stances and their history)
-can be deferred: they are held until `start()`, which COPYs them in the background while the
-importer prepares the next batch in Python. The COPY holds the connection's own statement
-mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any statement
-issued meanwhile waits for it: the database and the importer's Python work at the same time,
-and no statement can run between the COPY's rows. (Every COPY in the background was measured
-twice, and gained nothing: the next batch's first read waits for it. BENCHMARKS.md, W2.)
+On PostgreSQL, a batch's rows can be deferred: they are held until `start()`, which COPYs
+them in the background while the importer prepares the next batch in Python. The importer
+calls `start()` after the next batch's reads, which therefore do not see the held rows (its
+lookups match the held natural keys instead, see upsert.Decider), and writes them at once
+(`drain()`) before a read or an update that needs them. The COPY holds the connection's own
+statement mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any
+statement issued meanwhile waits for it: the database and the importer's Python work at the
+same time, and no statement can run between the COPY's rows. (A COPY started before the next
+batch's reads gains nothing: the first read waits for it. BENCHMARKS.md, W2.)
 """
 
 import asyncio
@@ -204,13 +206,18 @@ class BulkWriter:
         self._writing = asyncio.create_task(self._copy(driver, mutex, batches))
         await asyncio.sleep(0)  # let the COPY send its rows before the caller computes on
 
-    @staticmethod
-    async def _copy(driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
+    async def _copy(self, driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
         try:
             for name, columns, rows in batches:
                 await _copy_rows(driver, name, columns, rows)
+                if name in LOOKED_UP:
+                    await self._keep_statistics(driver, name, len(rows))
         finally:
             mutex.release()
+
+    def holds_other_than(self, tables: frozenset[str]) -> bool:
+        """Whether rows of a table not among `tables` are held back, not yet written."""
+        return any(name not in tables for name, _, _ in self._deferred)
 
     def failure(self) -> BaseException | None:
         """The background COPY's error, if it failed: the statement that next used the

@@ -122,6 +122,8 @@ class Context:
     texts: TextCache = field(default_factory=TextCache)
     counts: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     touched_claims: set[str] = field(default_factory=set)  # hex ids whose stances changed
+    # By record type: the natural keys its last batch created (see upsert.Decider).
+    held: dict[str, dict[Any, str]] = field(default_factory=dict)
 
     def fail(self, record: Record, field_name: str, message: str, type: str) -> None:
         """Record a problem with this record's line; the record is not written."""

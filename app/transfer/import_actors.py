@@ -13,7 +13,15 @@ from app.actors.schemas import ActorUpdate, AffiliationUpdate
 from app.models import Actor, ActorAlias, ActorExternalId, Affiliation
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, changes, existing_ids, loaded, plain, settle
+from app.transfer.upsert import (
+    Decider,
+    before_updates,
+    changes,
+    existing_ids,
+    loaded,
+    plain,
+    settle,
+)
 
 ACTOR_COLUMNS = (
     "id",
@@ -75,7 +83,9 @@ async def import_actors(ctx: Context, records: list[Record]) -> None:
     live = [r for r in records if not r.failed]
     keys = {k for r in live for k in _natural_keys(r)}
     found = await _lookup(ctx, keys)
-    decide = Decider(ctx, await existing_ids(ctx, Actor, [r.id.hex for r in live if r.id]))
+    by_id = await existing_ids(ctx, Actor, [r.id.hex for r in live if r.id])
+    decide = Decider(ctx, by_id, "actor")
+    await ctx.writer.start()  # the earlier batches' rows are written while this one is built
     rows: list[tuple[Any, ...]] = []
     aliases: list[tuple[Any, ...]] = []
     external: list[tuple[Any, ...]] = []
@@ -84,7 +94,7 @@ async def import_actors(ctx: Context, records: list[Record]) -> None:
     for record in live:
         data, target = record.data, None
         for key in _natural_keys(record):
-            target = found.get(key) or decide.created.get(key)
+            target = found.get(key) or decide.created_id(key)
             if target is not None:
                 break
         target = target or decide.by_given_id(record)
@@ -119,17 +129,19 @@ async def import_actors(ctx: Context, records: list[Record]) -> None:
         external.extend((new_id, s, v) for s, v in data.external_ids.items())
         folded.append({"aliases": data.aliases, "external_ids": data.external_ids})
         ctx.count(record, "created")
-    await ctx.writer.insert(Actor.__table__, ACTOR_COLUMNS, rows)  # type: ignore[arg-type]
-    await ctx.changes.created(Actor, ACTOR_COLUMNS, rows, folded)
+    await ctx.writer.insert(Actor.__table__, ACTOR_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
+    await ctx.changes.created(Actor, ACTOR_COLUMNS, rows, folded, defer=True)
     await ctx.writer.insert(
         ActorAlias.__table__,  # type: ignore[arg-type]
         ("actor_id", "alias", "alias_folded", "position"),
         aliases,
+        defer=True,
     )
     await ctx.writer.insert(
         ActorExternalId.__table__,  # type: ignore[arg-type]
         ("actor_id", "scheme", "value"),
         external,
+        defer=True,
     )
     await _update_actors(ctx, matched)
 
@@ -137,6 +149,7 @@ async def import_actors(ctx: Context, records: list[Record]) -> None:
 async def _update_actors(ctx: Context, records: list[Record]) -> None:
     if not records:
         return
+    await before_updates(ctx, "actor")
     ids = [as_uuid(i) for i in {r.target for r in records if r.target}]
     current = await loaded(ctx, Actor, records)
     alias_of: dict[str, list[str]] = defaultdict(list)
@@ -223,13 +236,14 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
             key = (row.actor_id.hex, row.organization_id.hex, row.kind, row.valid_from)
             found.setdefault(key, row)
     by_id = await existing_ids(ctx, Affiliation, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id)
+    decide = Decider(ctx, by_id, "affiliation")
+    await ctx.writer.start()
     rows: list[tuple[Any, ...]] = []
     matched: list[Record] = []
     for record in live:
         key = _affiliation_key(record)
         existing = found.get(key)
-        target = existing.id.hex if existing is not None else decide.created.get(key)
+        target = existing.id.hex if existing is not None else decide.created_id(key)
         target = target or decide.by_given_id(record)
         if record.failed:
             continue
@@ -258,8 +272,11 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
             )
         )
         ctx.count(record, "created")
-    await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows)  # type: ignore[arg-type]
-    await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows)
+    await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
+    await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows, defer=True)
+    if not matched:
+        return
+    await before_updates(ctx, "affiliation")
     stored = await loaded(ctx, Affiliation, matched)
     for record in matched:
         assert record.target is not None

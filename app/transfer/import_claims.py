@@ -15,7 +15,7 @@ from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
 from app.transfer.import_sources import import_links
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, changes, existing_ids, settle
+from app.transfer.upsert import Decider, before_updates, changes, existing_ids, settle
 
 CLAIM_COLUMNS = (
     "id",
@@ -54,7 +54,8 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
             select(Claim.statement_key, Claim.id).where(ctx.among(Claim.statement_key, part))
         )
         found.update((key, ident.hex) for key, ident in result)
-    decide = Decider(ctx, await existing_ids(ctx, Claim, [r.id.hex for r in live if r.id]))
+    decide = Decider(ctx, await existing_ids(ctx, Claim, [r.id.hex for r in live if r.id]), "claim")
+    await ctx.writer.start()
     rows: list[tuple[Any, ...]] = []
     tags: list[tuple[Any, ...]] = []
     subjects: list[tuple[Any, ...]] = []
@@ -62,7 +63,7 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
     folded: list[dict[str, Any]] = []
     for record in live:
         key = record.extra["statement_key"]
-        target = found.get(key) or decide.created.get(key) or decide.by_given_id(record)
+        target = found.get(key) or decide.created_id(key) or decide.by_given_id(record)
         if record.failed:
             continue
         if target is not None:
@@ -92,19 +93,21 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
         subjects.extend((new_id, a, i) for i, a in enumerate(about))
         folded.append({"tags": data.tags, "about_actor_ids": [dashed(a) for a in about]})
         ctx.count(record, "created")
-    await ctx.writer.insert(Claim.__table__, CLAIM_COLUMNS, rows)  # type: ignore[arg-type]
-    await ctx.changes.created(Claim, CLAIM_COLUMNS, rows, folded)
-    await ctx.writer.insert(ClaimTag.__table__, ("claim_id", "tag"), tags)  # type: ignore[arg-type]
+    await ctx.writer.insert(Claim.__table__, CLAIM_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
+    await ctx.changes.created(Claim, CLAIM_COLUMNS, rows, folded, defer=True)
+    await ctx.writer.insert(ClaimTag.__table__, ("claim_id", "tag"), tags, defer=True)  # type: ignore[arg-type]
     await ctx.writer.insert(
         ClaimSubject.__table__,  # type: ignore[arg-type]
         ("claim_id", "actor_id", "position"),
         subjects,
+        defer=True,
     )
     # Zeroed counters (the columns' defaults), to be counted at the end of the import.
     await ctx.writer.insert(
         ClaimStats.__table__,  # type: ignore[arg-type]
         ("claim_id", "activity_at"),
         [(row[0], ctx.now) for row in rows],
+        defer=True,
     )
     await _update_claims(ctx, matched)
 
@@ -112,6 +115,7 @@ async def import_claims(ctx: Context, records: list[Record]) -> None:
 async def _update_claims(ctx: Context, records: list[Record]) -> None:
     if not records:
         return
+    await before_updates(ctx, "claim")
     ids = sorted({r.target for r in records if r.target})
     current: dict[str, Any] = {}
     tags_of: dict[str, list[str]] = defaultdict(list)

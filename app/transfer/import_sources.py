@@ -14,7 +14,15 @@ from app.sources.schemas import CitationUpdate, SourceUpdate
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, changes, existing_ids, loaded, plain, settle
+from app.transfer.upsert import (
+    Decider,
+    before_updates,
+    changes,
+    existing_ids,
+    loaded,
+    plain,
+    settle,
+)
 
 SOURCE_COLUMNS = (
     "id",
@@ -142,11 +150,12 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
             if titled in keys:
                 shared[titled].append(row)
     by_id = await existing_ids(ctx, Source, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id)
+    decide = Decider(ctx, by_id, "source")
     candidates = {
         row.id.hex: row for rows in [*shared.values(), list(unique.values())] for row in rows
     }
     authors_of = await _authors_of(ctx, sorted(candidates))
+    await ctx.writer.start()
     rows: list[tuple[Any, ...]] = []
     authors: list[tuple[Any, ...]] = []
     matched: list[Record] = []
@@ -156,7 +165,7 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
         target: str | None = None
         if key[0] == "u":
             row = unique.get(key)
-            target = row.id.hex if row is not None else decide.created.get(key)
+            target = row.id.hex if row is not None else decide.created_id(key)
         else:
             target = _pick(ctx, record, shared.get(key, []), authors_of)
         target = target or decide.by_given_id(record)
@@ -198,12 +207,13 @@ async def import_sources(ctx: Context, records: list[Record]) -> None:
         record.extra["published_at"] = data.published_at
         ctx.texts.put(new_id, data.text)
         ctx.count(record, "created")
-    await ctx.writer.insert(Source.__table__, SOURCE_COLUMNS, rows)  # type: ignore[arg-type]
-    await ctx.changes.created(Source, SOURCE_COLUMNS, rows, folded)
+    await ctx.writer.insert(Source.__table__, SOURCE_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
+    await ctx.changes.created(Source, SOURCE_COLUMNS, rows, folded, defer=True)
     await ctx.writer.insert(
         SourceAuthor.__table__,  # type: ignore[arg-type]
         ("source_id", "actor_id", "position"),
         authors,
+        defer=True,
     )
     await _update_sources(ctx, matched)
 
@@ -229,6 +239,7 @@ def _pick(
 async def _update_sources(ctx: Context, records: list[Record]) -> None:
     if not records:
         return
+    await before_updates(ctx, "source")
     ids = sorted({r.target for r in records if r.target})
     current: dict[str, Any] = {}
     for part in chunks(ids):
@@ -309,11 +320,13 @@ async def import_links(
             )
         ):
             found[(a.hex, b.hex, kind)] = ident.hex
-    decide = Decider(ctx, await existing_ids(ctx, model, [r.id.hex for r in live if r.id]))
+    by_id = await existing_ids(ctx, model, [r.id.hex for r in live if r.id])
+    decide = Decider(ctx, by_id, records[0].type)
+    await ctx.writer.start()
     rows, matched = [], []
     for record in live:
         key = (record.ids[start].id, record.ids[end].id, plain(record.data.kind))
-        target = found.get(key) or decide.created.get(key) or decide.by_given_id(record)
+        target = found.get(key) or decide.created_id(key) or decide.by_given_id(record)
         if record.failed:
             continue
         if target is not None:
@@ -326,8 +339,11 @@ async def import_links(
         record.target = decide.created[key] = new_id
         rows.append((new_id, *key, ctx.by, ctx.now, ctx.now, 1))
         ctx.count(record, "created")
-    await ctx.writer.insert(model.__table__, columns, rows)
-    await ctx.changes.created(model, columns, rows)
+    await ctx.writer.insert(model.__table__, columns, rows, defer=True)
+    await ctx.changes.created(model, columns, rows, defer=True)
+    if not matched:
+        return
+    await before_updates(ctx, records[0].type)
     stored = await loaded(ctx, model, matched)
     for record in matched:
         assert record.target is not None

@@ -196,11 +196,7 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
         if not (ids["claim"].created or ids["actor"].created or ids["source"].created):
             triples.add((ids["claim"].id, ids["actor"].id, ids["source"].id))
     candidates = await _candidates(ctx, sorted(triples)) if triples else {}
-    given = [r.id.hex for r in live if r.id is not None]
-    if given:
-        # An id given earlier in this file must be found, so the previous batch is written.
-        await ctx.writer.drain()
-    decide = Decider(ctx, await existing_ids(ctx, Stance, given) if given else {})
+    decide = Decider(ctx, await existing_ids(ctx, Stance, [r.id.hex for r in live if r.id]))
     await ctx.writer.start()
     prepared: list[tuple[Record, tuple[Any, ...]]] = []
     for record in live:

@@ -39,6 +39,29 @@ YIELD_EVERY = 20
 Line = tuple[int, bytes | dict[str, Any]]
 Item = Record | list[LineError]
 
+# The tables a record type's batches write (besides the history): on PostgreSQL their rows
+# are held back and written while the next batch is prepared. The first phase's types read
+# only their own tables (and match the keys held back, see upsert.Decider); the stances read
+# the sources' texts, so a change of phase writes the other phase's rows first.
+_FIRST_PHASE = frozenset(
+    {
+        "actors",
+        "actor_aliases",
+        "actor_external_ids",
+        "affiliations",
+        "sources",
+        "source_authors",
+        "citations",
+        "claims",
+        "claim_tags",
+        "claim_subjects",
+        "claim_stats",
+        "claim_relations",
+        "changes",
+    }
+)
+OWN_TABLES = {kind: _FIRST_PHASE for kind in TYPES} | {"stance": frozenset({"stances", "changes"})}
+
 HANDLERS: dict[str, Callable[[Context, list[Record]], Awaitable[None]]] = {
     "actor": import_actors,
     "affiliation": import_affiliations,
@@ -100,9 +123,9 @@ class Importer:
             group = by_type[kind]
             if not group:
                 continue
-            if kind != "stance":
-                # Deferred stance rows are written first: the reads and service updates of
-                # other record types then see every row of the file so far.
+            if ctx.writer.holds_other_than(OWN_TABLES[kind]):
+                # Another phase's rows held back are written first: a record type's reads
+                # (and the services' updates) see every other type's rows of the file so far.
                 await ctx.writer.drain()
             await resolve(ctx, batch, [r for r in group if not r.failed])
             await HANDLERS[kind](ctx, group)

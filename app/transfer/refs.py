@@ -111,7 +111,10 @@ async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
                 natural.add(value)
             elif isinstance(value, list):
                 natural.update(ref for ref in value if isinstance(ref, NaturalRef))
-    found = await _lookup_natural(ctx, natural) if natural else {}
+    found: dict[NaturalRef, Resolved] = {}
+    if natural:
+        await ctx.writer.drain()  # the rows held back may be the ones named
+        found = await _lookup_natural(ctx, natural)
     for record in records:
         for rf in SPECS[record.type].refs:
             value = record.refs.get(rf.name)

@@ -20,7 +20,11 @@ def plain(value: Any) -> Any:
 async def existing_ids(ctx: Context, model: Any, hex_ids: Iterable[str]) -> dict[str, datetime]:
     """Of these ids, those the table holds, with their creation times."""
     found: dict[str, datetime] = {}
-    for part in chunks(sorted(set(hex_ids))):
+    wanted = sorted(set(hex_ids))
+    if wanted:
+        # An id given earlier in this file must be found: the rows held back are written first.
+        await ctx.writer.drain()
+    for part in chunks(wanted):
         rows = await ctx.session.execute(
             select(model.id, model.created_at).where(
                 ctx.among(model.id, [as_uuid(i) for i in part])
@@ -48,13 +52,27 @@ async def loaded(ctx: Context, model: Any, records: Iterable[Record]) -> dict[st
 
 class Decider:
     """Decides, record by record, whether a record matches an existing row or is new, and
-    which id a new one gets; notes what the batch created so later lines match it."""
+    which id a new one gets; notes what the batch created so later lines match it.
 
-    def __init__(self, ctx: Context, by_id: dict[str, datetime]) -> None:
+    On PostgreSQL a batch's new rows are held back and written while the next batch is
+    prepared, after that batch's reads: its lookups cannot see them. So the natural keys a
+    record type's batch created are kept (in `ctx.held`) until its next batch has matched
+    against them; older batches' rows are written before any read of the next batch runs.
+    """
+
+    def __init__(self, ctx: Context, by_id: dict[str, datetime], kind: str = "") -> None:
         self.ctx = ctx
         self.by_id = by_id
         self.created: dict[Any, str] = {}  # natural key -> id, for records new in this batch
         self.given: dict[str, int] = {}  # explicit ids of new records -> line
+        self._held = ctx.held.get(kind, {}) if kind else {}
+        if kind:
+            ctx.held[kind] = self.created
+
+    def created_id(self, key: Any) -> str | None:
+        """The id of the record this batch or (its rows perhaps unwritten) the type's previous
+        batch created with this natural key."""
+        return self.created.get(key) or self._held.get(key)
 
     def by_given_id(self, record: Record) -> str | None:
         """The row the record's explicit id names, if it exists (and is not from this file)."""
@@ -83,6 +101,14 @@ class Decider:
         return hex_id
 
 
+async def before_updates(ctx: Context, kind: str) -> None:
+    """Write every row held back before matched records are updated: a match may be one of
+    them, and the services read and write. The type's held keys are then in the database,
+    where an update may change them: they are dropped."""
+    await ctx.writer.drain()
+    ctx.held.pop(kind, None)
+
+
 def changes(record: Record, fields: dict[str, tuple[Any, Any]]) -> dict[str, Any]:
     """The fields (given on the line) whose new value differs from the stored one;
     `fields` maps a field to (new value, stored value)."""
@@ -104,4 +130,13 @@ async def settle(
     await ctx.apply(record, lambda: update(changed))
 
 
-__all__ = ["Decider", "changes", "existing_ids", "loaded", "new_hex", "plain", "settle"]
+__all__ = [
+    "Decider",
+    "before_updates",
+    "changes",
+    "existing_ids",
+    "loaded",
+    "new_hex",
+    "plain",
+    "settle",
+]

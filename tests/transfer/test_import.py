@@ -163,6 +163,64 @@ class TestAllOrNothing:
 
 
 class TestUpsert:
+    async def test_a_natural_key_given_again_in_the_next_batch_matches_its_record(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # On PostgreSQL a batch's rows are written while the next batch is built, after that
+        # batch's lookups: each second record here (its own key, the first one's natural key)
+        # is in the batch after the first, and must match it, not create it again.
+        monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
+        kremlin = {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"}
+        kim = {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"}
+        kim_id = {**kim, "key": "a2-x", "external_ids": {"wikidata": "Q42"}}
+        url = "https://news.example.org/troops"
+        s1 = {"type": "source", "key": "s1", "kind": "report", "title": "Troops", "url": url}
+        s2 = {**s1, "key": "s2", "url": "https://news.example.org/leave"}
+        c1 = {"type": "claim", "key": "c1", "statement": "Troops are deployed"}
+        c2 = {"type": "claim", "key": "c2", "statement": "Troops have left"}
+        link = {"type": "affiliation", "actor": "a2", "organization": "a1", "kind": "member_of"}
+        cite = {"type": "citation", "source": "s1", "cited": "s2", "kind": "cites"}
+        relate = {"type": "claim_relation", "claim": "c1", "related": "c2", "kind": "contradicts"}
+        records = [
+            kim,
+            kremlin,
+            {**kremlin, "key": "a1-again"},
+            kim_id,
+            {"type": "actor", "key": "a2-again", "kind": "person", "name": "Kim Yong-hyun"},
+            s1,
+            {**s1, "key": "s1-again", "url": "https://NEWS.example.org/troops#top"},
+            s2,
+            c1,
+            {**c1, "key": "c1-again"},
+            c2,
+            {**link, "key": "l1"},
+            {**link, "key": "l1-again", "role": "Minister"},
+            {**cite, "key": "x1"},
+            {**cite, "key": "x1-again"},
+            {**relate, "key": "r1"},
+            {**relate, "key": "r1-again"},
+        ]
+        report = await imported(client, body(records))
+        counts = {kind: dict(c) for kind, c in report["counts"].items()}
+        assert counts == {
+            "actor": {"created": 2, "updated": 1, "unchanged": 2},
+            "affiliation": {"created": 1, "updated": 1, "unchanged": 0},
+            "source": {"created": 2, "updated": 0, "unchanged": 1},
+            "citation": {"created": 1, "updated": 0, "unchanged": 1},
+            "claim": {"created": 2, "updated": 0, "unchanged": 1},
+            "claim_relation": {"created": 1, "updated": 0, "unchanged": 1},
+            "stance": {"created": 0, "updated": 0, "unchanged": 0},
+        }
+        actors = {a["name"]: a for a in await walk(client, "/v1/actors")}
+        assert sorted(actors) == ["Kim Yong-hyun", "Kremlin"]
+        kim_now = (await client.get(f"/v1/actors/{actors['Kim Yong-hyun']['id']}")).json()
+        assert kim_now["external_ids"] == {"wikidata": "Q42"}
+        assert len(await walk(client, "/v1/sources")) == 2
+        assert len(await walk(client, "/v1/claims")) == 2
+        again = await imported(client, body(records))
+        assert sum(c["created"] for c in again["counts"].values()) == 0
+        assert sum(c["updated"] for c in again["counts"].values()) == 0
+
     async def test_matched_records_are_updated_with_the_fields_given(
         self, client: httpx.AsyncClient
     ) -> None:
