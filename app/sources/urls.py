@@ -11,6 +11,17 @@ UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
 PERCENT_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 
 
+# A URL whose host, path and query are already in canonical form (the common case): only its
+# tracking parameters may have to go. Split by one regex, it skips urlsplit, the path's
+# decoding and the query's re-encoding (22 µs a URL), none of which would change it.
+_PART = r"[A-Za-z0-9._~-]"  # unreserved: never escaped, never decoded
+_CANONICAL = re.compile(
+    rf"(https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)"  # scheme and host: lower case, no port
+    r"(/[A-Za-z0-9._~/-]*)?"  # path
+    rf"(?:\?((?:{_PART}+={_PART}*)(?:&{_PART}+={_PART}*)*)?)?"  # query: name=value pairs
+)
+
+
 class InvalidURL(ValueError):
     pass
 
@@ -25,10 +36,28 @@ def _normalize_path(path: str) -> str:
     return quote(PERCENT_ESCAPE.sub(decode, path), safe="/%:@!$&'()*+,;=~-._") or "/"
 
 
+def _kept(name: str) -> bool:
+    """Whether a query parameter identifies the document (not a click's tracking)."""
+    name = name.lower()
+    return not name.startswith("utm_") and name not in TRACKING_PARAMS
+
+
 def normalize_url(url: str) -> str:
     """The canonical form of an http(s) URL: lower-case scheme and host, no default port,
     no fragment, no tracking parameters (`utm_*` and click ids), `/` for an empty path."""
-    parts = urlsplit(url.strip())
+    url = url.strip()
+    canonical = _CANONICAL.fullmatch(url)
+    if canonical is None:
+        return _normalize_any(url)
+    origin, path, query = canonical.groups()
+    if query:
+        query = "&".join(pair for pair in query.split("&") if _kept(pair.partition("=")[0]))
+    return f"{origin}{path or '/'}?{query}" if query else f"{origin}{path or '/'}"
+
+
+def _normalize_any(url: str) -> str:
+    """Any URL: split, its path's escapes made canonical, its query decoded and re-encoded."""
+    parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS:
         raise InvalidURL("must be an http or https URL")
@@ -44,10 +73,6 @@ def normalize_url(url: str) -> str:
         netloc = f"{netloc}:{port}"
     path = _normalize_path(parts.path)
     query = urlencode(
-        [
-            (k, v)
-            for k, v in parse_qsl(parts.query, keep_blank_values=True)
-            if not k.lower().startswith("utm_") and k.lower() not in TRACKING_PARAMS
-        ]
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _kept(k)]
     )
     return urlunsplit((scheme, netloc, path, query, ""))

@@ -1,7 +1,10 @@
 """URL normalization: one document, one URL, however its link was copied."""
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from app.sources import urls
 from app.sources.urls import InvalidURL, normalize_url
 
 
@@ -125,3 +128,39 @@ def test_is_idempotent(url: str) -> None:
 def test_rejects(url: str) -> None:
     with pytest.raises(InvalidURL):
         normalize_url(url)
+
+
+# URLs near the canonical form: mostly inside it, some a character outside (upper case, an
+# escape, a port, a bare or empty parameter, a fragment, ...).
+_CHARS = "abcXYZ019._~-"
+_ODD = ["", "A", "%41", "%2f", "+", ":8080", ":443", "#x", "?", "&", "=", " ", "é", ".", "/"]
+_part = st.text(alphabet=_CHARS, max_size=6)
+_odd = st.sampled_from([""] * len(_ODD) + _ODD)  # half the time nothing odd
+
+
+@st.composite
+def _near_canonical(draw: st.DrawFn) -> str:
+    host = ".".join(draw(st.lists(st.text("abc019-", min_size=1, max_size=5), min_size=1)))
+    path = "".join(draw(st.lists(st.one_of(_part.map("/{}".format), _odd), max_size=4)))
+    params = draw(
+        st.lists(
+            st.tuples(st.sampled_from(["id", "p", "utm_source", "UTM_x", "fbclid", "q"]), _part),
+            max_size=3,
+        )
+    )
+    query = "&".join(f"{k}={v}" for k, v in params)
+    scheme = draw(st.sampled_from(["https", "http", "HTTPS"]))
+    return f"{scheme}://{host}{draw(_odd)}{path}{'?' + query if params else draw(_odd)}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(_near_canonical())
+def test_the_fast_path_agrees_with_the_full_normalization(url: str) -> None:
+    try:
+        expected = urls._normalize_any(url.strip())
+    except InvalidURL:
+        with pytest.raises(InvalidURL):
+            normalize_url(url)
+        return
+    assert normalize_url(url) == expected
+    assert normalize_url(expected) == expected
