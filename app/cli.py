@@ -45,7 +45,7 @@ def _with_engine(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
     async def run() -> T:
         # A bulk import allocates millions of short-lived objects: with the collector's
         # defaults its full collections took 3 s of a 100k-stance import's 14 s of CPU.
-        heap.settle()
+        heap.settle(heap.BULK_YOUNG_THRESHOLD)
         recorder.install()
         current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")
         engine = create_engine(get_settings().database_url)

@@ -39,10 +39,10 @@ YIELD_EVERY = 20
 Line = tuple[int, bytes | dict[str, Any]]
 Item = Record | list[LineError]
 
-# The tables a record type's batches write (besides the history): on PostgreSQL their rows
-# are held back and written while the next batch is prepared. The first phase's types read
-# only their own tables (and match the keys held back, see upsert.Decider); the stances read
-# the sources' texts, so a change of phase writes the other phase's rows first.
+# The tables a record type's batches write (`changes`, the history, with every type): on
+# PostgreSQL their rows are held back and written while the next batch is prepared. The first
+# phase's types read only their own tables (and match the keys held back, see upsert.Decider);
+# the stances read the sources' texts, so a change of phase writes the other phase's rows first.
 _FIRST_PHASE = frozenset(
     {
         "actors",
