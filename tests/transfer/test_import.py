@@ -469,6 +469,46 @@ class TestUpsert:
         report = await imported(client, body([*minimal()[:4], *stances]))
         assert report["counts"]["stance"]["created"] == len(stances)
 
+    async def test_a_claim_the_database_refuses_in_the_background_leaves_nothing(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, backend: str
+    ) -> None:
+        # Claims, like stances, are written while the next batch is built (PostgreSQL): a row
+        # refused there must end the import and roll it all back, with the next batch's reads
+        # queued behind the failed COPY.
+        if backend == "postgresql":
+            setup = [
+                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "IF NEW.statement = 'Claim 3' THEN RAISE EXCEPTION 'refused'; END IF; "
+                "RETURN NEW; END $$",
+                "CREATE TRIGGER refuse BEFORE INSERT ON claims FOR EACH ROW "
+                "EXECUTE FUNCTION refuse()",
+            ]
+            teardown = ["DROP TRIGGER refuse ON claims", "DROP FUNCTION refuse()"]
+        else:
+            setup = [
+                "CREATE TRIGGER refuse BEFORE INSERT ON claims WHEN NEW.statement = 'Claim 3' "
+                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+            ]
+            teardown = ["DROP TRIGGER refuse"]
+        claims = [
+            {"type": "claim", "key": f"k{i}", "statement": f"Claim {i}"}
+            for i in range(BATCH_RECORDS + 10)
+        ]
+        async with engine.begin() as conn:
+            for sql in setup:
+                await conn.exec_driver_sql(sql)
+        try:
+            r = await post(client, body([*minimal()[:4], *claims]))
+        finally:
+            async with engine.begin() as conn:
+                for sql in teardown:
+                    await conn.exec_driver_sql(sql)
+        status = 409 if backend == "sqlite" else 500
+        assert problem(r, status)["detail"]
+        await nothing_written(client)
+        report = await imported(client, body([*minimal()[:4], *claims]))
+        assert report["counts"]["claim"]["created"] == len(claims) + 1
+
 
 async def test_a_growing_table_is_analyzed_each_time_it_doubles(
     client: httpx.AsyncClient, engine: AsyncEngine, backend: str, monkeypatch: pytest.MonkeyPatch
