@@ -1,6 +1,8 @@
 """POST /v1/import: all or nothing, every error by line, idempotent, dry runs."""
 
+import contextlib
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -55,6 +57,37 @@ async def nothing_written(client: httpx.AsyncClient) -> None:
     for path in ("/v1/actors", "/v1/sources", "/v1/claims", "/v1/stances"):
         assert await count(client, path) == 0, path
     assert (await client.get("/v1/changes")).json()["items"] == []
+
+
+@contextlib.asynccontextmanager
+async def refusing(
+    engine: AsyncEngine, backend: str, table: str, condition: str
+) -> AsyncIterator[None]:
+    """A trigger that makes the database refuse the rows of `table` meeting `condition` (as a
+    lost connection or a timeout would fail a write), dropped on leaving."""
+    if backend == "postgresql":
+        setup = [
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"IF {condition} THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$",
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} FOR EACH ROW "
+            "EXECUTE FUNCTION refuse()",
+        ]
+        teardown = [f"DROP TRIGGER refuse ON {table}", "DROP FUNCTION refuse()"]
+    else:
+        setup = [
+            f"CREATE TRIGGER refuse BEFORE INSERT ON {table} WHEN {condition} "
+            "BEGIN SELECT RAISE(ABORT, 'refused'); END"
+        ]
+        teardown = ["DROP TRIGGER refuse"]
+    async with engine.begin() as conn:
+        for sql in setup:
+            await conn.exec_driver_sql(sql)
+    try:
+        yield
+    finally:
+        async with engine.begin() as conn:
+            for sql in teardown:
+                await conn.exec_driver_sql(sql)
 
 
 class TestAllOrNothing:
@@ -434,33 +467,11 @@ class TestUpsert:
         # A stance row the database itself refuses (a trigger here; a lost connection or a
         # timeout in life). On PostgreSQL its batch is written in the background while the
         # next one is prepared: the failure must still end the import, and roll it all back.
-        if backend == "postgresql":
-            setup = [
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF NEW.probability = 0.91 THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$",
-                "CREATE TRIGGER refuse BEFORE INSERT ON stances FOR EACH ROW "
-                "EXECUTE FUNCTION refuse()",
-            ]
-            teardown = ["DROP TRIGGER refuse ON stances", "DROP FUNCTION refuse()"]
-        else:
-            setup = [
-                "CREATE TRIGGER refuse BEFORE INSERT ON stances WHEN NEW.probability = 0.91 "
-                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            ]
-            teardown = ["DROP TRIGGER refuse"]
         stance = minimal()[4]
         stances = [{**stance, "key": f"f{i}"} for i in range(BATCH_RECORDS + 10)]
         stances[0]["probability"] = 0.91
-        async with engine.begin() as conn:
-            for sql in setup:
-                await conn.exec_driver_sql(sql)
-        try:
+        async with refusing(engine, backend, "stances", "NEW.probability = 0.91"):
             r = await post(client, body([*minimal()[:4], *stances]))
-        finally:
-            async with engine.begin() as conn:
-                for sql in teardown:
-                    await conn.exec_driver_sql(sql)
         # SQLite reports a trigger's RAISE(ABORT) as a constraint failure (409, retry);
         # PostgreSQL's RAISE EXCEPTION is an unexpected error (500).
         status = 409 if backend == "sqlite" else 500
@@ -475,34 +486,12 @@ class TestUpsert:
         # Claims, like stances, are written while the next batch is built (PostgreSQL): a row
         # refused there must end the import and roll it all back, with the next batch's reads
         # queued behind the failed COPY.
-        if backend == "postgresql":
-            setup = [
-                "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                "IF NEW.statement = 'Claim 3' THEN RAISE EXCEPTION 'refused'; END IF; "
-                "RETURN NEW; END $$",
-                "CREATE TRIGGER refuse BEFORE INSERT ON claims FOR EACH ROW "
-                "EXECUTE FUNCTION refuse()",
-            ]
-            teardown = ["DROP TRIGGER refuse ON claims", "DROP FUNCTION refuse()"]
-        else:
-            setup = [
-                "CREATE TRIGGER refuse BEFORE INSERT ON claims WHEN NEW.statement = 'Claim 3' "
-                "BEGIN SELECT RAISE(ABORT, 'refused'); END"
-            ]
-            teardown = ["DROP TRIGGER refuse"]
         claims = [
             {"type": "claim", "key": f"k{i}", "statement": f"Claim {i}"}
             for i in range(BATCH_RECORDS + 10)
         ]
-        async with engine.begin() as conn:
-            for sql in setup:
-                await conn.exec_driver_sql(sql)
-        try:
+        async with refusing(engine, backend, "claims", "NEW.statement = 'Claim 3'"):
             r = await post(client, body([*minimal()[:4], *claims]))
-        finally:
-            async with engine.begin() as conn:
-                for sql in teardown:
-                    await conn.exec_driver_sql(sql)
         status = 409 if backend == "sqlite" else 500
         assert problem(r, status)["detail"]
         await nothing_written(client)
