@@ -214,13 +214,8 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
             ctx.fail(record, "organization", message, "invalid-field")
             continue
         live.append(record)
-    pairs = sorted(
-        {
-            (r.ids["actor"].id, r.ids["organization"].id)
-            for r in live
-            if not (r.ids["actor"].created or r.ids["organization"].created)
-        }
-    )
+    # Looked up even between actors this import created: an earlier batch may have linked them.
+    pairs = sorted({(r.ids["actor"].id, r.ids["organization"].id) for r in live})
     found: dict[tuple[Any, ...], Any] = {}
     for part in chunks(pairs):
         for row in await ctx.session.scalars(

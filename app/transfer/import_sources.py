@@ -305,13 +305,8 @@ async def import_links(
             )
             continue
         live.append(record)
-    pairs = sorted(
-        {
-            (r.ids[start].id, r.ids[end].id)
-            for r in live
-            if not (r.ids[start].created or r.ids[end].created)
-        }
-    )
+    # Looked up even between records this import created: an earlier batch may have linked them.
+    pairs = sorted({(r.ids[start].id, r.ids[end].id) for r in live})
     found: dict[tuple[str, str, str], str] = {}
     for part in chunks(pairs):
         for ident, a, b, kind in await ctx.session.execute(

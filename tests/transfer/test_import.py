@@ -196,6 +196,40 @@ class TestAllOrNothing:
 
 
 class TestUpsert:
+    async def test_a_link_given_again_batches_later_matches_its_record(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # An affiliation, a citation and a relation between records this import created, given
+        # again after another batch of their type: found in the database, not created twice
+        # (a unique key refused the citation and the relation; the affiliation, without a
+        # start date, was created twice).
+        monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
+        kremlin = {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"}
+        kim = {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"}
+        s0 = {"type": "source", "key": "s0", "kind": "report", "title": "A"}
+        s1 = {"type": "source", "key": "s1", "kind": "report", "title": "B"}
+        c0 = {"type": "claim", "key": "c0", "statement": "Troops are deployed"}
+        c1 = {"type": "claim", "key": "c1", "statement": "Troops have left"}
+        link = {"type": "affiliation", "actor": "a2", "organization": "a1", "kind": "member_of"}
+        cite = {"type": "citation", "source": "s0", "cited": "s1", "kind": "cites"}
+        relate = {"type": "claim_relation", "claim": "c0", "related": "c1", "kind": "contradicts"}
+        records = [
+            *(kremlin, kim, s0, s1, c0, c1),
+            *({**link, "key": "l1"}, {**cite, "key": "x1"}),
+            {**relate, "key": "r1"},
+            {**link, "key": "l2", "actor": "a1", "organization": "a2"},
+            {**cite, "key": "x2", "source": "s1", "cited": "s0"},
+            {**relate, "key": "r2", "claim": "c1", "related": "c0"},
+            *({**link, "key": "l1-again"}, {**cite, "key": "x1-again"}),
+            *({**relate, "key": "r1-again"}, {**kim, "key": "a2-again"}),
+        ]
+        report = await imported(client, body(records))
+        again = {"created": 2, "updated": 0, "unchanged": 1}
+        for kind in ("affiliation", "citation", "claim_relation"):
+            assert report["counts"][kind] == again, kind
+        second = await imported(client, body(records))
+        assert sum(c["created"] + c["updated"] for c in second["counts"].values()) == 0
+
     async def test_a_natural_key_given_again_in_the_next_batch_matches_its_record(
         self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
     ) -> None:
