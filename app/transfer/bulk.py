@@ -215,9 +215,9 @@ class BulkWriter:
         finally:
             mutex.release()
 
-    def holds_other_than(self, tables: frozenset[str]) -> bool:
-        """Whether rows of a table not among `tables` are held back, not yet written."""
-        return any(name not in tables for name, _, _ in self._deferred)
+    def held_tables(self) -> set[str]:
+        """The tables whose rows are held back, not yet written."""
+        return {name for name, _, _ in self._deferred}
 
     def failure(self) -> BaseException | None:
         """The background COPY's error, if it failed: the statement that next used the

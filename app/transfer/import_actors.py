@@ -270,6 +270,7 @@ async def import_affiliations(ctx: Context, records: list[Record]) -> None:
     await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
     await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows, defer=True)
     if not matched:
+        ctx.session.expunge_all()  # the rows looked up
         return
     await before_updates(ctx, "affiliation")
     stored = await loaded(ctx, Affiliation, matched)

@@ -39,28 +39,11 @@ YIELD_EVERY = 20
 Line = tuple[int, bytes | dict[str, Any]]
 Item = Record | list[LineError]
 
-# The tables a record type's batches write (`changes`, the history, with every type): on
-# PostgreSQL their rows are held back and written while the next batch is prepared. The first
-# phase's types read only their own tables (and match the keys held back, see upsert.Decider);
-# the stances read the sources' texts, so a change of phase writes the other phase's rows first.
-_FIRST_PHASE = frozenset(
-    {
-        "actors",
-        "actor_aliases",
-        "actor_external_ids",
-        "affiliations",
-        "sources",
-        "source_authors",
-        "citations",
-        "claims",
-        "claim_tags",
-        "claim_subjects",
-        "claim_stats",
-        "claim_relations",
-        "changes",
-    }
-)
-OWN_TABLES = {kind: _FIRST_PHASE for kind in TYPES} | {"stance": frozenset({"stances", "changes"})}
+# On PostgreSQL a batch's rows are held back and written while the next batch is prepared. The
+# first phase's types read only their own tables (and match the keys held back, see
+# upsert.Decider); the stances read the sources' texts. So a change of phase writes the other
+# phase's held rows first. (`changes`, the history, goes with every type.)
+STANCE_TABLES = frozenset({"stances", "changes"})
 
 HANDLERS: dict[str, Callable[[Context, list[Record]], Awaitable[None]]] = {
     "actor": import_actors,
@@ -123,7 +106,8 @@ class Importer:
             group = by_type[kind]
             if not group:
                 continue
-            if ctx.writer.holds_other_than(OWN_TABLES[kind]):
+            held = ctx.writer.held_tables()
+            if (held - STANCE_TABLES) if kind == "stance" else ("stances" in held):
                 # Another phase's rows held back are written first: a record type's reads
                 # (and the services' updates) see every other type's rows of the file so far.
                 await ctx.writer.drain()
