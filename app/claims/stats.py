@@ -136,7 +136,13 @@ async def _retally(session: AsyncSession, ids: Claims) -> None:
     """Rebuild the tallies of these claims (their claim_stats rows locked) from their stances:
     by label and probability, and by side and actor."""
     current = (Stance.claim_id.in_(ids), Stance.retracted_at.is_(None))
-    await session.execute(delete(ClaimTally).where(ClaimTally.claim_id.in_(ids)))
+    # No tally is loaded as an object: without synchronize_session=False the ORM would read
+    # back every deleted row's key (DELETE ... RETURNING) to look for them in the session.
+    await session.execute(
+        delete(ClaimTally)
+        .where(ClaimTally.claim_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     probability = func.coalesce(Stance.probability, literal(NO_PROBABILITY))
     await session.execute(
         insert(ClaimTally).from_select(
@@ -146,7 +152,11 @@ async def _retally(session: AsyncSession, ids: Claims) -> None:
             .group_by(Stance.claim_id, Stance.label, probability),
         )
     )
-    await session.execute(delete(ClaimSideActor).where(ClaimSideActor.claim_id.in_(ids)))
+    await session.execute(
+        delete(ClaimSideActor)
+        .where(ClaimSideActor.claim_id.in_(ids))
+        .execution_options(synchronize_session=False)
+    )
     await session.execute(
         insert(ClaimSideActor).from_select(
             ["claim_id", "side", "actor_id", "stances"],

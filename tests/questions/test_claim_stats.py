@@ -13,7 +13,11 @@ import httpx
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.claims import stats
+from app.db import create_sessionmaker
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 from tests.factories import make_actor, make_claim, make_source
 from tests.questions.helpers import Json, get_ok, stance, walk
@@ -199,6 +203,37 @@ class TestClaimStats:
             assert r.status_code == 204, r.text
             await assert_counts_right(client, s.claim)
         assert (await assert_counts_right(client, s.claim))["total"] == 0
+
+    async def test_recounts_read_none_of_the_old_tallies_back(
+        self, client: httpx.AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A recount deletes its claims' old tallies in the database without reading them back
+        into the process (a popular claim has thousands; an import recounts every claim it
+        touched): after a stance's change, and in a bulk recount (the temporary table's path
+        on PostgreSQL, taken here from two claims on)."""
+        scenes = [await scene(client) for _ in range(2)]
+        for s in scenes:
+            rows = [await stance(client, s.claim, a, s.source, "asserted") for a in s.actors]
+        statements: list[str] = []
+
+        def listen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+            statements.append(" ".join(statement.split()).upper())
+
+        monkeypatch.setattr(stats, "BULK_CHUNK", 1)
+        event.listen(engine.sync_engine, "before_cursor_execute", listen)
+        try:
+            await patch(client, rows[0], label="denied")
+            async with create_sessionmaker(engine)() as session, session.begin():
+                await stats.recount_bulk(session, [uuid.UUID(s.claim["id"]) for s in scenes])
+        finally:
+            event.remove(engine.sync_engine, "before_cursor_execute", listen)
+        deletes = [t for t in statements if t.startswith("DELETE FROM CLAIM_")]
+        # One recount after the change; then one for both claims (PostgreSQL) or one each.
+        tables = [t.split()[2] for t in deletes]
+        assert tables in (["CLAIM_TALLIES", "CLAIM_SIDE_ACTORS"] * n for n in (2, 3)), tables
+        assert not [t for t in deletes if "RETURNING" in t], deletes
+        counts = [await assert_counts_right(client, s.claim) for s in scenes]
+        assert [c["by_side"]["dispute"]["actors"] for c in counts] == [0, 1]
 
     async def test_concurrent_creates(self, client: httpx.AsyncClient) -> None:
         s = await scene(client, actors=5)
