@@ -212,8 +212,10 @@ class TestClaimStats:
         touched): after a stance's change, and in a bulk recount (the temporary table's path
         on PostgreSQL, taken here from two claims on)."""
         scenes = [await scene(client) for _ in range(2)]
-        for s in scenes:
-            rows = [await stance(client, s.claim, a, s.source, "asserted") for a in s.actors]
+        rows = [
+            [await stance(client, s.claim, actor, s.source, "asserted") for actor in s.actors]
+            for s in scenes
+        ]
         statements: list[str] = []
 
         def listen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
@@ -222,7 +224,7 @@ class TestClaimStats:
         monkeypatch.setattr(stats, "BULK_CHUNK", 1)
         event.listen(engine.sync_engine, "before_cursor_execute", listen)
         try:
-            await patch(client, rows[0], label="denied")
+            await patch(client, rows[1][0], label="denied")  # the second claim's
             async with create_sessionmaker(engine)() as session, session.begin():
                 await stats.recount_bulk(session, [uuid.UUID(s.claim["id"]) for s in scenes])
         finally:
