@@ -19,6 +19,25 @@ from tests.transfer.helpers import NDJSON, body, created, export, imported, line
 
 Ids = dict[str, uuid.UUID]
 TEXT = "The minister said that troops were \u201cdeployed\u201d near the border."
+# Two actors, two claims and a link of each kind between records with these keys (the
+# sources, s1 and s2, vary by test).
+KREMLIN: dict[str, Any] = {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"}
+KIM: dict[str, Any] = {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"}
+C1: dict[str, Any] = {"type": "claim", "key": "c1", "statement": "Troops are deployed"}
+C2: dict[str, Any] = {"type": "claim", "key": "c2", "statement": "Troops have left"}
+LINK: dict[str, Any] = {
+    "type": "affiliation",
+    "actor": "a2",
+    "organization": "a1",
+    "kind": "member_of",
+}
+CITE: dict[str, Any] = {"type": "citation", "source": "s1", "cited": "s2", "kind": "cites"}
+RELATE: dict[str, Any] = {
+    "type": "claim_relation",
+    "claim": "c1",
+    "related": "c2",
+    "kind": "contradicts",
+}
 
 
 def minimal() -> list[dict[str, Any]]:
@@ -204,24 +223,17 @@ class TestUpsert:
         # (a unique key refused the citation and the relation; the affiliation, without a
         # start date, was created twice).
         monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
-        kremlin = {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"}
-        kim = {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"}
-        s0 = {"type": "source", "key": "s0", "kind": "report", "title": "A"}
-        s1 = {"type": "source", "key": "s1", "kind": "report", "title": "B"}
-        c0 = {"type": "claim", "key": "c0", "statement": "Troops are deployed"}
-        c1 = {"type": "claim", "key": "c1", "statement": "Troops have left"}
-        link = {"type": "affiliation", "actor": "a2", "organization": "a1", "kind": "member_of"}
-        cite = {"type": "citation", "source": "s0", "cited": "s1", "kind": "cites"}
-        relate = {"type": "claim_relation", "claim": "c0", "related": "c1", "kind": "contradicts"}
+        s1 = {"type": "source", "key": "s1", "kind": "report", "title": "A"}
+        s2 = {"type": "source", "key": "s2", "kind": "report", "title": "B"}
         records = [
-            *(kremlin, kim, s0, s1, c0, c1),
-            *({**link, "key": "l1"}, {**cite, "key": "x1"}),
-            {**relate, "key": "r1"},
-            {**link, "key": "l2", "actor": "a1", "organization": "a2"},
-            {**cite, "key": "x2", "source": "s1", "cited": "s0"},
-            {**relate, "key": "r2", "claim": "c1", "related": "c0"},
-            *({**link, "key": "l1-again"}, {**cite, "key": "x1-again"}),
-            *({**relate, "key": "r1-again"}, {**kim, "key": "a2-again"}),
+            *(KREMLIN, KIM, s1, s2, C1, C2),
+            *({**LINK, "key": "l1"}, {**CITE, "key": "x1"}),
+            {**RELATE, "key": "r1"},
+            {**LINK, "key": "l2", "actor": "a1", "organization": "a2"},
+            {**CITE, "key": "x2", "source": "s2", "cited": "s1"},
+            {**RELATE, "key": "r2", "claim": "c2", "related": "c1"},
+            *({**LINK, "key": "l1-again"}, {**CITE, "key": "x1-again"}),
+            *({**RELATE, "key": "r1-again"}, {**KIM, "key": "a2-again"}),
         ]
         report = await imported(client, body(records))
         again = {"created": 2, "updated": 0, "unchanged": 1}
@@ -237,35 +249,28 @@ class TestUpsert:
         # batch's lookups: each second record here (its own key, the first one's natural key)
         # is in the batch after the first, and must match it, not create it again.
         monkeypatch.setattr(importer, "BATCH_RECORDS", 2)
-        kremlin = {"type": "actor", "key": "a1", "kind": "government", "name": "Kremlin"}
-        kim = {"type": "actor", "key": "a2", "kind": "person", "name": "Kim Yong-hyun"}
-        kim_id = {**kim, "key": "a2-x", "external_ids": {"wikidata": "Q42"}}
+        kim_id = {**KIM, "key": "a2-x", "external_ids": {"wikidata": "Q42"}}
         url = "https://news.example.org/troops"
         s1 = {"type": "source", "key": "s1", "kind": "report", "title": "Troops", "url": url}
         s2 = {**s1, "key": "s2", "url": "https://news.example.org/leave"}
-        c1 = {"type": "claim", "key": "c1", "statement": "Troops are deployed"}
-        c2 = {"type": "claim", "key": "c2", "statement": "Troops have left"}
-        link = {"type": "affiliation", "actor": "a2", "organization": "a1", "kind": "member_of"}
-        cite = {"type": "citation", "source": "s1", "cited": "s2", "kind": "cites"}
-        relate = {"type": "claim_relation", "claim": "c1", "related": "c2", "kind": "contradicts"}
         records = [
-            kim,
-            kremlin,
-            {**kremlin, "key": "a1-again"},
+            KIM,
+            KREMLIN,
+            {**KREMLIN, "key": "a1-again"},
             kim_id,
             {"type": "actor", "key": "a2-again", "kind": "person", "name": "Kim Yong-hyun"},
             s1,
             {**s1, "key": "s1-again", "url": "https://NEWS.example.org/troops#top"},
             s2,
-            c1,
-            {**c1, "key": "c1-again"},
-            c2,
-            {**link, "key": "l1"},
-            {**link, "key": "l1-again", "role": "Minister"},
-            {**cite, "key": "x1"},
-            {**cite, "key": "x1-again"},
-            {**relate, "key": "r1"},
-            {**relate, "key": "r1-again"},
+            C1,
+            {**C1, "key": "c1-again"},
+            C2,
+            {**LINK, "key": "l1"},
+            {**LINK, "key": "l1-again", "role": "Minister"},
+            {**CITE, "key": "x1"},
+            {**CITE, "key": "x1-again"},
+            {**RELATE, "key": "r1"},
+            {**RELATE, "key": "r1-again"},
         ]
         report = await imported(client, body(records))
         counts = {kind: dict(c) for kind, c in report["counts"].items()}
