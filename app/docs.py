@@ -72,6 +72,12 @@ TAGS: list[dict[str, Any]] = [
         "more specific case of), or duplicates (`same_as`).",
     },
     {
+        "name": "suggestions",
+        "description": "Stances a text appears to hold (who, on which claim, with which label, "
+        "in which words), found by explainable rules over the vocabulary's cue words. Stores "
+        "nothing: accept a suggestion by posting its `stance` body.",
+    },
+    {
         "name": "import and export",
         "description": "Bulk NDJSON import (all or nothing, idempotent, errors by line) and "
         "streamed export as NDJSON, schema.org ClaimReview, W3C PROV-JSON or a STIX 2.1 bundle.",

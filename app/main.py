@@ -8,10 +8,11 @@ from fastapi.routing import APIRoute
 
 from app import __version__, heap
 from app.actors.routes import router as actors_router
-from app.auth.deps import Credentials, require_access
+from app.auth.deps import Credentials, require_access, require_read
 from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
+from app.claims.similar_routes import router as similar_claims_router
 from app.conditional import ETags, check_if_match
 from app.contract import document_trust
 from app.db import create_engine, create_sessionmaker
@@ -28,6 +29,7 @@ from app.operations import router as operations_router
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
+from app.suggestions.routes import router as suggestions_router
 from app.transfer.routes import router as transfer_router
 from app.vocabulary_routes import router as vocabulary_router
 
@@ -54,10 +56,18 @@ async def guard(
     await check_if_match(request, session)
 
 
+async def read_guard(request: Request, response: Response, credentials: Credentials) -> None:
+    """The checks of routes that only read whatever their method (`POST /v1/suggestions`): the
+    caller's key as for a GET, and no unknown query parameter."""
+    await require_read(request, response, credentials)
+    await reject_unknown_query(request)
+
+
 # The API's routers, in matching order; each of their routes runs `guard` first.
 GUARDED_ROUTERS = (
     actors_router,
     sources_router,
+    similar_claims_router,  # before claims_router: `/similar` is not a claim id
     claims_router,
     claim_questions_router,
     stances_router,
@@ -176,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     guarded = [Depends(guard)]
     for router in GUARDED_ROUTERS:
         add_routes(app, router, guarded)
+    add_routes(app, suggestions_router, [Depends(read_guard)])
     add_routes(app, keys_router, [Depends(reject_unknown_query)])
     add_routes(app, operations_router, [])
     document_trust(app)

@@ -86,6 +86,14 @@ async def require_access(
     return await _caller(request, response, credentials, needed)
 
 
+async def require_read(
+    request: Request, response: Response, credentials: Credentials
+) -> KeyOut | None:
+    """For routes that only read whatever their method (`POST /v1/suggestions` stores
+    nothing): open, or a `read` key, as GET requests are."""
+    return await _caller(request, response, credentials, Scope.read)
+
+
 async def require_admin(request: Request, response: Response, credentials: Credentials) -> KeyOut:
     """Key management needs an `admin` key."""
     key = await _caller(request, response, credentials, Scope.admin)

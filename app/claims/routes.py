@@ -5,10 +5,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.claims import search, service
+from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
 from app.claims.schemas import (
     ClaimCreate,
+    ClaimCreated,
     ClaimDetail,
     ClaimOut,
     ClaimRelationCreate,
@@ -36,10 +37,11 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
 )
 async def create_claim(
     data: ClaimCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
-) -> ClaimOut:
+) -> ClaimCreated:
     """Record a proposition that can be true or false, stated once and canonically. A statement
-    already recorded (ignoring case and spacing) is a 409 naming the existing claim."""
-    claim = await service.create_claim(session, data, by=by)
+    already recorded (ignoring case and spacing) is a 409 naming the existing claim; a close
+    one (worded otherwise) is not refused, but named in `similar`, so that clients can merge."""
+    claim = await similar.create_claim(session, data, by=by)
     response.headers["Location"] = str(request.url_for("get_claim", claim_id=claim.id))
     return claim
 

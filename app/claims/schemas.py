@@ -135,3 +135,32 @@ class ClaimRelationOut(Audit):
     claim_id: uuid.UUID = Field(description="The claim the relation starts from.")
     related_claim_id: uuid.UUID = Field(description="The claim it points to.")
     kind: ClaimRelationKind = Field(description="How they relate.")
+
+
+class SimilarClaim(BaseModel):
+    """An existing claim like a given text, with how alike they are."""
+
+    id: uuid.UUID = Field(description="The claim's id.")
+    statement: str = Field(description="The claim's statement.")
+    score: float = Field(
+        ge=0, le=1, description="How alike, 0-1: shared content words and trigrams."
+    )
+
+
+class SimilarClaims(BaseModel):
+    """Existing claims ranked by similarity to a text, most similar first."""
+
+    items: list[SimilarClaim] = Field(description="The claims, most similar first.")
+    next_cursor: str | None = Field(
+        default=None, description="Always null: the ranking is one page of `limit` claims."
+    )
+
+
+class ClaimCreated(ClaimOut):
+    """The new claim, and the existing claims it closely resembles (candidates to merge)."""
+
+    similar: list[SimilarClaim] = Field(
+        default=[],
+        description="Existing claims whose statement is close to this one (score at least "
+        "0.6), most similar first; empty when none is.",
+    )

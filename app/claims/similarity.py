@@ -197,3 +197,14 @@ def search_terms(text: str) -> list[str]:
         if word not in STOPWORDS and len(word) > 1:
             seen.setdefault(word, None)
     return list(seen)
+
+
+def stems(text: str) -> list[str]:
+    """The distinct stems of `text`'s content words (demonyms folded to their country), three
+    letters or more: substrings for a trigram search."""
+    seen: dict[str, None] = {}
+    for word in search_terms(text):
+        stem = str(_stemmer.stemWord(DEMONYMS.get(word, word)))
+        if len(stem) >= 3:
+            seen.setdefault(stem, None)
+    return list(seen)

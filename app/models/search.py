@@ -1,7 +1,7 @@
 """Schema objects that live outside the SQLAlchemy models: full-text search, and the claims'
 link arrays on PostgreSQL.
 
-They are created by migrations 0002, 0006, 0007 and 0008 with dialect-specific SQL (FTS5 tables
+They are created by migrations 0002, 0006, 0007, 0008 and 0010 with dialect-specific SQL (FTS5 tables
 on SQLite; generated tsvector columns, their indexes, the `claim_terms` word lists and the
 `claim_links` arrays on PostgreSQL), and model/schema comparisons leave them out.
 """
@@ -11,7 +11,12 @@ from typing import Any
 SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts", "claim_terms", "claim_links")
 SEARCH_COLUMNS = frozenset({"search_vector", "quote_vector"})
 SEARCH_INDEXES = frozenset(
-    {"ix_claims_search_vector", "ix_stances_quote_vector", "ix_claims_statement_relevance"}
+    {
+        "ix_claims_search_vector",
+        "ix_stances_quote_vector",
+        "ix_claims_statement_relevance",
+        "ix_claims_statement_trgm",
+    }
 )
 
 

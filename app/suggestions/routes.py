@@ -1,0 +1,36 @@
+"""`POST /v1/suggestions`: the stances a text appears to hold. Reads only (a `read` key, when
+reads need one); stores nothing."""
+
+from fastapi import APIRouter
+
+from app.deps import SessionDep
+from app.errors import problem_responses
+from app.suggestions import service
+from app.suggestions.schemas import SuggestionRequest, SuggestionsOut
+
+router = APIRouter(prefix="/v1/suggestions", tags=["suggestions"])
+
+
+@router.post(
+    "",
+    operation_id="suggest_stances",
+    summary="Suggest the stances a text holds",
+    responses=problem_responses(404, 422),
+)
+async def suggest_stances(data: SuggestionRequest, session: SessionDep) -> SuggestionsOut:
+    """Read a source's stored text (`source_id`: its publisher speaks for the text's own
+    voice) or a given `text`, and answer the stances it appears to hold: who (an existing actor,
+    matched by name or alias ignoring case, titles and possessives, or a proposed name and
+    kind), on which claim (one of `claim_ids`/`claims` when given, else the best existing claim,
+    else the words proposed as a new statement), with which label, the verbatim quote and its
+    span, the cue words that decided the label, a score, and a body ready for
+    `POST /v1/stances` when actor, claim and source exist.
+
+    Found by explainable rules over the cue lexicon (the vocabulary's words per label, kept as
+    data): attributed speech (`X said`, `according to X`, quotations before or after the
+    speaker, `X, who …, said`), the text's own voice (`reportedly`, `it is unclear whether`, a
+    hedged headline), negation (`did not deny`, `could not confirm`) and hedges (`highly
+    likely`, `may`); one sentence may hold several stances. Stores nothing: accept a suggestion
+    by posting its `stance`. See docs/suggestions.md for the rules and their measured
+    precision and recall."""
+    return await service.suggest(session, data)
