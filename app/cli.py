@@ -1,4 +1,5 @@
-"""The `claimgraph` command: serve, db upgrade/downgrade/current, demo load, import, export."""
+"""The `claimgraph` command: serve, db upgrade/downgrade/current, demo load, import, export,
+suggest."""
 
 import asyncio
 import sys
@@ -23,6 +24,7 @@ from app.errors import NotFound
 from app.history import recorder
 from app.history.recorder import current_writer
 from app.settings import get_settings
+from app.suggestions.cli import suggest
 from app.transfer import commands as transfer
 
 cli = typer.Typer(
@@ -37,6 +39,7 @@ cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
+cli.command("suggest")(suggest)
 console = Console()
 T = TypeVar("T")
 
