@@ -103,6 +103,11 @@ def _clause(ctx: Context, hit: CueHit, earlier: list[Clause], verbs: set[int]) -
             m -= 1
         if m > 0 and toks[m].text == "," and toks[m + 1].lower in lex.relatives | lex.determiners:
             k, rule = m - 1, "relative_clause"
+        elif m > 0 and toks[m].text == ",":
+            # `The spokeswoman, Maria Zakharova, said`: the name between the commas speaks.
+            named = [x for x in members(ctx, m + 1, k) if x.kind == "named"]
+            if named and named[0].i == m + 1:
+                return _named(ctx, hit, named, "relative_clause", negated, verb, (m + 1, k))
     j = k
     while j >= 0 and not _bound(ctx, j, verbs):
         j -= 1

@@ -16,6 +16,12 @@ from app.suggestions.findings import Context, Finding, Target
 from app.suggestions.phrases import members, speakers
 from app.vocabulary import StanceLabel, StanceSide, side_of
 
+# Words that open a circumstance after a verb (`said in a statement`, `said on Monday`).
+ADJUNCT_START = frozenset(
+    """in on at during after before to from with via last this earlier later yesterday today
+    when while by through over outside inside as""".split()
+)
+
 def _content(
     ctx: Context, start: int, limit: int, *, verb: bool = True
 ) -> tuple[int, int, str]:
@@ -23,11 +29,15 @@ def _content(
     or `object`)."""
     toks = ctx.toks
     k, how = start, "object"
+    hedged = {h.i for h in ctx.hits if h.cue.role in ("hedge", "frame", "attribution")}
     for t in range(start, min(start + 7, limit) if verb else start):
         if toks[t].lower == "that":
             k, how = t + 1, "that"
             break
-        if toks[t].text in PUNCTUATION_BOUNDS and toks[t].text != ",":
+        # `said it was highly likely that …`: the words before `that` are part of what was said.
+        if toks[t].text in PUNCTUATION_BOUNDS and toks[t].text != "," or t in hedged:
+            break
+        if toks[t].lower in ctx.lex.pronouns or toks[t].lower == "there":
             break
     if k < limit and toks[k].text in ",:" and k + 1 < limit and toks[k + 1].text == '"':
         k += 1
@@ -92,6 +102,9 @@ def conjuncts(ctx: Context, i: int, j: int, how: str) -> list[tuple[int, int, in
         ):
             clauses.append((start, k))
             start = k + 2 if toks[k].text == "," else k + 1
+        elif toks[k].lower == "and" and k + 1 < j and toks[k + 1].lower == "that":
+            clauses.append((start, k))  # `said that … and that …`
+            start = k + 2
     clauses.append((start, j))
     out: list[tuple[int, int, int | None]] = []
     for a, b in clauses:
@@ -112,7 +125,12 @@ def said(
     `insist otherwise` or `said it was possible` refer to)."""
     toks = ctx.toks
     i, j, how = _content(ctx, clause.after, limit)
-    before = i >= j
+    # `…, the ministry said on Monday` and `“…,” X said in a statement`: what was said is
+    # before the speaker; what follows the verb is circumstance.
+    opening = toks[clause.subject[0] - 1].text if clause.subject and clause.subject[0] else ""
+    before = i >= j or (
+        opening in (",", '"') and how == "object" and toks[i].lower in ADJUNCT_START
+    )
     if before:
         i, j = _before(ctx, clause)
         how = "quote"

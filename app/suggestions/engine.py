@@ -4,7 +4,7 @@ to the speaker named before them. Pure: no database, no network."""
 
 from dataclasses import replace
 
-from app.suggestions.attribution import clauses
+from app.suggestions.attribution import Clause, clauses
 from app.suggestions.content import according, said
 from app.suggestions.findings import Context, Finding, Speaker, fold
 from app.suggestions.lexicon import Lexicon
@@ -33,11 +33,19 @@ def _sentence(ctx: Context, previous: list[Finding]) -> list[Finding]:
     prior = [f for f in previous if f.voice == "quoted" or f.rule == "relayed_reports"]
     for n, clause in enumerate(read):
         later = [c for c in read[n + 1 :] if c.verb > clause.verb]
+        if later and _reported_by(clause, later[0]):
+            # `Investigators said they could not rule out …`: the inner verb is what was said,
+            # and its pronoun is the speaker.
+            later[0].speakers, later[0].rule = clause.speakers, clause.rule
+            continue
         limit = len(ctx.toks)
         for other in later:
             start = other.subject[0] if other.subject and other.subject[0] > clause.after else None
             limit = min(limit, start if start is not None else other.verb)
         mine = said(ctx, clause, limit, prior)
+        if not mine:  # a negated `did not say`: the clause holds no stance, nor the text's
+            first = clause.subject[0] if clause.subject else clause.verb
+            skip.update(range(first, limit))
         found += mine
         prior = mine or prior
     if any(f.voice == "quoted" for f in found):
@@ -45,8 +53,19 @@ def _sentence(ctx: Context, previous: list[Finding]) -> list[Finding]:
     quoted = [f for f in previous if f.voice == "quoted" and f.speakers]
     relays = any(h.cue.role == "report" for h in ctx.hits)
     if not found and quoted and not relays:
-        return continued(ctx, quoted[-1].speakers)
+        return continued(ctx, quoted[-1].speakers, quoted)
     return found + own_voice(ctx, _covered(ctx, found, skip))
+
+
+def _reported_by(outer: Clause, inner: Clause) -> bool:
+    """Whether `inner` is what `outer` says, its subject a pronoun for `outer`'s speaker."""
+    return (
+        outer.voice == "quoted"
+        and inner.subject is not None
+        and bool(inner.speakers)
+        and all(s.pronoun for s in inner.speakers)
+        and outer.after <= inner.subject[0] <= outer.after + 1
+    )
 
 
 def analyse(text: str, lexicon: Lexicon) -> list[Finding]:

@@ -65,6 +65,7 @@ class Lexicon:
     kinds: tuple[tuple[ActorKind, re.Pattern[str]], ...]
     group_words: frozenset[str]
     head_words: frozenset[str]
+    title_words: frozenset[str]
     confidence: tuple[tuple[Confidence, re.Pattern[str]], ...]
     probability_words: frozenset[str]
 
@@ -127,6 +128,7 @@ def build(data: dict[str, Any]) -> Lexicon:
         kinds=kinds,
         group_words=frozenset(data["kinds"]["group"]),
         head_words=frozenset(w.split()[-1] for words in data["kinds"].values() for w in words),
+        title_words=frozenset(t.split()[-1].rstrip(".") for t in data["titles"]),
         confidence=tuple(
             (Confidence(level), _phrase_pattern(words))
             for level, words in data["confidence"].items()

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from app.suggestions.findings import Context, Speaker
+from app.suggestions.lexicon import Lexicon
 
 Kind = Literal["named", "pronoun", "source", "report"]
 MAX_MEMBER_TOKENS = 10
@@ -68,11 +69,18 @@ def classify(ctx: Context, i: int, j: int) -> Kind | None:
         if not t.is_word and t.text not in ("-", ".", "'"):
             return None
     last = toks[-1]
-    if not last.capitalized and last.lower.endswith(("ing", "ed")) and head not in lex.head_words:
+    if not last.capitalized and last.lower.endswith(("ing", "ed")) and not _is_head(head, lex):
         return None  # a verb ("were deployed", "raising"), not a noun
-    if named or toks[0].capitalized or head in lex.head_words:
+    if named or toks[0].capitalized or _is_head(head, lex):
         return "named"
     return None
+
+
+def _is_head(word: str, lex: Lexicon) -> bool:
+    """Whether `word` can head a speaker's name: a kind's word (`ministry`, `officials`) or a
+    title (`the minister`, `the general`), singular or plural."""
+    words = lex.head_words | lex.title_words
+    return word in words or word.removesuffix("s") in words
 
 
 def members(ctx: Context, i: int, j: int) -> list[Member]:

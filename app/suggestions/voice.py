@@ -191,7 +191,7 @@ def headline(ctx: Context) -> list[Finding]:
     return [Finding("hedged_headline", "source", [], label, cues, targets, STRENGTH["hedged_headline"])]
 
 
-def continued(ctx: Context, speakers: list[Speaker]) -> list[Finding]:
+def continued(ctx: Context, speakers: list[Speaker], previous: list[Finding]) -> list[Finding]:
     """A sentence with no attribution of its own after a quoted one: a whole quotation goes on
     in the speaker's words; otherwise its hedged fragments are the speaker's."""
     toks = ctx.toks
@@ -202,11 +202,12 @@ def continued(ctx: Context, speakers: list[Speaker]) -> list[Finding]:
         label, cues = labels.decide(ctx, StanceLabel.asserted, None, *inner, [])
         if label is None:
             return []
-        return [
-            Finding(
-                "continued", "quoted", speakers, label, cues, [_target(ctx, *inner)],
-                STRENGTH["continued"],
-            )
-        ]
+        target = _target(ctx, *inner)
+        finding = Finding(
+            "continued", "quoted", speakers, label, cues, [target], STRENGTH["continued"]
+        )
+        if len(terms(target.match_text)) < 2:  # “There is no evidence for it.”
+            finding.refers_to = [f for f in previous if f.speakers == speakers]
+        return [finding]
     found, _ = _cued(ctx, fragments(ctx, 0, len(toks)), ("hedge", "frame"), "continued", speakers)
     return found
