@@ -23,9 +23,15 @@ import snowballstemmer
 TERM_WEIGHT = 0.75
 TRIGRAM_WEIGHT = 0.25
 
+
+def word_set(words: str) -> frozenset[str]:
+    """The words of a space-separated list."""
+    return frozenset(words.split())
+
+
 # Words that say nothing of what a claim is about: function words, and the stance words the
 # suggestions read as cues (the claim is the same whoever denies or confirms it).
-STOPWORDS = frozenset(
+STOPWORDS = word_set(
     """a about above after again against all also am an and any are as at be because been
     before being below between both but by can cannot could did do does doing down during
     each few for from further had has have having he her here hers him his how i if in into
@@ -34,9 +40,10 @@ STOPWORDS = frozenset(
     this those through to too under until up very was we were what when where which while
     who whom why will with would you your yes may might must shall also already still yet
     said says say saying told stated states claims claimed claim insists insisted reportedly
-    allegedly according reports reported report confirmed confirms confirm denied denies deny
-    likely unlikely probably possibly possible highly almost certainly believes believed
-    suggests suggested suggest suggesting warned warns warn added officials say sources""".split()
+    allegedly according reports reported report confirmed confirms confirm denied denies
+    deny likely unlikely probably possibly possible highly almost certainly believes
+    believed suggests suggested suggest suggesting warned warns warn added officials say
+    sources"""
 )
 # Adjectives of nationality, folded to their country so "Korean" and "Korea" meet.
 DEMONYMS = {
@@ -121,7 +128,7 @@ FOLDS = {
     "aiding": "assist",
     "calibre": "caliber",
 }
-WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
+WORD = re.compile(r"[^\W_]+(?:['\u2019.-][^\W_]+)*")
 # Parts of a hyphenated code (KN-23, Iskander-M, F-16) are also joined into one term.
 CODE_PART = re.compile(r"^(?:\d+|[^\W\d_])$")
 _stemmer = snowballstemmer.stemmer("english")
@@ -129,7 +136,7 @@ _stemmer = snowballstemmer.stemmer("english")
 
 def words(text: str) -> list[str]:
     """The lower-cased words of `text`, possessive `'s` dropped."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
+    folded = unicodedata.normalize("NFKC", text).casefold().replace("\u2019", "'")
     out = []
     for word in WORD.findall(folded):
         if word.endswith("'s"):
@@ -146,7 +153,7 @@ def _term(word: str) -> str:
 
 
 def _word_terms(word: str) -> list[str]:
-    parts = [p for p in re.split(r"[-.'’]", word) if p]
+    parts = [p for p in re.split(r"[-.'\u2019]", word) if p]
     out = [_term(p) for p in parts if p not in STOPWORDS]
     if len(parts) > 1 and any(CODE_PART.match(p) for p in parts):
         out.append("".join(parts))

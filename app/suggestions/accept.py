@@ -67,7 +67,9 @@ async def accept(
 ) -> Counter[str]:
     """Record the stances of `items` in the source `source_id` (or in `source`, a source
     record to match or create); how many records of each type were created or matched."""
-    actors = await _existing(session, Actor, {i.speaker.actor_id for i in items if i.speaker.actor_id})
+    actors = await _existing(
+        session, Actor, {i.speaker.actor_id for i in items if i.speaker.actor_id}
+    )
     claims = await _existing(session, Claim, {i.claim.claim_id for i in items if i.claim.claim_id})
     missing = sorted(
         {f"actor {i.speaker.name!r}" for i in items if i.speaker.actor_id not in actors}
@@ -86,12 +88,14 @@ async def accept(
     for n, item in enumerate(items):
         actor_key, claim_key = f"actor:{item.speaker.name}", f"claim:{item.claim.statement}"
         if item.speaker.actor_id in actors:
-            loader.ids[actor_key] = item.speaker.actor_id  # type: ignore[assignment]
+            loader.ids[actor_key] = item.speaker.actor_id
         elif actor_key not in loader.ids and not any(r["key"] == actor_key for r in lines):
             kind = _kind(item.speaker.name, item.speaker.kind)
-            lines.append({"type": "actor", "key": actor_key, "kind": kind, "name": item.speaker.name})
+            lines.append(
+                {"type": "actor", "key": actor_key, "kind": kind, "name": item.speaker.name}
+            )
         if item.claim.claim_id in claims:
-            loader.ids[claim_key] = item.claim.claim_id  # type: ignore[assignment]
+            loader.ids[claim_key] = item.claim.claim_id
         elif claim_key not in loader.ids and not any(r["key"] == claim_key for r in lines):
             lines.append({"type": "claim", "key": claim_key, "statement": item.claim.statement})
         lines.append(

@@ -16,23 +16,21 @@ phrases joined by `and` before an auxiliary (`are training in Russia and could b
 
 from dataclasses import dataclass
 
-from app.claims.similarity import terms
-from app.suggestions import labels
-from app.suggestions.findings import Context, CueHit, Finding, Speaker, Target, Voice
+from app.claims.similarity import word_set
+from app.suggestions.findings import Context, CueHit, Speaker, Voice
 from app.suggestions.phrases import Member, members, speakers
-from app.vocabulary import StanceLabel
 
-PUNCTUATION_BOUNDS = frozenset(',;:()[]"«»')
+PUNCTUATION_BOUNDS = frozenset(',;:()[]"\u00ab\u00bb')
 # Words that may be a noun as well as a saying verb: a noun after a determiner or before a verb.
-NOUN_TOO = frozenset(
+NOUN_TOO = word_set(
     """claims claim reports report questions question doubts doubt estimates estimate dispute
-    disputes state states notes warning thought challenges suspect suspects reject""".split()
+    disputes state states notes warning thought challenges suspect suspects reject"""
 )
-NOUN_BEFORE = frozenset("of in on for to by with about from his her their its our my your".split())
+NOUN_BEFORE = word_set("""of in on for to by with about from his her their its our my your""")
 ANAPHORA = {"otherwise": True, "the opposite": True, "the contrary": True}
 PRONOUN_CONTENT = frozenset({"so", "this", "that", "it", "as much", "the same"})
-AUXILIARIES = frozenset(
-    "is are was were has have had will would could can may might must should be".split()
+AUXILIARIES = word_set(
+    """is are was were has have had will would could can may might must should be"""
 )
 MAX_NP_PART = 6
 STRENGTH = {
@@ -115,13 +113,18 @@ def _clause(ctx: Context, hit: CueHit, earlier: list[Clause], verbs: set[int]) -
     if found:
         return _named(ctx, hit, found, rule, negated, verb, (found[0].i, k + 1))
     before = toks[j] if j >= 0 else None
-    if earlier and before is not None and (
-        before.lower in ("but", "and", "yet") or (before.text == "," and hit.text.endswith("ing"))
+    if (
+        earlier
+        and before is not None
+        and (
+            before.lower in ("but", "and", "yet")
+            or (before.text == "," and hit.text.endswith("ing"))
+        )
     ):
         last = earlier[-1]
         return Clause(hit, last.speakers, last.voice, "shared_subject", negated, None, verb, hit.j)
-    if before is not None and before.text in '"»”' or (
-        before is not None and before.text == "," and j > 0 and toks[j - 1].text in '"»”'
+    if (before is not None and before.text in '"\u00bb\u201d') or (
+        before is not None and before.text == "," and j > 0 and toks[j - 1].text in '"\u00bb\u201d'
     ):
         return _inverted(ctx, hit, negated, verb)
     if before is not None and before.lower in lex.relatives and j > 0 and toks[j - 1].text == ",":

@@ -137,4 +137,3 @@ def _item(
         score=round(min(1.0, finding.strength * speaker.factor * claim_factor), 3),
         stance=stance,
     )
-

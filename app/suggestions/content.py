@@ -1,7 +1,7 @@
 """What was said: the words after (or before) a saying verb, split into the stances they hold,
 each labelled by its own hedges and negations; and `according to X`."""
 
-from app.claims.similarity import terms
+from app.claims.similarity import terms, word_set
 from app.suggestions import labels
 from app.suggestions.attribution import (
     ANAPHORA,
@@ -17,14 +17,13 @@ from app.suggestions.phrases import members, speakers
 from app.vocabulary import StanceLabel, StanceSide, side_of
 
 # Words that open a circumstance after a verb (`said in a statement`, `said on Monday`).
-ADJUNCT_START = frozenset(
+ADJUNCT_START = word_set(
     """in on at during after before to from with via last this earlier later yesterday today
-    when while by through over outside inside as""".split()
+    when while by through over outside inside as"""
 )
 
-def _content(
-    ctx: Context, start: int, limit: int, *, verb: bool = True
-) -> tuple[int, int, str]:
+
+def _content(ctx: Context, start: int, limit: int, *, verb: bool = True) -> tuple[int, int, str]:
     """What was said after a verb: tokens [i, j) and how it was introduced (`that`, `quote`
     or `object`)."""
     toks = ctx.toks
@@ -35,7 +34,7 @@ def _content(
             k, how = t + 1, "that"
             break
         # `said it was highly likely that …`: the words before `that` are part of what was said.
-        if toks[t].text in PUNCTUATION_BOUNDS and toks[t].text != "," or t in hedged:
+        if (toks[t].text in PUNCTUATION_BOUNDS and toks[t].text != ",") or t in hedged:
             break
         if toks[t].lower in ctx.lex.pronouns or toks[t].lower == "there":
             break
@@ -118,9 +117,7 @@ def conjuncts(ctx: Context, i: int, j: int, how: str) -> list[tuple[int, int, in
     return [(a, b, s) for a, b, s in out if a < b]
 
 
-def said(
-    ctx: Context, clause: Clause, limit: int, prior: list[Finding]
-) -> list[Finding]:
+def said(ctx: Context, clause: Clause, limit: int, prior: list[Finding]) -> list[Finding]:
     """The stances a saying verb's clause holds (`prior`: the stances just before, which
     `insist otherwise` or `said it was possible` refer to)."""
     toks = ctx.toks
@@ -192,7 +189,9 @@ def _finding(
 def according(ctx: Context) -> tuple[list[Finding], set[int]]:
     """`According to X, …` and `…, according to X`: the stances, and the tokens naming X
     (no saying verb among them is read as one)."""
-    toks, out, skip = ctx.toks, [], set()
+    toks = ctx.toks
+    out: list[Finding] = []
+    skip: set[int] = set()
     for hit in (h for h in ctx.hits if h.cue.role == "attribution"):
         end = hit.j
         while end < len(toks) and toks[end].text not in PUNCTUATION_BOUNDS | {".", "!", "?"}:

@@ -91,7 +91,9 @@ def analyse(text: str, lexicon: Lexicon) -> list[Finding]:
     return _resolved(out, lexicon)
 
 
-def _antecedent(speaker: Speaker, named: list[tuple[Speaker, ActorKind | None]], lex: Lexicon) -> Speaker | None:
+def _antecedent(
+    speaker: Speaker, named: list[tuple[Speaker, ActorKind | None]], lex: Lexicon
+) -> Speaker | None:
     word = speaker.phrase.lower()
     if speaker.pronoun:
         wanted = lex.pronouns.get(word)

@@ -84,7 +84,9 @@ class Context:
     def _cue_hits(self) -> list[CueHit]:
         hits = []
         first = self.toks[0].start if self.toks else 0
-        for match in self.lex.cue_pattern.finditer(self.folded, self.sentence.start, self.sentence.end):
+        for match in self.lex.cue_pattern.finditer(
+            self.folded, self.sentence.start, self.sentence.end
+        ):
             phrase = match.group()
             # Cues are common words: capitalized inside a sentence, they are part of a name
             # ("United States", "May").

@@ -95,9 +95,7 @@ def _cues(data: dict[str, Any]) -> dict[str, Cue]:
 
 
 def _labels(mapping: dict[str, str | None]) -> dict[StanceLabel, StanceLabel | None]:
-    return {
-        StanceLabel(k): (StanceLabel(v) if v is not None else None) for k, v in mapping.items()
-    }
+    return {StanceLabel(k): (StanceLabel(v) if v is not None else None) for k, v in mapping.items()}
 
 
 def build(data: dict[str, Any]) -> Lexicon:
@@ -140,7 +138,9 @@ def build(data: dict[str, Any]) -> Lexicon:
 def languages() -> list[str]:
     """The languages that have a cue lexicon."""
     folder = resources.files("app.suggestions").joinpath("cues")
-    return sorted(p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json"))
+    return sorted(
+        p.name.removesuffix(".json") for p in folder.iterdir() if p.name.endswith(".json")
+    )
 
 
 @lru_cache(maxsize=8)

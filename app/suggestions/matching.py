@@ -97,7 +97,7 @@ def proposal(target: Target) -> Match:
     """The words of a stance proposed as a new claim's statement: without the frame that
     introduced them (`it is highly likely that`, `reports of`), the hedging adverbs and the
     quotation marks."""
-    text = re.sub(r"[\"“”„«»]", "", target.match_text)
+    text = re.sub(r"[\"\u201c\u201d\u201e\u00ab\u00bb]", "", target.match_text)
     text = ADVERBS.sub("", text)
     while (found := FRAME.match(text)) is not None and found.end() < len(text):
         text = text[found.end() :]

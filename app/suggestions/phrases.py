@@ -118,7 +118,7 @@ def _distributed(ctx: Context, found: list[Member], phrases: list[str]) -> list[
             for m, p in zip(found[1:], phrases[1:], strict=True)
         ]
     last = ctx.toks[found[-1].i : found[-1].j]
-    tail = []
+    tail: list[str] = []
     for t in reversed(last):
         if t.capitalized:
             break

@@ -67,9 +67,9 @@ async def actors_by_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str
     found: dict[str, list[ActorRow]] = {}
     for n in range(0, len(wanted), KEYS_PER_QUERY):
         chunk = wanted[n : n + KEYS_PER_QUERY]
-        by_name = select(
-            Actor.id, Actor.name, Actor.kind, Actor.name_folded.label("key")
-        ).where(Actor.name_folded.in_(chunk))
+        by_name = select(Actor.id, Actor.name, Actor.kind, Actor.name_folded.label("key")).where(
+            Actor.name_folded.in_(chunk)
+        )
         by_alias = (
             select(Actor.id, Actor.name, Actor.kind, ActorAlias.alias_folded.label("key"))
             .join(ActorAlias, ActorAlias.actor_id == Actor.id)
@@ -101,16 +101,16 @@ async def given_claims(
             options[row.id] = Option(row.id, row.statement)
     if statements:
         keys = {statement_key(s): s for s in statements}
-        rows = await session.execute(
+        found = await session.execute(
             select(Claim.id, Claim.statement, Claim.statement_key).where(
                 Claim.statement_key.in_(list(keys))
             )
         )
-        existing = {row.statement_key: row for row in rows.all()}
+        existing = {row.statement_key: (row.id, row.statement) for row in found.all()}
         for key, statement in keys.items():
-            row = existing.get(key)
-            if row is not None:
-                options[row.id] = Option(row.id, row.statement)
+            if key in existing:
+                claim_id, recorded = existing[key]
+                options[claim_id] = Option(claim_id, recorded)
             else:
                 options[key] = Option(None, statement)
     return list(options.values())

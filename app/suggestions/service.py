@@ -56,7 +56,9 @@ def _publisher(source: queries.SourceText | None) -> Who:
         actor_id, name, kind = source.publisher
         return Who(actor_id, name, kind, 1.0)
     if source is not None:
-        return Who(None, f"Publisher of “{source.title}”", ActorKind.media, PROPOSED_SPEAKER)
+        return Who(
+            None, f"Publisher of \u201c{source.title}\u201d", ActorKind.media, PROPOSED_SPEAKER
+        )
     return Who(None, "Author of the text", None, PROPOSED_SPEAKER)
 
 

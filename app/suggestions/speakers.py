@@ -46,7 +46,7 @@ class Naming:
 
 def fold(text: str) -> str:
     """As `app.actors.service.fold` keys names, with typographic apostrophes made plain."""
-    return " ".join(text.replace("’", "'").casefold().split())
+    return " ".join(text.replace("\u2019", "'").casefold().split())
 
 
 def _strip_determiners(phrase: str, lex: Lexicon) -> str:
@@ -57,16 +57,15 @@ def _strip_determiners(phrase: str, lex: Lexicon) -> str:
 
 
 def _without_possessives(phrase: str) -> str:
-    return re.sub(r"(?<=\w)['’]s\b", "", phrase)
+    return re.sub(r"(?<=\w)['\u2019]s\b", "", phrase)
 
 
 def _person(phrase: str, lex: Lexicon) -> str | None:
     """The name after the last title in `phrase`, if it is all capitalized words."""
-    last = None
-    for last in lex.titles.finditer(phrase):
-        pass
-    if last is None:
+    found = list(lex.titles.finditer(phrase))
+    if not found:
         return None
+    last = found[-1]
     rest = phrase[last.end() :].strip()
     parts = rest.split()
     if parts and all(NAME_PART.match(p) for p in parts):
@@ -88,7 +87,7 @@ def guess_kind(phrase: str, lex: Lexicon) -> ActorKind | None:
 
 def naming(phrase: str, lex: Lexicon) -> Naming:
     """The keys and proposal for a speaker phrase."""
-    phrase = " ".join(phrase.replace("’", "'").strip(" \"'.,;:").split())
+    phrase = " ".join(phrase.replace("\u2019", "'").strip(" \"'.,;:").split())
     bare = _strip_determiners(phrase, lex)
     keys = [phrase, bare, _without_possessives(bare)]
     name, kind = bare, guess_kind(bare, lex)

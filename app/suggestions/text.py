@@ -6,25 +6,38 @@ quote or bracket) before a space and a capital, a digit or an opening quote, unl
 before the point is a known abbreviation or an initial.
 """
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Literal
 
+from app.claims.similarity import word_set
+
 Kind = Literal["title", "heading", "question", "body"]
 # Typographic marks folded to ASCII, one character for one, so that offsets stay put.
-FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"})
-QUOTES = frozenset('"“”„«»')
-OPENING_QUOTES = frozenset('“„«')
-CLOSING_QUOTES = frozenset('”»')
-ABBREVIATIONS = frozenset(
-    """mr mrs ms dr prof gen lt col maj capt adm sgt sen rep gov st no vs etc jan feb mar apr
-    jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e inc corp ltd co jr sr approx est""".split()
+FOLD = str.maketrans(
+    {
+        "\u2019": "'",
+        "\u2018": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+    }
 )
-SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9])")
+QUOTES = frozenset('"\u201c\u201d\u201e\u00ab\u00bb')
+OPENING_QUOTES = frozenset("\u201c\u201e\u00ab")
+CLOSING_QUOTES = frozenset("\u201d\u00bb")
+ABBREVIATIONS = word_set(
+    """mr mrs ms dr prof gen lt col maj capt adm sgt sen rep gov st no vs etc jan feb mar apr
+    jun jul aug sep sept oct nov dec u.s u.k u.n e.g i.e inc corp ltd co jr sr approx est"""
+)
+SENTENCE_END = re.compile(r"[.!?…]+[\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 NUMBERING = re.compile(r"^\s*(?:\d{1,3}|[a-z])[.)]\s+")
-CLOSED = re.compile(r"[.!?…:;][\"'”’)\]]*\s*$")
+CLOSED = re.compile(r"[.!?…:;][\"'\u201d\u2019)\]]*\s*$")
 HEADING_WORDS = 20
-TOKEN = re.compile(r"\w+(?:[-'’.]\w+)*|[^\w\s]")
+TOKEN = re.compile(r"\w+(?:[-'\u2019.]\w+)*|[^\w\s]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +81,7 @@ def _splits(line: str) -> list[int]:
     cuts = []
     for match in SENTENCE_END.finditer(line):
         before = line[: match.start()].rsplit(None, 1)
-        word = before[-1].lower().strip("\"'“‘(") if before else ""
+        word = before[-1].lower().strip("\"'\u201c\u2018(") if before else ""
         if match.group().startswith(".") and (
             word in ABBREVIATIONS or re.fullmatch(r"[a-z]", word)
         ):
@@ -99,10 +112,10 @@ def sentences(text: str) -> list[Sentence]:
             out.append(Sentence(start, end, paragraph, "title"))
         else:
             cuts = [0, *_splits(body), len(body)]
-            for a, b in zip(cuts, cuts[1:], strict=False):
+            for a, b in itertools.pairwise(cuts):
                 s, e = _trimmed(text, start + a, start + b)
                 if s < e:
-                    question = text[s:e].rstrip("\"'”’)").endswith("?")
+                    question = text[s:e].rstrip("\"'\u201d\u2019)").endswith("?")
                     out.append(Sentence(s, e, paragraph, "question" if question else "body"))
         titled = True
         paragraph += 1
@@ -112,6 +125,6 @@ def sentences(text: str) -> list[Sentence]:
 def tokens(text: str, start: int, end: int) -> list[Token]:
     """The tokens of text[start:end]."""
     return [
-        Token(m.group(), m.group().lower().replace("’", "'"), m.start(), m.end())
+        Token(m.group(), m.group().lower().replace("\u2019", "'"), m.start(), m.end())
         for m in TOKEN.finditer(text, start, end)
     ]

@@ -7,13 +7,13 @@ clause (`as`, `while`, `which`, …): a cue speaks for its own fragment only, so
 prove crucial` does not hedge the rest.
 """
 
-from app.claims.similarity import terms
+from app.claims.similarity import terms, word_set
 from app.suggestions import labels
 from app.suggestions.findings import Context, Finding, Speaker, Target
 from app.vocabulary import StanceLabel
 
 RELATIVES = frozenset({"which", "who", "whom"})
-SPLIT_WORDS = frozenset("as while whereas because although though which who whom".split())
+SPLIT_WORDS = word_set("""as while whereas because although though which who whom""")
 CUT_MARKS = frozenset(',;:()[]"«»')
 STRENGTH = {"relayed": 0.8, "hedged": 0.7, "hedged_headline": 0.6, "continued": 0.6}
 PLAIN_STRENGTH = 0.5
@@ -122,9 +122,8 @@ def _plain_targets(ctx: Context, parts: list[tuple[int, int]], plain: set[int]) 
         start = a
         for k in range(a, b + 1):
             if k == b or ctx.toks[k].lower == "and":
-                if start > a or k < b:
-                    if len(terms(ctx.words(start, k))) >= 2:
-                        targets.append(_target(ctx, start, k))
+                if (start > a or k < b) and len(terms(ctx.words(start, k))) >= 2:
+                    targets.append(_target(ctx, start, k))
                 start = k + 1
         if n + 1 in plain:
             targets.append(_target(ctx, a, parts[n + 1][1]))
@@ -143,11 +142,7 @@ def own_voice(ctx: Context, covered: set[int]) -> list[Finding]:
     hedged, more = _cued(ctx, rest, ("hedge", "frame"), "hedged")
     found += hedged
     taken |= more
-    plain = {
-        n
-        for n, p in enumerate(parts)
-        if p not in taken and len(terms(ctx.words(*p))) >= 2
-    }
+    plain = {n for n, p in enumerate(parts) if p not in taken and len(terms(ctx.words(*p))) >= 2}
     if plain:
         found.append(
             Finding(
@@ -188,14 +183,16 @@ def headline(ctx: Context) -> list[Finding]:
         return [Finding("headline", "source", [], StanceLabel.asserted, [], targets, 0.5, True)]
     label = hits[0].cue.label if hits else StanceLabel.possible
     cues = [hits[0].text] if hits else ["?"]
-    return [Finding("hedged_headline", "source", [], label, cues, targets, STRENGTH["hedged_headline"])]
+    return [
+        Finding("hedged_headline", "source", [], label, cues, targets, STRENGTH["hedged_headline"])
+    ]
 
 
 def continued(ctx: Context, speakers: list[Speaker], previous: list[Finding]) -> list[Finding]:
     """A sentence with no attribution of its own after a quoted one: a whole quotation goes on
     in the speaker's words; otherwise its hedged fragments are the speaker's."""
     toks = ctx.toks
-    if len(toks) > 2 and toks[0].text == '"' and toks[-1].text == '"' or (
+    if (len(toks) > 2 and toks[0].text == '"' and toks[-1].text == '"') or (
         len(toks) > 3 and toks[0].text == '"' and toks[-2].text == '"'
     ):
         inner = (1, _trim(ctx, 1, len(toks)))

@@ -66,7 +66,8 @@ async def test_the_article_gives_the_denials_assertions_and_highly_likely_with_s
         *[
             i
             for i in items
-            if i["speaker"]["actor_id"] in (str(demo["officials-in-kyiv"]), str(demo["officials-in-seoul"]))
+            if i["speaker"]["actor_id"]
+            in (str(demo["officials-in-kyiv"]), str(demo["officials-in-seoul"]))
             and i["side"] == "support"
         ],
         _one(items, demo["kim-yong-hyun"], "highly_likely"),

@@ -17,7 +17,7 @@ Found = set[tuple[int, str, int, str]]
 
 
 def _speaker(name: str) -> str:
-    words = name.replace("’", "'").casefold().split()
+    words = name.replace("\u2019", "'").casefold().split()
     return " ".join(words[1:] if words and words[0] == "the" else words)
 
 
@@ -45,8 +45,8 @@ def _table(found: Found, gold: Found) -> tuple[str, int, int, int]:
     by_hit = Counter(h[3] for h in hits)
     for label in StanceLabel:
         g, f, h = by_gold[label], by_found[label], by_hit[label]
-        p = f"{h / f:.2f}" if f else "–"
-        r = f"{h / g:.2f}" if g else "–"
+        p = f"{h / f:.2f}" if f else "\u2013"
+        r = f"{h / g:.2f}" if g else "\u2013"
         rows.append(f"| `{label.value}` | {g} | {f} | {h} | {p} | {r} |")
     total = (
         f"| all | {len(gold)} | {len(found)} | {len(hits)} | {len(hits) / len(found):.2f} "
