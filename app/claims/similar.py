@@ -24,50 +24,69 @@ CLOSE = 0.6
 CLOSE_LIMIT = 5
 MAX_WORDS = 64  # words of the text a full-text query uses (a long text's first ones)
 
-SQLITE_WORDS = """SELECT claim_id FROM (SELECT claim_id FROM claims_fts
-    WHERE claims_fts MATCH :words ORDER BY bm25(claims_fts) LIMIT :n)"""
-SQLITE_TRIGRAMS = """SELECT claim_id FROM (SELECT claim_id FROM claims_fts_trigram
-    WHERE claims_fts_trigram MATCH :stems ORDER BY bm25(claims_fts_trigram) LIMIT :n)"""
-POSTGRES_WORDS = """(SELECT id FROM claims WHERE search_vector @@ to_tsquery('claimgraph', :words)
-    ORDER BY ts_rank(search_vector, to_tsquery('claimgraph', :words)) DESC LIMIT :n)"""
-POSTGRES_TRIGRAMS = """(SELECT id FROM claims WHERE statement % :text
-    ORDER BY similarity(statement, :text) DESC LIMIT :n)"""
+# Each text's candidates, tagged with the text's number; texts are read in batches, one
+# statement each (SQLite allows 500 terms in a compound SELECT).
+BATCH = 100
+SQLITE_WORDS = """SELECT {n} AS k, claim_id FROM (SELECT claim_id FROM claims_fts
+    WHERE claims_fts MATCH :words{n} ORDER BY bm25(claims_fts) LIMIT :limit)"""
+SQLITE_TRIGRAMS = """SELECT {n} AS k, claim_id FROM (SELECT claim_id FROM claims_fts_trigram
+    WHERE claims_fts_trigram MATCH :stems{n} ORDER BY bm25(claims_fts_trigram) LIMIT :limit)"""
+POSTGRES_WORDS = """(SELECT {n} AS k, id AS claim_id FROM claims
+    WHERE search_vector @@ to_tsquery('claimgraph', :words{n})
+    ORDER BY ts_rank(search_vector, to_tsquery('claimgraph', :words{n})) DESC LIMIT :limit)"""
+POSTGRES_TRIGRAMS = """(SELECT {n} AS k, id AS claim_id FROM claims WHERE statement % :text{n}
+    ORDER BY similarity(statement, :text{n}) DESC LIMIT :limit)"""
 
 
-def _query(postgres: bool, words: list[str], stemmed: list[str]) -> tuple[str, dict[str, Any]]:
-    params: dict[str, Any] = {"n": CANDIDATES}
+def _parts(postgres: bool, n: int, query: str, params: dict[str, Any], fuzzy: bool) -> list[str]:
+    """The subqueries finding text `n`'s candidates, their parameters added to `params`."""
+    words = search_terms(query)[:MAX_WORDS]
+    stemmed = stems(" ".join(words))
     parts = []
     if words:
         if postgres:
-            params["words"] = " | ".join(words)
+            params[f"words{n}"] = " | ".join(words)
         else:  # each word quoted: FTS5 query syntax in a text is taken literally
-            params["words"] = " OR ".join(f'"{w}"' for w in words)
-        parts.append(POSTGRES_WORDS if postgres else SQLITE_WORDS)
-    if postgres:
-        parts.append(POSTGRES_TRIGRAMS)
+            params[f"words{n}"] = " OR ".join(f'"{w}"' for w in words)
+        parts.append((POSTGRES_WORDS if postgres else SQLITE_WORDS).format(n=n))
+    if not fuzzy:
+        return parts
+    if postgres and words:
+        params[f"text{n}"] = query[:2000]
+        parts.append(POSTGRES_TRIGRAMS.format(n=n))
     elif stemmed:
-        params["stems"] = " OR ".join(f'"{s}"' for s in stemmed)
-        parts.append(SQLITE_TRIGRAMS)
-    found = " UNION ".join(parts)
-    return f"SELECT id, statement FROM claims WHERE id IN ({found})", params
+        params[f"stems{n}"] = " OR ".join(f'"{s}"' for s in stemmed)
+        parts.append(SQLITE_TRIGRAMS.format(n=n))
+    return parts
 
 
-async def candidates(session: AsyncSession, texts: list[str]) -> list[tuple[uuid.UUID, str]]:
-    """The candidate claims (id, statement) for any of `texts`, each once."""
+async def candidates(
+    session: AsyncSession, texts: list[str], *, fuzzy: bool = True
+) -> list[list[tuple[uuid.UUID, str]]]:
+    """For each of `texts`, its candidate claims (id, statement); with `fuzzy`, the
+    trigram-similar ones too (a trigram search costs about three times a word search: the
+    suggestions, which look up every sentence of a text, leave it out)."""
     postgres = is_postgres(session)
-    found: dict[uuid.UUID, str] = {}
-    for each in texts:
-        words = search_terms(each)[:MAX_WORDS]
-        stemmed = stems(" ".join(words))
-        if not words and not stemmed:
+    found: list[set[uuid.UUID]] = [set() for _ in texts]
+    statements: dict[uuid.UUID, str] = {}
+    for first in range(0, len(texts), BATCH):
+        params: dict[str, Any] = {"limit": CANDIDATES}
+        parts = [
+            part
+            for n in range(first, min(first + BATCH, len(texts)))
+            for part in _parts(postgres, n, texts[n], params, fuzzy)
+        ]
+        if not parts:
             continue
-        sql, params = _query(postgres, words, stemmed)
-        if postgres:
-            params["text"] = each[:2000]
-        rows = await session.execute(text(sql), params)
-        for claim_id, statement in rows.all():
-            found[uuid.UUID(str(claim_id))] = statement
-    return list(found.items())
+        tagged = " UNION ALL ".join(parts)
+        sql = (
+            f"SELECT t.k, c.id, c.statement FROM ({tagged}) AS t JOIN claims c ON c.id = t.claim_id"
+        )
+        for k, claim_id, statement in (await session.execute(text(sql), params)).all():
+            ident = uuid.UUID(str(claim_id))
+            found[k].add(ident)
+            statements[ident] = statement
+    return [sorted((i, statements[i]) for i in ids) for ids in found]
 
 
 async def similar_claims(
@@ -80,7 +99,7 @@ async def similar_claims(
     """Existing claims like `query`, most similar first (ties by id), at least `min_score`."""
     scored = [
         SimilarClaim(id=claim_id, statement=statement, score=similarity(query, statement))
-        for claim_id, statement in await candidates(session, [query])
+        for claim_id, statement in (await candidates(session, [query]))[0]
     ]
     scored = [s for s in scored if s.score > 0 and s.score >= min_score]
     scored.sort(key=lambda s: (-s.score, str(s.id)))

@@ -148,8 +148,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)
 def _term(word: str) -> str:
     word = FOLDS.get(word, word)
-    word = DEMONYMS.get(word, word)
-    return str(_stemmer.stemWord(word))
+    return _stem(DEMONYMS.get(word, word))
 
 
 def _word_terms(word: str) -> list[str]:
@@ -187,7 +186,8 @@ def jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     """Shared over all."""
     if not a or not b:
         return 0.0
-    return len(a & b) / len(a | b)
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared)
 
 
 def similarity(text: str, statement: str) -> float:
@@ -211,7 +211,12 @@ def stems(text: str) -> list[str]:
     letters or more: substrings for a trigram search."""
     seen: dict[str, None] = {}
     for word in search_terms(text):
-        stem = str(_stemmer.stemWord(DEMONYMS.get(word, word)))
+        stem = _stem(DEMONYMS.get(word, word))
         if len(stem) >= 3:
             seen.setdefault(stem, None)
     return list(seen)
+
+
+@lru_cache(maxsize=65_536)
+def _stem(word: str) -> str:
+    return str(_stemmer.stemWord(word))

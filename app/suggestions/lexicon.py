@@ -135,6 +135,7 @@ def build(data: dict[str, Any]) -> Lexicon:
     )
 
 
+@lru_cache(maxsize=1)
 def languages() -> list[str]:
     """The languages that have a cue lexicon."""
     folder = resources.files("app.suggestions").joinpath("cues")

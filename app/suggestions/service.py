@@ -81,14 +81,17 @@ def _who(
 async def _options(
     session: AsyncSession, text: str, findings: list[Finding]
 ) -> dict[tuple[int, int], list[Option]]:
-    """The candidate claims of each sentence that holds a finding."""
-    out: dict[tuple[int, int], list[Option]] = {}
-    for finding in findings:
-        start, end = finding.sentence
-        if (start, end) not in out and not finding.refers_to:
-            found = await similar.candidates(session, [text[start:end]])
-            out[start, end] = [Option(claim_id, statement) for claim_id, statement in found]
-    return out
+    """The candidate claims of each sentence that holds a finding (one lookup per distinct
+    sentence)."""
+    spans = list(dict.fromkeys(f.sentence for f in findings if not f.refers_to))
+    texts = list(dict.fromkeys(text[start:end] for start, end in spans))
+    found = dict(zip(texts, await similar.candidates(session, texts, fuzzy=False), strict=True))
+    return {
+        (start, end): [
+            Option(claim_id, statement) for claim_id, statement in found[text[start:end]]
+        ]
+        for start, end in spans
+    }
 
 
 async def suggest(session: AsyncSession, data: SuggestionRequest) -> SuggestionsOut:
