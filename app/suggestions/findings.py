@@ -97,9 +97,6 @@ class Context:
             hits.append(CueHit(self.lex.cue(phrase), i, j, match.start(), match.end(), phrase))
         return hits
 
-    def span_text(self, start: int, end: int) -> str:
-        return self.text[start:end]
-
     def words(self, i: int, j: int) -> str:
         """The original text of tokens [i, j)."""
         if i >= j:

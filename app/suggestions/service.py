@@ -64,7 +64,7 @@ def _publisher(source: queries.SourceText | None) -> Who:
 
 def _who(
     names: dict[str, Naming], found: dict[str, list[queries.ActorRow]]
-) -> "dict[tuple[str, bool], Who]":
+) -> dict[tuple[str, bool], Who]:
     out: dict[tuple[str, bool], Who] = {}
     for phrase, name in names.items():
         rows = next((found[k] for k in name.keys if k in found), None)
