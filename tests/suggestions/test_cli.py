@@ -1,13 +1,16 @@
 """`claimgraph suggest`, run as a user runs it: a separate process on a real database."""
 
+import asyncio
 import json
+import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
+import httpx
 import pytest
 
-from tests.test_cli import run_cli
+from tests.test_cli import CLI, free_port, run_cli
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 TEXT = (
@@ -75,3 +78,52 @@ async def test_json_output_is_the_api_answer(new_database: NewDatabase, tmp_path
         assert code == 0, out
         answer = json.loads(out)
         assert {i["label"] for i in answer["items"]} >= {"denied", "confirmed"}
+
+
+async def test_serve_demo_suggests_the_articles_denials_assertions_and_highly_likely(
+    new_database: NewDatabase,
+) -> None:
+    """The issue's "done means", as written: `claimgraph serve --demo`, then
+    `POST /v1/suggestions {"source_id": <the article>}`."""
+    async with new_database() as url:
+        port = free_port()
+        proc = await asyncio.create_subprocess_exec(
+            *CLI,
+            "serve",
+            "--demo",
+            "--port",
+            str(port),
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        try:
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
+                for _ in range(300):  # up to 30 s to migrate, load and start
+                    try:
+                        if (await http.get("/readyz")).status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("server did not become ready")
+                (source,) = (await http.get("/v1/sources")).json()["items"]
+                text = (await http.get(f"/v1/sources/{source['id']}/text")).text
+                r = await http.post("/v1/suggestions", json={"source_id": source["id"]})
+                assert r.status_code == 200, r.text
+                items = r.json()["items"]
+        finally:
+            proc.terminate()
+            await asyncio.wait_for(proc.wait(), 15)
+    found = {(i["speaker"]["name"], i["label"]) for i in items}
+    assert {
+        ("Kremlin", "denied"),
+        ("North Korean officials", "denied"),
+        ("Officials in Kyiv", "asserted"),
+        ("Officials in Seoul", "asserted"),
+        ("Kim Yong-hyun", "highly_likely"),
+    } <= found
+    for item in items:
+        span = item["quote_span"]
+        assert text[span["start"] : span["end"]] == item["quote"]
