@@ -3,7 +3,7 @@ claims router so that `/v1/claims/{claim_id}` does not take `similar` for an id.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from app.claims import similar
 from app.claims.schemas import SimilarClaims
@@ -43,3 +43,18 @@ async def list_similar_claims(
     alike on both databases. Use it to find the claim a text is about before creating one."""
     items = await similar.similar_claims(session, text, limit=limit, min_score=min_score)
     return SimilarClaims(items=items)
+
+
+@router.api_route(
+    "/similar",
+    methods=["PATCH", "DELETE"],
+    include_in_schema=False,
+    operation_id="similar_claims_method_not_allowed",
+)
+async def similar_claims_method_not_allowed(
+    text: str | None = None, limit: str | None = None, min_score: str | None = None
+) -> None:
+    """405: `/v1/claims/similar` is not a claim. Without this route, PATCH and DELETE would
+    reach the routes of `/v1/claims/{claim_id}` and be refused for `similar` as an id. (It
+    takes the GET's query parameters, so that they are not refused as unknown first.)"""
+    raise HTTPException(status_code=405)

@@ -1,7 +1,8 @@
 """Request and response bodies for stance suggestions."""
 
 import uuid
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints
 
@@ -28,6 +29,13 @@ Language = Annotated[
         examples=["en"],
     ),
 ]
+
+
+class Voice(StrEnum):
+    """Whose words: `quoted`, attributed speech; `source`, the text's own voice."""
+
+    quoted = "quoted"
+    source = "source"
 
 
 class SuggestionRequest(InputSchema):
@@ -58,7 +66,7 @@ class SuggestedSpeaker(BaseModel):
     actor_id: uuid.UUID | None = Field(description="The matching actor; null when none exists.")
     name: str = Field(description="The actor's name, or the name the text gives.")
     kind: ActorKind | None = Field(description="The actor's kind, or the kind the words give.")
-    voice: Literal["quoted", "source"] = Field(
+    voice: Voice = Field(
         description="`quoted`: attributed speech (`X said`, `according to X`, a quotation); "
         "`source`: the text's own voice (`reportedly`, `it is unclear whether`, a hedged "
         "headline), spoken for by the source's publisher."

@@ -110,3 +110,10 @@ async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: New
             assert items[0]["statement"] == DEPLOYED
         finally:
             await engine.dispose()
+
+
+async def test_similar_answers_405_to_patch_and_delete(client: httpx.AsyncClient) -> None:
+    for method in ("PATCH", "DELETE", "PUT", "POST"):
+        r = await client.request(method, "/v1/claims/similar", params={"text": "x"})
+        assert r.status_code == 405, (method, r.text)
+        assert r.headers["allow"] == "GET"
