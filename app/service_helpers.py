@@ -132,6 +132,13 @@ async def refuse_if_referenced(
         )
 
 
+def bump_version(session: AsyncSession, row: Any) -> None:
+    """Give a record its next version if the change changed it: a PATCH that sets fields to
+    the values they have makes no new version (and no history entry)."""
+    if session.is_modified(row):
+        row.version += 1
+
+
 def changed_fields(data: Any) -> dict[str, Any]:
     """The fields a PATCH body actually set (omitted ones are left alone)."""
     return {name: getattr(data, name) for name in data.model_fields_set}

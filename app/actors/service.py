@@ -29,6 +29,7 @@ from app.models import (
 )
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import (
+    bump_version,
     changed_fields,
     load,
     load_owned,
@@ -201,7 +202,7 @@ async def update_actor(
         actor.external_ids = []
         await session.flush()  # the old pairs must go before equal new ones arrive
         _set_external_ids(actor, changes["external_ids"] or {})
-    actor.version += 1
+    bump_version(session, actor)
     await session.flush()
     return to_out(actor)
 
@@ -332,7 +333,7 @@ async def update_affiliation(
         valid_from=row.valid_from,
         exclude=row.id,
     )
-    row.version += 1
+    bump_version(session, row)
     await session.flush()
     return AffiliationOut.model_validate(row)
 

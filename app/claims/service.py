@@ -24,6 +24,7 @@ from app.errors import Duplicate, InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import (
+    bump_version,
     changed_fields,
     load,
     load_owned,
@@ -134,7 +135,7 @@ async def update_claim(
         if field in changes:
             setattr(claim, field, changes[field])
     _check_interval(claim.occurred_from, claim.occurred_to)
-    claim.version += 1
+    bump_version(session, claim)
     await session.flush()
     return to_out(claim)
 
@@ -236,7 +237,7 @@ async def update_relation(
     if data.kind != row.kind:
         await _check_relation_free(session, claim_id, row.related_claim_id, data.kind)
     row.kind = data.kind
-    row.version += 1
+    bump_version(session, row)
     await session.flush()
     return ClaimRelationOut.model_validate(row)
 

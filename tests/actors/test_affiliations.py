@@ -336,7 +336,7 @@ class TestUpdateAffiliation:
         aff = await _affiliate(client, person, gov)
         r = await client.patch(_path(person, aff), json={"kind": "member_of"})
         assert r.status_code == 200, r.text
-        assert r.json()["version"] == 2
+        assert r.json()["version"] == 1  # nothing changed: no new version
 
     async def test_under_another_actors_path_is_404(
         self, client: httpx.AsyncClient, pair: tuple[dict[str, Any], dict[str, Any]]
