@@ -32,7 +32,7 @@ RECORDS_BY_PARAM: dict[str, tuple[Any, str]] = {
     "citation_id": (Citation, "citation"),
     "relation_id": (ClaimRelation, "claim relation"),
 }
-ETAG_VERSION = re.compile(r'^(?:W/)?"(\d+)(?:-[0-9a-f]*)?"$')
+ETAG_VERSION = re.compile(r'^"(\d+)(?:-[0-9a-f]*)?"$')
 
 
 class PreconditionFailed(DomainError):
@@ -52,6 +52,9 @@ def _versions(header: str) -> list[int | None]:
         if tag == "*":
             versions.append(None)
             continue
+        if tag.startswith("W/"):
+            # If-Match compares strongly (RFC 9110): a weak tag never matches.
+            raise PreconditionFailed(f"If-Match: {tag!r} is a weak ETag, which never matches")
         match = ETAG_VERSION.match(tag)
         if match is None:
             raise PreconditionFailed(f"If-Match: {tag!r} is not an ETag this service issued")

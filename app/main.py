@@ -20,9 +20,10 @@ from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.history import recorder
 from app.history.routes import router as history_router
-from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
+from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import RequestContext, configure_logging
+from app.operations import metrics_router
 from app.operations import router as operations_router
 from app.pagination import load_cursors
 from app.settings import Settings, get_settings
@@ -52,6 +53,7 @@ async def guard(
     which cost more than the checks."""
     key = await require_access(request, response, credentials)
     await reject_unknown_query(request)
+    await require_json(request)
     if key is not None:
         await idempotency.claim_key(request, session, f"key:{key.id}")
     await check_if_match(request, session)
@@ -60,6 +62,7 @@ async def guard(
 async def admin_guard(request: Request, key: AdminKey, session: SessionDep) -> None:
     """The checks of the key-management routes: an admin key first, then as `guard`."""
     await reject_unknown_query(request)
+    await require_json(request)
     await idempotency.claim_key(request, session, f"key:{key.id}")
 
 
@@ -193,6 +196,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         add_routes(app, router, guarded)
     add_routes(app, keys_router, [Depends(admin_guard)])
     add_routes(app, operations_router, [])
+    add_routes(app, metrics_router, [Depends(require_access)])
     document_trust(app)
 
     return app

@@ -86,10 +86,14 @@ async def load_owned(
     entity: str,
     *,
     owner: tuple[str, uuid.UUID],
+    other_end: str | None = None,
 ) -> M:
-    """A sub-record addressed under its owner's path; a 404 if it belongs to another owner."""
-    row = await load(session, model, ident, entity, for_update=True)
-    if getattr(row, owner[0]) != owner[1]:
+    """A sub-record addressed under its owner's path; a 404 if it belongs to another owner.
+    With `other_end` (reads), a link is found under the record at either of its ends, as the
+    owner's list shows it with `direction=incoming` too."""
+    row = await load(session, model, ident, entity, for_update=other_end is None)
+    ends = (owner[0],) if other_end is None else (owner[0], other_end)
+    if all(getattr(row, end) != owner[1] for end in ends):
         raise NotFound(entity, ident)
     return row
 

@@ -225,8 +225,16 @@ async def _load_relation(
 async def get_relation(
     session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
 ) -> ClaimRelationOut:
-    """One relation from the claim."""
-    return ClaimRelationOut.model_validate(await _load_relation(session, claim_id, relation_id))
+    """One relation from or to the claim."""
+    row = await load_owned(
+        session,
+        ClaimRelation,
+        relation_id,
+        "claim relation",
+        owner=("claim_id", claim_id),
+        other_end="related_claim_id",
+    )
+    return ClaimRelationOut.model_validate(row)
 
 
 async def update_relation(

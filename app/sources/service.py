@@ -308,9 +308,14 @@ async def list_citations(
 async def get_citation(
     session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
 ) -> CitationOut:
-    """One citation made by the source."""
+    """One citation made by or of the source."""
     row = await load_owned(
-        session, Citation, citation_id, "citation", owner=("source_id", source_id)
+        session,
+        Citation,
+        citation_id,
+        "citation",
+        owner=("source_id", source_id),
+        other_end="cited_source_id",
     )
     return CitationOut.model_validate(row)
 

@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -37,6 +38,18 @@ class TestReplay:
         assert await actors_named(engine, ACTOR["name"]) == 1
         changes = await scalar(engine, "SELECT count(*) FROM changes WHERE entity = 'actor'")
         assert changes == 1
+
+    async def test_a_replay_is_counted_under_its_route(self, client: httpx.AsyncClient) -> None:
+        def answered(route: str) -> float:
+            labels = {"method": "POST", "route": route, "status": "201"}
+            return REGISTRY.get_sample_value("claimgraph_requests_total", labels) or 0.0
+
+        headers = {"Idempotency-Key": "counted"}
+        assert (await client.post("/v1/actors", json=ACTOR, headers=headers)).status_code == 201
+        before = (answered("/v1/actors"), answered("unmatched"))
+        again = await client.post("/v1/actors", json=ACTOR, headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert (answered("/v1/actors"), answered("unmatched")) == (before[0] + 1, before[1])
 
     async def test_without_key_a_retry_writes_again(self, client: httpx.AsyncClient) -> None:
         body = {"statement": "Without a key each POST is a new request"}
