@@ -40,13 +40,42 @@ def async_url(url: str | URL) -> URL:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
-    # proceed while a writer commits.
+    # proceed while a writer commits. The driver's own transaction handling is off: the
+    # engine's "begin" listener says how each transaction starts.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_engine(
+    target: URL, *, echo: bool, pool_size: int, writer: bool, autocommit: bool
+) -> AsyncEngine:
+    """SQLite has one writer at a time. A writing engine keeps one connection, and callers
+    queue for it in order (the pool's queue) instead of sleeping in SQLite's busy handler,
+    which keeps no order; its transactions take the write lock when they begin (`BEGIN
+    IMMEDIATE`), so what they read stays true until they commit. Reading engines keep a pool;
+    an autocommit one runs each statement on its own snapshot with no BEGIN or COMMIT."""
+    if writer:
+        options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
+        begin: str | None = "BEGIN IMMEDIATE"
+    else:
+        options = {"pool_size": max(pool_size, 1), "max_overflow": 0, "pool_timeout": 10}
+        begin = None if autocommit else "BEGIN"
+    if target.database in (None, "", ":memory:"):
+        options = {}  # one in-memory database: one connection, shared (StaticPool)
+    engine = create_async_engine(target, echo=echo, **options)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+    def start(connection: Any) -> None:
+        if begin is not None:
+            connection.exec_driver_sql(begin)
+
+    event.listen(engine.sync_engine, "begin", start)
+    return engine
 
 
 def create_engine(
@@ -57,6 +86,7 @@ def create_engine(
     statement_timeout_ms: int | None = None,
     autocommit: bool = False,
     ping_after_idle: float = 5.0,
+    writer: bool = True,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
@@ -69,13 +99,19 @@ def create_engine(
     trips. Its pool checks a connection only when it has been idle `ping_after_idle`
     seconds: the check is a round trip, and a busy pool's connections were in use moments
     ago. A connection that died since its last use fails its request (503, retry); the pool
-    then drops every connection opened before the failure."""
+    then drops every connection opened before the failure.
+
+    On SQLite `writer=False` makes an engine that only reads (see `_sqlite_engine`)."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, echo=echo, **pool)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
+        return _sqlite_engine(
+            target,
+            echo=echo,
+            pool_size=pool_size,
+            writer=writer and not autocommit,
+            autocommit=autocommit,
+        )
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms:
         server_settings["statement_timeout"] = str(statement_timeout_ms)

@@ -6,9 +6,9 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
 
-from app import __version__, heap
+from app import __version__, heap, idempotency
 from app.actors.routes import router as actors_router
-from app.auth.deps import Credentials, require_access, require_read
+from app.auth.deps import AdminKey, Credentials, require_access, require_read
 from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
@@ -21,11 +21,12 @@ from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.history import recorder
 from app.history.routes import router as history_router
-from app.idempotency import Idempotency
-from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
+from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import RequestContext, configure_logging
+from app.operations import metrics_router
 from app.operations import router as operations_router
+from app.pagination import load_cursors
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
@@ -48,19 +49,32 @@ Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. 
 async def guard(
     request: Request, response: Response, credentials: Credentials, session: SessionDep
 ) -> None:
-    """The checks of every API route: the caller's key, no unknown query parameter, and
-    If-Match. One dependency rather than three: FastAPI resolves each dependency of each
-    request on its own, which cost more than the checks."""
-    await require_access(request, response, credentials)
+    """The checks of every API route, in order: the caller's key and scope, no unknown query
+    parameter, the Idempotency-Key (only for a caller with a key), and If-Match. One
+    dependency rather than four: FastAPI resolves each dependency of each request on its own,
+    which cost more than the checks."""
+    key = await require_access(request, response, credentials)
     await reject_unknown_query(request)
+    await require_json(request)
+    if key is not None:
+        await idempotency.claim_key(request, session, f"key:{key.id}")
     await check_if_match(request, session)
+
+
+async def admin_guard(request: Request, key: AdminKey, session: SessionDep) -> None:
+    """The checks of the key-management routes: an admin key first, then as `guard`."""
+    await reject_unknown_query(request)
+    await require_json(request)
+    await idempotency.claim_key(request, session, f"key:{key.id}")
 
 
 async def read_guard(request: Request, response: Response, credentials: Credentials) -> None:
     """The checks of routes that only read whatever their method (`POST /v1/suggestions`): the
-    caller's key as for a GET, and no unknown query parameter."""
+    caller's key as for a GET, no unknown query parameter, a JSON body. No Idempotency-Key:
+    they write nothing, so a retry gets the same answer anyway."""
     await require_read(request, response, credentials)
     await reject_unknown_query(request)
+    await require_json(request)
 
 
 # The API's routers, in matching order; each of their routes runs `guard` first.
@@ -130,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
+        app.state.cursors = await load_cursors(engine)
         heap.settle()
         yield
         for each in (engine, read_engine, query_engine):
@@ -149,32 +164,37 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    read_engine = query_engine = None
-    if settings.database_read_url:
-        # Transactions on the replica, for reads that need one snapshot (the export).
+    sqlite = engine.dialect.name == "sqlite"
+    read_engine = None
+    if settings.database_read_url or sqlite:
+        # Transactions that only read, for reads that need one snapshot (the export): on the
+        # replica, or beside SQLite's one writer.
         read_engine = create_engine(
-            settings.database_read_url,
+            settings.database_read_url or settings.database_url,
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            writer=False,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
-    query_url = settings.database_read_url or settings.database_url
-    if engine.dialect.name == "postgresql":
-        # GET requests: one statement at a time, no transaction (see create_engine).
-        query_engine = create_engine(
-            query_url,
-            pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            autocommit=True,
-        )
-        app.state.query_engine = query_engine
-        app.state.query_sessionmaker = create_sessionmaker(query_engine)
+    # GET requests: one statement at a time, no transaction (see create_engine).
+    query_engine = create_engine(
+        settings.database_read_url or settings.database_url,
+        pool_size=settings.db_pool_size,
+        statement_timeout_ms=settings.statement_timeout_ms,
+        autocommit=True,
+    )
+    app.state.query_engine = query_engine
+    app.state.query_sessionmaker = create_sessionmaker(query_engine)
+    # Keys are checked on the primary (a key made a moment ago may not have reached a
+    # replica), and on SQLite beside its writer, which a check must not wait for.
+    app.state.key_sessionmaker = app.state.query_sessionmaker if sqlite else app.state.sessionmaker
     recorder.install()
     install_error_handlers(app)
+    idempotency.install(app)
     install_docs(app)
     # Outermost last: request context wraps the size limits, which wrap the rest.
     app.add_middleware(ETags)
-    app.add_middleware(Idempotency, sessionmaker=app.state.sessionmaker)
+    app.add_middleware(idempotency.CommitWithResponse)
     app.add_middleware(RejectNulInURL)
     app.add_middleware(
         LimitSizes,
@@ -187,8 +207,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in GUARDED_ROUTERS:
         add_routes(app, router, guarded)
     add_routes(app, suggestions_router, [Depends(read_guard)])
-    add_routes(app, keys_router, [Depends(reject_unknown_query)])
+    add_routes(app, keys_router, [Depends(admin_guard)])
     add_routes(app, operations_router, [])
+    add_routes(app, metrics_router, [Depends(require_access)])
     document_trust(app)
 
     return app

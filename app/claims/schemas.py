@@ -156,8 +156,9 @@ class SimilarClaims(BaseModel):
     )
 
 
-class ClaimCreated(ClaimOut):
-    """The new claim, and the existing claims it closely resembles (candidates to merge)."""
+class ClaimCreated(ClaimDetail):
+    """The new claim as `GET` shows it, and the existing claims it closely resembles
+    (candidates to merge)."""
 
     similar: list[SimilarClaim] = Field(
         default=[],

@@ -31,7 +31,7 @@ from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns
 from app.db import built_once, select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
-from app.pagination import PageParams, encode_cursor
+from app.pagination import PageParams
 from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 Sort = ClaimSort | Literal["relevance", "newest", "stances", "created"]
@@ -408,9 +408,9 @@ async def _page(
     if more:
         last = rows[-1]
         cursor = (
-            encode_cursor(last.id)
+            page.cursor(last.id)
             if sort == "created"
-            else encode_cursor(KEY_OF_ROW[sort](last), last.id)
+            else page.cursor(KEY_OF_ROW[sort](last), last.id)
         )
     return items, cursor
 

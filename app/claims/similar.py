@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import service
 from app.claims.rows import is_postgres
-from app.claims.schemas import ClaimCreate, ClaimCreated, SimilarClaim
+from app.claims.schemas import ClaimCreate, SimilarClaim
 from app.claims.similarity import search_terms, similarity, stems
 
 CANDIDATES = 20
@@ -106,8 +106,13 @@ async def similar_claims(
     return scored[:limit]
 
 
-async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | None) -> ClaimCreated:
-    """The new claim, with the existing claims close to it (for clients to merge)."""
+async def create_claim(
+    session: AsyncSession, data: ClaimCreate, *, by: str | None
+) -> dict[str, Any]:
+    """The `ClaimCreated` fields of the new claim: as `GET` shows it, with the existing claims
+    close to it (for clients to merge)."""
     close = await similar_claims(session, data.statement, limit=CLOSE_LIMIT, min_score=CLOSE)
     claim = await service.create_claim(session, data, by=by)
-    return ClaimCreated(**claim.model_dump(), similar=close)
+    detail = await service.get_claim(session, claim.id)
+    detail["similar"] = [c.model_dump() for c in close]
+    return detail

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.deps import SessionDep, WriterDep
-from app.errors import DomainError, problem_responses
+from app.errors import UnsupportedMediaType, problem_responses
 from app.formats import FORMATS
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
@@ -27,12 +27,6 @@ EXAMPLE = (
     '{"type": "stance", "key": "s1", "claim": "c1", "actor": "kremlin", "source": "tass-1", '
     '"label": "denied"}\n'
 )
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    type = "unsupported-media-type"
-    title = "Unsupported media type"
 
 
 def _body_docs() -> dict[str, Any]:

@@ -6,11 +6,12 @@ misses (`Korean` holds `korea`); the candidates are then scored alike on both da
 SQLite: an FTS5 table with the trigram tokenizer (substring matches), kept by triggers.
 PostgreSQL: pg_trgm and a GIN trigram index on the statement (`%` and similarity()).
 
+It follows 0010_secrets, written beside it (both were first made to follow 0009_source_match).
 The downgrade leaves the pg_trgm extension installed: other objects of the database may use
 it, and an extension is not a table or index of this schema.
 
 Revision ID: 0010_similarity
-Revises: 0009_source_match
+Revises: 0010_secrets
 Create Date: 2026-12-05
 """
 
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0010_similarity"
-down_revision: str | None = "0009_source_match"
+down_revision: str | None = "0010_secrets"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -123,9 +123,17 @@ class TestStanceBodies:
     async def test_every_offered_stance_is_accepted_by_post_stances(
         self, client: httpx.AsyncClient, demo: dict[str, uuid.UUID]
     ) -> None:
-        items = await _items(client, {"source_id": str(demo["article"])})
+        # A second copy of the article (the worked example already records its stances, and
+        # the same stance twice is refused), published by the same outlet.
+        article = (await client.get(f"/v1/sources/{demo['article']}")).json()
+        text = (await client.get(f"/v1/sources/{demo['article']}/text")).text
+        copy = await make_source(
+            client, title=article["title"], text=text, publisher_id=article["publisher_id"]
+        )
+        items = await _items(client, {"source_id": copy["id"]})
         offered = [i for i in items if i["stance"] is not None]
         assert len(offered) > 30
+        assert {i["stance"]["source_id"] for i in offered} == {copy["id"]}
         for item in offered:
             r = await client.post("/v1/stances", json=item["stance"])
             assert r.status_code == 201, (item["stance"], r.text)

@@ -99,8 +99,8 @@ async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: New
             async with create_sessionmaker(engine)() as session:
                 await Loader(session, by="test").load(demo_lines())
                 await session.commit()
-            await migrate.downgrade(engine, "0009_source_match")
-            assert await migrate.current_revision(engine) == "0009_source_match"
+            await migrate.downgrade(engine, "0010_secrets")
+            assert await migrate.current_revision(engine) == "0010_secrets"
             await migrate.upgrade(engine)
             app = create_app(Settings(database_url=url))
             async with app.router.lifespan_context(app):
