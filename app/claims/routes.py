@@ -9,7 +9,6 @@ from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
 from app.claims.schemas import (
     ClaimCreate,
-    ClaimCreated,
     ClaimDetail,
     ClaimRelationCreate,
     ClaimRelationOut,
@@ -32,18 +31,22 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
     status_code=status.HTTP_201_CREATED,
     operation_id="create_claim",
     summary="Create a claim",
-    response_model=ClaimCreated,
+    response_model=ClaimDetail,
     responses=problem_responses(409, 422),
 )
 async def create_claim(
     data: ClaimCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
 ) -> Response:
     """Record a proposition that can be true or false, stated once and canonically. A statement
-    already recorded (ignoring case and spacing) is a 409 naming the existing claim; a close
-    one (worded otherwise) is not refused, but named in `similar`, so that clients can merge.
-    The answer is the claim as `GET` shows it (with its empty summary), and carries its ETag."""
-    detail = await similar.create_claim(session, data, by=by)
+    already recorded (ignoring case and spacing) is a 409 naming the existing claim. A close one
+    (worded otherwise) is not refused, but named in the `Link` header, so that clients can
+    merge: `<…/v1/claims/{id}>; rel="related"; score="0.87"` for each existing claim scoring at
+    least 0.6 (see `GET /v1/claims/similar`). The answer is the claim as `GET` shows it (with
+    its empty summary), and carries its ETag."""
+    detail, close = await similar.create_claim(session, data, by=by)
     response.headers["Location"] = str(request.url_for("get_claim", claim_id=detail["id"]))
+    if (links := similar.similar_links(request, close)) is not None:
+        response.headers["Link"] = links
     return json_record(detail, response, status.HTTP_201_CREATED)
 
 

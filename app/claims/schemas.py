@@ -155,13 +155,3 @@ class SimilarClaims(BaseModel):
         default=None, description="Always null: the ranking is one page of `limit` claims."
     )
 
-
-class ClaimCreated(ClaimDetail):
-    """The new claim as `GET` shows it, and the existing claims it closely resembles
-    (candidates to merge)."""
-
-    similar: list[SimilarClaim] = Field(
-        default=[],
-        description="Existing claims whose statement is close to this one (score at least "
-        "0.6), most similar first; empty when none is.",
-    )

@@ -10,6 +10,7 @@ pg_trgm's `%`), `CANDIDATES` of each. Every candidate is then scored by
 import uuid
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +20,8 @@ from app.claims.schemas import ClaimCreate, SimilarClaim
 from app.claims.similarity import search_terms, similarity, stems
 
 CANDIDATES = 20
-# `POST /v1/claims` names existing claims at least this close.
+# `POST /v1/claims` names existing claims at least this close (in its `Link` header: the body
+# is the claim as `GET` shows it, with the same ETag).
 CLOSE = 0.6
 CLOSE_LIMIT = 5
 MAX_WORDS = 64  # words of the text a full-text query uses (a long text's first ones)
@@ -108,11 +110,19 @@ async def similar_claims(
 
 async def create_claim(
     session: AsyncSession, data: ClaimCreate, *, by: str | None
-) -> dict[str, Any]:
-    """The `ClaimCreated` fields of the new claim: as `GET` shows it, with the existing claims
-    close to it (for clients to merge)."""
+) -> tuple[dict[str, Any], list[SimilarClaim]]:
+    """The new claim's `ClaimDetail` fields (as `GET` shows it), and the existing claims close
+    to it (for clients to merge)."""
     close = await similar_claims(session, data.statement, limit=CLOSE_LIMIT, min_score=CLOSE)
     claim = await service.create_claim(session, data, by=by)
-    detail = await service.get_claim(session, claim.id)
-    detail["similar"] = [c.model_dump() for c in close]
-    return detail
+    return await service.get_claim(session, claim.id), close
+
+
+def similar_links(request: Request, close: list[SimilarClaim]) -> str | None:
+    """An RFC 8288 `Link` header value naming each close claim (`rel="related"`, with its
+    score), or None when there is none."""
+    links = [
+        f'<{request.url_for("get_claim", claim_id=c.id)}>; rel="related"; score="{c.score}"'
+        for c in close
+    ]
+    return ", ".join(links) or None

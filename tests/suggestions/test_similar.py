@@ -1,4 +1,4 @@
-"""GET /v1/claims/similar and the `similar` field of POST /v1/claims, on both databases; and
+"""GET /v1/claims/similar and the close claims POST /v1/claims names, on both databases; and
 migration 0010 down and up again."""
 
 import uuid
@@ -71,6 +71,17 @@ class TestSimilarClaims:
             assert field in field_errors(problem(r, 422)), params
 
 
+def _related(response: httpx.Response) -> list[tuple[str, float]]:
+    """(claim id, score) of each `rel="related"` link of the response."""
+    found = []
+    for link in filter(None, response.headers.get("link", "").split(", ")):
+        target, *params = link.split("; ")
+        assert 'rel="related"' in params
+        score = next(p for p in params if p.startswith("score="))
+        found.append((target.strip("<>").rsplit("/", 1)[1], float(score[7:-1])))
+    return found
+
+
 class TestCreateNamesCloseClaims:
     async def test_a_near_duplicate_is_created_and_names_the_close_claim(
         self, client: httpx.AsyncClient, demo: dict[str, uuid.UUID]
@@ -80,15 +91,19 @@ class TestCreateNamesCloseClaims:
         )
         r = await client.post("/v1/claims", json={"statement": statement})
         assert r.status_code == 201, r.text
-        similar = r.json()["similar"]
-        assert similar[0]["id"] == str(demo["nk-personnel-deployed"])
-        assert similar[0]["score"] >= 0.6
-        assert r.json()["id"] not in {s["id"] for s in similar}
+        related = _related(r)
+        assert related[0][0] == str(demo["nk-personnel-deployed"])
+        assert related[0][1] >= 0.6
+        assert r.json()["id"] not in {claim_id for claim_id, _ in related}
+        # The body is the claim as GET shows it, with the same ETag.
+        got = await client.get(f"/v1/claims/{r.json()['id']}")
+        assert got.json() == r.json()
+        assert got.headers["etag"] == r.headers["etag"]
 
     async def test_a_new_statement_names_none(self, client: httpx.AsyncClient) -> None:
         r = await client.post("/v1/claims", json={"statement": "The moon is made of cheese"})
         assert r.status_code == 201, r.text
-        assert r.json()["similar"] == []
+        assert "link" not in r.headers
 
 
 async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: NewDatabase) -> None:
