@@ -210,7 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_routes(app, keys_router, [Depends(admin_guard)])
     add_routes(app, operations_router, [])
     add_routes(app, metrics_router, [Depends(require_access)])
-    document_trust(app)
+    document_trust(app, reads_open=not settings.reads_require_key)
 
     return app
 

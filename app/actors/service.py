@@ -189,9 +189,6 @@ async def update_actor(
     """The actor after the change."""
     actor = await load(session, Actor, actor_id, "actor", *WITH_NAMES, for_update=True)
     changes = changed_fields(data)
-    for field in ("kind", "name"):
-        if field in changes and changes[field] is None:
-            raise InvalidField(field, "may not be null")
     await _check_unique(
         session,
         kind=changes.get("kind", actor.kind),
@@ -336,8 +333,6 @@ async def update_affiliation(
     """The affiliation after the change."""
     row = await _load_affiliation(session, actor_id, affiliation_id)
     changes = changed_fields(data)
-    if "kind" in changes and changes["kind"] is None:
-        raise InvalidField("kind", "may not be null")
     for field, value in changes.items():
         setattr(row, field, value)
     _check_interval(row.valid_from, row.valid_to)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, field_validator
 
-from app.schemas import Audit, InputSchema, Tag, UTCDatetime
+from app.schemas import Audit, InputSchema, Settable, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
 
 Statement = Annotated[
@@ -47,7 +47,7 @@ class ClaimCreate(InputSchema):
 class ClaimUpdate(InputSchema):
     """Fields to change; omitted fields keep their values. Lists replace the old ones."""
 
-    statement: Statement | None = None
+    statement: Settable[Statement] = None
     tags: Tags | None = None
     about_actor_ids: AboutIds | None = None
     occurred_from: UTCDatetime | None = Field(

@@ -116,8 +116,6 @@ async def update_claim(
     claim = await load(session, Claim, claim_id, "claim", *WITH_LINKS, for_update=True)
     changes = changed_fields(data)
     if "statement" in changes:
-        if changes["statement"] is None:
-            raise InvalidField("statement", "may not be null")
         claim.statement_key = statement_key(changes["statement"])
         await _check_statement_free(session, claim.statement_key, exclude=claim.id)
         claim.statement = changes["statement"]

@@ -193,9 +193,6 @@ async def update_source(
         session, Source, source_id, "source", WITH_AUTHORS, undefer(Source.text), for_update=True
     )
     changes = changed_fields(data)
-    for field in ("kind", "title"):
-        if field in changes and changes[field] is None:
-            raise InvalidField(field, "may not be null")
     if "url" in changes:
         changes["url"] = _normalized(changes["url"])
         await _check_url_free(session, changes["url"], exclude=source.id)

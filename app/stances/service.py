@@ -10,7 +10,7 @@ from sqlalchemy.orm import undefer
 
 from app.claims import stats
 from app.db import built_once, select_rows
-from app.errors import Duplicate, InvalidField, UnknownReference
+from app.errors import Duplicate, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, split_page
 from app.service_helpers import bump_version, changed_fields, load, require_ids
@@ -180,8 +180,6 @@ async def update_stance(
     stance = await load(session, Stance, stance_id, "stance", for_update=True)
     changes = changed_fields(data)
     if "label" in changes:
-        if changes["label"] is None:
-            raise InvalidField("label", "may not be null")
         stance.label = changes["label"]
         stance.side = side_of(stance.label)
     for field in ("probability", "confidence", "stated_at", "retracted_at", "retraction_source_id"):

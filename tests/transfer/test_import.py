@@ -14,7 +14,7 @@ from app.claims import stats
 from app.transfer import bulk, importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
-from tests.conftest import problem
+from tests.conftest import field_errors, problem
 from tests.transfer.helpers import NDJSON, body, created, export, imported, lines, post, walk
 
 Ids = dict[str, uuid.UUID]
@@ -601,6 +601,13 @@ class TestRequests:
             "/v1/import", content=b"{}", headers={"Content-Type": "application/json"}
         )
         problem(r, 415)
+
+    async def test_a_format_the_body_contradicts_is_422_naming_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        headers = {"Content-Type": "application/stix+json"}
+        r = await client.post("/v1/import?format=ndjson", content=b"{}", headers=headers)
+        assert field_errors(problem(r, 422)) == {"format"}
 
     async def test_import_needs_a_write_key(self, anonymous: httpx.AsyncClient) -> None:
         r = await anonymous.post("/v1/import", content=body(minimal()), headers=NDJSON)
