@@ -343,7 +343,8 @@ class TestClaimStatsProperty:
             if kind == "create" or not rows:
                 retracted = {"retracted_at": day(when + 3)} if n % 4 == 0 else {}
                 actor = cast.actors[n % len(cast.actors)]
-                quote = f"Words of stance {len(rows)}"  # each stance its own (no duplicate)
+                # Each stance its own (no duplicate): `len(rows)` repeats after a delete.
+                quote = f"Words of stance {uuid.uuid4().hex[:12]}"
                 rows.append(
                     await stance(
                         client,
