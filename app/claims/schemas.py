@@ -154,4 +154,3 @@ class SimilarClaims(BaseModel):
     next_cursor: str | None = Field(
         default=None, description="Always null: the ranking is one page of `limit` claims."
     )
-
