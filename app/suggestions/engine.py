@@ -13,8 +13,6 @@ from app.suggestions.text import sentences
 from app.suggestions.voice import continued, headline, own_voice
 from app.vocabulary import ActorKind
 
-PRONOUN_STRENGTH = 0.85  # a resolved pronoun is less sure than a name
-
 
 def _covered(ctx: Context, found: list[Finding], skip: set[int]) -> set[int]:
     """Token indices an attribution took: from its speaker to the end of what was said."""
@@ -124,9 +122,8 @@ def _resolved(found: list[Finding], lex: Lexicon) -> list[Finding]:
             earlier = _antecedent(speaker, named, lex)
             if earlier is None:
                 continue
-            if earlier is not speaker:
+            if earlier is not speaker:  # (a resolved pronoun scores less: see service.PRONOUN)
                 resolved.append(replace(earlier, pronoun=True))
-                finding.strength = round(finding.strength * PRONOUN_STRENGTH, 4)
             else:
                 resolved.append(speaker)
                 named.append((speaker, naming(speaker.phrase, lex).kind))
