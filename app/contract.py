@@ -53,7 +53,10 @@ def _add(doc: dict[str, Any], reads_open: bool) -> None:
                 statuses.add(410)
             if method in ("post", "patch", "put"):
                 statuses |= {413, 415}
-            if method == "post" and path != IMPORT_PATH:  # (an import is idempotent itself)
+            # `x-reads-only`: a POST that only reads (`/v1/suggestions`), guarded as a GET.
+            reads = method == "get" or bool(op.get("x-reads-only"))
+            # (an import is idempotent itself; a read writes nothing to replay)
+            if method == "post" and path != IMPORT_PATH and not reads:
                 statuses |= {409, 422}
                 headers.append("Idempotency-Key")
             if versioned and method in ("patch", "delete"):
@@ -62,7 +65,7 @@ def _add(doc: dict[str, Any], reads_open: bool) -> None:
             if one_record and method == "get":
                 headers.append("If-None-Match")
                 op["responses"].setdefault("304", {"description": "Not modified since the ETag."})
-            if method == "get" and reads_open:
+            if reads and reads_open:
                 # Reads are open by configuration: a key is welcome (rate limits, scope) but
                 # not needed. An empty requirement says so.
                 op["security"] = [*op["security"], {}]
