@@ -18,6 +18,7 @@ from app.db import create_engine, create_sessionmaker
 from app.deps import SessionDep
 from app.docs import install_docs
 from app.errors import install_error_handlers
+from app.explore.routes import install_explore
 from app.history import recorder
 from app.history.routes import router as history_router
 from app.idempotency import Idempotency
@@ -178,6 +179,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         add_routes(app, router, guarded)
     add_routes(app, keys_router, [Depends(reject_unknown_query)])
     add_routes(app, operations_router, [])
+    install_explore(app)  # HTML pages, outside the schema; they check access themselves
     document_trust(app)
 
     return app
