@@ -41,6 +41,9 @@ one controlled vocabulary (`confirmed` … `denied`, see `/v1/vocabulary/stances
 Lists are keyset-paginated: pass `next_cursor` back as `cursor` (also in the `Link` header).
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`.
 Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. Ids are UUIDs.
+
+To read the records as pages rather than JSON, open the [claim explorer](/explore): each
+claim's sides, stances, timeline and provenance (a claim's `links.page` is its page).
 """
 
 

@@ -96,6 +96,16 @@ class ProbabilitySummary(BaseModel):
     stances: int = Field(description="How many stances carry a probability.")
 
 
+class ClaimLinks(BaseModel):
+    """Where else the claim can be read."""
+
+    page: str = Field(
+        description="The claim's page in the explorer, for people (HTML): its sides, stances, "
+        "timeline and provenance.",
+        examples=["/explore/claims/0192a1b2-0000-7000-8000-000000000000"],
+    )
+
+
 class ClaimOut(Audit):
     """A claim: one proposition, stated once."""
 
@@ -105,6 +115,7 @@ class ClaimOut(Audit):
     about_actor_ids: list[uuid.UUID] = Field(description="Actors the claim is about.")
     occurred_from: datetime | None = Field(description="When the claimed event began.")
     occurred_to: datetime | None = Field(description="When the claimed event ended.")
+    links: ClaimLinks = Field(description="Links to the claim elsewhere: its explorer page.")
 
 
 class ClaimDetail(ClaimOut):

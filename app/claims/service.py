@@ -10,9 +10,10 @@ from sqlalchemy.orm import selectinload
 
 from app.claims import stats
 from app.claims.queries import claim_summary, claim_with_stats
-from app.claims.rows import claims_out, is_postgres
+from app.claims.rows import claims_out, is_postgres, page_links
 from app.claims.schemas import (
     ClaimCreate,
+    ClaimLinks,
     ClaimOut,
     ClaimRelationCreate,
     ClaimRelationOut,
@@ -49,6 +50,7 @@ def to_out(claim: Claim) -> ClaimOut:
         about_actor_ids=[s.actor_id for s in claim.subjects],
         occurred_from=claim.occurred_from,
         occurred_to=claim.occurred_to,
+        links=ClaimLinks(**page_links(claim.id)),
         created_at=claim.created_at,
         updated_at=claim.updated_at,
         version=claim.version,
