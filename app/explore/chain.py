@@ -139,4 +139,4 @@ def provenance_chain(sides: list[ChainSide]) -> Markup:
     label = "Provenance, outlet to speaker to primary source. " + (
         "; ".join(described) or "No current stances."
     )
-    return picture("provenance", WIDTH, y + 4, label, parts)
+    return picture("provenance", WIDTH, y + 4, label, parts, role="group")

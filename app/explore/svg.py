@@ -38,13 +38,21 @@ def clip(content: str, limit: int) -> str:
 
 
 def picture(
-    name: str, width: float, height: float, label: str, body: Iterable[str], *, defs: str = ""
+    name: str,
+    width: float,
+    height: float,
+    label: str,
+    body: Iterable[str],
+    *,
+    defs: str = "",
+    role: str = "img",
 ) -> Markup:
-    """A complete <svg> that scales to its container, named for assistive technology."""
+    """A complete <svg> that scales to its container, named for assistive technology: an
+    image, or a group when it holds links (an image's content is not reachable)."""
     inner = "".join(body)
     return Markup(
         f'<svg class="picture {name}" viewBox="0 0 {fmt(width)} {fmt(height)}" '
-        f'width="{fmt(width)}" height="{fmt(height)}" role="img" aria-labelledby="{name}-title" '
+        f'width="{fmt(width)}" height="{fmt(height)}" role="{role}" aria-labelledby="{name}-title" '
         f'xmlns="http://www.w3.org/2000/svg" font-size="{FONT}">'
         f'<title id="{name}-title">{escape(label)}</title>{defs}{inner}</svg>'
     )
