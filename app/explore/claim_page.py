@@ -184,7 +184,7 @@ async def claim_page(
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)
     current = [s for s in views if s.current_at(as_of)]
-    found = await provenance.claim_provenance(session, claim_id)
+    found = await provenance.claim_provenance(session, claim_id, chains=False)
     related, _ = await queries.related_claims(session, claim_id, PageParams(limit=100))
     counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
     marks = [
