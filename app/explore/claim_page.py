@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import provenance, queries, service, sides
 from app.claims.answers import ProvenanceOut, RelatedClaimOut
-from app.explore.chain import ChainSide, Node, provenance_chain
+from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
@@ -120,6 +120,16 @@ async def _counts(
     return out
 
 
+HIDDEN = Node("", "", "", "")  # a node past the drawn ones: counted, never drawn
+
+
+def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str) -> Node:
+    """The node to keep under `key`: built only while the column still has room."""
+    if len(nodes) >= MAX_NODES:
+        return HIDDEN
+    return Node(key, label, tooltip, f"/explore/{kind}/{key}")
+
+
 def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | None) -> Markup:
     """The provenance picture from the stances standing and the API's provenance answer: its
     origins per source, and its count of independent origins per side (for another date than
@@ -139,28 +149,29 @@ def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | N
         names: dict[uuid.UUID, str] = {}
         seen_origins: set[uuid.UUID] = set()
         for s in (s for s in current if s.side == side):
-            outlet = s.outlet or s.source
-            chain.outlets.setdefault(
-                str(s.source_id),
-                Node(
-                    str(s.source_id),
-                    outlet,
-                    f"{outlet}: {s.source}",
-                    f"/explore/sources/{s.source_id}",
-                ),
-            )
+            source_key, actor_key = str(s.source_id), str(s.actor_id)
+            if source_key not in chain.outlets:
+                outlet = s.outlet or s.source
+                chain.outlets[source_key] = _node(
+                    chain.outlets, source_key, outlet, f"{outlet}: {s.source}", "sources"
+                )
             words = said.setdefault(s.actor_id, [])
             if s.words not in words:
                 words.append(s.words)
             names[s.actor_id] = s.actor
-            chain.reported.add((str(s.source_id), str(s.actor_id)))
+            drawn = len(said) <= MAX_NODES  # only the first speakers are drawn
+            if drawn:
+                chain.reported.add((source_key, actor_key))
             for origin in origins_of.get(s.source_id, [s.source_id]):
                 seen_origins.add(origin)
-                name = briefs.get(origin, s.source)
-                chain.origins.setdefault(
-                    str(origin), Node(str(origin), name, name, f"/explore/sources/{origin}")
-                )
-                chain.derived.add((str(s.actor_id), str(origin)))
+                origin_key = str(origin)
+                if origin_key not in chain.origins:
+                    name = briefs.get(origin, s.source)
+                    chain.origins[origin_key] = _node(
+                        chain.origins, origin_key, name, name, "sources"
+                    )
+                if drawn:
+                    chain.derived.add((actor_key, origin_key))
         for actor_id, words in said.items():
             label = f"{names[actor_id]}: {' / '.join(words)}"
             chain.speakers[str(actor_id)] = Node(
