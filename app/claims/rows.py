@@ -123,11 +123,6 @@ def with_links(stmt: Any, claim_id: Any) -> Any:
     return stmt.outerjoin(CLAIM_LINKS, CLAIM_LINKS.c.claim_id == claim_id)
 
 
-def page_links(claim_id: uuid.UUID) -> dict[str, str]:
-    """A claim's `links`: its page in the explorer."""
-    return {"page": f"/explore/claims/{claim_id}"}
-
-
 def claim_out_fields(
     row: Any,
     tags: dict[uuid.UUID, list[str]] | None = None,
@@ -150,7 +145,6 @@ def claim_out_fields(
         "about_actor_ids": about,
         "occurred_from": row.occurred_from,
         "occurred_to": row.occurred_to,
-        "links": page_links(row.id),
     }
 
 

@@ -10,15 +10,15 @@ from sqlalchemy.orm import selectinload
 
 from app.claims import stats
 from app.claims.queries import claim_summary, claim_with_stats
-from app.claims.rows import claims_out, is_postgres, page_links
+from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import (
     ClaimCreate,
-    ClaimLinks,
     ClaimOut,
     ClaimRelationCreate,
     ClaimRelationOut,
     ClaimRelationUpdate,
     ClaimUpdate,
+    page_links,
 )
 from app.db import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
@@ -50,7 +50,6 @@ def to_out(claim: Claim) -> ClaimOut:
         about_actor_ids=[s.actor_id for s in claim.subjects],
         occurred_from=claim.occurred_from,
         occurred_to=claim.occurred_to,
-        links=ClaimLinks(**page_links(claim.id)),
         created_at=claim.created_at,
         updated_at=claim.updated_at,
         version=claim.version,
@@ -107,6 +106,7 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
     fields["summary"] = claim_summary(found[0])
+    fields["links"] = page_links(claim_id)  # last, where the model writes its computed field
     return fields
 
 
