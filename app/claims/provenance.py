@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Uuid, any_, cast, func, literal, null, select, true
+from sqlalchemy import Uuid, any_, bindparam, cast, func, null, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +16,8 @@ from app.claims.answers import (
     SourceBrief,
     SourceProvenance,
 )
+from app.claims.rows import is_postgres
+from app.db import built_once, select_rows
 from app.models import Citation, Claim, Source, Stance
 from app.service_helpers import require
 from app.vocabulary import StanceSide
@@ -108,35 +110,42 @@ def _ends(edges: dict[uuid.UUID, list[Edge]]) -> dict[uuid.UUID, uuid.UUID | Non
     return ends
 
 
-CURRENT_SOURCES = select(Stance.source_id).where(Stance.retracted_at.is_(None))
+CLAIM_ID = bindparam("claim_id", type_=Uuid)
 
 
-def _one_of(session: AsyncSession, column: Any, ids: set[uuid.UUID]) -> Any:
-    """`column IN ids`; on PostgreSQL as `= ANY(:ids)`, one array parameter: a claim's chains
-    may reach thousands of sources, and an expanding IN renders (and SQLAlchemy compiles) a
-    parameter per id."""
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(literal(list(ids), ARRAY(Uuid)))
-    return column.in_(ids)
+@built_once
+def _per_source() -> Any:
+    """The claim's current stances counted by side and source, most first."""
+    n = func.count()
+    return (
+        select(Stance.side, Stance.source_id, n)
+        .where(Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None))
+        .group_by(Stance.side, Stance.source_id)
+        .order_by(n.desc(), Stance.source_id)
+    )
 
 
-async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, list[Edge]]:
+@built_once
+def _walk(postgres: bool) -> Any:
     """Every citation the chains of the sources behind the claim's current stances lead
-    through, by citing source (each list in citation id order): one recursive query, with
-    UNION so that cycles end instead of looping."""
-    edges: dict[uuid.UUID, list[Edge]] = defaultdict(list)
-    # Each row of the walk is a source reached and the citation it was reached by (none for
-    # the starts), so the citations come out of the walk's own index lookups: joining the
-    # sources reached to `citations` afterwards made PostgreSQL hash the whole table.
+    through, as (citation id, citing, cited, kind): one recursive query, with UNION so that
+    cycles end instead of looping.
+
+    Each row of the walk is a source reached and the citation it was reached by (none for
+    the starts), so the citations come out of the walk's own index lookups: joining the
+    sources reached to `citations` afterwards made PostgreSQL hash the whole table."""
+    starts = select(Stance.source_id).where(
+        Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None)
+    )
     base = select(
         Source.id.label("node_id"),
         cast(null(), Uuid).label("citing_id"),
         cast(null(), Uuid).label("citation_id"),
         cast(null(), Citation.kind.type).label("kind"),
-    ).where(Source.id.in_(CURRENT_SOURCES.where(Stance.claim_id == claim_id)))
+    ).where(Source.id.in_(starts))
     reach = base.cte("reach", recursive=True)
     followed = select(Citation.cited_source_id, Citation.source_id, Citation.id, Citation.kind)
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         # Each source's citations looked up by index, whatever the planner guesses: given
         # the claim's 500 sources as an array, it hashed all of `citations` at every step
         # instead (4.5 s at 1M stances). OFFSET 0 keeps the lateral lookup from being
@@ -148,13 +157,31 @@ async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, 
     else:
         step = followed.join(reach, Citation.source_id == reach.c.node_id)
     reach = reach.union(step)
-    stmt = select(reach.c.citation_id, reach.c.citing_id, reach.c.node_id, reach.c.kind).where(
+    return select(reach.c.citation_id, reach.c.citing_id, reach.c.node_id, reach.c.kind).where(
         reach.c.citation_id.is_not(None)
     )
-    # Ordered here, not in SQL: ORDER BY id would make SQLite walk every citation by id
-    # instead of looking the sources' citations up by source_id.
-    for _, source_id, cited_id, kind in sorted((await session.execute(stmt)).all(), key=_first):
-        edges[source_id].append((source_id, cited_id, kind))
+
+
+@built_once
+def _briefs(postgres: bool) -> Any:
+    """The sources given as `ids`, briefly. On PostgreSQL as `= ANY(:ids)`, one array
+    parameter: a claim's chains may end in thousands of sources, and an expanding IN renders
+    (and SQLAlchemy compiles) a parameter per id."""
+    ids = (
+        any_(bindparam("ids", type_=ARRAY(Uuid))) if postgres else bindparam("ids", expanding=True)
+    )
+    stmt = select(Source.id, Source.title, Source.url, Source.published_at)
+    return stmt.where(Source.id == ids if postgres else Source.id.in_(ids))
+
+
+async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, list[Edge]]:
+    """The citations of the claim's chains by citing source, each list in citation id order
+    (sorted here, not in SQL: ORDER BY id would make SQLite walk every citation by id instead
+    of looking the sources' citations up by source_id)."""
+    edges: dict[uuid.UUID, list[Edge]] = defaultdict(list)
+    rows = await select_rows(session, _walk(is_postgres(session)), {"claim_id": claim_id})
+    for _, citing, cited, kind in sorted(rows, key=_first):
+        edges[citing].append((citing, cited, kind))
     return edges
 
 
@@ -179,14 +206,7 @@ async def claim_provenance(
     """The sources behind each side of the claim, their chains (left empty with
     `chains=False`, for callers that need only the origins) and independent origins."""
     await require(session, Claim, claim_id, "claim")
-    per_source = (
-        await session.execute(
-            select(Stance.side, Stance.source_id, func.count())
-            .where(Stance.claim_id == claim_id, Stance.retracted_at.is_(None))
-            .group_by(Stance.side, Stance.source_id)
-            .order_by(func.count().desc(), Stance.source_id)
-        )
-    ).all()
+    per_source = await select_rows(session, _per_source(), {"claim_id": claim_id})
     by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]] = defaultdict(list)
     for side, source_id, n in per_source:
         by_side[StanceSide(side)].append((source_id, int(n)))
@@ -204,22 +224,12 @@ async def claim_provenance(
         side: [origins(source_id) for source_id, _ in by_side.get(side, [])] for side in StanceSide
     }
     described = starts | {o for lists in sides_origins.values() for os in lists for o in os}
-    briefs = (
-        {
-            row.id: SourceBrief(
-                id=row.id, title=row.title, url=row.url, published_at=row.published_at
-            )
-            for row in (
-                await session.execute(
-                    select(Source.id, Source.title, Source.url, Source.published_at).where(
-                        _one_of(session, Source.id, described)
-                    )
-                )
-            ).all()
-        }
-        if described
-        else {}
-    )
+    briefs = {
+        row.id: SourceBrief(id=row.id, title=row.title, url=row.url, published_at=row.published_at)
+        for row in await select_rows(
+            session, _briefs(is_postgres(session)), {"ids": list(described)}
+        )
+    }
 
     sides: dict[StanceSide, SideProvenance] = {}
     for side in StanceSide:
