@@ -23,6 +23,7 @@ from app.service_helpers import require
 from app.vocabulary import StanceSide
 
 MAX_SOURCES_PER_SIDE = 500
+# Ids are ordered and compared as UUIDs: the order of their text, without making the text.
 
 
 # A citation as read: (citing source, cited source, kind).
@@ -104,7 +105,7 @@ def _ends(edges: dict[uuid.UUID, list[Edge]]) -> dict[uuid.UUID, uuid.UUID | Non
     for members in _components(looping):
         inside = set(members)
         leaves = any(e[1] not in inside for m in members for e in edges.get(m, []))
-        name = None if leaves else min(members, key=str)
+        name = None if leaves else min(members)
         for member in members:
             ends[member] = name
     return ends
@@ -218,14 +219,17 @@ async def claim_provenance(
 
     def origins(start: uuid.UUID) -> list[uuid.UUID]:
         ahead = (ends.get(node, node) for node in reached.get(start, (start,)))
-        return sorted({end for end in ahead if end is not None}, key=str)
+        return sorted({end for end in ahead if end is not None})
 
     sides_origins: dict[StanceSide, list[list[uuid.UUID]]] = {
         side: [origins(source_id) for source_id, _ in by_side.get(side, [])] for side in StanceSide
     }
     described = starts | {o for lists in sides_origins.values() for os in lists for o in os}
     briefs = {
-        row.id: SourceBrief(id=row.id, title=row.title, url=row.url, published_at=row.published_at)
+        # Rows the database's constraints already hold to the model: built, not validated.
+        row.id: SourceBrief.model_construct(
+            id=row.id, title=row.title, url=row.url, published_at=row.published_at
+        )
         for row in await select_rows(
             session, _briefs(is_postgres(session)), {"ids": list(described)}
         )
@@ -242,7 +246,7 @@ async def claim_provenance(
                 origins=its_origins,
                 chain=[
                     CitationEdge(source_id=e[0], cited_source_id=e[1], kind=e[2])
-                    for node in sorted(reached.get(source_id, ()), key=str)
+                    for node in sorted(reached.get(source_id, ()))
                     for e in edges.get(node, [])
                 ]
                 if chains
@@ -255,7 +259,7 @@ async def claim_provenance(
         sides[side] = SideProvenance(
             stances=sum(n for _, n in rows),
             independent_origins=len(side_origins),
-            origins=[briefs[o] for o in sorted(side_origins, key=str)],
+            origins=[briefs[o] for o in sorted(side_origins)],
             sources=listed,
         )
     return ProvenanceOut(claim_id=claim_id, sides=sides, truncated=truncated)
