@@ -19,6 +19,7 @@ from app.db import create_engine, create_sessionmaker
 from app.deps import SessionDep
 from app.docs import install_docs
 from app.errors import install_error_handlers
+from app.explore.routes import install_explore
 from app.history import recorder
 from app.history.routes import router as history_router
 from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
@@ -43,6 +44,9 @@ one controlled vocabulary (`confirmed` … `denied`, see `/v1/vocabulary/stances
 Lists are keyset-paginated: pass `next_cursor` back as `cursor` (also in the `Link` header).
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`.
 Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. Ids are UUIDs.
+
+To read the records as pages rather than JSON, open the [claim explorer](/explore): each
+claim's sides, stances, timeline and provenance (a claim's `links.page` is its page).
 """
 
 
@@ -210,6 +214,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_routes(app, keys_router, [Depends(admin_guard)])
     add_routes(app, operations_router, [])
     add_routes(app, metrics_router, [Depends(require_access)])
+    install_explore(app)  # HTML pages, outside the schema; they check access themselves
     document_trust(app, reads_open=not settings.reads_require_key)
 
     return app

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns, with_links
+from app.claims.schemas import page_links
 from app.db import built_once, select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
@@ -430,6 +431,7 @@ async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> lis
                 "latest_stated_at": r.latest_stated_at,
             },
             "score": round(float(r.score), 6) if scored else None,
+            "links": page_links(r.id),  # last, where the model writes its computed field
         }
         for claim, r in zip(claims, rows, strict=True)
     ]

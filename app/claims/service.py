@@ -18,6 +18,7 @@ from app.claims.schemas import (
     ClaimRelationOut,
     ClaimRelationUpdate,
     ClaimUpdate,
+    page_links,
 )
 from app.db import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
@@ -106,6 +107,7 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
     fields["summary"] = claim_summary(found[0])
+    fields["links"] = page_links(claim_id)  # last, where the model writes its computed field
     return fields
 
 

@@ -80,6 +80,13 @@ async def record_history(
     return [_out(r) for r in rows], page.cursor(rows[-1].id) if more else None
 
 
+async def recent_changes(session: AsyncSession, limit: int) -> list[ChangeOut]:
+    """The latest changes to any record, newest first: what a person browsing wants to see
+    (a mirror polls `/v1/changes` instead, oldest first and never skipping one)."""
+    rows = await session.scalars(select(Change).order_by(Change.id.desc()).limit(limit))
+    return [_out(r) for r in rows.all()]
+
+
 def _history_route(
     resource: str, entity: str, model: type[Actor | Source | Claim | Stance]
 ) -> None:
