@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Column, Table, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sqltypes
@@ -365,6 +366,11 @@ def unavailable(exc: BaseException) -> str | None:
         if type(current).__module__.startswith("asyncpg") and (
             "Connection" in type(current).__name__ or "InterfaceError" in type(current).__name__
         ):
+            return "database-unavailable"
+        if isinstance(current, asyncpg.InternalClientError):
+            # A server shutting down sends each idle connection a FATAL error before closing
+            # it: asyncpg, not expecting one, leaves the connection mid-error, and a statement
+            # sent on it before the close arrives fails with this.
             return "database-unavailable"
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return None

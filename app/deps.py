@@ -15,12 +15,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the route returns, rolled back if it raises.
     GET and HEAD read outside a transaction on PostgreSQL, from the read replica when one is
-    configured (DATABASE_READ_URL)."""
+    configured (DATABASE_READ_URL) and answers, else from the primary (app/replica.py)."""
     state = request.app.state
-    reader = getattr(state, "query_sessionmaker", None)
-    if reader is not None and request.method in READ_METHODS:
+    reads = getattr(state, "reads", None)
+    if reads is not None and request.method in READ_METHODS:
         # Each statement commits on its own (autocommit): closing only returns the connection.
-        async with reader() as session:
+        async with reads.session() as session:
             yield session
         return
     async for session in session_scope(state.sessionmaker):

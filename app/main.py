@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import __version__, heap
 from app.actors.routes import router as actors_router
@@ -25,6 +26,7 @@ from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import RequestContext, configure_logging
 from app.operations import router as operations_router
+from app.replica import Reads
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
@@ -122,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
         heap.settle()
         yield
-        for each in (engine, read_engine, query_engine):
+        for each in (engine, read_engine, query_engine, *extra_engines):
             if each is not None:
                 await each.dispose()
 
@@ -139,7 +141,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
-    read_engine = query_engine = None
+    read_engine: AsyncEngine | None = None
+    query_engine: AsyncEngine | None = None
+    extra_engines: list[AsyncEngine] = []
     if settings.database_read_url:
         # Transactions on the replica, for reads that need one snapshot (the export).
         read_engine = create_engine(
@@ -148,15 +152,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             statement_timeout_ms=settings.statement_timeout_ms,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
-    query_url = settings.database_read_url or settings.database_url
     if engine.dialect.name == "postgresql":
-        # GET requests: one statement at a time, no transaction (see create_engine).
-        query_engine = create_engine(
-            query_url,
-            pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            autocommit=True,
-        )
+        # GET requests: one statement at a time, no transaction (see create_engine); on the
+        # replica when there is one, and on the primary while it is away (app/replica.py).
+        def queries_on(url: str) -> AsyncEngine:
+            return create_engine(
+                url,
+                pool_size=settings.db_pool_size,
+                statement_timeout_ms=settings.statement_timeout_ms,
+                autocommit=True,
+            )
+
+        query_engine = queries_on(settings.database_url)
+        replica_queries = None
+        if settings.database_read_url:
+            extra_engines.append(query_engine)
+            replica_queries = queries_on(settings.database_read_url)
+        app.state.reads = Reads(query_engine, replica_queries)
+        query_engine = replica_queries or query_engine
         app.state.query_engine = query_engine
         app.state.query_sessionmaker = create_sessionmaker(query_engine)
     recorder.install()
