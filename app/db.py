@@ -58,6 +58,7 @@ def create_engine(
     statement_timeout_ms: int | None = None,
     autocommit: bool = False,
     ping_after_idle: float = 5.0,
+    pgbouncer: bool = False,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
@@ -70,7 +71,10 @@ def create_engine(
     trips. Its pool checks a connection only when it has been idle `ping_after_idle`
     seconds: the check is a round trip, and a busy pool's connections were in use moments
     ago. A connection that died since its last use fails its request (503, retry); the pool
-    then drops every connection opened before the failure."""
+    then drops every connection opened before the failure.
+
+    `pgbouncer=True` (PostgreSQL) is for a URL that leads to PgBouncer in transaction pooling
+    mode without prepared-statement support (before 1.21): see `PGBOUNCER_CONNECT_ARGS`."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
@@ -78,8 +82,11 @@ def create_engine(
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     server_settings = {"application_name": "claimgraph"}
-    if statement_timeout_ms:
+    if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
+    connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
+    if pgbouncer:
+        connect_args.update(PGBOUNCER_CONNECT_ARGS)
     options: dict[str, Any] = pool or {
         "pool_size": pool_size,
         "max_overflow": pool_size,
@@ -91,12 +98,32 @@ def create_engine(
         target,
         echo=echo,
         pool_pre_ping=not autocommit,
-        connect_args={"timeout": 5, "server_settings": server_settings},
+        connect_args=connect_args,
         **options,
     )
     if autocommit:
         _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+def _unnamed() -> str:
+    return ""
+
+
+# PgBouncer in transaction pooling mode gives each transaction (or each statement run on its
+# own) whichever server connection is free, and before 1.21 it does not carry prepared
+# statements across them: a statement prepared by name on one server connection is unknown on
+# the next ("prepared statement ... does not exist"), and a name already used there collides.
+# So no statement stays prepared: asyncpg's statement cache and SQLAlchemy's are off, and each
+# statement is parsed as the unnamed statement and run at once (asyncpg sends the parse and
+# the execution without a Sync between them, so PgBouncer keeps them on one server
+# connection). PgBouncer also refuses startup parameters it does not track, such as
+# `statement_timeout`: it is not sent; set it on the database role instead.
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unnamed,
+}
 
 
 def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:

@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         echo=settings.db_echo,
         statement_timeout_ms=settings.statement_timeout_ms,
+        pgbouncer=settings.db_pgbouncer,
     )
 
     @asynccontextmanager
@@ -150,24 +151,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_read_url,
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            pgbouncer=settings.db_read_pgbouncer,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
     if engine.dialect.name == "postgresql":
         # GET requests: one statement at a time, no transaction (see create_engine); on the
         # replica when there is one, and on the primary while it is away (app/replica.py).
-        def queries_on(url: str) -> AsyncEngine:
+        def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
             return create_engine(
                 url,
                 pool_size=settings.db_pool_size,
                 statement_timeout_ms=settings.statement_timeout_ms,
                 autocommit=True,
+                pgbouncer=pgbouncer,
             )
 
-        query_engine = queries_on(settings.database_url)
+        query_engine = queries_on(settings.database_url, settings.db_pgbouncer)
         replica_queries = None
         if settings.database_read_url:
             extra_engines.append(query_engine)
-            replica_queries = queries_on(settings.database_read_url)
+            replica_queries = queries_on(settings.database_read_url, settings.db_read_pgbouncer)
         app.state.reads = Reads(query_engine, replica_queries)
         query_engine = replica_queries or query_engine
         app.state.query_engine = query_engine
