@@ -603,6 +603,14 @@ class Cluster:
             timeout,
         )
 
+    def quiesce(self) -> None:
+        """Close PgBouncer's server connections (its clients reconnect): their backends exit
+        and publish their statistics, which idle ones otherwise do up to 10 s later."""
+        if self.bouncer is not None:
+            for pool in self.bouncer.databases:
+                self.bouncer.admin(f"KILL {pool}")
+                self.bouncer.admin(f"RESUME {pool}")
+
     def stats(self, server: Postgres) -> dict[str, int]:
         """The database's counters in `pg_stat_database` on `server`."""
         row = server.sql(

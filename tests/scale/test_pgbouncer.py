@@ -113,10 +113,7 @@ class TestDriverSettings:
             for _ in range(30):
                 r = await client.get(f"/v1/claims/{claim['id']}")
                 assert r.status_code == 200, r.text
-        # PgBouncer keeps its server connections: close them, so the standby's backends exit
-        # and publish their counts.
-        bouncer.admin(f"KILL {DATABASE}_standby")
-        bouncer.admin(f"RESUME {DATABASE}_standby")
+        cluster.quiesce()  # PgBouncer's server connections publish their counts
         await wait_until(
             "the standby counting the GETs",
             lambda: asyncio.to_thread(
@@ -240,6 +237,7 @@ class TestConnectionCounts:
             finally:
                 stop.set()
                 sampler.join(10)
+        cluster.quiesce()
         print(
             f"\n[pgbouncer] {WORKERS} workers x pool {POOL_SIZE}: at most {seen['clients']} "
             f"client connections at PgBouncer ({seen['waiting']} waiting), "

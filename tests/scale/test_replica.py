@@ -35,6 +35,13 @@ def xacts(cluster: Cluster, server: Postgres) -> int:
     return cluster.stats(server)["xact_commit"]
 
 
+def settled_xacts(cluster: Cluster, server: Postgres) -> int:
+    """The server's transaction count once PgBouncer's server connections, left by earlier
+    tests, have published theirs (they do when they close)."""
+    cluster.quiesce()
+    return xacts(cluster, server)
+
+
 async def reaches(cluster: Cluster, server: Postgres, at_least: int) -> int:
     """The server's transaction count once it reaches `at_least` (backends publish their
     counts when they exit, a moment after the app closed its connections)."""
@@ -68,7 +75,7 @@ class TestWhereRequestsGo:
         cluster = running.cluster
         claim, actor = await fixtures(running)
         gets = read_paths(claim, actor) * 24
-        primary_before = xacts(cluster, cluster.primary)
+        primary_before = settled_xacts(cluster, cluster.primary)
         standby_before = xacts(cluster, cluster.standby)
         async with serving(**split(running)) as app, http(app) as anonymous:
             for path in gets:
@@ -87,7 +94,7 @@ class TestWhereRequestsGo:
         cluster = running.cluster
         writes = 20
         primary_before = xacts(cluster, cluster.primary)
-        standby_before = xacts(cluster, cluster.standby)
+        standby_before = settled_xacts(cluster, cluster.standby)
         async with serving(**split(running)) as app, http(app, running.key) as client:
             made = [await make_actor(client) for _ in range(writes)]
         await reaches(cluster, cluster.primary, primary_before + writes)
@@ -216,7 +223,7 @@ class TestStandbyAway:
         cluster = running.cluster
         claim, actor = await fixtures(running)
         paths = read_paths(claim, actor) * 6
-        primary_before = xacts(cluster, cluster.primary)
+        primary_before = settled_xacts(cluster, cluster.primary)
         async with serving(**split(running)) as app, http(app) as anonymous:
             for path in paths[:10]:  # the read pool holds connections to the standby
                 assert (await anonymous.get(path)).status_code == 200
@@ -238,13 +245,12 @@ class TestStandbyAway:
             for path in paths:
                 assert (await anonymous.get(path)).status_code == 200
         fallback = await reaches(cluster, cluster.primary, primary_before + len(paths))
-        await reaches(cluster, cluster.standby, standby_back + len(paths))
+        returned = await reaches(cluster, cluster.standby, standby_back + len(paths))
         print(
             f"\n[replica] standby stopped: {len(paths)} GETs answered by the primary "
-            f"(+{fallback - primary_before} transactions there), slowest {slowest * 1000:.0f} ms"
+            f"(+{fallback - primary_before} transactions there), slowest {slowest * 1000:.0f} ms;"
+            f" back: {len(paths)} GETs, standby +{returned - standby_back}"
         )
-        # Once it is back, the standby answers again: the primary counted the fallback only.
-        assert fallback - primary_before < 2 * len(paths)
 
 
 def test_a_connection_its_server_closed_meanwhile_is_unavailable() -> None:
