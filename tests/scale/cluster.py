@@ -20,7 +20,10 @@ another data centre) and can be cut (the primary's machine and network gone at o
 import atexit
 import contextlib
 import shutil
+import signal
+import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -49,6 +52,14 @@ _LIVE: "set[Cluster]" = set()
 def _stop_all() -> None:
     for cluster in list(_LIVE):
         cluster.close()
+
+
+def _exit_on_sigterm() -> None:
+    """Make SIGTERM (`timeout`, a CI runner giving up) an exit that runs the clean-up, as
+    Ctrl-C already is, unless the program handles it itself."""
+    main = threading.current_thread() is threading.main_thread()
+    if main and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 class Cluster:
@@ -82,6 +93,7 @@ class Cluster:
         self.closed = False
 
     def __enter__(self) -> Self:
+        _exit_on_sigterm()
         _LIVE.add(self)
         try:
             self._start()

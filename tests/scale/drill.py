@@ -130,7 +130,9 @@ def _fail_over(cluster: Cluster, service: Service, repoint: Repoint) -> tuple[fl
         assert cluster.bouncer is not None
         cluster.bouncer.point(DATABASE, cluster.standby.port)
     else:
-        service.stop()
+        # Requests in flight wait on the lost primary (up to the 5 s connect timeout): they
+        # are unknown to their clients either way, so the old workers get 2 s to finish.
+        service.stop(grace=2)
         service.env["DATABASE_URL"] = cluster.standby.url()
         service.start()
     return promoted - started, time.monotonic() - promoted

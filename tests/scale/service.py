@@ -84,13 +84,14 @@ class Service:
         self.stop()
         raise ClusterError(f"the service did not come up in {timeout} s:\n{self.log_tail()}")
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 20) -> None:
+        """SIGTERM (uvicorn finishes the requests in flight), SIGKILL after `grace` s."""
         if self.process is None or self.process.poll() is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout=20)
+            self.process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.process.pid, signal.SIGKILL)
