@@ -202,22 +202,27 @@ def wait_counts(cluster: Cluster, server: Any, database: str, at_least: int) -> 
 
 
 def sample_connections(
-    cluster: Cluster, pool: str, database: str, stop: threading.Event, seen: Counter[str]
+    cluster: Cluster, pool: str, stop: threading.Event, seen: Counter[str]
 ) -> None:
-    assert cluster.bouncer is not None
+    """Every 0.1 s: the client connections PgBouncer holds for `pool`, and the server
+    connections it has open for them, counted on the primary (the backends whose pids
+    PgBouncer lists); the largest of each is kept in `seen`."""
+    bouncer = cluster.bouncer
+    assert bouncer is not None
     while not stop.is_set():
-        for row in cluster.bouncer.admin("SHOW POOLS"):
+        for row in bouncer.admin("SHOW POOLS"):
             if row["database"] == pool:
                 clients = int(row["cl_active"]) + int(row["cl_waiting"])
                 seen["clients"] = max(seen["clients"], clients)
-        servers = int(
-            cluster.primary.sql(
-                "SELECT count(*) FROM pg_stat_activity "
-                f"WHERE datname = '{database}' AND backend_type = 'client backend'",
-                "postgres",
+        pids = [r["remote_pid"] for r in bouncer.admin("SHOW SERVERS") if r["database"] == pool]
+        if pids:
+            servers = int(
+                cluster.primary.sql(
+                    f"SELECT count(*) FROM pg_stat_activity WHERE pid IN ({','.join(pids)})",
+                    "postgres",
+                )
             )
-        )
-        seen["servers"] = max(seen["servers"], servers)
+            seen["servers"] = max(seen["servers"], servers)
         time.sleep(0.1)
 
 
@@ -245,9 +250,9 @@ async def follow_feed(base: str, since: str, stop: asyncio.Event, follower: Foll
                 await asyncio.sleep(0.1)
 
 
-def settled_changes(cluster: Cluster, database: str, after: int) -> list[int]:
-    """The changes after id `after` on the primary, in the feed's order, once no request is
-    still writing (wrk stops sending; the requests it left in flight still commit)."""
+def wait_quiet(cluster: Cluster, database: str) -> None:
+    """Until no request is writing to the primary (wrk stops sending, but the requests it
+    left in flight still commit), and the standby has replayed everything."""
     busy = (
         "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
         f"AND datname = '{database}' AND state NOT LIKE 'idle%'"
@@ -255,6 +260,12 @@ def settled_changes(cluster: Cluster, database: str, after: int) -> list[int]:
     deadline = time.monotonic() + 30
     while cluster.primary.sql(busy, "postgres") != "0" and time.monotonic() < deadline:
         time.sleep(0.1)
+    cluster.wait_replayed()
+
+
+def settled_changes(cluster: Cluster, database: str, after: int) -> list[int]:
+    """The changes after id `after` on the primary, in the feed's order, once quiet."""
+    wait_quiet(cluster, database)
     ordered = f"SELECT id FROM changes WHERE id > {after} ORDER BY txid, id"
     return [int(i) for i in cluster.primary.sql(ordered, database).split()]
 
@@ -361,72 +372,61 @@ def run_queries(
         )
 
 
-def round_alone(setup: Setup, results: Results) -> None:
-    with Service(setup.alone, workers=1, log=setup.workdir / "alone.log") as service:
-        run_queries(setup, ONE, service.port, QUERIES, results)
+def round_of_both(setup: Setup, results: Results, round_: int) -> None:
+    """Both services at once, measured in turn query by query (the first of each pair
+    alternating by round, so that the machine's drift falls on both). During the scaled-out
+    service's W1 a poller follows the change feed on the standby and the connections are
+    sampled; then 80 writers at once."""
+    with (
+        Service(setup.alone, workers=1, log=setup.workdir / "alone.log") as alone,
+        Service(setup.scaled, workers=2, log=setup.workdir / "scaled.log") as scaled,
+    ):
+        pair = ((ONE, alone), (TWO, scaled))
+        for q in QUERIES:
+            for label, service in pair if round_ % 2 == 0 else reversed(pair):
+                if label == TWO and q == "W1":
+                    w1_scaled(setup, service, results)
+                else:
+                    run_queries(setup, label, service.port, (q,), results)
 
 
-def round_scaled(setup: Setup, results: Results) -> None:
-    """The scaled-out service: its reads counted on each server, then W1 with a poller of
-    the change feed and the connections sampled, then 80 writers at once."""
+def w1_scaled(setup: Setup, service: Service, results: Results) -> None:
     cluster, name = setup.cluster, setup.name
     bouncer = cluster.bouncer
     assert bouncer is not None
-    with Service(setup.scaled, workers=2, log=setup.workdir / "scaled.log") as service:
-        cluster.quiesce()
-        standby_before = xacts(cluster, cluster.standby, name)
-        primary_before = xacts(cluster, cluster.primary, name)
-        run_queries(setup, TWO, service.port, READS, results)
-        served = sum(results[q][TWO][-1].requests for q in READS)  # the measured part only
-        standby = wait_counts(cluster, cluster.standby, name, standby_before + served)
-        cluster.quiesce()
-        primary = xacts(cluster, cluster.primary, name) - primary_before
-        standby -= standby_before
-        FIGURES.setdefault("replica", []).append(
-            {"gets_measured": served, "standby_transactions": standby, "primary": primary}
-        )
-        check(
-            "GETs are answered by the standby",
-            standby >= served and primary < served / 100,
-            f"{served} GETs measured (after warm-up): standby +{standby} transactions, "
-            f"primary +{primary}",
-        )
+    wait_quiet(cluster, name)  # the previous measurement's writes are all in, or all out
+    first_change = int(cluster.primary.sql("SELECT coalesce(max(id), 0) FROM changes", name))
+    since = asyncio.run(feed_end(service.url))
+    seen: Counter[str] = Counter()
+    stop_sampling = threading.Event()
+    sampler = threading.Thread(target=sample_connections, args=(cluster, name, stop_sampling, seen))
+    sampler.start()
 
-        first_change = int(cluster.primary.sql("SELECT coalesce(max(id), 0) FROM changes", name))
-        since = asyncio.run(feed_end(service.url))
-        seen: Counter[str] = Counter()
-        stop_sampling = threading.Event()
-        sampler = threading.Thread(
-            target=sample_connections, args=(cluster, name, name, stop_sampling, seen)
-        )
-        sampler.start()
-
-        async def w1_with_feed() -> tuple[list[int], list[int]]:
-            stop, follower = asyncio.Event(), Follower([], asyncio.Event())
-            poller = asyncio.create_task(follow_feed(service.url, since, stop, follower))
-            try:
-                await asyncio.to_thread(run_queries, setup, TWO, service.port, ("W1",), results)
-                expected = await asyncio.to_thread(settled_changes, cluster, name, first_change)
-                await asyncio.to_thread(cluster.wait_replayed)
-                follower.target = len(expected)
-                with contextlib.suppress(TimeoutError):  # the check says what is missing
-                    await asyncio.wait_for(follower.caught_up.wait(), 15)
-            finally:
-                stop.set()
-                await asyncio.wait_for(poller, 30)
-            return follower.ids, expected
-
+    async def w1_with_feed() -> tuple[list[int], list[int]]:
+        stop, follower = asyncio.Event(), Follower([], asyncio.Event())
+        poller = asyncio.create_task(follow_feed(service.url, since, stop, follower))
         try:
-            fed, expected = asyncio.run(w1_with_feed())
-            w1_connections = dict(seen)
-            seen.clear()
-            # 80 writers at once: each worker's pool grows to 20 and its overflow.
-            burst_args = argparse.Namespace(**{**vars(setup.args), "connections": 80, "warmup": 0})
-            burst = measure(burst_args, service.port, "W1", setup.t, setup.key)
+            await asyncio.to_thread(run_queries, setup, TWO, service.port, ("W1",), results)
+            expected = await asyncio.to_thread(settled_changes, cluster, name, first_change)
+            follower.target = len(expected)
+            with contextlib.suppress(TimeoutError):  # the check says what is missing
+                await asyncio.wait_for(follower.caught_up.wait(), 15)
         finally:
-            stop_sampling.set()
-            sampler.join(10)
-        burst_connections = dict(seen)
+            stop.set()
+            await asyncio.wait_for(poller, 30)
+        return follower.ids, expected
+
+    try:
+        fed, expected = asyncio.run(w1_with_feed())
+        w1_connections = dict(seen)
+        seen.clear()
+        # 80 writers at once: each worker's pool grows to 20 and its overflow.
+        burst_args = argparse.Namespace(**{**vars(setup.args), "connections": 80, "warmup": 0})
+        burst = measure(burst_args, service.port, "W1", setup.t, setup.key)
+    finally:
+        stop_sampling.set()
+        sampler.join(10)
+    burst_connections = dict(seen)
     missing = set(expected) - set(fed)
     check(
         "the change feed on the standby hands out every change once, in order",
@@ -445,9 +445,35 @@ def round_scaled(setup: Setup, results: Results) -> None:
         and burst_connections.get("servers", 99) <= bouncer.pool_size
         and burst_connections.get("clients", 0) > bouncer.pool_size,
         f"W1 at 16 clients: {w1_connections.get('clients')} client connections at "
-        f"PgBouncer, {w1_connections.get('servers')} on the primary; at 80 clients: "
-        f"{burst_connections.get('clients')} and {burst_connections.get('servers')} "
-        f"(server pool {bouncer.pool_size}), {burst.errors} errors, {burst.rps:.0f} req/s",
+        f"PgBouncer, {w1_connections.get('servers')} server connections on the primary; at 80 "
+        f"clients: {burst_connections.get('clients')} and {burst_connections.get('servers')} "
+        f"(PgBouncer's pool: {bouncer.pool_size}), {burst.errors} errors, {burst.rps:.0f} req/s",
+    )
+
+
+def reads_counted(setup: Setup) -> None:
+    """The scaled-out service alone: GETs counted on each server's pg_stat_database."""
+    cluster, name = setup.cluster, setup.name
+    with Service(setup.scaled, workers=2, log=setup.workdir / "scaled.log") as service:
+        cluster.quiesce()
+        standby_before = xacts(cluster, cluster.standby, name)
+        primary_before = xacts(cluster, cluster.primary, name)
+        counted: Results = {q: {} for q in READS}
+        args = argparse.Namespace(**{**vars(setup.args), "warmup": 0, "duration": 3})
+        for q in READS:
+            m = measure(args, service.port, q, setup.t, setup.key)
+            counted[q][TWO] = [m]
+        served = sum(counted[q][TWO][0].requests for q in READS)
+    standby = wait_counts(cluster, cluster.standby, name, standby_before + served)
+    cluster.quiesce()
+    primary = xacts(cluster, cluster.primary, name) - primary_before
+    standby -= standby_before
+    FIGURES["replica"] = {"gets": served, "standby_transactions": standby, "primary": primary}
+    check(
+        "GETs are answered by the standby",
+        standby >= served and primary < served / 100,
+        f"{served} GETs (Q1, Q3, Q5, 3 s each): standby +{standby} transactions, "
+        f"primary +{primary}",
     )
 
 
@@ -508,7 +534,8 @@ def report_bench(args: argparse.Namespace, results: Results) -> None:
     print(
         f"\n{args.stances} stances, {args.connections} connections, {args.duration} s a "
         f"measurement after {args.warmup} s of warm-up, medians of {args.rounds} rounds "
-        f"(the two services alternating), load from {args.client}; the machine's load "
+        f"(the two services side by side, measured in turn), load from {args.client}; the "
+        "machine's load "
         f"average {FIGURES['load_average_before'][0]:.1f} before, "
         f"{FIGURES['load_average_after'][0]:.1f} after"
     )
@@ -551,18 +578,14 @@ def scale_out(args: argparse.Namespace, workdir: Path) -> None:
             },
         )
         results: Results = {q: {} for q in QUERIES}
-        print("\n== 3. the benchmark; 1. GETs on the standby, the change feed; 2. connections")
+        print("\n== 3. the benchmark; 1. the change feed on the standby; 2. connections")
         FIGURES["load_average_before"] = os.getloadavg()
         for round_ in range(args.rounds):
             print(f"round {round_ + 1}")
-            if round_ % 2 == 0:
-                round_alone(setup, results)
-                round_scaled(setup, results)
-            else:
-                round_scaled(setup, results)
-                round_alone(setup, results)
+            round_of_both(setup, results, round_)
         FIGURES["load_average_after"] = os.getloadavg()
-        print("\n== 1. read-your-writes; the standby stopped under read load")
+        print("\n== 1. GETs on the standby; read-your-writes; the standby stopped")
+        reads_counted(setup)
         replica_away(setup)
         report_bench(args, results)
 
@@ -609,7 +632,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up before each")
-    parser.add_argument("--rounds", type=int, default=2, help="rounds, the services alternating")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of both services")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument(
         "--link-delay", type=float, default=10.0, help="ms each way to the drill's standby"

@@ -27,6 +27,7 @@ Repoint = Literal["pgbouncer", "restart"]
 class Tally:
     acknowledged: dict[str, str] = field(default_factory=dict)  # quote -> stance id
     unknown: set[str] = field(default_factory=set)  # no answer, or 503: retried afterwards
+    refused: int = 0  # connections refused: never sent, not retried
     unexpected: list[str] = field(default_factory=list)
     failed_at: float | None = None
     back_at: float | None = None  # the first write started after the failure acknowledged
@@ -40,6 +41,7 @@ class DrillReport:
     link_delay_ms: float
     writes_per_second: float
     acknowledged: int
+    refused: int  # writes never sent (the service was restarting)
     unknown: int
     retried: int  # unknowns acknowledged on retry (written then, or replayed)
     in_progress: int  # unknowns whose key still answered 409 "in progress" at the end
@@ -51,10 +53,8 @@ class DrillReport:
     repoint_s: float
     unexpected: list[str]
 
-    @property
-    def ok(self) -> bool:
-        synchronous_kept_all = self.replication != "synchronous" or self.lost == 0
-        return synchronous_kept_all and self.duplicates == 0 and not self.unexpected
+
+REFUSED = httpx.Response(0)  # the service refused the connection: the request was never sent
 
 
 async def _write(
@@ -64,6 +64,8 @@ async def _write(
         return await client.post(
             "/v1/stances", json={**body, "quote": quote}, headers={"Idempotency-Key": quote}
         )
+    except httpx.ConnectError:
+        return REFUSED
     except httpx.TransportError:  # no answer (timeouts included): the outcome is unknown
         return None
 
@@ -86,6 +88,9 @@ async def _writer(
         elif r is None or r.status_code == 503:
             tally.unknown.add(quote)
             await asyncio.sleep(0.05)
+        elif r is REFUSED:  # the service is restarting; this write was never sent
+            tally.refused += 1
+            await asyncio.sleep(0.05)
         else:
             tally.unexpected.append(f"{quote}: {r.status_code} {r.text[:200]}")
 
@@ -103,7 +108,7 @@ async def _retry(
     while pending and time.monotonic() < deadline:
         for quote in sorted(pending):
             r = await _write(client, body, quote)
-            if r is None or r.status_code == 503:
+            if r is None or r is REFUSED or r.status_code == 503:
                 continue
             pending.discard(quote)
             if r.status_code == 201:
@@ -216,6 +221,7 @@ async def run_drill(
         link_delay_ms=(link_delay or 0.0) * 1000,
         writes_per_second=rate,
         acknowledged=len(tally.acknowledged),
+        refused=tally.refused,
         unknown=len(tally.unknown),
         retried=len(retried),
         in_progress=len(in_progress),
