@@ -616,7 +616,8 @@ def drills(args: argparse.Namespace, workdir: Path) -> None:
         check(
             f"{name}: no retry repeats a write",
             report.duplicates == 0 and report.in_progress_written == 0,
-            f"{report.unknown} unknown: {report.retried} acknowledged on retry, "
+            f"{report.unknown} unknown ({report.refused} more refused, never sent): "
+            f"{report.retried} acknowledged on retry, "
             f"{report.in_progress} answered 409 in progress ({report.in_progress_written} of them "
             f"written); {report.duplicates} written twice"
             + (
