@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 from fastapi import Request
-from sqlalchemy import select, update
+from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import SessionDep
@@ -32,7 +32,7 @@ RECORDS_BY_PARAM: dict[str, tuple[Any, str]] = {
     "citation_id": (Citation, "citation"),
     "relation_id": (ClaimRelation, "claim relation"),
 }
-ETAG_VERSION = re.compile(r'^(?:W/)?"(\d+)(?:-[0-9a-f]*)?"$')
+ETAG_VERSION = re.compile(r'^"(\d+)(?:-[0-9a-f]*)?"$')
 
 
 class PreconditionFailed(DomainError):
@@ -52,6 +52,9 @@ def _versions(header: str) -> list[int | None]:
         if tag == "*":
             versions.append(None)
             continue
+        if tag.startswith("W/"):
+            # If-Match compares strongly (RFC 9110): a weak tag never matches.
+            raise PreconditionFailed(f"If-Match: {tag!r} is a weak ETag, which never matches")
         match = ETAG_VERSION.match(tag)
         if match is None:
             raise PreconditionFailed(f"If-Match: {tag!r} is not an ETag this service issued")
@@ -61,7 +64,7 @@ def _versions(header: str) -> list[int | None]:
 
 async def check_if_match(request: Request, session: SessionDep) -> None:
     """For PATCH and DELETE with If-Match: 412 unless the record is at a named version. The
-    row is locked for the rest of the transaction (PostgreSQL), so the check holds."""
+    row is locked for the rest of the transaction, so the check holds."""
     header = request.headers.get("if-match")
     if header is None or request.method not in ("PATCH", "DELETE"):
         return
@@ -73,15 +76,8 @@ async def check_if_match(request: Request, session: SessionDep) -> None:
         ident = uuid.UUID(str(request.path_params[params[-1]]))
     except ValueError:
         return  # the route's own validation answers 422
-    if session.get_bind().dialect.name == "sqlite":
-        # SQLite has no row locks: take its write lock now (a no-op UPDATE), so that no other
-        # writer can commit between this check and the change it guards.
-        table = model.__table__
-        await session.execute(
-            update(table)
-            .where(table.c.id == ident)
-            .values(version=table.c.version, updated_at=table.c.updated_at)
-        )
+    # SQLite has no row locks, but a writing transaction holds the database's write lock
+    # from its start (BEGIN IMMEDIATE), so no other writer commits between check and change.
     version = await session.scalar(select(model.version).where(model.id == ident).with_for_update())
     if version is None:
         await raise_gone_if_deleted(session, entity, ident)

@@ -5,8 +5,12 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from app.conditional import RECORDS_BY_PARAM
 from app.errors import problem_responses
 from app.middleware import IMPORT_PATH
+
+VERSIONED_PARAMS = frozenset(RECORDS_BY_PARAM)
+RECORD_PARAMS = VERSIONED_PARAMS | {"record_id"}
 
 # Statuses any operation behind an API-key check can answer.
 GUARDED = (401, 403, 414, 429, 503)
@@ -32,26 +36,36 @@ def _header(name: str) -> dict[str, Any]:
     return {"name": name, "in": "header", "required": False, **HEADERS[name]}
 
 
-def _add(doc: dict[str, Any], prefix: str) -> None:
+def _add(doc: dict[str, Any], reads_open: bool) -> None:
     for path, operations in doc.get("paths", {}).items():
-        if not path.startswith(prefix):
-            continue
         one_record = path.endswith("}")
+        # A path naming a record (or a record's sub-records) answers 410 once it is deleted;
+        # records with a version take If-Match (API keys have none).
+        names = {part.strip("{}") for part in path.split("/") if part.startswith("{")}
+        of_records = bool(names & RECORD_PARAMS)
+        versioned = one_record and path.rsplit("/", 1)[1].strip("{}") in VERSIONED_PARAMS
         for method, op in operations.items():
+            if not op.get("security"):
+                continue  # not behind the key check (liveness, readiness)
             statuses = set(GUARDED)
             headers: list[str] = []
+            if of_records:
+                statuses.add(410)
             if method in ("post", "patch", "put"):
-                statuses.add(413)
+                statuses |= {413, 415}
             if method == "post" and path != IMPORT_PATH:  # (an import is idempotent itself)
                 statuses |= {409, 422}
                 headers.append("Idempotency-Key")
-            if one_record and method in ("patch", "delete"):
-                statuses |= {404, 410, 412}
+            if versioned and method in ("patch", "delete"):
+                statuses |= {404, 412}
                 headers.append("If-Match")
             if one_record and method == "get":
-                statuses.add(410)
                 headers.append("If-None-Match")
                 op["responses"].setdefault("304", {"description": "Not modified since the ETag."})
+            if method == "get" and reads_open:
+                # Reads are open by configuration: a key is welcome (rate limits, scope) but
+                # not needed. An empty requirement says so.
+                op["security"] = [*op["security"], {}]
             for status, entry in problem_responses(*sorted(statuses)).items():
                 entry.pop("model", None)
                 op["responses"].setdefault(str(status), entry)
@@ -60,16 +74,16 @@ def _add(doc: dict[str, Any], prefix: str) -> None:
                 del op["parameters"]
 
 
-def document_trust(app: FastAPI, prefix: str = "/v1/") -> None:
-    """Declare on every operation under `prefix` (those behind the API-key check) the statuses
-    and headers the trust layer adds, once, when the OpenAPI document is first built."""
+def document_trust(app: FastAPI, *, reads_open: bool) -> None:
+    """Declare on every operation behind the API-key check the statuses and headers the trust
+    layer adds, once, when the OpenAPI document is first built."""
     build = app.openapi
     done: list[int] = []  # ids of the documents already completed (the app caches one)
 
     def openapi() -> dict[str, Any]:
         doc = build()
         if id(doc) not in done:
-            _add(doc, prefix)
+            _add(doc, reads_open)
             done.append(id(doc))
         return doc
 

@@ -27,6 +27,8 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, Label
 
+from app import sqlite_inline  # noqa: F401  (registers the sqlite+inline dialect)
+
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
 
@@ -41,13 +43,44 @@ def async_url(url: str | URL) -> URL:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
-    # proceed while a writer commits.
+    # proceed while a writer commits. The driver's own transaction handling is off: the
+    # engine's "begin" listener says how each transaction starts.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_engine(
+    target: URL, *, echo: bool, pool_size: int, writer: bool, autocommit: bool
+) -> AsyncEngine:
+    """SQLite has one writer at a time. A writing engine keeps one connection, and callers
+    queue for it in order (the pool's queue) instead of sleeping in SQLite's busy handler,
+    which keeps no order; its transactions take the write lock when they begin (`BEGIN
+    IMMEDIATE`), so what they read stays true until they commit. Reading engines keep a pool
+    of connections read in the event loop's thread (`app.sqlite_inline`); an autocommit one
+    runs each statement on its own snapshot with no BEGIN or COMMIT."""
+    if writer:
+        options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
+        begin: str | None = "BEGIN IMMEDIATE"
+    else:
+        options = {"pool_size": max(pool_size, 1), "max_overflow": 0, "pool_timeout": 10}
+        begin = None if autocommit else "BEGIN"
+        target = target.set(drivername="sqlite+inline")  # see app/sqlite_inline.py
+    if target.database in (None, "", ":memory:"):
+        options = {}  # one in-memory database: one connection, shared (StaticPool)
+    engine = create_async_engine(target, echo=echo, **options)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+
+    def start(connection: Any) -> None:
+        if begin is not None:
+            connection.exec_driver_sql(begin)
+
+    event.listen(engine.sync_engine, "begin", start)
+    return engine
 
 
 def create_engine(
@@ -58,6 +91,7 @@ def create_engine(
     statement_timeout_ms: int | None = None,
     autocommit: bool = False,
     ping_after_idle: float = 5.0,
+    writer: bool = True,
     pgbouncer: bool = False,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
@@ -73,14 +107,20 @@ def create_engine(
     ago. A connection that died since its last use fails its request (503, retry); the pool
     then drops every connection opened before the failure.
 
+    On SQLite `writer=False` makes an engine that only reads (see `_sqlite_engine`).
+
     `pgbouncer=True` (PostgreSQL) is for a URL that leads to PgBouncer in transaction pooling
     mode without prepared-statement support (before 1.21): see `PGBOUNCER_CONNECT_ARGS`."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
-        engine = create_async_engine(target, echo=echo, **pool)
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        return engine
+        return _sqlite_engine(
+            target,
+            echo=echo,
+            pool_size=pool_size,
+            writer=writer and not autocommit,
+            autocommit=autocommit,
+        )
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(statement_timeout_ms)

@@ -6,7 +6,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import session_scope
+from app import idempotency
 from app.pagination import PageParams, page_params
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -14,17 +14,28 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the route returns, rolled back if it raises.
-    GET and HEAD read outside a transaction on PostgreSQL, from the read replica when one is
-    configured (DATABASE_READ_URL) and answers, else from the primary (app/replica.py)."""
+    GET and HEAD read outside a transaction, from the read replica when one is configured
+    (DATABASE_READ_URL) and answers, else from the primary (app/replica.py). A POST holding an
+    Idempotency-Key is committed with its response instead (`idempotency.CommitWithResponse`)."""
     state = request.app.state
-    reads = getattr(state, "reads", None)
-    if reads is not None and request.method in READ_METHODS:
+    if request.method in READ_METHODS:
         # Each statement commits on its own (autocommit): closing only returns the connection.
-        async with reads.session() as session:
+        async with state.reads.session() as session:
             yield session
         return
-    async for session in session_scope(state.sessionmaker):
+    session = state.sessionmaker()
+    held = False
+    try:
         yield session
+        held = idempotency.hold(request, session)
+        if not held:
+            await session.commit()
+    except BaseException:
+        await session.rollback()
+        raise
+    finally:
+        if not held:
+            await session.close()
 
 
 # scope="function": commit before the response is sent, so an acknowledged write is durable.

@@ -117,6 +117,12 @@ class Duplicate(Conflict):
     title = "Already exists"
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    type = "unsupported-media-type"
+    title = "Unsupported media type"
+
+
 class StillReferenced(Conflict):
     type = "still-referenced"
     title = "Still referenced"

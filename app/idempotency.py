@@ -1,199 +1,223 @@
 """`Idempotency-Key` on POST: a retried request gets the first response again, not a second
 write.
 
-The first request with a key claims it (a row inserted before the work starts, so a concurrent
-duplicate gets 409 rather than a second write); its response is stored when it completes and
-replayed, byte for byte, to retries with the same key and the same request. The same key with
-a different request is a 422. Keys are kept 24 hours. A claim left unfinished (the process
-stopped between the write and storing its response) is released after 5 minutes.
+The key is looked at only after the caller is authenticated and allowed the request. The
+first request with a key inserts its record in its own transaction, before its work; the
+response is added to that record and committed with the write, before the response is sent.
+So a retry that follows the answer finds it (a replay), a retry sent while the first is still
+running waits for it on PostgreSQL (row lock) or SQLite (the write lock) and then replays it,
+and a request that never finished wrote nothing, not even its key: a retry runs anew. Only
+successful answers are stored; an error wrote nothing, so its retry runs again. The same key
+with a different request is a 422. Keys are kept 24 hours, per API key.
 """
 
 import hashlib
 import logging
 import random
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import unavailable
-from app.errors import unavailable_problem
+from app.errors import Conflict, DomainError, InvalidField, unavailable_problem
 from app.middleware import IMPORT_PATH, send_problem
 from app.models import IdempotentRequest
 
-HEADER = b"idempotency-key"
+HEADER = "idempotency-key"
 KEEP = timedelta(hours=24)
-UNFINISHED = timedelta(minutes=5)
-REPLAYED_HEADERS = (b"content-type", b"location", b"etag")
-NOT_STORED = frozenset({401, 403, 409, 413, 429})
+REPLAYED_HEADERS = (b"content-type", b"location")
+STATE = "idempotency"
 log = logging.getLogger("claimgraph.idempotency")
 
 
-class Idempotency:
-    def __init__(self, app: ASGIApp, sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+class KeyReused(DomainError):
+    status = 422
+    type = "idempotency-key-reused"
+    title = "Idempotency-Key reused"
+
+
+class Replay(Exception):
+    """The stored answer to an earlier request with the same key, sent again."""
+
+    def __init__(self, row: IdempotentRequest) -> None:
+        super().__init__(row.key)
+        self.status = row.status or 200
+        self.headers = dict(row.headers or {})
+        self.body = (row.body or "").encode()
+
+
+@dataclass(slots=True)
+class Claim:
+    """A key this request holds: its record is in the request's transaction, which the
+    finishing middleware commits with the response."""
+
+    owner: str
+    key: str
+    session: AsyncSession | None = None
+    # What a replay answers, when not the response itself (key creation: not the secret).
+    replay_as: Callable[[bytes], bytes] | None = None
+
+
+def _digest(request: Request, body: bytes) -> str:
+    parts = [request.method.encode(), request.url.path.encode(), request.url.query.encode(), body]
+    return hashlib.sha256(b"\n".join(parts)).hexdigest()
+
+
+def _check(row: IdempotentRequest, digest: str) -> Replay:
+    if row.request_hash != digest:
+        raise KeyReused("this Idempotency-Key was used with a different request")
+    return Replay(row)
+
+
+async def claim_key(request: Request, session: AsyncSession, owner: str) -> None:
+    """Replay the stored answer to this key (raises `Replay`), or hold the key for this
+    request in its transaction. Call only once the caller may make the request."""
+    key = request.headers.get(HEADER)
+    if key is None or request.method != "POST" or request.url.path == IMPORT_PATH:
+        return
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise InvalidField(
+            "Idempotency-Key",
+            "use 1 to 255 printable characters",
+            type="invalid-idempotency-key",
+            location="header",
+        )
+    digest = _digest(request, await request.body())
+    now = datetime.now(UTC)
+    if random.random() < 0.01:  # now and then, forget expired keys
+        await session.execute(
+            delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEEP)
+        )
+    row = await session.get(IdempotentRequest, (owner, key))
+    if row is not None and (row.created_at < now - KEEP or row.status is None):
+        await session.delete(row)  # expired, or left by an earlier version's unfinished claim
+        await session.flush()
+        row = None
+    if row is not None:
+        raise _check(row, digest)
+    session.add(IdempotentRequest(owner=owner, key=key, request_hash=digest, created_at=now))
+    try:
+        await session.flush()
+    except IntegrityError:
+        # A twin request held the key; PostgreSQL waited for it to commit. Answer as it did.
+        await session.rollback()
+        row = await session.get(IdempotentRequest, (owner, key))
+        if row is None or row.status is None:
+            raise Conflict("a request with this Idempotency-Key is still being handled") from None
+        raise _check(row, digest) from None
+    request.state.idempotency = Claim(owner=owner, key=key)
+
+
+def hold(request: Request, session: AsyncSession) -> bool:
+    """Keep the request's finished transaction open for its response, when it holds a key
+    (True); the middleware commits it."""
+    claim: Claim | None = getattr(request.state, STATE, None)
+    if claim is None:
+        return False
+    claim.session = session
+    return True
+
+
+def replay_as(request: Request, make: Callable[[bytes], bytes]) -> None:
+    """Replays of this request answer `make(response body)` instead of the body itself."""
+    claim: Claim | None = getattr(request.state, STATE, None)
+    if claim is not None:
+        claim.replay_as = make
+
+
+async def _replay(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Replay)
+    headers = {**exc.headers, "Idempotent-Replayed": "true"}
+    media_type = headers.pop("content-type", None)
+    return Response(exc.body, status_code=exc.status, headers=headers, media_type=media_type)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(Replay, _replay)
+
+
+class CommitWithResponse:
+    """For a POST that holds an Idempotency-Key: commits its transaction with the response
+    stored in it, then sends the response. An answer that could not be committed is not
+    sent; the client gets a 503 (or 409) and may retry with the same key."""
+
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.sessionmaker = sessionmaker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        headers = dict(scope.get("headers", [])) if scope["type"] == "http" else {}
-        raw_key = headers.get(HEADER)
-        if raw_key is None or scope["method"] != "POST" or scope["path"] == IMPORT_PATH:
+        if scope["type"] != "http" or scope["method"] != "POST":
             await self.app(scope, receive, send)
             return
-        path = scope["path"]
-        key = raw_key.decode("latin-1")
-        if not 1 <= len(key) <= 255 or not key.isprintable():
-            await send_problem(
-                send,
-                path,
-                422,
-                "invalid-idempotency-key",
-                "Invalid Idempotency-Key",
-                "use 1 to 255 printable characters",
-            )
-            return
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        owner = hashlib.sha256(headers.get(b"authorization", b"anonymous")).hexdigest()[:32]
-        digest = hashlib.sha256(
-            b"\n".join([scope["method"].encode(), path.encode(), scope["query_string"], body])
-        ).hexdigest()
+        held: list[Message] = []
+
+        async def hold_send(message: Message) -> None:
+            claim: Claim | None = scope.get("state", {}).get(STATE)
+            if claim is None or claim.session is None:
+                await send(message)
+            else:
+                held.append(message)
+
+        claim: Claim | None = None
         try:
-            if await self._replay_or_claim(send, path, owner, key, digest):
+            await self.app(scope, receive, hold_send)
+            claim = scope.get("state", {}).get(STATE)
+            if claim is None or claim.session is None:
                 return
-        except Exception as exc:
-            why = unavailable(exc)
-            if why is None:
-                raise
-            log.warning("idempotency: %s: %s", why, exc)
-            await unavailable_problem(path, why)(scope, receive, send)
-            return
-        sent = False
-
-        async def replay_body() -> Message:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        status: int | None = None
-        kept_headers: dict[str, str] = {}
-        chunks: list[bytes] = []
-
-        async def capture(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                for name, value in message.get("headers", []):
-                    if name.lower() in REPLAYED_HEADERS:
-                        kept_headers[name.decode("latin-1")] = value.decode("latin-1")
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-            await send(message)
-
-        try:
-            await self.app(scope, replay_body, capture)
+            await self._commit(scope, send, claim, held)
         finally:
-            try:
-                await self._finish(owner, key, status, kept_headers, b"".join(chunks))
-            except Exception as exc:
-                # The answer is sent; its replay copy is lost. The claim is released after
-                # UNFINISHED, so a retry meanwhile is told the request is in progress.
-                if unavailable(exc) is None:
-                    raise
-                log.warning("idempotency: response not stored: %s", exc)
+            if claim is not None and claim.session is not None:
+                await claim.session.close()
 
-    async def _replay_or_claim(
-        self, send: Send, path: str, owner: str, key: str, digest: str
-    ) -> bool:
-        """Replay a stored response (True), or claim the key for this request (False)."""
-        now = datetime.now(UTC)
-        async with self.sessionmaker() as session:
-            if random.random() < 0.01:  # now and then, forget expired keys
-                await session.execute(
-                    delete(IdempotentRequest).where(IdempotentRequest.created_at < now - KEEP)
-                )
-            row = await session.get(IdempotentRequest, (owner, key))
-            stale = row is not None and (
-                row.created_at < now - KEEP
-                or (row.status is None and row.created_at < now - UNFINISHED)
-            )
-            if row is not None and stale:
-                await session.delete(row)
-                await session.flush()
-                row = None
+    @staticmethod
+    async def _commit(scope: Scope, send: Send, claim: Claim, held: list[Message]) -> None:
+        assert claim.session is not None
+        start = next((m for m in held if m["type"] == "http.response.start"), None)
+        body = b"".join(m.get("body", b"") for m in held if m["type"] == "http.response.body")
+        status = start["status"] if start is not None else 500
+        session = claim.session
+        try:
+            row = await session.get(IdempotentRequest, (claim.owner, claim.key))
             if row is not None:
-                await session.commit()
-                await self._answer_existing(send, path, row, digest)
-                return True
-            session.add(
-                IdempotentRequest(owner=owner, key=key, request_hash=digest, created_at=now)
-            )
-            try:
-                await session.commit()
-            except IntegrityError:
+                if 200 <= status < 300:
+                    headers = {
+                        k.decode("latin-1"): v.decode("latin-1")
+                        for k, v in (start or {}).get("headers", [])
+                        if k.lower() in REPLAYED_HEADERS
+                    }
+                    kept = claim.replay_as(body) if claim.replay_as else body
+                    row.status, row.headers = status, headers
+                    row.body = kept.decode("utf-8", "replace")
+                else:
+                    await session.delete(row)
+            await session.commit()
+        except Exception as exc:
+            await session.rollback()
+            why = unavailable(exc)
+            if why is not None:
+                log.warning("idempotency: the write was not committed: %s", exc)
+                await unavailable_problem(scope.get("path", ""), why)(scope, _no_body, send)
+                return
+            if isinstance(exc, IntegrityError):
                 await send_problem(
                     send,
-                    path,
+                    scope.get("path", ""),
                     409,
-                    "idempotency-in-progress",
-                    "Request in progress",
-                    "a request with this Idempotency-Key is still being handled",
+                    "conflict",
+                    "Conflict",
+                    "the write conflicts with another made at the same time; retry",
                 )
-                return True
-        return False
-
-    async def _answer_existing(
-        self, send: Send, path: str, row: IdempotentRequest, digest: str
-    ) -> None:
-        if row.request_hash != digest:
-            await send_problem(
-                send,
-                path,
-                422,
-                "idempotency-key-reused",
-                "Idempotency-Key reused",
-                "this Idempotency-Key was used with a different request",
-            )
-        elif row.status is None:
-            await send_problem(
-                send,
-                path,
-                409,
-                "idempotency-in-progress",
-                "Request in progress",
-                "a request with this Idempotency-Key is still being handled",
-            )
-        else:
-            body = (row.body or "").encode()
-            headers: list[tuple[bytes, bytes]] = [
-                (name.encode("latin-1"), value.encode("latin-1"))
-                for name, value in (row.headers or {}).items()
-            ]
-            headers += [
-                (b"content-length", str(len(body)).encode()),
-                (b"idempotent-replayed", b"true"),
-            ]
-            await send({"type": "http.response.start", "status": row.status, "headers": headers})
-            await send({"type": "http.response.body", "body": body})
-
-    async def _finish(
-        self, owner: str, key: str, status: int | None, headers: dict[str, str], body: bytes
-    ) -> None:
-        """Store the response for replay; release the key if there is nothing to replay."""
-        async with self.sessionmaker() as session:
-            row = await session.get(IdempotentRequest, (owner, key))
-            if row is None:
                 return
-            if status is None or status >= 500 or status in NOT_STORED:
-                await session.delete(row)
-            else:
-                row.status, row.headers, row.body = status, headers, body.decode("utf-8", "replace")
-            await session.commit()
+            raise
+        for message in held:
+            await send(message)
+
+
+async def _no_body() -> Message:
+    return {"type": "http.disconnect"}

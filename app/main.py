@@ -7,9 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import __version__, heap
+from app import __version__, heap, idempotency
 from app.actors.routes import router as actors_router
-from app.auth.deps import Credentials, require_access
+from app.auth.deps import AdminKey, Credentials, require_access
 from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
@@ -19,13 +19,15 @@ from app.db import create_engine, create_sessionmaker
 from app.deps import SessionDep
 from app.docs import install_docs
 from app.errors import install_error_handlers
+from app.explore.routes import install_explore
 from app.history import recorder
 from app.history.routes import router as history_router
-from app.idempotency import Idempotency
-from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
+from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import RequestContext, configure_logging
+from app.operations import metrics_router
 from app.operations import router as operations_router
+from app.pagination import load_cursors
 from app.replica import Reads
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
@@ -42,18 +44,32 @@ one controlled vocabulary (`confirmed` … `denied`, see `/v1/vocabulary/stances
 Lists are keyset-paginated: pass `next_cursor` back as `cursor` (also in the `Link` header).
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `type`.
 Dates and times are ISO 8601; a value sent without a time zone is taken as UTC. Ids are UUIDs.
+
+To read the records as pages rather than JSON, open the [claim explorer](/explore): each
+claim's sides, stances, timeline and provenance (a claim's `links.page` is its page).
 """
 
 
 async def guard(
     request: Request, response: Response, credentials: Credentials, session: SessionDep
 ) -> None:
-    """The checks of every API route: the caller's key, no unknown query parameter, and
-    If-Match. One dependency rather than three: FastAPI resolves each dependency of each
-    request on its own, which cost more than the checks."""
-    await require_access(request, response, credentials)
+    """The checks of every API route, in order: the caller's key and scope, no unknown query
+    parameter, the Idempotency-Key (only for a caller with a key), and If-Match. One
+    dependency rather than four: FastAPI resolves each dependency of each request on its own,
+    which cost more than the checks."""
+    key = await require_access(request, response, credentials)
     await reject_unknown_query(request)
+    await require_json(request)
+    if key is not None:
+        await idempotency.claim_key(request, session, f"key:{key.id}")
     await check_if_match(request, session)
+
+
+async def admin_guard(request: Request, key: AdminKey, session: SessionDep) -> None:
+    """The checks of the key-management routes: an admin key first, then as `guard`."""
+    await reject_unknown_query(request)
+    await require_json(request)
+    await idempotency.claim_key(request, session, f"key:{key.id}")
 
 
 # The API's routers, in matching order; each of their routes runs `guard` first.
@@ -123,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await check_current(engine)  # refuse to serve a database whose migrations are behind
+        app.state.cursors = await load_cursors(engine)
         heap.settle()
         yield
         for each in (engine, read_engine, query_engine, *extra_engines):
@@ -142,45 +159,51 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
+    sqlite = engine.dialect.name == "sqlite"
     read_engine: AsyncEngine | None = None
-    query_engine: AsyncEngine | None = None
     extra_engines: list[AsyncEngine] = []
-    if settings.database_read_url:
-        # Transactions on the replica, for reads that need one snapshot (the export).
+    if settings.database_read_url or sqlite:
+        # Transactions that only read, for reads that need one snapshot (the export): on the
+        # replica, or beside SQLite's one writer.
         read_engine = create_engine(
-            settings.database_read_url,
+            settings.database_read_url or settings.database_url,
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.statement_timeout_ms,
+            writer=False,
             pgbouncer=settings.db_read_pgbouncer,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
-    if engine.dialect.name == "postgresql":
-        # GET requests: one statement at a time, no transaction (see create_engine); on the
-        # replica when there is one, and on the primary while it is away (app/replica.py).
-        def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
-            return create_engine(
-                url,
-                pool_size=settings.db_pool_size,
-                statement_timeout_ms=settings.statement_timeout_ms,
-                autocommit=True,
-                pgbouncer=pgbouncer,
-            )
 
-        query_engine = queries_on(settings.database_url, settings.db_pgbouncer)
-        replica_queries = None
-        if settings.database_read_url:
-            extra_engines.append(query_engine)
-            replica_queries = queries_on(settings.database_read_url, settings.db_read_pgbouncer)
-        app.state.reads = Reads(query_engine, replica_queries)
-        query_engine = replica_queries or query_engine
-        app.state.query_engine = query_engine
-        app.state.query_sessionmaker = create_sessionmaker(query_engine)
+    # GET requests: one statement at a time, no transaction (see create_engine); on the
+    # replica when there is one, and on the primary while it is away (app/replica.py).
+    def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
+        return create_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            autocommit=True,
+            pgbouncer=pgbouncer,
+        )
+
+    query_engine = queries_on(settings.database_url, settings.db_pgbouncer)
+    replica_queries = None
+    if settings.database_read_url:
+        extra_engines.append(query_engine)
+        replica_queries = queries_on(settings.database_read_url, settings.db_read_pgbouncer)
+    app.state.reads = Reads(query_engine, replica_queries)
+    query_engine = replica_queries or query_engine
+    app.state.query_engine = query_engine
+    app.state.query_sessionmaker = create_sessionmaker(query_engine)
+    # Keys are checked on the primary (a key made a moment ago may not have reached a
+    # replica), and on SQLite beside its writer, which a check must not wait for.
+    app.state.key_sessionmaker = app.state.query_sessionmaker if sqlite else app.state.sessionmaker
     recorder.install()
     install_error_handlers(app)
+    idempotency.install(app)
     install_docs(app)
     # Outermost last: request context wraps the size limits, which wrap the rest.
     app.add_middleware(ETags)
-    app.add_middleware(Idempotency, sessionmaker=app.state.sessionmaker)
+    app.add_middleware(idempotency.CommitWithResponse)
     app.add_middleware(RejectNulInURL)
     app.add_middleware(
         LimitSizes,
@@ -192,9 +215,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     guarded = [Depends(guard)]
     for router in GUARDED_ROUTERS:
         add_routes(app, router, guarded)
-    add_routes(app, keys_router, [Depends(reject_unknown_query)])
+    add_routes(app, keys_router, [Depends(admin_guard)])
     add_routes(app, operations_router, [])
-    document_trust(app)
+    add_routes(app, metrics_router, [Depends(require_access)])
+    install_explore(app)  # HTML pages, outside the schema; they check access themselves
+    document_trust(app, reads_open=not settings.reads_require_key)
 
     return app
 

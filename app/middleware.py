@@ -8,7 +8,14 @@ from fastapi import Request
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, FieldError, InvalidField, Problem, problem_type
+from app.errors import (
+    PROBLEM_JSON,
+    FieldError,
+    InvalidField,
+    Problem,
+    UnsupportedMediaType,
+    problem_type,
+)
 
 IMPORT_PATH = "/v1/import"
 
@@ -188,3 +195,25 @@ async def reject_unknown_query(request: Request) -> None:
         name = unquote_plus(pair.partition("=")[0])
         if pair and name not in known:  # (a blank name too: `?=x`)
             raise InvalidField(name, "is not a parameter of this endpoint", location="query")
+
+
+BODY_METHODS = frozenset({"POST", "PATCH", "PUT"})
+
+
+def _is_json(content_type: str | None) -> bool:
+    media = (content_type or "").split(";", 1)[0].strip().lower()
+    main, _, sub = media.partition("/")
+    return main == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+async def require_json(request: Request) -> None:
+    """415 for a body that is not declared as JSON: read as JSON anyway, a `text/plain` body
+    would get a confusing 422, and a form post from another site could pass for a request."""
+    if request.method not in BODY_METHODS or request.url.path == IMPORT_PATH:
+        return
+    if _is_json(request.headers.get("content-type")) or not await request.body():
+        return
+    raise UnsupportedMediaType(
+        f"send the body as application/json (Content-Type was "
+        f"{request.headers.get('content-type') or 'missing'!r})"
+    )

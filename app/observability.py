@@ -54,8 +54,21 @@ def configure_logging(level: str) -> None:
     root.propagate = False
 
 
+READS = frozenset({"GET", "HEAD"})
+
+
+def _cache_control(method: str, status: int, path: str) -> bytes:
+    """Reads may be kept but must be revalidated (their ETag makes that cheap); writes,
+    errors and anything about API keys are never stored."""
+    if method in READS and status < 400 and not path.startswith("/v1/keys"):
+        return b"no-cache"
+    return b"no-store"
+
+
 class RequestContext:
-    """Request id, access log and metrics for every HTTP request."""
+    """Request id, access log and metrics for every HTTP request; the headers every response
+    carries (`X-Request-ID`, `X-Content-Type-Options`, `Cache-Control`); and HEAD, answered
+    as GET without the body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -70,23 +83,33 @@ class RequestContext:
         writer_token = current_writer.set(None)  # set by the key check; never carried over
         status = 500
         started = time.perf_counter()
+        method = scope["method"]
+        if method == "HEAD":
+            scope = {**scope, "method": "GET"}
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                headers = list(message.get("headers", []))
+                names = {name.lower() for name, _ in headers}
+                headers.append((b"x-request-id", request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if b"cache-control" not in names:
+                    headers.append((b"cache-control", _cache_control(method, status, path)))
+                message = {**message, "headers": headers}
+            elif method == "HEAD" and message["type"] == "http.response.body":
+                if message.get("more_body"):
+                    return
+                message = {**message, "body": b""}
             await send(message)
 
+        path = scope["path"]
         try:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
             route = getattr(scope.get("route"), "path", "unmatched")
-            method = scope["method"]
             REQUESTS.labels(method, route, str(status)).inc()
             LATENCY.labels(method, route).observe(elapsed)
             log.info(

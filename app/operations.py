@@ -5,10 +5,13 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from app.errors import problem_responses
 from app.migrate import SchemaNotCurrent, check_current
 from app.observability import metrics_response
 
 router = APIRouter(tags=["operations"])
+# Metrics name routes and counts: behind the read check, like the data.
+metrics_router = APIRouter(tags=["operations"])
 
 
 class Health(BaseModel):
@@ -57,12 +60,15 @@ async def readyz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get(
+@metrics_router.get(
     "/metrics",
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}, "description": "Prometheus text format."}},
+    responses={
+        200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
+        **problem_responses(401, 403, 429),
+    },
 )
 async def metrics(request: Request) -> Response:
     """Request counts and latencies by route and status, and database pool use, in the

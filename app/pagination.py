@@ -1,6 +1,14 @@
-"""Keyset pagination: opaque cursors, bounded limits, and the RFC 8288 `Link` header."""
+"""Keyset pagination: signed cursors, bounded limits, and the RFC 8288 `Link` header.
+
+A cursor is the sort key of the last row of a page, signed with the service's secret and
+bound to the list it came from (the path and every query parameter but the page's own), so a
+cursor the service did not issue, or issued for another list, is refused before it is read.
+"""
 
 import base64
+import binascii
+import hashlib
+import hmac
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -9,41 +17,99 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import Query, Request, Response
-from sqlalchemy import Select
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.errors import DomainError
+from app.errors import InvalidField
+from app.models import ServiceSecret
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAC_BYTES = 16
+INT64 = 2**63
 
 
-class InvalidCursor(DomainError):
-    status = 422
-    type = "invalid-cursor"
-    title = "Invalid cursor"
+class InvalidCursor(InvalidField):
+    def __init__(self, message: str, field: str = "cursor") -> None:
+        super().__init__(field, message, type="invalid-cursor", location="query")
+        self.title = "Invalid cursor"
 
 
-def encode_cursor(*key: Any) -> str:
-    """An opaque cursor for the sort key of the last row of a page (its id last)."""
-    plain = [str(v) if isinstance(v, uuid.UUID | datetime) else v for v in key]
-    return base64.urlsafe_b64encode(orjson.dumps(plain)).rstrip(b"=").decode()
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str) -> list[Any]:
-    try:
-        key = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError) as exc:
-        raise InvalidCursor("cursor: not a cursor this service issued") from exc
-    if not isinstance(key, list) or not key:
-        raise InvalidCursor("cursor: not a cursor this service issued")
-    return key
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Cursors:
+    """Signs and opens cursors with one secret; every process of a deployment shares it (the
+    database holds it), so a cursor from one worker is good on every other."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def _mac(self, scope: str, payload: bytes) -> bytes:
+        message = scope.encode() + b"\x00" + payload
+        return hmac.new(self._secret, message, hashlib.sha256).digest()[:MAC_BYTES]
+
+    def sign(self, scope: str, key: tuple[Any, ...]) -> str:
+        plain = [str(v) if isinstance(v, uuid.UUID | datetime) else v for v in key]
+        payload = orjson.dumps(plain)
+        return f"{_b64(payload)}.{_b64(self._mac(scope, payload))}"
+
+    def open(self, scope: str, cursor: str, field: str = "cursor") -> list[Any]:
+        """The key a cursor holds; 422 naming `field` unless this service issued it for
+        this list."""
+        payload_text, _, mac_text = cursor.partition(".")
+        try:
+            payload, mac = _unb64(payload_text), _unb64(mac_text)
+        except (ValueError, binascii.Error) as exc:
+            raise InvalidCursor("not a cursor this service issued", field) from exc
+        if not hmac.compare_digest(mac, self._mac(scope, payload)):
+            raise InvalidCursor("not a cursor this service issued for this list", field)
+        key = orjson.loads(payload)  # signed by us: our own JSON list
+        if not isinstance(key, list) or not key:
+            raise InvalidCursor("not a cursor this service issued", field)
+        return key
+
+
+async def load_cursors(engine: AsyncEngine) -> Cursors:
+    """Cursors signed with the database's key (made by the migration)."""
+    async with engine.connect() as conn:
+        secret = await conn.scalar(
+            select(ServiceSecret.value).where(ServiceSecret.name == "cursor")
+        )
+    if secret is None:
+        raise RuntimeError("the database holds no cursor key: run `claimgraph db upgrade`")
+    return Cursors(bytes.fromhex(secret))
+
+
+def list_scope(request: Request, *page_names: str) -> str:
+    """What a cursor is bound to: the path and the query parameters other than the page's
+    own (`cursor`, `limit`), in a canonical order."""
+    kept = sorted((k, v) for k, v in request.query_params.multi_items() if k not in page_names)
+    return request.url.path + "?" + "&".join(f"{k}={v}" for k, v in kept)
+
+
+def _checked(kind: Callable[[Any], Any], value: Any) -> Any:
+    if kind is int and (not isinstance(value, int) or not -INT64 <= value < INT64):
+        raise ValueError(value)
+    if kind is float and not isinstance(value, int | float):
+        raise ValueError(value)
+    if kind in (uuid.UUID, datetime.fromisoformat) and not isinstance(value, str):
+        raise ValueError(value)
+    return kind(value)
 
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
     limit: int
     key: list[Any] | None = None
+    scope: str = ""
+    cursors: Cursors | None = None
 
     @property
     def after(self) -> uuid.UUID | None:
@@ -53,14 +119,28 @@ class PageParams:
     def key_as(self, *types: Callable[[Any], Any]) -> list[Any]:
         """The cursor's sort key, each part converted (a 422 if the cursor does not fit)."""
         if self.key is None or len(self.key) != len(types):
-            raise InvalidCursor("cursor: does not belong to this list or sort order")
+            raise InvalidCursor("does not belong to this list or sort order")
         try:
-            return [None if v is None else t(v) for t, v in zip(types, self.key, strict=True)]
-        except (ValueError, TypeError) as exc:
-            raise InvalidCursor("cursor: does not belong to this list or sort order") from exc
+            return [
+                None if v is None else _checked(t, v) for t, v in zip(types, self.key, strict=True)
+            ]
+        except (ValueError, TypeError, OverflowError) as exc:
+            raise InvalidCursor("does not belong to this list or sort order") from exc
+
+    def cursor(self, *key: Any) -> str:
+        """The cursor for the page after the row whose sort key is `key` (its id last)."""
+        if self.cursors is None:
+            raise RuntimeError("this page was not opened from a request: it has no cursors")
+        return self.cursors.sign(self.scope, key)
+
+
+def cursors_of(request: Request) -> Cursors:
+    cursors: Cursors = request.app.state.cursors
+    return cursors
 
 
 async def page_params(  # async: FastAPI would run a plain function in a worker thread
+    request: Request,
     limit: Annotated[
         int, Query(ge=1, le=MAX_LIMIT, description=f"Page size (at most {MAX_LIMIT}).")
     ] = DEFAULT_LIMIT,
@@ -69,7 +149,10 @@ async def page_params(  # async: FastAPI would run a plain function in a worker 
         Query(max_length=512, description="`next_cursor` from the previous page."),
     ] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, key=decode_cursor(cursor) if cursor else None)
+    cursors = cursors_of(request)
+    scope = list_scope(request, "cursor", "limit")
+    key = cursors.open(scope, cursor) if cursor else None
+    return PageParams(limit=limit, key=key, scope=scope, cursors=cursors)
 
 
 def keyset(
@@ -91,7 +174,7 @@ def split_page(
         return rows, None
     rows = rows[: page.limit]
     last = rows[-1]
-    return rows, encode_cursor(id_of(last) if id_of else last.id)
+    return rows, page.cursor(id_of(last) if id_of else last.id)
 
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:

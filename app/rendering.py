@@ -34,10 +34,10 @@ def json_page(
     return json_record({"items": items, "next_cursor": next_cursor}, response)
 
 
-def json_record(fields: dict[str, Any], response: Response) -> Response:
+def json_record(fields: dict[str, Any], response: Response, status_code: int = 200) -> Response:
     """One record of trusted values as JSON, with the headers the dependencies set on
     `response`; the ETag is added downstream (app.conditional)."""
     body = orjson.dumps(fields, default=_default, option=JSON_OPTIONS)
-    out = Response(body, media_type="application/json")
+    out = Response(body, status_code=status_code, media_type="application/json")
     out.raw_headers.extend(response.raw_headers)
     return out

@@ -13,6 +13,7 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
 
 
 def _no_nul(value: Any) -> Any:
@@ -36,6 +37,18 @@ class InputSchema(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     _nul_free = field_validator("*", mode="after")(_no_nul)
+
+
+def _refuse_null(value: Any) -> Any:
+    if value is None:
+        raise ValueError("may be omitted but not null")
+    return value
+
+
+T = TypeVar("T")
+# A PATCH field that may be left out (None: keep the value) but not set to null: the schema
+# shows it without null, and an explicit null is a 422 naming the field.
+Settable = Annotated[T | SkipJsonSchema[None], BeforeValidator(_refuse_null)]
 
 
 class OutputSchema(BaseModel):
@@ -88,9 +101,6 @@ class Audit(OutputSchema):
     created_at: datetime = Field(description="When the record was created.")
     updated_at: datetime = Field(description="When the record last changed.")
     version: int = Field(description="Incremented on every change.")
-
-
-T = TypeVar("T")
 
 
 def _describe_page(schema: dict[str, Any]) -> None:

@@ -86,10 +86,14 @@ async def load_owned(
     entity: str,
     *,
     owner: tuple[str, uuid.UUID],
+    other_end: str | None = None,
 ) -> M:
-    """A sub-record addressed under its owner's path; a 404 if it belongs to another owner."""
-    row = await load(session, model, ident, entity, for_update=True)
-    if getattr(row, owner[0]) != owner[1]:
+    """A sub-record addressed under its owner's path; a 404 if it belongs to another owner.
+    With `other_end` (reads), a link is found under the record at either of its ends, as the
+    owner's list shows it with `direction=incoming` too."""
+    row = await load(session, model, ident, entity, for_update=other_end is None)
+    ends = (owner[0],) if other_end is None else (owner[0], other_end)
+    if all(getattr(row, end) != owner[1] for end in ends):
         raise NotFound(entity, ident)
     return row
 
@@ -130,6 +134,13 @@ async def refuse_if_referenced(
             f"{entity} {ident} is still referenced by {what}; delete or re-point those first",
             references=counts,
         )
+
+
+def bump_version(session: AsyncSession, row: Any) -> None:
+    """Give a record its next version if the change changed it: a PATCH that sets fields to
+    the values they have makes no new version (and no history entry)."""
+    if session.is_modified(row):
+        row.version += 1
 
 
 def changed_fields(data: Any) -> dict[str, Any]:

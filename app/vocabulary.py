@@ -229,16 +229,37 @@ def sql_in(column: str, values: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
+# The probabilities a label without a band of its own accepts: those on its side (a neutral
+# label's are the even chances of `possible`).
+SIDE_RANGES = {
+    StanceSide.support: Band(0.5, 1.0),
+    StanceSide.neutral: Band(0.45, 0.55),
+    StanceSide.dispute: Band(0.0, 0.5),
+}
+
+
+def probability_range(label: StanceLabel | str) -> Band:
+    """The probabilities a stance with this label may state: its band, else its side's."""
+    info = STANCE_LABELS[StanceLabel(label)]
+    return info.band or SIDE_RANGES[info.side]
+
+
 def probability_problem(label: StanceLabel | str, probability: float | None) -> str | None:
     """Why `probability` cannot go with `label`, or None when it can."""
     if probability is None:
         return None
-    band = STANCE_LABELS[StanceLabel(label)].band
-    if band is None or band.contains(probability):
+    info = STANCE_LABELS[StanceLabel(label)]
+    accepted = probability_range(label)
+    if accepted.contains(probability):
         return None
+    where = (
+        f"the band of {info.label.value!r}"
+        if info.band is not None
+        else f"the {info.side.value} side's range, where {info.label.value!r} stands"
+    )
     return (
-        f"{probability} is outside the band of {StanceLabel(label).value!r} "
-        f"({band.low:.2f}-{band.high:.2f}); pick the label whose band holds it or omit it"
+        f"{probability} is outside {where} ({accepted.low:.2f}-{accepted.high:.2f}); pick the "
+        "label whose band holds it or omit it"
     )
 
 

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from app.stances.schemas import BandOut
-from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
+from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide, probability_range
 
 router = APIRouter(prefix="/v1/vocabulary", tags=["vocabulary"])
 
@@ -20,6 +20,10 @@ class StanceLabelOut(BaseModel):
     )
     midpoint: float | None = Field(
         description="The band's midpoint, used when a stance gives no explicit probability."
+    )
+    accepts: BandOut = Field(
+        description="The probabilities a stance with this label may state: its band, or for "
+        "a label without one its side's range (support 0.5-1, neutral 0.45-0.55, dispute 0-0.5)."
     )
     words: list[str] = Field(description="Typical words in a source.")
     description: str = Field(description="What the label means.")
@@ -37,8 +41,10 @@ async def list_stance_labels() -> list[StanceLabelOut]:
             rank=rank,
             band=BandOut(low=info.band.low, high=info.band.high) if info.band else None,
             midpoint=info.band.midpoint if info.band else None,
+            accepts=BandOut(low=accepted.low, high=accepted.high),
             words=list(info.words),
             description=info.description,
         )
         for rank, info in enumerate(STANCE_LABELS.values())
+        for accepted in (probability_range(info.label),)
     ]

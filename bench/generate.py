@@ -275,7 +275,23 @@ class Dataset:
         yield from self.citations()
         yield from (self.claim(i) for i in range(self.claims))
         yield from self.relations()
-        yield from (self.stance(i) for i in range(self.stances))
+        yield from self.distinct_stances()
+
+    def distinct_stances(self) -> Iterator[dict[str, Any]]:
+        """The stances, each with a natural key (claim, actor, source, label, quote) of its
+        own: a stance drawn twice is given to the next actor instead, as the service refuses
+        the same stance twice."""
+        seen: set[int] = set()
+        for i in range(self.stances):
+            record = self.stance(i)
+            while True:
+                natural = (record["claim"], record["actor"], record["source"], record["label"])
+                key = hash((*natural, record.get("quote")))
+                if key not in seen:
+                    break
+                record["actor"] = f"a{(int(record['actor'][1:]) + 1) % self.actors}"
+            seen.add(key)
+            yield record
 
 
 def _weighted_label(rng: random.Random) -> tuple[str, tuple[float, float] | None]:

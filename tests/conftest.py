@@ -120,7 +120,7 @@ async def admin_key(app: FastAPI) -> str:
     return new.key
 
 
-KEPT_TABLES = frozenset({"api_keys"})
+KEPT_TABLES = frozenset({"api_keys", "service_secrets"})
 
 
 async def _empty_all_tables(engine: AsyncEngine) -> None:

@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -78,3 +78,44 @@ async def disagreements(
         )
         for r in rows
     ], cursor
+
+
+class DisagreerOut(BaseModel):
+    """Another actor that takes the opposite side to this one on some claims."""
+
+    actor_id: uuid.UUID = Field(description="The other actor.")
+    name: str = Field(description="Its name.")
+    claims: int = Field(description="Claims on which the two take opposite sides.")
+
+
+async def top_disagreers(
+    session: AsyncSession, actor_id: uuid.UUID, limit: int = 10
+) -> list[DisagreerOut]:
+    """The actors that most often take the side opposite to this actor's (current stances
+    only), by the number of claims in dispute between them; each pair `disagreements` lists."""
+    await load(session, Actor, actor_id, "actor")
+    mine, theirs = aliased(Stance), aliased(Stance)
+    opposite = or_(
+        and_(mine.side == StanceSide.support, theirs.side == StanceSide.dispute),
+        and_(mine.side == StanceSide.dispute, theirs.side == StanceSide.support),
+    )
+    claims = func.count(distinct(mine.claim_id)).label("claims")
+    stmt = (
+        select(theirs.actor_id, Actor.name, claims)
+        .join(theirs, theirs.claim_id == mine.claim_id)
+        .join(Actor, Actor.id == theirs.actor_id)
+        .where(
+            mine.actor_id == actor_id,
+            theirs.actor_id != actor_id,
+            mine.retracted_at.is_(None),
+            theirs.retracted_at.is_(None),
+            opposite,
+        )
+        .group_by(theirs.actor_id, Actor.name)
+        .order_by(claims.desc(), Actor.name)
+        .limit(limit)
+    )
+    return [
+        DisagreerOut(actor_id=r.actor_id, name=r.name, claims=r.claims)
+        for r in (await session.execute(stmt)).all()
+    ]

@@ -63,8 +63,8 @@ async def list_actors(
         str | None,
         Query(
             max_length=400,
-            description="Actors whose name or one of whose aliases starts with this "
-            "(case-insensitive), e.g. `kim` or `kremlin`.",
+            description="Actors with a word of their name or of an alias starting with this "
+            "(case-insensitive), e.g. `kim`, `ortega` or `yong-hyun`.",
         ),
     ] = None,
     name_prefix: Annotated[

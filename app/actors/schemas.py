@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from app.schemas import Audit, CountryCode, InputSchema, Name, UTCDatetime
+from app.schemas import Audit, CountryCode, InputSchema, Name, Settable, UTCDatetime
 from app.vocabulary import ActorKind, AffiliationKind, Reliability
 
 Scheme = Annotated[
@@ -58,8 +58,8 @@ class ActorCreate(InputSchema):
 class ActorUpdate(InputSchema):
     """Fields to change; omitted fields keep their values."""
 
-    kind: ActorKind | None = Field(default=None, description="New kind.")
-    name: Name | None = Field(default=None, description="New name.")
+    kind: Settable[ActorKind] = Field(default=None, description="New kind.")
+    name: Settable[Name] = Field(default=None, description="New name.")
     aliases: Aliases | None = None
     country: CountryCode | None = None
     description: str | None = Field(default=None, max_length=4000, description="New description.")
@@ -97,7 +97,7 @@ class AffiliationCreate(InputSchema):
 class AffiliationUpdate(InputSchema):
     """Fields to change; omitted fields keep their values."""
 
-    kind: AffiliationKind | None = Field(default=None, description="How the actor belongs.")
+    kind: Settable[AffiliationKind] = Field(default=None, description="How the actor belongs.")
     role: str | None = Field(default=None, max_length=400, description="The actor's role.")
     valid_from: UTCDatetime | None = Field(
         default=None, description="Start of the affiliation's validity; null if unknown."

@@ -61,7 +61,7 @@ async def _caller(
                 )
             return None
         raise Unauthorized("this request needs an API key: Authorization: Bearer <key>")
-    async with request.app.state.sessionmaker() as session:
+    async with request.app.state.key_sessionmaker() as session:
         key = await verify_key(session, credentials.credentials)
     if key is None:
         raise Unauthorized("the API key is invalid, expired or revoked")

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.models import ApiKey
 from app.pagination import PageParams, keyset, split_page
 
@@ -48,7 +48,18 @@ class KeyOut(BaseModel):
 class NewKey(KeyOut):
     """A freshly made key: `key` is shown this once and cannot be recovered."""
 
-    key: str = Field(description="The bearer key. Store it now: only its hash is kept.")
+    key: str | None = Field(
+        description="The bearer key. Store it now: only its hash is kept. Null when this "
+        "answer is a replay (the request was sent again with its Idempotency-Key): the "
+        "secret is never stored, so it cannot be shown twice."
+    )
+
+
+def without_secret(body: bytes) -> bytes:
+    """A new key's answer as a replay gives it: everything but the secret."""
+    return (
+        NewKey.model_validate_json(body).model_copy(update={"key": None}).model_dump_json().encode()
+    )
 
 
 def hash_key(key: str) -> str:
@@ -99,8 +110,16 @@ async def list_keys(
     return [_out(r) for r in rows], cursor
 
 
-async def revoke_key(session: AsyncSession, ident: str) -> KeyOut:
-    """Revoke the key with this id or prefix (revoking twice keeps the first time)."""
+class RevokesItself(Conflict):
+    type = "key-revokes-itself"
+    title = "A key cannot revoke itself"
+
+
+async def revoke_key(
+    session: AsyncSession, ident: str, *, not_by: uuid.UUID | None = None
+) -> KeyOut:
+    """Revoke the key with this id or prefix (revoking twice keeps the first time); 409 if
+    it is the key `not_by`, the caller's own."""
     try:
         condition = ApiKey.id == uuid.UUID(ident)
     except ValueError:
@@ -108,6 +127,8 @@ async def revoke_key(session: AsyncSession, ident: str) -> KeyOut:
     row = (await session.scalars(select(ApiKey).where(condition))).one_or_none()
     if row is None:
         raise NotFound("api key", ident)
+    if row.id == not_by:
+        raise RevokesItself(f"key {row.prefix} is the key making this request")
     if row.revoked_at is None:
         row.revoked_at = datetime.now(UTC)
         await session.flush()

@@ -6,8 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
 
+from app import idempotency
 from app.auth import keys
-from app.auth.deps import require_admin
+from app.auth.deps import AdminKey, require_admin
 from app.auth.keys import KeyOut, NewKey, Scope
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
@@ -39,10 +40,12 @@ class KeyCreate(InputSchema):
     summary="Make an API key",
     responses=problem_responses(422),
 )
-async def create_key(data: KeyCreate, session: SessionDep) -> NewKey:
+async def create_key(data: KeyCreate, session: SessionDep, request: Request) -> NewKey:
     """Make a key. The response holds the key itself, shown this once: only its hash is
-    stored."""
+    stored. Sent again with the same `Idempotency-Key`, the request answers the same key
+    without its secret (`key` is null)."""
     expires = timedelta(days=data.expires_in_days) if data.expires_in_days else None
+    idempotency.replay_as(request, keys.without_secret)
     return await keys.create_key(session, name=data.name, scope=data.scope, expires_in=expires)
 
 
@@ -60,11 +63,13 @@ async def list_keys(
     "/{key_id}",
     operation_id="revoke_key",
     summary="Revoke an API key",
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
 )
 async def revoke_key(
     key_id: Annotated[str, Path(max_length=64, description="The key's id or prefix.")],
     session: SessionDep,
+    caller: AdminKey,
 ) -> KeyOut:
-    """Revoke a key by id or prefix; it stops working at once."""
-    return await keys.revoke_key(session, key_id)
+    """Revoke a key by id or prefix; it stops working at once. A key cannot revoke itself
+    (409): revoke it with another admin key, or with `claimgraph keys revoke`."""
+    return await keys.revoke_key(session, key_id, not_by=caller.id)

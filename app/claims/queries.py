@@ -27,7 +27,7 @@ from app.claims.rows import CLAIM_COLUMNS, with_links
 from app.db import built_once, select_rows
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
-from app.pagination import PageParams, encode_cursor, keyset, split_page
+from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import require
 from app.stances.rows import select_stances, stance_fields
 from app.stances.schemas import ClaimRef
@@ -307,7 +307,7 @@ async def claim_timeline(
         )
         for r in rows
     ]
-    cursor = encode_cursor(entries[-1].at.isoformat(), entries[-1].id) if more else None
+    cursor = page.cursor(entries[-1].at.isoformat(), entries[-1].id) if more else None
     return entries, cursor
 
 

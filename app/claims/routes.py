@@ -10,7 +10,6 @@ from app.claims.answers import ClaimListItem
 from app.claims.schemas import (
     ClaimCreate,
     ClaimDetail,
-    ClaimOut,
     ClaimRelationCreate,
     ClaimRelationOut,
     ClaimRelationUpdate,
@@ -32,16 +31,19 @@ router = APIRouter(prefix="/v1/claims", tags=["claims"])
     status_code=status.HTTP_201_CREATED,
     operation_id="create_claim",
     summary="Create a claim",
+    response_model=ClaimDetail,
     responses=problem_responses(409, 422),
 )
 async def create_claim(
     data: ClaimCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
-) -> ClaimOut:
+) -> Response:
     """Record a proposition that can be true or false, stated once and canonically. A statement
-    already recorded (ignoring case and spacing) is a 409 naming the existing claim."""
+    already recorded (ignoring case and spacing) is a 409 naming the existing claim. The
+    answer is the claim as `GET` shows it (with its empty summary), and carries its ETag."""
     claim = await service.create_claim(session, data, by=by)
     response.headers["Location"] = str(request.url_for("get_claim", claim_id=claim.id))
-    return claim
+    detail = await service.get_claim(session, claim.id)
+    return json_record(detail, response, status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -140,14 +142,16 @@ async def get_claim(claim_id: ClaimIdPath, session: SessionDep, response: Respon
     "/{claim_id}",
     operation_id="update_claim",
     summary="Update a claim",
+    response_model=ClaimDetail,
     responses=problem_responses(404, 409, 422),
 )
 async def update_claim(
-    claim_id: ClaimIdPath, data: ClaimUpdate, session: SessionDep, by: WriterDep
-) -> ClaimOut:
+    claim_id: ClaimIdPath, data: ClaimUpdate, session: SessionDep, by: WriterDep, response: Response
+) -> Response:
     """Change some of a claim's fields; `tags` and `about_actor_ids`, when given, replace the
-    old lists."""
-    return await service.update_claim(session, claim_id, data, by=by)
+    old lists. The answer is the claim as `GET` shows it, with its summary."""
+    await service.update_claim(session, claim_id, data, by=by)
+    return json_record(await service.get_claim(session, claim_id), response)
 
 
 @router.delete(

@@ -4,9 +4,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, field_validator
+from pydantic import BaseModel, Field, StringConstraints, computed_field, field_validator
 
-from app.schemas import Audit, InputSchema, Tag, UTCDatetime
+from app.schemas import Audit, InputSchema, Settable, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
 
 Statement = Annotated[
@@ -47,7 +47,7 @@ class ClaimCreate(InputSchema):
 class ClaimUpdate(InputSchema):
     """Fields to change; omitted fields keep their values. Lists replace the old ones."""
 
-    statement: Statement | None = None
+    statement: Settable[Statement] = None
     tags: Tags | None = None
     about_actor_ids: AboutIds | None = None
     occurred_from: UTCDatetime | None = Field(
@@ -96,6 +96,21 @@ class ProbabilitySummary(BaseModel):
     stances: int = Field(description="How many stances carry a probability.")
 
 
+def page_links(claim_id: uuid.UUID) -> dict[str, str]:
+    """A claim's `links`: its page in the explorer."""
+    return {"page": f"/explore/claims/{claim_id}"}
+
+
+class ClaimLinks(BaseModel):
+    """Where else the claim can be read."""
+
+    page: str = Field(
+        description="The claim's page in the explorer, for people (HTML): its sides, stances, "
+        "timeline and provenance.",
+        examples=["/explore/claims/0192a1b2-0000-7000-8000-000000000000"],
+    )
+
+
 class ClaimOut(Audit):
     """A claim: one proposition, stated once."""
 
@@ -105,6 +120,15 @@ class ClaimOut(Audit):
     about_actor_ids: list[uuid.UUID] = Field(description="Actors the claim is about.")
     occurred_from: datetime | None = Field(description="When the claimed event began.")
     occurred_to: datetime | None = Field(description="When the claimed event ended.")
+
+    # Computed from the id, so that every ClaimOut built anywhere carries it; the reads that
+    # write rows straight to JSON add the same value last (claims.service, claims.search).
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Links to the claim elsewhere: its explorer page."
+    )
+    @property
+    def links(self) -> ClaimLinks:
+        return ClaimLinks(**page_links(self.id))
 
 
 class ClaimDetail(ClaimOut):

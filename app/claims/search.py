@@ -28,10 +28,11 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns, with_links
+from app.claims.schemas import page_links
 from app.db import built_once, select_rows
 from app.errors import InvalidField
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
-from app.pagination import PageParams, encode_cursor
+from app.pagination import PageParams
 from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 Sort = ClaimSort | Literal["relevance", "newest", "stances", "created"]
@@ -408,9 +409,9 @@ async def _page(
     if more:
         last = rows[-1]
         cursor = (
-            encode_cursor(last.id)
+            page.cursor(last.id)
             if sort == "created"
-            else encode_cursor(KEY_OF_ROW[sort](last), last.id)
+            else page.cursor(KEY_OF_ROW[sort](last), last.id)
         )
     return items, cursor
 
@@ -430,6 +431,7 @@ async def _items(session: AsyncSession, rows: list[Any], *, scored: bool) -> lis
                 "latest_stated_at": r.latest_stated_at,
             },
             "score": round(float(r.score), 6) if scored else None,
+            "links": page_links(r.id),  # last, where the model writes its computed field
         }
         for claim, r in zip(claims, rows, strict=True)
     ]

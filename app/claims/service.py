@@ -18,12 +18,14 @@ from app.claims.schemas import (
     ClaimRelationOut,
     ClaimRelationUpdate,
     ClaimUpdate,
+    page_links,
 )
 from app.db import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import (
+    bump_version,
     changed_fields,
     load,
     load_owned,
@@ -105,6 +107,7 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
     fields["summary"] = claim_summary(found[0])
+    fields["links"] = page_links(claim_id)  # last, where the model writes its computed field
     return fields
 
 
@@ -115,8 +118,6 @@ async def update_claim(
     claim = await load(session, Claim, claim_id, "claim", *WITH_LINKS, for_update=True)
     changes = changed_fields(data)
     if "statement" in changes:
-        if changes["statement"] is None:
-            raise InvalidField("statement", "may not be null")
         claim.statement_key = statement_key(changes["statement"])
         await _check_statement_free(session, claim.statement_key, exclude=claim.id)
         claim.statement = changes["statement"]
@@ -134,7 +135,7 @@ async def update_claim(
         if field in changes:
             setattr(claim, field, changes[field])
     _check_interval(claim.occurred_from, claim.occurred_to)
-    claim.version += 1
+    bump_version(session, claim)
     await session.flush()
     return to_out(claim)
 
@@ -224,8 +225,16 @@ async def _load_relation(
 async def get_relation(
     session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
 ) -> ClaimRelationOut:
-    """One relation from the claim."""
-    return ClaimRelationOut.model_validate(await _load_relation(session, claim_id, relation_id))
+    """One relation from or to the claim."""
+    row = await load_owned(
+        session,
+        ClaimRelation,
+        relation_id,
+        "claim relation",
+        owner=("claim_id", claim_id),
+        other_end="related_claim_id",
+    )
+    return ClaimRelationOut.model_validate(row)
 
 
 async def update_relation(
@@ -236,7 +245,7 @@ async def update_relation(
     if data.kind != row.kind:
         await _check_relation_free(session, claim_id, row.related_claim_id, data.kind)
     row.kind = data.kind
-    row.version += 1
+    bump_version(session, row)
     await session.flush()
     return ClaimRelationOut.model_validate(row)
 

@@ -47,6 +47,15 @@ async def add_claims(session: AsyncSession, claims: Collection[tuple[uuid.UUID, 
         )
 
 
+async def lock_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
+    """Hold the claim's counters row until the transaction ends: writers of the claim's
+    stances take it before they look at its stances (no-op on SQLite, whose writer holds the
+    database's write lock from the start)."""
+    await session.execute(
+        select(ClaimStats.claim_id).where(ClaimStats.claim_id == claim_id).with_for_update()
+    )
+
+
 async def _add_to(session: AsyncSession, table: Any, keys: dict[str, Any]) -> int:
     """Add one stance to the tally row with these keys (created at 1); its new count."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite

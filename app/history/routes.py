@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
 from app.models import Actor, Change, Claim, Source, Stance
-from app.pagination import PageParams, decode_cursor, encode_cursor, link_next
+from app.pagination import PageParams, cursors_of, link_next, list_scope
 from app.paths import RecordIdPath
 from app.schemas import Page
 from app.service_helpers import load
@@ -77,7 +77,14 @@ async def record_history(
     rows = list((await session.scalars(stmt.order_by(Change.id).limit(page.limit + 1))).all())
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    return [_out(r) for r in rows], encode_cursor(rows[-1].id) if more else None
+    return [_out(r) for r in rows], page.cursor(rows[-1].id) if more else None
+
+
+async def recent_changes(session: AsyncSession, limit: int) -> list[ChangeOut]:
+    """The latest changes to any record, newest first: what a person browsing wants to see
+    (a mirror polls `/v1/changes` instead, oldest first and never skipping one)."""
+    rows = await session.scalars(select(Change).order_by(Change.id.desc()).limit(limit))
+    return [_out(r) for r in rows.all()]
 
 
 def _history_route(
@@ -152,6 +159,7 @@ HORIZON = text(
     responses=problem_responses(422),
 )
 async def list_changes(
+    request: Request,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500, description="Changes per page.")] = 100,
     since: Annotated[
@@ -169,10 +177,10 @@ async def list_changes(
     """Every change to every record, for services that mirror claimgraph: poll with the last
     `next_cursor` as `since`. Only changes whose transactions have committed are handed out,
     in an order no later commit can slip behind, so a poller never misses one."""
-    page = PageParams(limit=limit, key=None)
+    cursors, scope = cursors_of(request), list_scope(request, "since", "limit")
     position: tuple[int, int] = (0, 0)
     if since:
-        page = PageParams(limit=limit, key=decode_cursor(since))
+        page = PageParams(limit=limit, key=cursors.open(scope, since, "since"))
         txid, last_id = page.key_as(int, int)
         position = (txid, last_id)
     stmt = select(Change).where(tuple_(Change.txid, Change.id) > tuple_(*position))
@@ -184,4 +192,4 @@ async def list_changes(
     rows = list((await session.scalars(stmt.order_by(Change.txid, Change.id).limit(limit))).all())
     if rows:
         position = (rows[-1].txid, rows[-1].id)
-    return ChangeFeed(items=[_out(r) for r in rows], next_cursor=encode_cursor(*position))
+    return ChangeFeed(items=[_out(r) for r in rows], next_cursor=cursors.sign(scope, position))

@@ -13,7 +13,7 @@ from app.models.claim import (
 )
 from app.models.source import Citation, Source, SourceAuthor
 from app.models.stance import Stance
-from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow
+from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow, ServiceSecret
 
 __all__ = [
     "Actor",
@@ -33,6 +33,7 @@ __all__ = [
     "ClaimTally",
     "IdempotentRequest",
     "RateWindow",
+    "ServiceSecret",
     "Source",
     "SourceAuthor",
     "Stance",

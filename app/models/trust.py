@@ -71,6 +71,16 @@ class IdempotentRequest(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ServiceSecret(Base):
+    """A secret the service keeps for itself (the key that signs cursors), made by the
+    migration and shared by every process on the database."""
+
+    __tablename__ = "service_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
+
+
 class RateWindow(Base):
     """Requests counted per key per fixed window (shared by every worker)."""
 
@@ -81,4 +91,4 @@ class RateWindow(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-__all__ = ["ApiKey", "Change", "IdempotentRequest", "RateWindow"]
+__all__ = ["ApiKey", "Change", "IdempotentRequest", "RateWindow", "ServiceSecret"]

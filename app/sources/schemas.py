@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from app.schemas import Audit, InputSchema, OutputSchema, UTCDatetime
+from app.schemas import Audit, InputSchema, OutputSchema, Settable, UTCDatetime
 from app.vocabulary import CitationKind, SourceKind
 
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000)]
@@ -68,8 +68,8 @@ class SourceCreate(InputSchema):
 class SourceUpdate(InputSchema):
     """Fields to change; omitted fields keep their values."""
 
-    kind: SourceKind | None = Field(default=None, description="What sort of document.")
-    title: Title | None = Field(default=None, description="The document's title.")
+    kind: Settable[SourceKind] = Field(default=None, description="What sort of document.")
+    title: Settable[Title] = Field(default=None, description="The document's title.")
     url: Url | None = None
     publisher_id: uuid.UUID | None = Field(default=None, description="The publishing actor.")
     author_ids: AuthorIds | None = None

@@ -12,6 +12,7 @@ from app.errors import Conflict, Duplicate, InvalidField
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
 from app.pagination import PageParams, keyset, split_page
 from app.service_helpers import (
+    bump_version,
     changed_fields,
     load,
     load_owned,
@@ -192,9 +193,6 @@ async def update_source(
         session, Source, source_id, "source", WITH_AUTHORS, undefer(Source.text), for_update=True
     )
     changes = changed_fields(data)
-    for field in ("kind", "title"):
-        if field in changes and changes[field] is None:
-            raise InvalidField(field, "may not be null")
     if "url" in changes:
         changes["url"] = _normalized(changes["url"])
         await _check_url_free(session, changes["url"], exclude=source.id)
@@ -224,7 +222,7 @@ async def update_source(
             SourceAuthor(actor_id=a, position=i)
             for i, a in enumerate(dict.fromkeys(changes["author_ids"] or []))
         ]
-    source.version += 1
+    bump_version(session, source)
     await session.flush()
     return to_out(source, has_text=source.text is not None)
 
@@ -307,9 +305,14 @@ async def list_citations(
 async def get_citation(
     session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
 ) -> CitationOut:
-    """One citation made by the source."""
+    """One citation made by or of the source."""
     row = await load_owned(
-        session, Citation, citation_id, "citation", owner=("source_id", source_id)
+        session,
+        Citation,
+        citation_id,
+        "citation",
+        owner=("source_id", source_id),
+        other_end="cited_source_id",
     )
     return CitationOut.model_validate(row)
 
@@ -323,7 +326,7 @@ async def update_citation(
     )
     await _check_citation_free(session, source_id, row.cited_source_id, data.kind, exclude=row.id)
     row.kind = data.kind
-    row.version += 1
+    bump_version(session, row)
     await session.flush()
     return CitationOut.model_validate(row)
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
-from app.schemas import Audit, InputSchema, UTCDatetime
+from app.schemas import Audit, InputSchema, Settable, UTCDatetime
 from app.vocabulary import ActorKind, Confidence, StanceLabel, StanceSide
 
 Probability = Annotated[
@@ -56,7 +56,7 @@ class StanceUpdate(InputSchema):
     """Fields to change; omitted fields keep their values. The claim, actor and source of a
     stance are fixed: record a new stance instead."""
 
-    label: StanceLabel | None = Field(default=None, description="The new label.")
+    label: Settable[StanceLabel] = Field(default=None, description="The new label.")
     probability: Probability | None = None
     confidence: Confidence | None = Field(default=None, description="The new confidence.")
     quote: Quote | None = None

@@ -10,10 +10,10 @@ from sqlalchemy.orm import undefer
 
 from app.claims import stats
 from app.db import built_once, select_rows
-from app.errors import InvalidField, UnknownReference
+from app.errors import Duplicate, UnknownReference
 from app.models import Actor, Claim, Source, Stance
 from app.pagination import PageParams, split_page
-from app.service_helpers import changed_fields, load, require_ids
+from app.service_helpers import bump_version, changed_fields, load, require_ids
 from app.stances import rules
 from app.stances.rows import row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
@@ -36,6 +36,28 @@ def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
     stance.quote = span.exact
     stance.quote_start, stance.quote_end = span.start, span.end
     stance.quote_prefix, stance.quote_suffix = span.prefix, span.suffix
+
+
+async def _refuse_duplicate(session: AsyncSession, stance: Stance) -> None:
+    """409 naming the existing stance if one has the same claim, actor, source, label and
+    quote. Writers on one claim take its counters' row lock first (SQLite's writer holds the
+    database's), so two equal stances cannot both pass this check."""
+    await stats.lock_claim(session, stance.claim_id)
+    existing = await session.scalar(
+        select(Stance.id).where(
+            Stance.claim_id == stance.claim_id,
+            Stance.actor_id == stance.actor_id,
+            Stance.source_id == stance.source_id,
+            Stance.label == stance.label,
+            Stance.quote.is_not_distinct_from(stance.quote),
+            Stance.id != stance.id,
+        )
+    )
+    if existing is not None:
+        raise Duplicate(
+            "this stance (claim, actor, source, label and quote) is already recorded",
+            existing_id=existing,
+        )
 
 
 async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | None) -> StanceOut:
@@ -68,6 +90,7 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
         retraction_source_id=data.retraction_source_id,
     )
     _anchor_quote(stance, data.quote, source.text if data.quote is not None else None)
+    await _refuse_duplicate(session, stance)
     session.add(stance)
     await session.flush()
     await stats.count_new_stance(
@@ -157,8 +180,6 @@ async def update_stance(
     stance = await load(session, Stance, stance_id, "stance", for_update=True)
     changes = changed_fields(data)
     if "label" in changes:
-        if changes["label"] is None:
-            raise InvalidField("label", "may not be null")
         stance.label = changes["label"]
         stance.side = side_of(stance.label)
     for field in ("probability", "confidence", "stated_at", "retracted_at", "retraction_source_id"):
@@ -172,7 +193,9 @@ async def update_stance(
     if "quote" in changes:
         text = await session.scalar(select(Source.text).where(Source.id == stance.source_id))
         _anchor_quote(stance, changes["quote"], text)
-    stance.version += 1
+    if changes.keys() & {"label", "quote"}:
+        await _refuse_duplicate(session, stance)
+    bump_version(session, stance)
     await session.flush()
     if changes.keys() & {"label", "probability", "stated_at", "retracted_at"}:
         await stats.recount(session, [stance.claim_id])

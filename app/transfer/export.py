@@ -49,13 +49,11 @@ def ref(value: uuid.UUID | None) -> str | None:
 
 
 async def snapshot(session: AsyncSession) -> None:
-    """Make every read of this session see one consistent state of the database."""
+    """Make every read of this session see one consistent state of the database (on
+    SQLite every transaction does: its reads share one WAL snapshot)."""
     connection = await session.connection()
     if connection.dialect.name == "postgresql":
         await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-    else:
-        # pysqlite opens no transaction for reads; one BEGIN makes them share a WAL snapshot.
-        await connection.exec_driver_sql("BEGIN")
 
 
 async def _rows(

@@ -1,11 +1,11 @@
 """Importing stances: quotes anchored in their source's text, dates defaulted from the source,
 matched by (claim, actor, source, label, quote) against stances recorded before this import.
 
-Stances have no unique natural key (the API accepts the same stance twice), so two equal
-records in one file are two stances, and a record matches only a stance that existed before
-the import began: one equal to it if there is one, else the one with its id, else the oldest.
-A stance on a claim, actor or source this import created cannot have existed before, and
-skips the lookup.
+The API refuses a second stance with the same claim, actor, source, label and quote, and so
+does the import: a record matches a stance that existed before the import began (one equal to
+it if there is one, else the one with its id, else the oldest), and a record repeating the
+natural key of a stance an earlier line created is refused with its line. A stance on a
+claim, actor or source this import created cannot have existed before, and skips the lookup.
 """
 
 from collections import defaultdict
@@ -217,9 +217,17 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
             record.target = target
             by_id.append((record, row))
             continue
+        natural = hash((*row[1:5], row[8]))
+        if natural in ctx.new_stances:
+            message = (
+                "repeats the stance of an earlier line (same claim, actor, source, label, quote)"
+            )
+            ctx.fail(record, "quote", message, "duplicate-stance")
+            continue
         new_id = decide.new_id(record) if record.id is not None else new_hex()
         if new_id is None:
             continue
+        ctx.new_stances.add(natural)
         record.target = new_id
         rows.append((new_id, *row[1:]))
         ctx.touched_claims.add(row[1])

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
 from app.deps import SessionDep, WriterDep
-from app.errors import DomainError, problem_responses
+from app.errors import InvalidField, UnsupportedMediaType, problem_responses
 from app.formats import FORMATS
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
@@ -27,12 +27,6 @@ EXAMPLE = (
     '{"type": "stance", "key": "s1", "claim": "c1", "actor": "kremlin", "source": "tass-1", '
     '"label": "denied"}\n'
 )
-
-
-class UnsupportedMediaType(DomainError):
-    status = 415
-    type = "unsupported-media-type"
-    title = "Unsupported media type"
 
 
 def _body_docs() -> dict[str, Any]:
@@ -77,6 +71,10 @@ async def import_records(
     nothing the second time. All or nothing: if any line is invalid, nothing is written and
     the 422 lists every invalid line (the first 1000) with its field."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if format == "ndjson" and content_type == STIX_TYPE:
+        raise InvalidField(
+            "format", f"is ndjson, but the body is sent as {STIX_TYPE}", location="query"
+        )
     chosen = format or ("stix" if content_type == STIX_TYPE else "ndjson")
     if chosen == "stix":
         lines = service.stix_lines(await request.body())

@@ -379,7 +379,9 @@ class TestUpdateActor:
         actor = await make_actor(client, name="Same")
         r = await client.patch(f"/v1/actors/{actor['id']}", json={"name": "Same"})
         assert r.status_code == 200, r.text
-        assert r.json()["version"] == 2
+        assert r.json()["version"] == 1  # nothing changed: no new version, no history entry
+        history = (await client.get(f"/v1/actors/{actor['id']}/history")).json()["items"]
+        assert [c["action"] for c in history] == ["create"]
 
     @pytest.mark.parametrize("field", ["name", "kind"])
     async def test_null_required_field_is_422(self, client: httpx.AsyncClient, field: str) -> None:

@@ -144,10 +144,20 @@ class TestGetRelation:
         assert r.status_code == 200
         assert r.json() == rel
 
-    async def test_under_another_claims_path_is_404(self, client: httpx.AsyncClient) -> None:
+    async def test_found_under_the_related_claim_too(self, client: httpx.AsyncClient) -> None:
+        """What `/v1/claims/{B}/relations` lists (incoming included) can be read there."""
         a, b = await make_claim(client), await make_claim(client)
         rel = await relate(client, a["id"], b["id"])
+        listed = (await client.get(f"/v1/claims/{b['id']}/relations")).json()["items"]
+        assert [r["id"] for r in listed] == [rel["id"]]
         r = await client.get(f"/v1/claims/{b['id']}/relations/{rel['id']}")
+        assert r.status_code == 200, r.text
+        assert r.json() == rel
+
+    async def test_under_another_claims_path_is_404(self, client: httpx.AsyncClient) -> None:
+        a, b, c = [await make_claim(client) for _ in range(3)]
+        rel = await relate(client, a["id"], b["id"])
+        r = await client.get(f"/v1/claims/{c['id']}/relations/{rel['id']}")
         assert problem(r, 404)["type"] == "/problems/unknown-claim-relation"
 
     async def test_unknown_is_404(self, client: httpx.AsyncClient) -> None:

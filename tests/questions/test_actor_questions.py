@@ -25,17 +25,28 @@ class TestActorSearch:
             ("krem", {"Kremlin"}),
             ("the kremlin", {"Kremlin"}),  # alias "The Kremlin"
             ("pyongyang", {"North Korean government", "North Korean officials"}),
-            ("seoul", {"South Korean government"}),  # not "Officials in Seoul"
-            ("korean", {"Korean People's Army"}),  # not "North Korean …", "South Korean …"
+            ("seoul", {"South Korean government", "Officials in Seoul"}),  # any word
             ("kpa", {"Korean People's Army"}),
             ("владимир", {"Vladimir Putin"}),
-            ("yong", set()),  # the middle of a name is not a prefix
-            ("remlin", set()),
+            ("putin", {"Vladimir Putin"}),  # a surname finds the person
+            ("yong", {"Kim Yong-hyun"}),
+            ("hyun", {"Kim Yong-hyun"}),  # alias "Kim Yong Hyun"
+            ("remlin", set()),  # the middle of a word is not the start of one
             ("officials in", {"Officials in Kyiv", "Officials in Seoul"}),
             ("officials in s", {"Officials in Seoul"}),
+            ("in seoul", {"Officials in Seoul"}),
+            (
+                "officials",
+                {
+                    "Officials in Kyiv",
+                    "Officials in Seoul",
+                    "North Korean officials",
+                    "South Korean defence officials",
+                },
+            ),
         ],
     )
-    async def test_names_and_aliases_by_prefix(
+    async def test_names_and_aliases_by_the_start_of_any_word(
         self, demo_client: httpx.AsyncClient, q: str, names: set[str]
     ) -> None:
         found = await walk(demo_client, "/v1/actors", q=q, limit=2)

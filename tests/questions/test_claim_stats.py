@@ -250,6 +250,7 @@ class TestClaimStats:
                     "source_id": s.source["id"],
                     "label": labels[i],
                     "stated_at": f"2024-01-{i + 1:02d}T00:00:00Z",
+                    "quote": f"Words of stance {i}",
                 },
             )
 
@@ -264,7 +265,13 @@ class TestClaimStats:
         s = await scene(client, actors=4)
         rows = [
             await stance(
-                client, s.claim, s.actors[i % 4], s.source, label, f"2024-02-{i + 1:02d}T00:00:00Z"
+                client,
+                s.claim,
+                s.actors[i % 4],
+                s.source,
+                label,
+                f"2024-02-{i + 1:02d}T00:00:00Z",
+                quote=f"Words of stance {i}",
             )
             for i, label in enumerate(["asserted", "denied", "likely", "reported"] * 3)
         ]
@@ -286,6 +293,7 @@ class TestClaimStats:
                         "actor_id": s.actors[i % 4]["id"],
                         "source_id": s.source["id"],
                         "label": "highly_unlikely",
+                        "quote": f"Words of new stance {i}",
                     },
                 )
                 for i in range(8)
@@ -335,8 +343,18 @@ class TestClaimStatsProperty:
             if kind == "create" or not rows:
                 retracted = {"retracted_at": day(when + 3)} if n % 4 == 0 else {}
                 actor = cast.actors[n % len(cast.actors)]
+                quote = f"Words of stance {len(rows)}"  # each stance its own (no duplicate)
                 rows.append(
-                    await stance(client, claim, actor, cast.source, label, day(when), **retracted)
+                    await stance(
+                        client,
+                        claim,
+                        actor,
+                        cast.source,
+                        label,
+                        day(when),
+                        quote=quote,
+                        **retracted,
+                    )
                 )
                 continue
             i = n % len(rows)

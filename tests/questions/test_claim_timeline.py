@@ -19,7 +19,9 @@ class TestClaimTimeline:
         turncoat, steady = await make_actor(client), await make_actor(client)
         denial = await stance(client, claim, turncoat, source, "denied", "2024-01-01T00:00:00Z")
         other = await stance(client, claim, steady, source, "asserted", "2024-02-01T00:00:00Z")
-        again = await stance(client, claim, steady, source, "asserted", "2024-02-15T00:00:00Z")
+        again = await stance(
+            client, claim, steady, source, "asserted", "2024-02-15T00:00:00Z", quote="Again."
+        )
         confirmation = await stance(
             client, claim, turncoat, source, "confirmed", "2024-03-01T00:00:00Z"
         )

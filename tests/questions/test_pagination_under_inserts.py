@@ -1,6 +1,7 @@
 """Keyset pages stay stable while rows are inserted between page fetches: every row that
 existed when the walk began appears exactly once."""
 
+import itertools
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -33,6 +34,14 @@ async def walk_while_inserting(
     raise AssertionError("pagination did not end")
 
 
+_words = itertools.count(1)
+
+
+def words() -> str:
+    """A quote of its own for each stance: the same stance twice would be refused."""
+    return f"Words number {next(_words)}"
+
+
 def exactly_once(seen: list[str], existing: list[str]) -> None:
     assert [i for i in seen if seen.count(i) > 1] == [], "a row repeats"
     assert [i for i in existing if i not in seen] == [], "a row is skipped"
@@ -43,12 +52,12 @@ class TestPaginationUnderInserts:
         claim, source = await make_claim(client), await make_source(client)
         actor = await make_actor(client)
         existing = [
-            (await stance(client, claim, actor, source, label))["id"]
+            (await stance(client, claim, actor, source, label, quote=words()))["id"]
             for label in ["asserted", "denied", "reported"] * 4
         ]
 
         async def insert() -> None:
-            await stance(client, claim, actor, source, "denied")
+            await stance(client, claim, actor, source, "denied", quote=words())
 
         seen = await walk_while_inserting(client, f"/v1/claims/{claim['id']}/stances", insert)
         exactly_once(seen, existing)
@@ -71,6 +80,7 @@ class TestPaginationUnderInserts:
                     source,
                     "asserted",
                     f"2024-03-{d:02d}T00:00:00Z",
+                    quote=words(),
                 )
             )["id"]
             for d in range(1, 11)
@@ -80,7 +90,7 @@ class TestPaginationUnderInserts:
         async def insert() -> None:  # one before everything listed so far, one after
             day = next(days)
             for stated in (f"2024-01-{day:02d}T00:00:00Z", f"2024-05-{day:02d}T00:00:00Z"):
-                await stance(client, claim, actor, source, "denied", stated)
+                await stance(client, claim, actor, source, "denied", stated, quote=words())
 
         seen = await walk_while_inserting(client, f"/v1/claims/{claim['id']}/timeline", insert)
         exactly_once(seen, existing)
@@ -89,11 +99,12 @@ class TestPaginationUnderInserts:
         actor, source = await make_actor(client), await make_source(client)
         claims = [await make_claim(client) for _ in range(3)]
         existing = [
-            (await stance(client, claims[n % 3], actor, source, "likely"))["id"] for n in range(8)
+            (await stance(client, claims[n % 3], actor, source, "likely", quote=words()))["id"]
+            for n in range(8)
         ]
 
         async def insert() -> None:
-            await stance(client, claims[0], actor, source, "unlikely")
+            await stance(client, claims[0], actor, source, "unlikely", quote=words())
 
         exactly_once(
             await walk_while_inserting(client, f"/v1/actors/{actor['id']}/stances", insert),
@@ -114,7 +125,13 @@ class TestPaginationUnderInserts:
             claim = await make_claim(client, statement=f"Patrol {n} spotted the convoy")
             for _ in range(n % 3):
                 await stance(
-                    client, claim, actor, source, "asserted", f"2024-02-0{n % 4 + 1}T00:00:00Z"
+                    client,
+                    claim,
+                    actor,
+                    source,
+                    "asserted",
+                    f"2024-02-0{n % 4 + 1}T00:00:00Z",
+                    quote=words(),
                 )
             existing.append(claim)
         counter = iter(range(100))
@@ -123,7 +140,9 @@ class TestPaginationUnderInserts:
             claim = await make_claim(
                 client, statement=f"Patrol {100 + next(counter)} saw the convoy"
             )
-            await stance(client, claim, actor, source, "asserted", "2024-02-02T00:00:00Z")
+            await stance(
+                client, claim, actor, source, "asserted", "2024-02-02T00:00:00Z", quote=words()
+            )
 
         params: dict[str, Any] = {"sort": sort}
         if sort == "relevance":

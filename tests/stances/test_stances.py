@@ -1,5 +1,6 @@
 """Stances: create, read, list, update, delete through the HTTP API."""
 
+import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -131,9 +132,72 @@ class TestCreateStance:
         assert stance["probability"] == pytest.approx(probability)
 
     async def test_probability_on_unbanded_label(self, client: httpx.AsyncClient) -> None:
-        stance = await make_stance(client, label="asserted", probability=0.3)
-        assert stance["probability"] == pytest.approx(0.3)
+        stance = await make_stance(client, label="asserted", probability=0.7)
+        assert stance["probability"] == pytest.approx(0.7)
         assert stance["band"] is None
+
+    @pytest.mark.parametrize(
+        ("label", "probability"), [("asserted", 0.3), ("questioned", 0.9), ("reported", 0.2)]
+    )
+    async def test_probability_on_the_wrong_side_is_422(
+        self, client: httpx.AsyncClient, label: str, probability: float
+    ) -> None:
+        """An unbanded label takes only its side's probabilities: `asserted` at 0.3 would
+        drag the claim's support range down to 0.3."""
+        body = {**await parts(client), "label": label, "probability": probability}
+        problem_body = problem(await client.post("/v1/stances", json=body), 422)
+        assert problem_body["type"] == "/problems/probability-outside-band"
+        assert field_errors(problem_body) == {"probability"}
+        assert "side" in problem_body["errors"][0]["message"]
+        assert await walk(client) == []
+
+
+class TestDuplicateStance:
+    """The same stance (claim, actor, source, label, quote) twice is one stance."""
+
+    async def test_the_same_stance_twice_is_409_naming_the_first(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {**await parts(client), "label": "denied", "quote": "It is not true."}
+        first = await client.post("/v1/stances", json=body)
+        assert first.status_code == 201, first.text
+        again = problem(await client.post("/v1/stances", json=body), 409)
+        assert again["type"] == "/problems/duplicate"
+        assert again["existing_id"] == first.json()["id"]
+        summary = (await client.get(f"/v1/claims/{body['claim_id']}")).json()
+        assert summary["summary"]["total"] == 1
+
+    async def test_without_quotes_too(self, client: httpx.AsyncClient) -> None:
+        body = {**await parts(client), "label": "asserted"}
+        assert (await client.post("/v1/stances", json=body)).status_code == 201
+        problem(await client.post("/v1/stances", json=body), 409)
+
+    async def test_another_label_or_quote_is_another_stance(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {**await parts(client), "label": "denied", "quote": "No."}
+        assert (await client.post("/v1/stances", json=body)).status_code == 201
+        for other in ({"label": "questioned"}, {"quote": "Never."}):
+            r = await client.post("/v1/stances", json={**body, **other})
+            assert r.status_code == 201, r.text
+
+    async def test_a_patch_that_would_make_a_duplicate_is_409(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        body = {**await parts(client), "label": "denied"}
+        first = (await client.post("/v1/stances", json=body)).json()
+        second = (await client.post("/v1/stances", json={**body, "label": "questioned"})).json()
+        r = await client.patch(f"/v1/stances/{second['id']}", json={"label": "denied"})
+        assert problem(r, 409)["existing_id"] == first["id"]
+        assert (await client.get(f"/v1/stances/{second['id']}")).json()["label"] == "questioned"
+
+    async def test_twenty_at_once_make_one(self, client: httpx.AsyncClient) -> None:
+        body = {**await parts(client), "label": "likely", "quote": "Probably so."}
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(client.post("/v1/stances", json=body) for _ in range(20))), 60
+        )
+        assert sorted(r.status_code for r in answers) == [201] + [409] * 19
+        assert len(await walk(client, claim_id=body["claim_id"])) == 1
 
     @pytest.mark.parametrize("probability", [1.5, -0.1])
     async def test_probability_out_of_range_is_422(

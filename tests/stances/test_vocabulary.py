@@ -66,8 +66,21 @@ class TestBands:
             p = hundredths / 100
             assert any(probability_problem(label, p) is None for label in banded), p
 
-    def test_unbanded_labels_take_any_probability(self) -> None:
-        for label, info in STANCE_LABELS.items():
-            if info.band is None:
-                assert probability_problem(label, 0.0) is None
-                assert probability_problem(label, 1.0) is None
+    @pytest.mark.parametrize(
+        ("label", "fits", "refused"),
+        [
+            ("asserted", [0.5, 0.77, 1.0], [0.0, 0.3, 0.49]),
+            ("questioned", [0.0, 0.2, 0.5], [0.51, 0.9, 1.0]),
+            ("reported", [0.45, 0.5, 0.55], [0.0, 0.3, 0.9]),
+            ("no_comment", [0.5], [0.1, 0.95]),
+        ],
+    )
+    def test_unbanded_labels_take_their_sides_probabilities(
+        self, label: str, fits: list[float], refused: list[float]
+    ) -> None:
+        for p in fits:
+            assert probability_problem(label, p) is None, p
+        for p in refused:
+            problem = probability_problem(label, p)
+            assert problem is not None
+            assert "side" in problem

@@ -14,7 +14,7 @@ from app.claims import stats
 from app.transfer import bulk, importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
-from tests.conftest import problem
+from tests.conftest import field_errors, problem
 from tests.transfer.helpers import NDJSON, body, created, export, imported, lines, post, walk
 
 Ids = dict[str, uuid.UUID]
@@ -66,6 +66,15 @@ def minimal() -> list[dict[str, Any]]:
             "quote": 'troops were "deployed"',
         },
     ]
+
+
+# A source without text, whose stances' quotes are stored as given: `said` makes stances
+# differing only in their quotes (the same stance twice would be refused).
+UNTEXTED = {"type": "source", "key": "s0", "kind": "statement", "title": "Without its text"}
+
+
+def said(stance: dict[str, Any], key: str) -> dict[str, Any]:
+    return {**stance, "key": key, "source": "s0", "quote": f"Words of stance {key}"}
 
 
 async def count(client: httpx.AsyncClient, path: str) -> int:
@@ -432,14 +441,24 @@ class TestUpsert:
         found = {(e["line"], e["field"], e["type"]) for e in problem(r, 422)["errors"]}
         assert found == {(7, "id", "id-conflict"), (8, "id", "id-conflict")}
 
-    async def test_equal_stances_in_one_file_stay_two(self, client: httpx.AsyncClient) -> None:
+    async def test_a_stance_repeated_in_one_file_is_refused_with_its_line(
+        self, client: httpx.AsyncClient
+    ) -> None:
         stance = minimal()[4]
         records = [*minimal(), {**stance, "key": "t1-again"}]
-        report = await imported(client, body(records))
-        assert report["counts"]["stance"]["created"] == 2
-        again = await imported(client, body(records))
-        assert again["counts"]["stance"] == {"created": 0, "updated": 0, "unchanged": 2}
-        assert await count(client, "/v1/stances") == 2
+        errors = problem(await post(client, body(records)), 422)["errors"]
+        assert [(e["line"], e["field"], e["type"]) for e in errors] == [
+            (len(records), "quote", "duplicate-stance")
+        ]
+        await nothing_written(client)
+
+    async def test_a_stance_equal_to_a_recorded_one_is_unchanged(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        await imported(client, body(minimal()))
+        again = await imported(client, body(minimal()))
+        assert again["counts"]["stance"] == {"created": 0, "updated": 0, "unchanged": 1}
+        assert await count(client, "/v1/stances") == 1
 
     async def test_created_records_have_a_history(self, client: httpx.AsyncClient) -> None:
         await imported(client, body(minimal()))
@@ -466,7 +485,7 @@ class TestUpsert:
         # after them, and the end of the file, must find every one of them written.
         stance = minimal()[4]
         many = 2 * BATCH_RECORDS + 7
-        records = [*minimal(), *({**stance, "key": f"t{i}"} for i in range(2, many + 1))]
+        records = [*minimal(), UNTEXTED, *(said(stance, f"t{i}") for i in range(2, many + 1))]
         late = {"type": "claim", "key": "c2", "statement": "Troops have left"}
         denial = {**stance, "key": "t-late", "claim": "c2", "label": "denied", "probability": None}
         records += [late, denial]
@@ -491,8 +510,8 @@ class TestUpsert:
         self, client: httpx.AsyncClient
     ) -> None:
         stance = {**minimal()[4], "id": str(uuid.uuid4())}
-        filler = [{**minimal()[4], "key": f"f{i}"} for i in range(BATCH_RECORDS + 10)]
-        records = [*minimal()[:4], stance, *filler, {**stance, "key": "t-again"}]
+        filler = [said(minimal()[4], f"f{i}") for i in range(BATCH_RECORDS + 10)]
+        records = [*minimal()[:4], UNTEXTED, stance, *filler, {**stance, "key": "t-again"}]
         r = await post(client, body(records))
         errors = problem(r, 422)["errors"]
         assert [(e["line"], e["field"], e["type"]) for e in errors] == [
@@ -507,8 +526,8 @@ class TestUpsert:
         # timeout in life). On PostgreSQL its batch is written in the background while the
         # next one is prepared: the failure must still end the import, and roll it all back.
         stance = minimal()[4]
-        stances = [{**stance, "key": f"f{i}"} for i in range(BATCH_RECORDS + 10)]
-        stances[0]["probability"] = 0.91
+        stances = [UNTEXTED, *(said(stance, f"f{i}") for i in range(BATCH_RECORDS + 10))]
+        stances[1]["probability"] = 0.91
         async with refusing(engine, backend, "stances", "NEW.probability = 0.91"):
             r = await post(client, body([*minimal()[:4], *stances]))
         # SQLite reports a trigger's RAISE(ABORT) as a constraint failure (409, retry);
@@ -517,7 +536,7 @@ class TestUpsert:
         assert problem(r, status)["detail"]
         await nothing_written(client)
         report = await imported(client, body([*minimal()[:4], *stances]))
-        assert report["counts"]["stance"]["created"] == len(stances)
+        assert report["counts"]["stance"]["created"] == len(stances) - 1
 
     async def test_a_claim_the_database_refuses_in_the_background_leaves_nothing(
         self, client: httpx.AsyncClient, engine: AsyncEngine, backend: str
@@ -582,6 +601,13 @@ class TestRequests:
             "/v1/import", content=b"{}", headers={"Content-Type": "application/json"}
         )
         problem(r, 415)
+
+    async def test_a_format_the_body_contradicts_is_422_naming_it(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        headers = {"Content-Type": "application/stix+json"}
+        r = await client.post("/v1/import?format=ndjson", content=b"{}", headers=headers)
+        assert field_errors(problem(r, 422)) == {"format"}
 
     async def test_import_needs_a_write_key(self, anonymous: httpx.AsyncClient) -> None:
         r = await anonymous.post("/v1/import", content=body(minimal()), headers=NDJSON)

@@ -2,6 +2,7 @@
 which exactly one wins and none is lost silently."""
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -153,32 +154,53 @@ class TestRaces:
             final = await client.get(path)
             assert final.status_code == (200 if patch.status_code == 200 else 410)
 
-    async def test_without_if_match_nothing_is_lost(self, client: httpx.AsyncClient) -> None:
-        for attempt in range(RACES):
-            actor = await make_actor(client, name=f"Unguarded {attempt}")
-            path = f"/v1/actors/{actor['id']}"
-            bodies = [{"description": "writer A"}, {"description": "writer B"}]
-            a, b = await asyncio.wait_for(
-                asyncio.gather(*(client.patch(path, json=body) for body in bodies)), 30
-            )
-            final = (await client.get(path)).json()
-            history = (await client.get(f"{path}/history")).json()["items"]
-            updates = [c for c in history if c["action"] == "update"]
-            if a.status_code == b.status_code == 200:
-                # Both applied, one after the other: two versions, two history entries, and
-                # the second writer saw the first's result as its `before`.
-                assert final["version"] == 3
-                assert sorted([a.json()["version"], b.json()["version"]]) == [2, 3]
-                last = a if a.json()["version"] == 3 else b
-                assert final["description"] == last.json()["description"]
-                assert len(updates) == 2
-                assert updates[1]["before"]["description"] == updates[0]["after"]["description"]
-            else:
-                assert sorted([a.status_code, b.status_code]) == [200, 412], (a.text, b.text)
-                won = a if a.status_code == 200 else b
-                assert final["version"] == 2
-                assert final["description"] == won.json()["description"]
-                assert len(updates) == 1
+    @pytest.mark.parametrize("resource", list(PATCHES))
+    async def test_without_if_match_every_writer_succeeds(
+        self, client: httpx.AsyncClient, resource: str
+    ) -> None:
+        """Twenty unconditional PATCHes at once: all applied one after the other (the last
+        writer wins), each recorded in history with the one before it as its `before`."""
+        record = await made(client, resource)
+        path = f"/v1/{resource}/{record['id']}"
+        field, value = next(iter(PATCHES[resource].items()))
+        bodies = [
+            {"stated_at": f"2026-01-{n + 1:02d}T00:00:00Z"}
+            if resource == "stances"
+            else {field: ([f"writer-{n}"] if isinstance(value, list) else f"writer {n}")}
+            for n in range(RACES)
+        ]
+        answers = await asyncio.wait_for(
+            asyncio.gather(*(client.patch(path, json=body) for body in bodies)), 60
+        )
+        assert [r.status_code for r in answers] == [200] * RACES, [r.text for r in answers]
+        assert sorted(r.json()["version"] for r in answers) == list(range(2, RACES + 2))
+        final = (await client.get(path)).json()
+        assert final["version"] == RACES + 1
+        history = (await client.get(f"{path}/history", params={"limit": 100})).json()["items"]
+        updates = [c for c in history if c["action"] == "update"]
+        assert [c["version"] for c in updates] == list(range(2, RACES + 2))
+        for earlier, later in itertools.pairwise(updates):
+            assert later["before"] == earlier["after"]
+
+    async def test_with_if_match_exactly_one_of_twenty_wins(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        actor = await make_actor(client)
+        path = f"/v1/actors/{actor['id']}"
+        etag = (await client.get(path)).headers["etag"]
+        answers = await asyncio.wait_for(
+            asyncio.gather(
+                *(
+                    client.patch(
+                        path, json={"description": f"writer {n}"}, headers={"If-Match": etag}
+                    )
+                    for n in range(RACES)
+                )
+            ),
+            60,
+        )
+        assert sorted(r.status_code for r in answers) == [200] + [412] * (RACES - 1)
+        assert (await client.get(path)).json()["version"] == 2
 
 
 STANCE_ID = "0190f1a2-0000-7000-8000-000000000001"

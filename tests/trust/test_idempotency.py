@@ -5,6 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
+from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -38,18 +39,54 @@ class TestReplay:
         changes = await scalar(engine, "SELECT count(*) FROM changes WHERE entity = 'actor'")
         assert changes == 1
 
+    async def test_a_replay_is_counted_under_its_route(self, client: httpx.AsyncClient) -> None:
+        def answered(route: str) -> float:
+            labels = {"method": "POST", "route": route, "status": "201"}
+            return REGISTRY.get_sample_value("claimgraph_requests_total", labels) or 0.0
+
+        headers = {"Idempotency-Key": "counted"}
+        assert (await client.post("/v1/actors", json=ACTOR, headers=headers)).status_code == 201
+        before = (answered("/v1/actors"), answered("unmatched"))
+        again = await client.post("/v1/actors", json=ACTOR, headers=headers)
+        assert again.headers["idempotent-replayed"] == "true"
+        assert (answered("/v1/actors"), answered("unmatched")) == (before[0] + 1, before[1])
+
     async def test_without_key_a_retry_writes_again(self, client: httpx.AsyncClient) -> None:
         body = {"statement": "Without a key each POST is a new request"}
         assert (await client.post("/v1/claims", json=body)).status_code == 201
         problem(await client.post("/v1/claims", json=body), 409)  # a duplicate, not a replay
 
-    async def test_error_answers_are_replayed_too(self, client: httpx.AsyncClient) -> None:
+    async def test_an_immediate_retry_is_always_a_replay(
+        self, client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        """The replay copy is committed with the write, before the answer goes out."""
+        for n in range(100):
+            headers = {"Idempotency-Key": f"at-once-{n}"}
+            body = {"statement": f"Retried at once, number {n}"}
+            first = await client.post("/v1/claims", json=body, headers=headers)
+            assert first.status_code == 201, first.text
+            again = await client.post("/v1/claims", json=body, headers=headers)
+            assert again.status_code == 201, again.text
+            assert again.headers["idempotent-replayed"] == "true"
+            assert again.content == first.content
+        assert await scalar(engine, "SELECT count(*) FROM claims") == 100
+
+    async def test_an_error_is_not_stored_and_its_retry_runs_again(
+        self, client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        """An error wrote nothing, so a retry with the same key runs again."""
         headers = {"Idempotency-Key": "bad-1"}
         first = await client.post("/v1/actors", json={"kind": "nope"}, headers=headers)
         problem(first, 422)
         again = await client.post("/v1/actors", json={"kind": "nope"}, headers=headers)
-        assert again.headers["idempotent-replayed"] == "true"
-        assert again.content == first.content
+        problem(again, 422)
+        assert "idempotent-replayed" not in again.headers
+        fixed = await client.post("/v1/actors", json=ACTOR, headers=headers)
+        assert fixed.status_code == 201, fixed.text
+        assert "idempotent-replayed" not in fixed.headers
+        replayed = await client.post("/v1/actors", json=ACTOR, headers=headers)
+        assert replayed.headers["idempotent-replayed"] == "true"
+        assert await actors_named(engine, ACTOR["name"]) == 1
 
 
 class TestReuse:
@@ -77,7 +114,7 @@ class TestReuse:
 
 
 class TestConcurrentDuplicates:
-    """Duplicates racing each other: one write; the others replay it or are told to retry."""
+    """Duplicates racing each other: one write; the others wait for it and replay it."""
 
     async def test_one_write(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         for attempt in range(5):
@@ -100,11 +137,44 @@ class TestConcurrentDuplicates:
             ]
             assert len(fresh) == 1, statuses
             for r in answers:
-                if r.status_code == 201:
-                    assert r.json()["id"] == fresh[0].json()["id"]
-                else:
-                    assert problem(r, 409)["type"] == "/problems/idempotency-in-progress"
+                assert r.status_code == 201, statuses
+                assert r.content == fresh[0].content
             assert await actors_named(engine, name) == 1
+
+
+class TestAuthenticationFirst:
+    """The key is looked at only for a caller allowed to make the request."""
+
+    async def test_anonymous_and_under_scoped_posts_never_touch_the_store(
+        self, app: FastAPI, client: httpx.AsyncClient, engine: AsyncEngine, make_key: MakeKey
+    ) -> None:
+        """With the store locked against every writer, 30 anonymous POSTs sharing a key (and
+        5 by a read-only key) are all refused at once: none of them waits on the store."""
+        reader_key = await make_key("read")
+        headers = {"Idempotency-Key": "shared-by-strangers"}
+        bodies = [{**ACTOR, "name": f"Stranger {n}"} for n in range(30)]
+        async with engine.connect() as locker:
+            if engine.dialect.name == "postgresql":
+                await locker.execute(
+                    text("LOCK TABLE idempotent_requests IN ACCESS EXCLUSIVE MODE")
+                )
+            else:
+                await locker.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: the write lock
+            async with (
+                client_for(app, None, **headers) as anonymous,
+                client_for(app, reader_key, **headers) as reader,
+            ):
+                answers = await asyncio.wait_for(
+                    asyncio.gather(
+                        *(anonymous.post("/v1/actors", json=b) for b in bodies),
+                        *(reader.post("/v1/actors", json=b) for b in bodies[:5]),
+                    ),
+                    5,
+                )
+            await locker.rollback()
+        assert [r.status_code for r in answers] == [401] * 30 + [403] * 5
+        assert await scalar(engine, "SELECT count(*) FROM idempotent_requests") == 0
+        assert await actors_named(engine, ACTOR["name"]) == 0
 
 
 class TestExpiry:

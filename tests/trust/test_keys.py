@@ -11,9 +11,10 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
+from sqlalchemy import JSON, String, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.models import Base
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
 from tests.trust.conftest import MakeKey, app_with, client_for, prefix_of, rows, run_cli
@@ -231,6 +232,69 @@ class TestKeysStoredHashed:
             )
             out, _ = await grep.communicate()
             assert grep.returncode == 1, out
+
+
+async def cells_holding(engine: AsyncEngine, needle: str) -> list[str]:
+    """Every text or document column of every table with a value containing `needle`."""
+    found = []
+    async with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if not isinstance(column.type, String | JSON):
+                    continue
+                hits = await conn.scalar(
+                    select(func.count())
+                    .select_from(table)
+                    .where(cast(column, Text).contains(needle, autoescape=True))
+                )
+                if hits:
+                    found.append(f"{table.name}.{column.name}")
+    return found
+
+
+class TestNoSecretAtRest:
+    """No API secret is written anywhere, however the key was made, and a replayed key
+    creation does not show the secret again."""
+
+    async def test_keys_made_over_http_every_way(
+        self, client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        plain = (await client.post("/v1/keys", json={"name": "plain", "scope": "read"})).json()
+        headers = {"Idempotency-Key": "make-a-key"}
+        body = {"name": "keyed", "scope": "write", "expires_in_days": 3}
+        keyed = await client.post("/v1/keys", json=body, headers=headers)
+        assert keyed.status_code == 201, keyed.text
+        replay = await client.post("/v1/keys", json=body, headers=headers)
+        assert replay.status_code == 201
+        assert replay.headers["idempotent-replayed"] == "true"
+        assert replay.json()["key"] is None  # the secret is shown once
+        assert {k: v for k, v in replay.json().items() if k != "key"} == {
+            k: v for k, v in keyed.json().items() if k != "key"
+        }
+        for new in (plain, keyed.json()):
+            secret = new["key"].split("_", 2)[2]
+            assert await cells_holding(engine, secret) == []
+
+    @pytest.mark.slow
+    async def test_a_key_made_with_the_cli(self, database_url: str, engine: AsyncEngine) -> None:
+        code, out = await run_cli(
+            database_url, "keys", "create", "--name", "cli", "--scope", "read"
+        )
+        assert code == 0, out
+        secret = out.strip().splitlines()[-1].split("_", 2)[2]
+        assert await cells_holding(engine, secret) == []
+
+    async def test_a_key_cannot_revoke_itself(
+        self, app: FastAPI, client: httpx.AsyncClient, make_key: MakeKey
+    ) -> None:
+        admin = await make_key("admin")
+        async with client_for(app, admin) as http:
+            body = problem(await http.delete(f"/v1/keys/{prefix_of(admin)}"), 409)
+            assert body["type"] == "/problems/key-revokes-itself"
+            assert (await http.get("/v1/keys")).status_code == 200  # still works
+        revoked = await client.delete(f"/v1/keys/{prefix_of(admin)}")  # by another admin key
+        assert revoked.status_code == 200, revoked.text
+        assert revoked.json()["revoked_at"] is not None
 
 
 class TestKeysCli:

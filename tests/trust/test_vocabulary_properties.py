@@ -48,8 +48,13 @@ class TestBands:
         assert (probability_problem(label, p) is None) == inside
 
     @given(probabilities, st.sampled_from([i.label for i in STANCE_LABELS.values() if not i.band]))
-    def test_unbanded_labels_take_any_probability(self, p: float, label: StanceLabel) -> None:
-        assert probability_problem(label, p) is None
+    def test_unbanded_labels_take_their_sides_probabilities(
+        self, p: float, label: StanceLabel
+    ) -> None:
+        """Support at 0.5 or more, dispute at 0.5 or less, neutral an even chance."""
+        side = side_of(label)
+        low, high = {"support": (0.5, 1.0), "neutral": (0.45, 0.55), "dispute": (0.0, 0.5)}[side]
+        assert (probability_problem(label, p) is None) == (low <= p <= high)
 
     @given(st.sampled_from(list(StanceLabel)))
     def test_no_probability_is_always_fine(self, label: StanceLabel) -> None:

@@ -1,0 +1,142 @@
+"""The provenance picture: for each side, the outlets that reported the stances, the speakers
+who took them, and the primary sources the outlets' citation chains lead back to, with the
+side's count of independent origins."""
+
+from dataclasses import dataclass, field
+
+from markupsafe import Markup, escape
+
+from app.explore.sides import LOOKS, SIDES
+from app.explore.svg import clip, fmt, picture, text, title
+from app.vocabulary import StanceSide
+
+WIDTH = 760.0
+NODE_W = 214.0
+NODE_H = 26.0
+ROW = 34.0
+COLUMNS = (8.0, 273.0, 538.0)  # outlet, speaker, primary source
+MAX_NODES = 12  # per column and side; the rest are counted in a last node
+CHARS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    key: str
+    label: str
+    tooltip: str
+    href: str
+
+
+@dataclass
+class ChainSide:
+    """What one side's part of the picture holds, in the order nodes are drawn."""
+
+    side: StanceSide
+    independent_origins: int
+    outlets: dict[str, Node] = field(default_factory=dict)
+    speakers: dict[str, Node] = field(default_factory=dict)
+    origins: dict[str, Node] = field(default_factory=dict)
+    reported: set[tuple[str, str]] = field(default_factory=set)  # (outlet, speaker)
+    derived: set[tuple[str, str]] = field(default_factory=set)  # (speaker, origin)
+
+
+def _column(
+    nodes: dict[str, Node], x: float, top: float, rows: int, kind: str, side: StanceSide
+) -> tuple[list[str], dict[str, float]]:
+    """A column of nodes spread over `rows` rows; their drawn parts and the y of each centre.
+    Past MAX_NODES one more node counts the rest."""
+    shown = list(nodes.values())[:MAX_NODES]
+    hidden = len(nodes) - len(shown)
+    slots = len(shown) + (1 if hidden else 0)
+    offset = top + (rows - slots) * ROW / 2
+    parts: list[str] = []
+    centres: dict[str, float] = {}
+    for i, node in enumerate(shown):
+        y = offset + i * ROW
+        centres[node.key] = y + NODE_H / 2
+        link = f'<a href="{escape(node.href)}" class="node {kind} side-{side.value}">'
+        parts.append(
+            f"{link}{title(node.tooltip)}"
+            f'<rect x="{fmt(x)}" y="{fmt(y)}" width="{fmt(NODE_W)}" height="{fmt(NODE_H)}" '
+            f'rx="5"/>{text(x + 8, y + 17, clip(node.label, CHARS))}</a>'
+        )
+    if hidden:
+        y = offset + len(shown) * ROW + 17
+        parts.append(text(x + 8, y, f"and {hidden} more", cls="more"))
+    return parts, centres
+
+
+def _edge(x1: float, y1: float, x2: float, y2: float, side: StanceSide, kind: str) -> str:
+    bend = (x2 - x1) / 2
+    return (
+        f'<path class="edge {kind} side-{side.value}" d="M{fmt(x1)} {fmt(y1)}'
+        f'C{fmt(x1 + bend)} {fmt(y1)} {fmt(x2 - bend)} {fmt(y2)} {fmt(x2)} {fmt(y2)}"/>'
+    )
+
+
+def provenance_chain(sides: list[ChainSide]) -> Markup:
+    """One band per side with stances: outlets → speakers → primary sources, joined by edges
+    in the side's colour and dash style; the band's heading gives its independent origins."""
+    parts: list[str] = []
+    y = 4.0
+    for heading, x in zip(
+        ("Outlet (where it was reported)", "Speaker (who said it)", "Primary source"),
+        COLUMNS,
+        strict=True,
+    ):
+        parts.append(text(x, y + 12, heading, cls="column-head"))
+    y += 24
+    described: list[str] = []
+    for chain in sorted(sides, key=lambda c: SIDES.index(c.side)):
+        if not chain.speakers:
+            continue
+        look = LOOKS[chain.side]
+        origins = chain.independent_origins
+        heading = (
+            f"{look.title}: {len(chain.speakers)} speaker{'' if len(chain.speakers) == 1 else 's'}"
+            f", {origins} independent origin{'' if origins == 1 else 's'}"
+        )
+        described.append(heading)
+        parts.append(f'<g class="band side-{chain.side.value}">')
+        parts.append(
+            f'<rect class="band-rule" x="0" y="{fmt(y)}" width="{fmt(WIDTH)}" height="2"/>'
+        )
+        parts.append(text(0, y + 18, heading, cls="band-head"))
+        top = y + 28
+        rows = max(
+            min(len(nodes), MAX_NODES) + (len(nodes) > MAX_NODES)
+            for nodes in (chain.outlets, chain.speakers, chain.origins)
+        )
+        drawn: list[dict[str, float]] = []
+        for nodes, x, kind in zip(
+            (chain.outlets, chain.speakers, chain.origins),
+            COLUMNS,
+            ("outlet", "speaker", "origin"),
+            strict=True,
+        ):
+            column, centres = _column(nodes, x, top, rows, kind, chain.side)
+            parts.extend(column)
+            drawn.append(centres)
+        outlets, speakers, origins_at = drawn
+        left = (COLUMNS[0] + NODE_W, COLUMNS[1])  # from the outlets to the speakers
+        middle = (COLUMNS[1] + NODE_W, COLUMNS[2])  # from the speakers to the origins
+        edges = [
+            _edge(left[0], outlets[o], left[1], speakers[s], chain.side, "reported")
+            for o, s in sorted(chain.reported)
+            if o in outlets and s in speakers
+        ]
+        edges += [
+            _edge(middle[0], speakers[s], middle[1], origins_at[o], chain.side, "derived")
+            for s, o in sorted(chain.derived)
+            if s in speakers and o in origins_at
+        ]
+        parts[len(parts) :] = edges  # drawn over the nodes' borders, under nothing
+        parts.append("</g>")
+        y = top + rows * ROW + 10
+    if not described:
+        parts.append(text(0, y + 16, "No current stances, so no provenance to draw."))
+        y += 24
+    label = "Provenance, outlet to speaker to primary source. " + (
+        "; ".join(described) or "No current stances."
+    )
+    return picture("provenance", WIDTH, y + 4, label, parts, role="group")

@@ -1,0 +1,224 @@
+"""What a claim's page shows, gathered through the API's own queries: the claim and its
+summary, its stances (one read serves the list, the timeline and the provenance picture's
+speakers), the sides as of a date, the provenance, and the related claims."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims import provenance, queries, service, sides
+from app.claims.answers import ProvenanceOut, RelatedClaimOut
+from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
+from app.explore.sides import LOOKS, SIDES, span
+from app.explore.svg import sides_bar
+from app.explore.timeline import TimelineMark, timeline
+from app.explore.views import SideGroup, StanceView, by_side, stance_view
+from app.pagination import MAX_LIMIT, PageParams
+from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
+
+
+@dataclass(frozen=True, slots=True)
+class SideCount:
+    side: StanceSide
+    title: str
+    stances: int
+    actors: int
+    probability: str  # a range of percentages, or words saying there is none
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimPage:
+    claim: dict[str, Any]  # the API's ClaimDetail fields
+    as_of: datetime | None
+    counts: list[SideCount]
+    groups: list[SideGroup]  # the stances standing (as of `as_of`), by side
+    retracted: list[StanceView]  # stances retracted by then, listed apart
+    shown: int  # stances read for the page
+    truncated: bool  # the claim has more stances than one page holds
+    sides_svg: Markup
+    timeline_svg: Markup
+    provenance_svg: Markup
+    related: list[RelatedClaimOut]
+
+
+def _with_changes(rows: list[dict[str, Any]]) -> list[StanceView]:
+    """The stances, each knowing its actor's previous label on the claim when it differs (the
+    timeline's `position_changed`, from the rows already read)."""
+    previous: dict[uuid.UUID, str] = {}
+    views = []
+    for fields in sorted(rows, key=lambda f: (f["stated_at"] or f["created_at"], f["id"])):
+        before = previous.get(fields["actor_id"])
+        views.append(stance_view(fields, before if before not in (None, fields["label"]) else None))
+        previous[fields["actor_id"]] = fields["label"]
+    return views
+
+
+def _range(intervals: list[tuple[float, float]]) -> str:
+    if not intervals:
+        return "none stated"
+    return span(min(i[0] for i in intervals), max(i[1] for i in intervals))
+
+
+def _label_intervals(labels: dict[str, int]) -> list[tuple[float, float]]:
+    bands = (STANCE_LABELS[StanceLabel(label)].band for label, n in labels.items() if n)
+    return [(band.low, band.high) for band in bands if band is not None]
+
+
+def _stance_intervals(stances: list[StanceView], rows: dict[uuid.UUID, Any]) -> list[Any]:
+    """Each stance's stated probability, else its label's band."""
+    out = []
+    for stance in stances:
+        p = rows[stance.id]["probability"]
+        band = rows[stance.id]["band"]
+        if p is not None:
+            out.append((p, p))
+        elif band is not None:
+            out.append((band["low"], band["high"]))
+    return out
+
+
+async def _counts(
+    session: AsyncSession,
+    claim: dict[str, Any],
+    as_of: datetime | None,
+    current: list[StanceView],
+    rows: dict[uuid.UUID, Any],
+    complete: bool,
+) -> list[SideCount]:
+    """Stances and actors per side, exact whatever the number of stances: the claim's kept
+    summary for now, the API's roll-up by actor for another date. The probability range is
+    over the stances read when they are all of them, else over the bands of the labels used."""
+    labels: dict[StanceSide, dict[str, int]] = {side: {} for side in SIDES}
+    if as_of is None:
+        summary = claim["summary"]
+        totals = {
+            side: (summary["by_side"][side]["stances"], summary["by_side"][side]["actors"])
+            for side in SIDES
+        }
+        for label, n in summary["by_label"].items():
+            labels[STANCE_LABELS[StanceLabel(label)].side][label] = n
+    else:
+        rolled = await sides.claim_sides(session, claim["id"], as_of=as_of)
+        totals = {
+            side: (sum(g.stances for g in groups), len(groups))
+            for side, groups in rolled.sides.items()
+        }
+        for side, groups in rolled.sides.items():
+            for group in groups:
+                for label, n in group.labels.items():
+                    labels[side][label] = labels[side].get(label, 0) + n
+    out = []
+    for side in SIDES:
+        on_side = [s for s in current if s.side == side]
+        intervals = _stance_intervals(on_side, rows) if complete else _label_intervals(labels[side])
+        stances, actors = totals.get(side, (0, 0))
+        out.append(SideCount(side, LOOKS[side].title, stances, actors, _range(intervals)))
+    return out
+
+
+HIDDEN = Node("", "", "", "")  # a node past the drawn ones: counted, never drawn
+
+
+def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str) -> Node:
+    """The node to keep under `key`: built only while the column still has room."""
+    if len(nodes) >= MAX_NODES:
+        return HIDDEN
+    return Node(key, label, tooltip, f"/explore/{kind}/{key}")
+
+
+def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | None) -> Markup:
+    """The provenance picture from the stances standing and the API's provenance answer: its
+    origins per source, and its count of independent origins per side (for another date than
+    now, the origins of the sources behind the stances standing then)."""
+    origins_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+    briefs: dict[uuid.UUID, str] = {}
+    for side_found in found.sides.values():
+        for listed in side_found.sources:
+            origins_of[listed.source.id] = listed.origins
+            briefs[listed.source.id] = listed.source.title
+        for brief in side_found.origins:
+            briefs[brief.id] = brief.title
+    chains = []
+    for side in SIDES:
+        chain = ChainSide(side, 0)
+        said: dict[uuid.UUID, list[str]] = {}  # each speaker's labels on this side
+        names: dict[uuid.UUID, str] = {}
+        seen_origins: set[uuid.UUID] = set()
+        for s in (s for s in current if s.side == side):
+            source_key, actor_key = str(s.source_id), str(s.actor_id)
+            if source_key not in chain.outlets:
+                outlet = s.outlet or s.source
+                chain.outlets[source_key] = _node(
+                    chain.outlets, source_key, outlet, f"{outlet}: {s.source}", "sources"
+                )
+            words = said.setdefault(s.actor_id, [])
+            if s.words not in words:
+                words.append(s.words)
+            names[s.actor_id] = s.actor
+            drawn = len(said) <= MAX_NODES  # only the first speakers are drawn
+            if drawn:
+                chain.reported.add((source_key, actor_key))
+            for origin in origins_of.get(s.source_id, [s.source_id]):
+                seen_origins.add(origin)
+                origin_key = str(origin)
+                if origin_key not in chain.origins:
+                    name = briefs.get(origin, s.source)
+                    chain.origins[origin_key] = _node(
+                        chain.origins, origin_key, name, name, "sources"
+                    )
+                if drawn:
+                    chain.derived.add((actor_key, origin_key))
+        for actor_id, words in said.items():
+            label = f"{names[actor_id]}: {' / '.join(words)}"
+            chain.speakers[str(actor_id)] = Node(
+                str(actor_id), label, label, f"/explore/actors/{actor_id}"
+            )
+        chain.independent_origins = (
+            found.sides[side].independent_origins if as_of is None else len(seen_origins)
+        )
+        chains.append(chain)
+    return provenance_chain(chains)
+
+
+async def claim_page(
+    session: AsyncSession, claim_id: uuid.UUID, as_of: datetime | None
+) -> ClaimPage:
+    """Everything the claim's page shows, or the API's 404 (410 when deleted)."""
+    claim = await service.get_claim(session, claim_id)
+    rows, cursor = await queries.claim_stances(
+        session, claim_id, PageParams(limit=MAX_LIMIT), as_of=as_of, include_retracted=True
+    )
+    by_id = {fields["id"]: fields for fields in rows}
+    views = _with_changes(rows)
+    current = [s for s in views if s.current_at(as_of)]
+    found = await provenance.claim_provenance(session, claim_id, chains=False)
+    related, _ = await queries.related_claims(session, claim_id, PageParams(limit=100))
+    counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
+    marks = [
+        TimelineMark(
+            stance_id=str(s.id),
+            side=s.side,
+            at=s.at,
+            retracted_at=s.retracted_at if not s.current_at(as_of) else None,
+            words=f"{s.actor}: {s.words}, {s.at:%Y-%m-%d}",
+            changed=s.changed_from is not None,
+        )
+        for s in views
+    ]
+    return ClaimPage(
+        claim=claim,
+        as_of=as_of,
+        counts=counts,
+        groups=by_side(current),
+        retracted=[s for s in views if not s.current_at(as_of)],
+        shown=len(views),
+        truncated=cursor is not None,
+        sides_svg=sides_bar({c.side: c.stances for c in counts}),
+        timeline_svg=timeline(marks),
+        provenance_svg=_chains(current, found, as_of),
+        related=sorted(related, key=lambda r: (r.kind, r.claim.statement)),
+    )
