@@ -23,6 +23,7 @@ check fails (2 when PostgreSQL's server binaries or PgBouncer are missing).
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import re
@@ -166,15 +167,40 @@ async def python_load(
     )
 
 
+W1_LABELS = ("confirmed", "asserted", "likely", "reported", "questioned", "denied")
+W1_PER_RUN = 8_000  # more stances than one measurement writes here
+_w1_made = itertools.count()
+
+
+def new_stances(t: dict[str, list[str]]) -> list[tuple[str, str, str | None]]:
+    """W1's requests for one run of the load: stances never posted before in this run of
+    the script. The same stance twice is refused (409), and bench/run.py cycles through 200."""
+    claims, actors, sources = t["write_claims"], t["actors"], t["sources"]
+    reqs: list[tuple[str, str, str | None]] = []
+    for _ in range(W1_PER_RUN):
+        n = next(_w1_made)  # one combination of claim, actor, source and label each
+        n, claim = divmod(n, len(claims))
+        n, actor = divmod(n, len(actors))
+        n, source = divmod(n, len(sources))
+        body = {
+            "claim_id": claims[claim],
+            "actor_id": actors[actor],
+            "source_id": sources[source],
+            "label": W1_LABELS[n % len(W1_LABELS)],
+        }
+        reqs.append(("POST", "/v1/stances", json.dumps(body)))
+    return reqs
+
+
 def measure(
     args: argparse.Namespace, port: int, query: str, t: dict[str, list[str]], key: str
 ) -> Measured:
-    reqs = bench.requests_for(query, t)
     key_for = key if query.startswith("W") else None  # reads are open, as in bench/run.py
     measured = Measured(0, 0, 0, 0, 0)
     for seconds in (args.warmup, args.duration):
         if seconds <= 0:
             continue
+        reqs = new_stances(t) if query == "W1" else bench.requests_for(query, t)
         if args.client == "wrk":
             measured = wrk(port, reqs, key_for, seconds, args.connections)
         else:
