@@ -79,12 +79,26 @@ def check(name: str, ok: bool, detail: str) -> None:
     print(f"  [{'ok' if ok else 'FAILED'}] {name}: {detail}", flush=True)
 
 
+# wrk runs bench/run.py's script in each of its threads, each from the first request: here
+# each thread starts an eighth of the list further on, so no two send the same stance.
+SPREAD_THREADS = """
+local threads = 0
+function setup(thread)
+  thread:set("offset", threads)
+  threads = threads + 1
+end
+function init(args)
+  i = offset * math.floor(#reqs / 8)
+end
+"""
+
+
 def wrk(
     port: int, reqs: list[tuple[str, str, str | None]], key: str | None, seconds: int, conns: int
 ) -> Measured:
     """wrk against the service; errors are non-2xx answers and socket errors of any kind."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(bench.lua_script(reqs, key))
+        script.write(bench.lua_script(reqs, key) + SPREAD_THREADS)
     try:
         out = bench.run(
             [
@@ -142,7 +156,7 @@ async def python_load(
         i = offset
         while time.perf_counter() < deadline:
             method, path, body = reqs[i % len(reqs)]
-            i += 1
+            i += conns  # each client its own requests
             started = time.perf_counter()
             try:
                 r = await http.request(method, path, content=body)
