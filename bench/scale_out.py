@@ -292,10 +292,11 @@ async def follow_feed(base: str, since: str, stop: asyncio.Event, follower: Foll
 
 def wait_quiet(cluster: Cluster, database: str) -> None:
     """Until no request is writing to the primary (wrk stops sending, but the requests it
-    left in flight still commit), and the standby has replayed everything."""
+    left in flight still commit: their transactions are active, or idle in transaction while
+    the app works between statements), and the standby has replayed everything."""
     busy = (
         "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' "
-        f"AND datname = '{database}' AND state NOT LIKE 'idle%'"
+        f"AND datname = '{database}' AND state <> 'idle'"
     )
     deadline = time.monotonic() + 30
     while cluster.primary.sql(busy, "postgres") != "0" and time.monotonic() < deadline:
