@@ -51,7 +51,8 @@ def _with_engine(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
         heap.settle(heap.BULK_YOUNG_THRESHOLD)
         recorder.install()
         current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")
-        engine = create_engine(get_settings().database_url)
+        settings = get_settings()
+        engine = create_engine(settings.database_url, pgbouncer=settings.db_pgbouncer)
         try:
             return await action(engine)
         finally:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
+import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Column, Table, event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import types as sqltypes
@@ -91,6 +92,7 @@ def create_engine(
     autocommit: bool = False,
     ping_after_idle: float = 5.0,
     writer: bool = True,
+    pgbouncer: bool = False,
 ) -> AsyncEngine:
     """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
     bounded waits (connecting, checking out a connection, and each statement), so a database
@@ -105,7 +107,10 @@ def create_engine(
     ago. A connection that died since its last use fails its request (503, retry); the pool
     then drops every connection opened before the failure.
 
-    On SQLite `writer=False` makes an engine that only reads (see `_sqlite_engine`)."""
+    On SQLite `writer=False` makes an engine that only reads (see `_sqlite_engine`).
+
+    `pgbouncer=True` (PostgreSQL) is for a URL that leads to PgBouncer in transaction pooling
+    mode without prepared-statement support (before 1.21): see `PGBOUNCER_CONNECT_ARGS`."""
     target = async_url(url)
     pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
@@ -117,8 +122,11 @@ def create_engine(
             autocommit=autocommit,
         )
     server_settings = {"application_name": "claimgraph"}
-    if statement_timeout_ms:
+    if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
+    connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
+    if pgbouncer:
+        connect_args.update(PGBOUNCER_CONNECT_ARGS)
     options: dict[str, Any] = pool or {
         "pool_size": pool_size,
         "max_overflow": pool_size,
@@ -130,12 +138,32 @@ def create_engine(
         target,
         echo=echo,
         pool_pre_ping=not autocommit,
-        connect_args={"timeout": 5, "server_settings": server_settings},
+        connect_args=connect_args,
         **options,
     )
     if autocommit:
         _ping_when_idle(engine, ping_after_idle)
     return engine
+
+
+def _unnamed() -> str:
+    return ""
+
+
+# PgBouncer in transaction pooling mode gives each transaction (or each statement run on its
+# own) whichever server connection is free, and before 1.21 it does not carry prepared
+# statements across them: a statement prepared by name on one server connection is unknown on
+# the next ("prepared statement ... does not exist"), and a name already used there collides.
+# So no statement stays prepared: asyncpg's statement cache and SQLAlchemy's are off, and each
+# statement is parsed as the unnamed statement and run at once (asyncpg sends the parse and
+# the execution without a Sync between them, so PgBouncer keeps them on one server
+# connection). PgBouncer also refuses startup parameters it does not track, such as
+# `statement_timeout`: it is not sent; set it on the database role instead.
+PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+    "statement_cache_size": 0,
+    "prepared_statement_cache_size": 0,
+    "prepared_statement_name_func": _unnamed,
+}
 
 
 def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
@@ -405,6 +433,11 @@ def unavailable(exc: BaseException) -> str | None:
         if type(current).__module__.startswith("asyncpg") and (
             "Connection" in type(current).__name__ or "InterfaceError" in type(current).__name__
         ):
+            return "database-unavailable"
+        if isinstance(current, asyncpg.InternalClientError):
+            # A server shutting down sends each idle connection a FATAL error before closing
+            # it: asyncpg, not expecting one, leaves the connection mid-error, and a statement
+            # sent on it before the close arrives fails with this.
             return "database-unavailable"
         current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return None

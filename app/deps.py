@@ -15,12 +15,12 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the route returns, rolled back if it raises.
     GET and HEAD read outside a transaction, from the read replica when one is configured
-    (DATABASE_READ_URL). A POST holding an Idempotency-Key is committed with its response
-    instead (`idempotency.CommitWithResponse`)."""
+    (DATABASE_READ_URL) and answers, else from the primary (app/replica.py). A POST holding an
+    Idempotency-Key is committed with its response instead (`idempotency.CommitWithResponse`)."""
     state = request.app.state
     if request.method in READ_METHODS:
         # Each statement commits on its own (autocommit): closing only returns the connection.
-        async with state.query_sessionmaker() as session:
+        async with state.reads.session() as session:
             yield session
         return
     session = state.sessionmaker()

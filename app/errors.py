@@ -22,6 +22,7 @@ RETRY_AFTER = "2"  # seconds a client should wait before retrying a 503
 ASYNCPG_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.PostgresError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,  # on a connection its server closed meanwhile
 )
 log = logging.getLogger("claimgraph.errors")
 

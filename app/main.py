@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import __version__, heap, idempotency
 from app.actors.routes import router as actors_router
@@ -28,6 +29,7 @@ from app.observability import RequestContext, configure_logging
 from app.operations import metrics_router
 from app.operations import router as operations_router
 from app.pagination import load_cursors
+from app.replica import Reads
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         pool_size=settings.db_pool_size,
         echo=settings.db_echo,
         statement_timeout_ms=settings.statement_timeout_ms,
+        pgbouncer=settings.db_pgbouncer,
     )
 
     @asynccontextmanager
@@ -151,7 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.cursors = await load_cursors(engine)
         heap.settle()
         yield
-        for each in (engine, read_engine, query_engine):
+        for each in (engine, read_engine, query_engine, *extra_engines):
             if each is not None:
                 await each.dispose()
 
@@ -169,7 +172,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = create_sessionmaker(engine)
     sqlite = engine.dialect.name == "sqlite"
-    read_engine = None
+    read_engine: AsyncEngine | None = None
+    extra_engines: list[AsyncEngine] = []
     if settings.database_read_url or sqlite:
         # Transactions that only read, for reads that need one snapshot (the export): on the
         # replica, or beside SQLite's one writer.
@@ -178,15 +182,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             pool_size=settings.db_pool_size,
             statement_timeout_ms=settings.statement_timeout_ms,
             writer=False,
+            pgbouncer=settings.db_read_pgbouncer,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
-    # GET requests: one statement at a time, no transaction (see create_engine).
-    query_engine = create_engine(
-        settings.database_read_url or settings.database_url,
-        pool_size=settings.db_pool_size,
-        statement_timeout_ms=settings.statement_timeout_ms,
-        autocommit=True,
-    )
+
+    # GET requests: one statement at a time, no transaction (see create_engine); on the
+    # replica when there is one, and on the primary while it is away (app/replica.py).
+    def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
+        return create_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            statement_timeout_ms=settings.statement_timeout_ms,
+            autocommit=True,
+            pgbouncer=pgbouncer,
+        )
+
+    query_engine = queries_on(settings.database_url, settings.db_pgbouncer)
+    replica_queries = None
+    if settings.database_read_url:
+        extra_engines.append(query_engine)
+        replica_queries = queries_on(settings.database_read_url, settings.db_read_pgbouncer)
+    app.state.reads = Reads(query_engine, replica_queries)
+    query_engine = replica_queries or query_engine
     app.state.query_engine = query_engine
     app.state.query_sessionmaker = create_sessionmaker(query_engine)
     # Keys are checked on the primary (a key made a moment ago may not have reached a

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         description="Requests per minute per key (or per client address without a "
         "key); 0 turns rate limiting off.",
     )
+    db_pgbouncer: bool = Field(
+        default=False,
+        description="DATABASE_URL leads to PgBouncer in transaction pooling mode (before 1.21, "
+        "or without max_prepared_statements): no statement is kept prepared on a connection, "
+        "and the statement timeout is left to the database role (docs/scaling.md).",
+    )
+    db_read_pgbouncer: bool = Field(default=False, description="The same for DATABASE_READ_URL.")
 
 
 @lru_cache

@@ -134,16 +134,19 @@ for _resource, _entity, _model in (
 # finished, so its changes are visible to any later statement. Transactions that PostgreSQL
 # shows running in another database cannot write here and do not hold the feed back (a long
 # transaction elsewhere on a shared server would otherwise stall it); one it cannot place is
-# assumed to be ours.
+# assumed to be ours. A hot standby lists none of the primary's running transactions in
+# `pg_snapshot_xip` (it keeps them where `pg_current_snapshot` does not look), and cannot place
+# them either: there the horizon is the snapshot's xmin, the oldest of them.
 HORIZON = text(
     """
-    SELECT coalesce(
+    SELECT CASE WHEN pg_is_in_recovery() THEN pg_snapshot_xmin(snap.s)::text::bigint
+    ELSE coalesce(
       (SELECT min(running::text::bigint) FROM pg_snapshot_xip(snap.s) AS running
        WHERE NOT EXISTS (
          SELECT 1 FROM pg_stat_activity AS a
          WHERE a.datname <> current_database()
            AND a.backend_xid::text = (running::text::bigint % 4294967296)::text)),
-      pg_snapshot_xmax(snap.s)::text::bigint)
+      pg_snapshot_xmax(snap.s)::text::bigint) END
     FROM (SELECT pg_current_snapshot() AS s) AS snap
     """
 )
