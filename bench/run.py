@@ -166,6 +166,8 @@ async def targets(url: str, seed: int) -> dict[str, list[str]]:
         )
         actors = await column("SELECT DISTINCT actor_id FROM stances ORDER BY actor_id LIMIT 2000")
         sources = await column("SELECT id FROM sources ORDER BY id LIMIT 2000")
+        # W1's quotes are its own: on sources without a text, which hold any quote.
+        untexted = await column("SELECT id FROM sources WHERE text IS NULL ORDER BY id LIMIT 2000")
         statements = await column("SELECT statement FROM claims ORDER BY id LIMIT 500")
     await engine.dispose()
     words = sorted({w for s in statements for w in re.findall(r"[a-z]{5,}", s.lower())})
@@ -181,6 +183,7 @@ async def targets(url: str, seed: int) -> dict[str, list[str]]:
         "write_claims": [str(c) for c in written],
         "actors": [str(a) for a in rng.sample(actors, min(100, len(actors)))],
         "sources": [str(s) for s in rng.sample(sources, min(100, len(sources)))],
+        "write_sources": [str(s) for s in rng.sample(untexted, min(100, len(untexted)))],
         "words": rng.sample(words, min(50, len(words))),
     }
 
@@ -207,13 +210,24 @@ def requests_for(query: str, t: dict[str, list[str]]) -> list[tuple[str, str, st
                 {
                     "claim_id": rng.choice(t["write_claims"]),
                     "actor_id": rng.choice(t["actors"]),
-                    "source_id": rng.choice(t["sources"]),
+                    "source_id": rng.choice(t["write_sources"]),
                     "label": rng.choice(labels),
+                    # The same stance twice is refused: each write gets a quote of its own.
+                    "quote": f"Benchmark write {UNIQUE}",
                 }
             ),
         )
         for _ in range(200)
     ]
+
+
+# Stands in a request body for a number no other request of the run sends.
+UNIQUE = "#n#"
+
+
+def nonce() -> str:
+    """A prefix no other load of this run (or of an earlier run on the same data) has used."""
+    return f"{os.getpid()}-{time.time_ns()}"
 
 
 def lua_script(reqs: list[tuple[str, str, str | None]], key: str | None) -> str:
@@ -227,12 +241,23 @@ local reqs = {{
 {entries}
 }}
 local i = 0
+local sent = 0
+local threads = 0
 wrk.headers["Content-Type"] = "application/json"
 {auth}
+setup = function(thread)
+  threads = threads + 1
+  thread:set("tid", threads)
+end
 request = function()
   i = i % #reqs + 1
+  sent = sent + 1
   local r = reqs[i]
-  return wrk.format(r[1], r[2], nil, r[3])
+  local body = r[3]
+  if body then
+    body = string.gsub(body, "{UNIQUE}", "{nonce()}-" .. tostring(tid) .. "-" .. sent)
+  end
+  return wrk.format(r[1], r[2], nil, body)
 end
 """
 
@@ -283,6 +308,7 @@ async def python_load(
         headers["Authorization"] = f"Bearer {key}"
     latencies: list[float] = []
     deadline = time.perf_counter() + duration
+    prefix = nonce()
 
     async def worker(offset: int) -> None:
         async with httpx.AsyncClient(
@@ -292,6 +318,8 @@ async def python_load(
             while time.perf_counter() < deadline:
                 method, path, body = reqs[i % len(reqs)]
                 i += 1
+                if body is not None:
+                    body = body.replace(UNIQUE, f"{prefix}-{offset}-{i}")
                 t = time.perf_counter()
                 r = await http.request(method, path, content=body)
                 latencies.append((time.perf_counter() - t) * 1000)
