@@ -1,28 +1,25 @@
 """The `claimgraph` command: serve, db upgrade/downgrade/current, demo load, import, export,
 suggest."""
 
-import asyncio
+import contextlib
+import os
 import sys
 import uuid
-from collections.abc import Awaitable, Callable
-from contextlib import nullcontext
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import heap, migrate
-from app.auth import keys
-from app.db import create_engine, create_sessionmaker, session_scope
+from app import migrate
+from app.cli_database import CliError, describe, run, say
+from app.cli_keys import keys_cli
+from app.db import create_sessionmaker, session_scope
 from app.demo.loader import load_demo
-from app.errors import NotFound
-from app.history import recorder
-from app.history.recorder import current_writer
 from app.settings import get_settings
 from app.suggestions.cli import suggest
 from app.transfer import commands as transfer
@@ -32,38 +29,18 @@ cli = typer.Typer(
     help="claimgraph: who asserted a claim, where, when, and who disputes it.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # a bug's traceback, if one comes, without secrets
 )
 db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 demo_cli = typer.Typer(help="The worked example dataset.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(demo_cli, name="demo")
-keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)
 cli.add_typer(keys_cli, name="keys")
 cli.command("suggest")(suggest)
 console = Console()
-T = TypeVar("T")
-
-
-def _with_engine(action: Callable[[AsyncEngine], Awaitable[T]]) -> T:
-    async def run() -> T:
-        # A bulk import allocates millions of short-lived objects: with the collector's
-        # defaults its full collections took 3 s of a 100k-stance import's 14 s of CPU.
-        heap.settle(heap.BULK_YOUNG_THRESHOLD)
-        recorder.install()
-        current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")
-        settings = get_settings()
-        engine = create_engine(settings.database_url, pgbouncer=settings.db_pgbouncer)
-        try:
-            return await action(engine)
-        finally:
-            await engine.dispose()
-
-    return asyncio.run(run())
 
 
 async def _load_demo(engine: AsyncEngine) -> None:
-    if not await transfer.check_schema(engine, console):
-        raise typer.Exit(1)
     sessionmaker = create_sessionmaker(engine)
     async for session in session_scope(sessionmaker):
         counts = await load_demo(session)
@@ -76,8 +53,8 @@ async def _load_demo(engine: AsyncEngine) -> None:
 @db_cli.command("upgrade")
 def db_upgrade(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Migrate the database (DATABASE_URL) up to the latest schema."""
-    _with_engine(lambda engine: migrate.upgrade(engine, revision))
-    console.print(f"database at revision {_with_engine(migrate.current_revision)}")
+    run(lambda engine: migrate.upgrade(engine, revision), schema=False)
+    console.print(f"database at revision {run(migrate.current_revision, schema=False)}")
 
 
 @db_cli.command("downgrade")
@@ -85,14 +62,15 @@ def db_downgrade(
     revision: Annotated[str, typer.Argument(help="Target revision, e.g. base.")],
 ) -> None:
     """Migrate the database down to REVISION (`base` empties it)."""
-    _with_engine(lambda engine: migrate.downgrade(engine, revision))
-    console.print(f"database at revision {_with_engine(migrate.current_revision) or 'base'}")
+    run(lambda engine: migrate.downgrade(engine, revision), schema=False)
+    revision = run(migrate.current_revision, schema=False) or "base"
+    console.print(f"database at revision {revision}")
 
 
 @db_cli.command("current")
 def db_current() -> None:
     """Show the database's revision and the latest one; exit 1 if they differ."""
-    current = _with_engine(migrate.current_revision)
+    current = run(migrate.current_revision, schema=False)
     head = migrate.head_revision()
     console.print(f"database: {current or 'empty'}  latest: {head}")
     if current != head:
@@ -100,71 +78,11 @@ def db_current() -> None:
         raise typer.Exit(1)
 
 
-async def _keys(engine: AsyncEngine, action: Callable[[AsyncSession], Awaitable[T]]) -> T:
-    async for session in session_scope(create_sessionmaker(engine)):
-        result = await action(session)
-    return result
-
-
-def _keys_table(rows: list[keys.KeyOut]) -> Table:
-    table = Table("prefix", "name", "scope", "created", "expires", "revoked")
-    for row in rows:
-        table.add_row(
-            row.prefix,
-            row.name,
-            row.scope.value,
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            f"{row.expires_at:%Y-%m-%d}" if row.expires_at else "never",
-            f"{row.revoked_at:%Y-%m-%d %H:%M}" if row.revoked_at else "",
-        )
-    return table
-
-
-@keys_cli.command("create")
-def keys_create(
-    name: Annotated[str, typer.Option(help="What the key is for, e.g. ingest-bot.")],
-    scope: Annotated[keys.Scope, typer.Option(help="read, write or admin.")] = keys.Scope.write,
-    expires_in_days: Annotated[
-        int | None, typer.Option(help="Days until the key stops working (default: never).")
-    ] = None,
-) -> None:
-    """Make an API key and print it once: only its hash is stored."""
-    expires = timedelta(days=expires_in_days) if expires_in_days else None
-    new = _with_engine(
-        lambda engine: _keys(
-            engine, lambda s: keys.create_key(s, name=name, scope=scope, expires_in=expires)
-        )
-    )
-    console.print(_keys_table([new]))
-    console.print("key (shown once, store it now):")
-    print(new.key)
-
-
-@keys_cli.command("list")
-def keys_list() -> None:
-    """List keys by prefix, scope and state (never the keys themselves)."""
-    listed, _ = _with_engine(lambda engine: _keys(engine, keys.list_keys))
-    console.print(_keys_table(listed))
-
-
-@keys_cli.command("revoke")
-def keys_revoke(
-    key: Annotated[str, typer.Argument(help="The key's prefix (cg_…) or id.")],
-) -> None:
-    """Revoke a key; it stops working at once."""
-    try:
-        row = _with_engine(lambda engine: _keys(engine, lambda s: keys.revoke_key(s, key)))
-    except NotFound as exc:
-        console.print(f"[red]{exc.detail}[/red]")
-        raise typer.Exit(1) from exc
-    console.print(_keys_table([row]))
-
-
 @demo_cli.command("load")
 def demo_load() -> None:
     """Load the worked example (the North Korea / Russia / Ukraine article) into the database.
     Loading it again changes nothing."""
-    _with_engine(_load_demo)
+    run(_load_demo)
 
 
 @cli.command("import")
@@ -182,7 +100,7 @@ def import_records(
     importing a file twice changes nothing the second time."""
     if format not in ("ndjson", "stix"):
         raise typer.BadParameter("ndjson or stix", param_hint="--format")
-    accepted = _with_engine(
+    accepted = run(
         lambda engine: transfer.import_file(
             engine, file, fmt=format, dry_run=dry_run, console=console
         )
@@ -214,11 +132,31 @@ def export_records(
         raise typer.BadParameter("ndjson, claimreview, prov or stix", param_hint="--format")
     flt = transfer.export_filter(claim_id, actor_id, since)
     errors = Console(stderr=True)
-    with output.open("wb") if output else nullcontext(sys.stdout.buffer) as out:
-        done = _with_engine(
-            lambda engine: transfer.export_file(engine, out, flt, fmt=format, console=errors)
-        )
-    if not done:
+
+    async def export(engine: AsyncEngine) -> bool:
+        if output is None:
+            return await transfer.export_file(
+                engine, sys.stdout.buffer, flt, fmt=format, console=errors
+            )
+        # Written aside and renamed when complete: a failed export leaves no file, not an
+        # empty or a partial one.
+        partial = output.with_name(f".{output.name}.partial")
+        done = False
+        try:
+            with partial.open("wb") as out:
+                done = await transfer.export_file(engine, out, flt, fmt=format, console=errors)
+            if done:
+                os.replace(partial, output)
+        except OSError as exc:
+            done = False
+            raise CliError(f"cannot write {output}: {exc.strerror or exc}") from exc
+        finally:
+            if not done:
+                with contextlib.suppress(OSError):
+                    partial.unlink()
+        return done
+
+    if not run(export):
         raise typer.Exit(1)
 
 
@@ -232,13 +170,15 @@ def serve(
     """Serve the API with uvicorn (docs at /docs). The database must be migrated, or use --demo."""
     settings = get_settings()
     if demo:
-        _with_engine(migrate.upgrade)
-        _with_engine(_load_demo)
+        run(migrate.upgrade, schema=False)
+        run(_load_demo)
+    else:
+        run(_ready)  # an empty database is initialised here; one behind is refused
     bind_host, bind_port = host or settings.host, port or settings.port
-    console.print(
-        f"claimgraph on http://{bind_host}:{bind_port}/docs  (database: {settings.database_url})"
-    )
-    console.print("reads are open; writes need a key: claimgraph keys create --name me")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    console.print(f"claimgraph on http://{bind_host}:{bind_port}/docs  (database: {shown})")
+    reads = "reads need a key" if settings.reads_require_key else "reads are open"
+    console.print(f"{reads}; writes need a key: claimgraph keys create --name me")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -250,8 +190,21 @@ def serve(
     )
 
 
+async def _ready(_engine: AsyncEngine) -> None:
+    """Nothing more than `run` does first: the database reached and its schema ready."""
+
+
 def main() -> None:
-    cli()
+    """The `claimgraph` command. An expected failure (a setting, the database, a file) ends
+    it with one line saying why and exit status 1, never a traceback."""
+    try:
+        cli()
+    except Exception as exc:
+        message = describe(exc)
+        if message is None:
+            raise
+        say(message)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -56,9 +57,22 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         )
 
 
+def known_revision(revision: str) -> bool:
+    """Whether this version of the code has a migration named `revision`."""
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 async def check_current(engine: AsyncEngine) -> None:
     """Raise SchemaNotCurrent, naming the command that fixes it, unless the schema is at head."""
     current, head = await current_revision(engine), head_revision()
+    if current is not None and current != head and not known_revision(current):
+        raise SchemaNotCurrent(
+            f"database schema is at revision {current}, newer than this claimgraph knows "
+            f"(its latest is {head}): upgrade claimgraph to use this database"
+        )
     if current != head:
         raise SchemaNotCurrent(
             f"database schema is at revision {current or 'none (empty database)'}, "
