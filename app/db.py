@@ -41,21 +41,32 @@ def async_url(url: str | URL) -> URL:
     return parsed.set(drivername=ASYNC_DRIVERS[backend])
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-    # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
-    # proceed while a writer commits. The driver's own transaction handling is off: the
-    # engine's "begin" listener says how each transaction starts.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-    dbapi_connection.isolation_level = None
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
+        # proceed while a writer commits. The busy timeout bounds the wait for the lock of a
+        # writer in another process: SQLite's one wait that can hang a request. The driver's
+        # own transaction handling is off: the engine's "begin" listener says how each
+        # transaction starts.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.close()
+        dbapi_connection.isolation_level = None
+
+    return on_connect
 
 
 def _sqlite_engine(
-    target: URL, *, echo: bool, pool_size: int, writer: bool, autocommit: bool
+    target: URL,
+    *,
+    echo: bool,
+    pool_size: int,
+    writer: bool,
+    autocommit: bool,
+    busy_timeout_ms: int,
 ) -> AsyncEngine:
     """SQLite has one writer at a time. A writing engine keeps one connection, and callers
     queue for it in order (the pool's queue) instead of sleeping in SQLite's busy handler,
@@ -73,7 +84,7 @@ def _sqlite_engine(
     if target.database in (None, "", ":memory:"):
         options = {}  # one in-memory database: one connection, shared (StaticPool)
     engine = create_async_engine(target, echo=echo, **options)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
 
     def start(connection: Any) -> None:
         if begin is not None:
@@ -89,14 +100,19 @@ def create_engine(
     pool_size: int = 20,
     echo: bool = False,
     statement_timeout_ms: int | None = None,
+    command_timeout: float | None = None,
+    connect_timeout: float = 5.0,
+    pool_timeout: float = 5.0,
     autocommit: bool = False,
     ping_after_idle: float = 5.0,
     writer: bool = True,
     pgbouncer: bool = False,
 ) -> AsyncEngine:
-    """An async engine for `url`: SQLite with foreign keys enforced and WAL on; PostgreSQL with
-    bounded waits (connecting, checking out a connection, and each statement), so a database
-    that is away makes requests fail fast instead of hang. `pool_size=0` keeps no connection
+    """An async engine for `url`: SQLite with foreign keys enforced, WAL on, and a writer's
+    wait for a lock bounded by `statement_timeout_ms` (5 s without); PostgreSQL with bounded
+    waits (connecting, checking out a connection, each statement on the server, and, with
+    `command_timeout`, any answer at all), so a database that is away or has stopped
+    answering makes requests fail fast instead of hang. `pool_size=0` keeps no connection
     open between uses (for PgBouncer, which pools them itself).
 
     `autocommit=True` (PostgreSQL) is for requests that only read. It runs each statement on
@@ -120,20 +136,25 @@ def create_engine(
             pool_size=pool_size,
             writer=writer and not autocommit,
             autocommit=autocommit,
+            busy_timeout_ms=statement_timeout_ms or 5000,
         )
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
-    connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
+    connect_args: dict[str, Any] = {"timeout": connect_timeout, "server_settings": server_settings}
     if pgbouncer:
         connect_args.update(PGBOUNCER_CONNECT_ARGS)
     options: dict[str, Any] = pool or {
         "pool_size": pool_size,
         "max_overflow": pool_size,
-        "pool_timeout": 5,
+        "pool_timeout": pool_timeout,
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
+    if command_timeout:
+        # asyncpg's default for every operation on the connection: statements, BEGIN and
+        # COMMIT, and the pool's ping. A server that stops answering is noticed after it.
+        connect_args["command_timeout"] = command_timeout
     engine = create_async_engine(
         target,
         echo=echo,
@@ -143,7 +164,17 @@ def create_engine(
     )
     if autocommit:
         _ping_when_idle(engine, ping_after_idle)
+    event.listen(engine.sync_engine, "invalidate", _drop_at_once)
     return engine
+
+
+def _drop_at_once(_dbapi_connection: Any, record: ConnectionPoolEntry, _exc: Any) -> None:
+    """Close a connection the pool gives up on without a goodbye. SQLAlchemy would close it
+    gracefully first, waiting up to 2 s on a server that may be the one not answering
+    (after a command timeout, that wait is what made a frozen database's 503 late)."""
+    driver = record.driver_connection
+    if driver is not None:
+        driver.terminate()
 
 
 def _unnamed() -> str:
@@ -181,6 +212,8 @@ def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
             return
         try:
             dbapi_connection.ping()
+        except TimeoutError:
+            raise  # not answering: a new connection would wait as long, so no retry here
         except Exception as exc:
             raise sa_exc.DisconnectionError("connection lost while idle") from exc
 

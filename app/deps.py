@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import idempotency
+from app.middleware import IMPORT_PATH
 from app.pagination import PageParams, page_params
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -23,7 +24,10 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
         async with state.reads.session() as session:
             yield session
         return
-    session = state.sessionmaker()
+    writer = state.sessionmaker
+    if request.url.path == IMPORT_PATH:  # its statements may run longer than a request's
+        writer = getattr(state, "import_sessionmaker", writer)
+    session = writer()
     held = False
     try:
         yield session

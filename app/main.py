@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
@@ -137,15 +138,30 @@ def add_routes(app: FastAPI, router: APIRouter, dependencies: Sequence[params.De
         )
 
 
+# A little over app.transfer.bulk.PG_TIMEOUT, the longest an import's statement may run.
+IMPORT_COMMAND_TIMEOUT = 16 * 60.0
+
+
+def database_waits(settings: Settings) -> dict[str, Any]:
+    """How long a request's engines wait on the database, from the settings."""
+    return {
+        "statement_timeout_ms": settings.statement_timeout_ms,
+        "command_timeout": settings.db_command_timeout_ms / 1000,
+        "connect_timeout": settings.db_connect_timeout_ms / 1000,
+        "pool_timeout": settings.db_pool_timeout_ms / 1000,
+    }
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A claimgraph app bound to the settings' database."""
     settings = settings or get_settings()
+    waits = database_waits(settings)
     engine = create_engine(
         settings.database_url,
         pool_size=settings.db_pool_size,
         echo=settings.db_echo,
-        statement_timeout_ms=settings.statement_timeout_ms,
         pgbouncer=settings.db_pgbouncer,
+        **waits,
     )
 
     @asynccontextmanager
@@ -180,9 +196,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         read_engine = create_engine(
             settings.database_read_url or settings.database_url,
             pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
             writer=False,
             pgbouncer=settings.db_read_pgbouncer,
+            **waits,
         )
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
 
@@ -190,11 +206,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # replica when there is one, and on the primary while it is away (app/replica.py).
     def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
         return create_engine(
-            url,
-            pool_size=settings.db_pool_size,
-            statement_timeout_ms=settings.statement_timeout_ms,
-            autocommit=True,
-            pgbouncer=pgbouncer,
+            url, pool_size=settings.db_pool_size, autocommit=True, pgbouncer=pgbouncer, **waits
         )
 
     query_engine = queries_on(settings.database_url, settings.db_pgbouncer)
@@ -209,6 +221,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Keys are checked on the primary (a key made a moment ago may not have reached a
     # replica), and on SQLite beside its writer, which a check must not wait for.
     app.state.key_sessionmaker = app.state.query_sessionmaker if sqlite else app.state.sessionmaker
+    if not sqlite:
+        # Imports: a statement of a large one may rightly run for minutes (the bulk writer
+        # raises its statement timeout), so the command timeout is as long; a connection is
+        # opened for each import rather than kept.
+        import_engine = create_engine(
+            settings.database_url,
+            pool_size=0,
+            pgbouncer=settings.db_pgbouncer,
+            **{**waits, "command_timeout": IMPORT_COMMAND_TIMEOUT},
+        )
+        extra_engines.append(import_engine)
+        app.state.import_sessionmaker = create_sessionmaker(import_engine)
     recorder.install()
     install_error_handlers(app)
     idempotency.install(app)

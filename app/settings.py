@@ -42,7 +42,46 @@ class Settings(BaseSettings):
     max_import_bytes: int = Field(default=2 * 1024**3, description="Largest import body.")
     max_query_bytes: int = Field(default=4096, description="Longest query string (414 above).")
     statement_timeout_ms: int = Field(
-        default=15_000, description="Longest a database statement may run in a request."
+        default=5_000,
+        description="Longest a database statement may run in a request (PostgreSQL cancels "
+        "it: 503). On SQLite, how long a write waits for another writer's lock (503 after).",
+    )
+    # Client side: a database that stops answering (a frozen network, a stopped server) is
+    # noticed by these waits, not by the server's statement timeout, which it never runs.
+    db_command_timeout_ms: int = Field(
+        default=6_000,
+        gt=0,
+        description="Longest the service waits for any answer from PostgreSQL (a statement, "
+        "BEGIN, COMMIT, a ping) before it drops the connection and answers 503; above "
+        "statement_timeout_ms, so that the server's own cancel comes first.",
+    )
+    db_connect_timeout_ms: int = Field(
+        default=3_000, gt=0, description="Longest a new connection to PostgreSQL may take."
+    )
+    db_pool_timeout_ms: int = Field(
+        default=3_000, gt=0, description="Longest a request waits for a pooled connection."
+    )
+    # Request side: what a client may take to send a request.
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Longest a client may take to send a request's head (its request line "
+        "and header fields), from the connection's opening or the previous response; then "
+        "408 and the connection is closed.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        gt=0,
+        description="Largest request head (431 above; 414 when the request line alone is).",
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long a body may take beyond what its size needs at "
+        "body_min_bytes_per_second; then 408 and the connection is closed.",
+    )
+    body_min_bytes_per_second: int = Field(
+        default=1024, gt=0, description="The slowest a long body may arrive, on average."
     )
     rate_limit_per_minute: int = Field(
         default=0,

@@ -191,7 +191,7 @@ class TestStatementTimeout:
 
     async def test_default_applies_to_requests(self, backend: str, engine: AsyncEngine) -> None:
         postgres_only(backend)
-        assert await scalar(engine, "SHOW statement_timeout") == "15s"
+        assert await scalar(engine, "SHOW statement_timeout") == "5s"
 
 
 async def _wait_for_fresh_window(margin: float = 3) -> None:

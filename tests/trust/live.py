@@ -1,0 +1,162 @@
+"""A live claimgraph server in its own process, and a TCP proxy to PostgreSQL that can be cut
+(a restart: every connection reset, new ones refused) or paused (a frozen network: sockets
+stay open, no byte goes through)."""
+
+import asyncio
+import contextlib
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+CLI = [sys.executable, "-m", "app.cli"]
+UVICORN = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Proxy:
+    """A TCP proxy to PostgreSQL that can be cut (every connection closed, new ones refused),
+    paused (nothing forwarded either way, every socket kept open) and restored."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self.port = free_port()
+        self.server: asyncio.Server | None = None
+        self.transports: set[asyncio.StreamWriter] = set()
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
+
+    def pause(self) -> None:
+        """Freeze the network: bytes already sent wait, new connections get no answer."""
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
+    async def cut(self) -> None:
+        self.flowing.set()
+        if self.server is not None:
+            self.server.close()  # new connections are refused
+            self.server = None
+        for writer in list(self.transports):
+            writer.transport.abort()  # open ones are reset, mid-query or idle
+        self.transports.clear()
+        for task in list(self.tasks):
+            task.cancel()
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.transports.add(writer)
+        try:
+            await self.flowing.wait()  # a frozen network answers no handshake
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except (OSError, asyncio.CancelledError):
+            writer.transport.abort()
+            self.transports.discard(writer)
+            return
+        self.transports.add(up_writer)
+        for source, sink in ((reader, up_writer), (up_reader, writer)):
+            task = asyncio.create_task(self._pipe(source, sink, (writer, up_writer)))
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+
+    async def _pipe(
+        self,
+        source: asyncio.StreamReader,
+        sink: asyncio.StreamWriter,
+        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
+    ) -> None:
+        try:
+            while data := await source.read(65536):
+                await self.flowing.wait()
+                sink.write(data)
+                await sink.drain()
+        except (OSError, asyncio.CancelledError):
+            pass
+        finally:
+            for w in pair:
+                w.transport.abort()
+                self.transports.discard(w)
+
+
+@dataclass
+class Server:
+    """A claimgraph server process and where it answers."""
+
+    process: asyncio.subprocess.Process
+    port: int
+    log: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:]
+
+    async def wait_until_up(self, seconds: float = 30) -> None:
+        async with httpx.AsyncClient(base_url=self.url, timeout=2) as http:
+            for _ in range(int(seconds * 10)):
+                if self.process.returncode is not None:
+                    pytest.fail(f"the server exited: {self.tail()}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get("/readyz")).status_code == 200:
+                        return
+                await asyncio.sleep(0.1)
+        pytest.fail(f"the server did not come up: {self.tail()}")
+
+    async def stop(self, *, kill: bool = False) -> None:
+        if self.process.returncode is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+        try:
+            await asyncio.wait_for(self.process.wait(), 10)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+
+
+async def start_server(
+    command: Sequence[str], env: dict[str, str], log: Path, port: int | None = None
+) -> Server:
+    """Start `command` (CLI or UVICORN plus arguments) on `port` (a free one by default)."""
+    port = port or free_port()
+    with log.open("ab") as log_file:
+        process = await asyncio.create_subprocess_exec(
+            *command,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            env={**os.environ, **env},
+            stdout=log_file,
+            stderr=log_file,
+        )
+    return Server(process, port, log)
+
+
+@asynccontextmanager
+async def running(command: Sequence[str], env: dict[str, str], log: Path) -> AsyncIterator[Server]:
+    """A started server, up and ready; stopped afterwards."""
+    server = await start_server(command, env, log)
+    try:
+        await server.wait_until_up()
+        yield server
+    finally:
+        await server.stop()
