@@ -1,4 +1,6 @@
 # claimgraph API image: migrates the database named by DATABASE_URL, then serves with uvicorn.
+# `claimgraph serve` gives uvicorn the protocol that bounds each request head in time and size;
+# UVICORN_HTTP does the same for `uvicorn app.main:create_app --factory` run in the image.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -7,7 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     CLAIMGRAPH_HOST=0.0.0.0 \
     CLAIMGRAPH_PORT=8000 \
-    DATABASE_URL=sqlite:////data/claimgraph.db
+    DATABASE_URL=sqlite:////data/claimgraph.db \
+    UVICORN_HTTP=app.serving:GuardedHTTP
 
 WORKDIR /srv/claimgraph
 

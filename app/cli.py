@@ -9,13 +9,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate
+from app import migrate, serving
 from app.cli_database import CliError, describe, run, say
 from app.cli_keys import keys_cli
 from app.db import create_sessionmaker, session_scope
@@ -179,15 +178,7 @@ def serve(
     console.print(f"claimgraph on http://{bind_host}:{bind_port}/docs  (database: {shown})")
     reads = "reads need a key" if settings.reads_require_key else "reads are open"
     console.print(f"{reads}; writes need a key: claimgraph keys create --name me")
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=bind_host,
-        port=bind_port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,  # the app logs each request itself, as JSON with its request id
-    )
+    serving.serve(settings, host=bind_host, port=bind_port, workers=workers)
 
 
 async def _ready(_engine: AsyncEngine) -> None:

@@ -30,6 +30,7 @@ from app.observability import RequestContext, configure_logging
 from app.operations import metrics_router
 from app.operations import router as operations_router
 from app.pagination import load_cursors
+from app.read_limits import install_read_limits
 from app.replica import Reads
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
@@ -237,7 +238,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     idempotency.install(app)
     install_docs(app)
-    # Outermost last: request context wraps the size limits, which wrap the rest.
+    # Outermost last: request context wraps the read limits and size limits, which wrap
+    # the rest.
     app.add_middleware(ETags)
     app.add_middleware(idempotency.CommitWithResponse)
     app.add_middleware(RejectNulInURL)
@@ -247,6 +249,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_import=settings.max_import_bytes,
         max_query=settings.max_query_bytes,
     )
+    install_read_limits(app, settings)
     app.add_middleware(RequestContext)
     guarded = [Depends(guard)]
     for router in GUARDED_ROUTERS:

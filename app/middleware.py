@@ -28,6 +28,7 @@ async def send_problem(
     title: str,
     detail: str,
     errors: list[FieldError] | None = None,
+    headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Answer with a problem+json response straight from middleware."""
     problem = Problem(
@@ -46,6 +47,7 @@ async def send_problem(
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(body)).encode()),
+                *(headers or []),
             ],
         }
     )
