@@ -5,6 +5,7 @@ stay open, no byte goes through)."""
 import asyncio
 import contextlib
 import os
+import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -119,17 +120,25 @@ class Server:
                 await asyncio.sleep(0.1)
         pytest.fail(f"the server did not come up: {self.tail()}")
 
+    def kill(self) -> None:
+        """SIGKILL to the server and every process it started (its workers), as when the
+        machine or container dies: no shutdown, no goodbye to any connection."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+
     async def stop(self, *, kill: bool = False) -> None:
         if self.process.returncode is None:
             if kill:
-                self.process.kill()
+                self.kill()
             else:
                 self.process.terminate()
         try:
             await asyncio.wait_for(self.process.wait(), 10)
         except TimeoutError:
-            self.process.kill()
+            self.kill()
             await self.process.wait()
+        if not kill:
+            self.kill()  # any worker left behind
 
 
 async def start_server(
@@ -147,6 +156,7 @@ async def start_server(
             env={**os.environ, **env},
             stdout=log_file,
             stderr=log_file,
+            start_new_session=True,  # its own process group, to kill with its workers
         )
     return Server(process, port, log)
 

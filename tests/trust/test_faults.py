@@ -1,16 +1,20 @@
-"""Faults: PostgreSQL goes away three times while writers are busy. Requests during an outage
-get 503 problem+json with Retry-After (no hang, no 500), the service recovers by itself, and
-afterwards every acknowledged write is there and no write is half there.
+"""Faults, with writers busy against a live server on PostgreSQL.
 
-The database is "restarted" by a TCP proxy this test runs between the live server and
-PostgreSQL: an outage closes every connection and refuses new ones, as a restarting server
-does, without touching the shared PostgreSQL cluster.
+The database restarts three times: requests during an outage get 503 problem+json with
+Retry-After (no hang, no 500), the service recovers by itself, and afterwards every
+acknowledged write is there and no write is half there. The database is "restarted" by a
+TCP proxy this test runs between the live server and PostgreSQL: an outage closes every
+connection and refuses new ones, as a restarting server does, without touching the shared
+PostgreSQL cluster.
+
+The server is killed (SIGKILL) three times: every request is ok, failed or unknown, each
+unknown resolves with its Idempotency-Key to exactly one row, and nothing acknowledged is
+lost or written twice (tests/trust/crash.py; `python -m tests.trust.crash` for the long run).
 """
 
 import asyncio
 import contextlib
 import os
-import socket
 import sys
 import time
 from dataclasses import dataclass, field
@@ -25,6 +29,10 @@ from sqlalchemy.engine import make_url
 from app.auth import keys
 from app.db import create_engine, create_sessionmaker
 from tests.trust.conftest import NewDatabase, postgres_only, run_cli
+from tests.trust.crash import crash_run
+from tests.trust.live import Proxy, free_port
+
+pytestmark = pytest.mark.slow
 
 WRITERS = 4
 OUTAGES = 3
@@ -32,66 +40,6 @@ OUTAGE_SECONDS = 2.0
 MAX_REQUESTS_PER_WRITER = 400
 CLIENT_TIMEOUT = 10.0
 MAX_RECOVERY_SECONDS = 10.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Proxy:
-    """A TCP proxy to PostgreSQL that can be cut (every connection closed, new ones refused)
-    and restored."""
-
-    def __init__(self, target_host: str, target_port: int) -> None:
-        self.target = (target_host, target_port)
-        self.port = free_port()
-        self.server: asyncio.Server | None = None
-        self.transports: set[asyncio.StreamWriter] = set()
-        self.tasks: set[asyncio.Task[None]] = set()
-
-    async def start(self) -> None:
-        self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
-
-    async def cut(self) -> None:
-        assert self.server is not None
-        self.server.close()  # new connections are refused
-        self.server = None
-        for writer in list(self.transports):
-            writer.transport.abort()  # open ones are reset, mid-query or idle
-        self.transports.clear()
-        for task in list(self.tasks):
-            task.cancel()
-
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self.transports |= {writer, up_writer}
-        for source, sink in ((reader, up_writer), (up_reader, writer)):
-            task = asyncio.create_task(self._pipe(source, sink, (writer, up_writer)))
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
-
-    async def _pipe(
-        self,
-        source: asyncio.StreamReader,
-        sink: asyncio.StreamWriter,
-        pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
-    ) -> None:
-        try:
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-        except (OSError, asyncio.CancelledError):
-            pass
-        finally:
-            for w in pair:
-                w.transport.abort()
-                self.transports.discard(w)
 
 
 @dataclass
@@ -321,3 +269,31 @@ class TestDatabaseRestarts:
         assert set(history) == set(present.values()), "a stance without its history or back"
         assert set(history.values()) == {1}
         assert other_actions == 0
+
+
+class TestServerCrashes:
+    """The server killed three times under writes, each with its own Idempotency-Key."""
+
+    async def test_three_kills(
+        self,
+        backend: str,
+        new_database: NewDatabase,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        postgres_only(backend, "the long-lived server and its database are PostgreSQL's case")
+        async with new_database() as url:
+            report = await asyncio.wait_for(
+                crash_run(url, tmp_path, restarts=3, every=3.0, rate=150, writers=16), 110
+            )
+        with capsys.disabled():
+            print(f"\n[crash] {report.line()}")
+        assert report.ok > 0
+        assert report.unknown > 0, "no request was in flight at a kill: nothing was tried"
+        assert report.lost == 0
+        assert report.duplicated == 0
+        assert report.failed_but_written == 0
+        assert report.unknown_unresolved == 0
+        assert report.unknown_not_one_row == 0
+        assert report.counters_agree
+        assert report.history_agrees

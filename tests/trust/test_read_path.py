@@ -23,7 +23,7 @@ from app.db import create_engine, unavailable
 from app.models import Actor, Stance
 from tests.factories import make_claim
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
-from tests.trust.test_faults import Proxy
+from tests.trust.live import Proxy
 
 
 async def _two_nows(
