@@ -56,6 +56,7 @@ class Report:
     restarts: int
     seconds: float
     offered_per_second: float
+    sent_per_second_up: float
     acknowledged_per_second_up: float
     ok: int
     failed: int
@@ -87,8 +88,11 @@ class Report:
         return (
             f"restarts={self.restarts} seconds={self.seconds:.1f} "
             f"offered={self.offered_per_second:.0f}/s "
+            f"sent={self.sent_per_second_up:.0f}/s and "
             f"acknowledged={self.acknowledged_per_second_up:.0f}/s while up; "
-            f"ok={self.ok} failed={self.failed} unknown={self.unknown} "
+            f"ok={self.ok} failed={self.failed} "
+            f"({self.failed_statuses.get('not sent', 0)} refused while down) "
+            f"unknown={self.unknown} "
             f"(replayed {self.unknown_replayed}, written on retry {self.unknown_written}, "
             f"refused as duplicate {self.unknown_duplicate_refused}, "
             f"unresolved {self.unknown_unresolved}); lost={self.lost} "
@@ -318,6 +322,10 @@ class Run:
             restarts=restarts,
             seconds=elapsed,
             offered_per_second=len(self.writes) / elapsed,
+            sent_per_second_up=sum(
+                w.outcome != "failed" or w.status is not None for w in self.writes
+            )
+            / max(self.up_seconds, 1e-9),
             acknowledged_per_second_up=outcomes["ok"] / max(self.up_seconds, 1e-9),
             ok=outcomes["ok"],
             failed=outcomes["failed"],
@@ -375,8 +383,8 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=20)
     parser.add_argument("--every", type=float, default=3.0, help="seconds of load between kills")
     parser.add_argument("--rate", type=float, default=150.0, help="writes offered per second")
-    parser.add_argument("--writers", type=int, default=16, help="concurrent writers")
-    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--writers", type=int, default=32, help="concurrent writers")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument(
         "--database-url",
         default=os.environ.get(
