@@ -104,6 +104,7 @@ async def send_all(writer: asyncio.StreamWriter, data: bytes) -> None:
         for start in range(0, len(data), 65536):
             writer.write(data[start : start + 65536])
             await writer.drain()
+            await asyncio.sleep(0)  # let the reply be read as it comes
 
 
 def close(writer: asyncio.StreamWriter) -> None:
