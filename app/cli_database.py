@@ -144,9 +144,10 @@ def describe(exc: BaseException) -> str | None:
     if isinstance(exc, ValidationError):
         problems = []
         for error in exc.errors():
-            field = str(error["loc"][0]) if error["loc"] else ""
-            name = "DATABASE_URL" if field.startswith("DATABASE") else f"CLAIMGRAPH_{field}"
-            problems.append(f"{name.upper()}: {error['msg']}")
+            name = str(error["loc"][0]).upper() if error["loc"] else "?"
+            if not name.startswith(("DATABASE_", "CLAIMGRAPH_")):
+                name = f"CLAIMGRAPH_{name}"  # the environment variable that set it
+            problems.append(f"{name}: {error['msg']}")
         return "configuration: " + "; ".join(problems)
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.filename}: {exc.strerror or exc}"
