@@ -146,6 +146,7 @@ async def start_server(
 ) -> Server:
     """Start `command` (CLI or UVICORN plus arguments) on `port` (a free one by default)."""
     port = port or free_port()
+    log.parent.mkdir(parents=True, exist_ok=True)  # a shared /tmp gets cleaned under long runs
     with log.open("ab") as log_file:
         process = await asyncio.create_subprocess_exec(
             *command,
