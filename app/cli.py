@@ -4,6 +4,7 @@ suggest."""
 import contextlib
 import os
 import sys
+import threading
 import uuid
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate, serving
-from app.cli_database import CliError, describe, run, say
+from app.cli_database import CliError, describe, quiet_driver_threads, run, say
 from app.cli_keys import keys_cli
 from app.db import create_sessionmaker, session_scope
 from app.demo.loader import load_demo
@@ -188,6 +189,7 @@ async def _ready(_engine: AsyncEngine) -> None:
 def main() -> None:
     """The `claimgraph` command. An expected failure (a setting, the database, a file) ends
     it with one line saying why and exit status 1, never a traceback."""
+    threading.excepthook = quiet_driver_threads
     try:
         cli()
     except Exception as exc:

@@ -4,6 +4,7 @@ can cause or a network can bring told in one line instead of a traceback."""
 
 import asyncio
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -53,8 +54,7 @@ def run(action: Callable[[AsyncEngine], Awaitable[T]], *, schema: bool = True) -
         try:
             engine = create_engine(url, pgbouncer=settings.db_pgbouncer)
         except (sa_exc.ArgumentError, ValueError) as exc:
-            reason = str(exc) if isinstance(exc, ValueError) else "not a database URL"
-            raise CliError(f"DATABASE_URL: {reason}, e.g. {URL_FORMS}") from exc
+            raise CliError(bad_url(exc)) from exc
         try:
             if schema:
                 await prepare(engine)
@@ -65,14 +65,17 @@ def run(action: Callable[[AsyncEngine], Awaitable[T]], *, schema: bool = True) -
             message = explain(exc, url)
             if message is None:
                 raise
-            # aiosqlite's worker thread reports a failed connect to the loop after the fact;
-            # let it, before asyncio.run closes the loop (else it prints a thread traceback).
-            await asyncio.sleep(0.1)
             raise CliError(message) from exc
         finally:
             await engine.dispose()
 
     return asyncio.run(main())
+
+
+def bad_url(exc: sa_exc.ArgumentError | ValueError) -> str:
+    """One line for a DATABASE_URL that names no database claimgraph can use."""
+    reason = str(exc) if isinstance(exc, ValueError) else "not a database URL"
+    return f"DATABASE_URL: {reason}, e.g. {URL_FORMS}"
 
 
 async def _has_tables(engine: AsyncEngine) -> bool:
@@ -137,10 +140,24 @@ def explain(exc: BaseException, url: str) -> str | None:
     return f"cannot reach the database at {_shown(url)}: {reason}"
 
 
+def quiet_driver_threads(args: threading.ExceptHookArgs) -> None:
+    """A threading.excepthook for the CLI. aiosqlite's worker thread reports a failed connect
+    to the event loop after the fact, and finds it closed when the command has already ended
+    with its one line; that late report is no news, and not worth a traceback."""
+    if isinstance(args.exc_value, RuntimeError) and str(args.exc_value) == "Event loop is closed":
+        return
+    threading.__excepthook__(args)
+
+
 def describe(exc: BaseException) -> str | None:
-    """One line for an expected failure outside the database (a setting, a file), else None."""
+    """One line for an expected failure (a setting, a file, the database, for a command that
+    met it without `run`), else None."""
     if isinstance(exc, CliError | migrate.SchemaNotCurrent):
         return str(exc)
+    if isinstance(exc, sa_exc.ArgumentError) or (
+        isinstance(exc, ValueError) and str(exc).startswith("unsupported database")
+    ):
+        return bad_url(exc)
     if isinstance(exc, ValidationError):
         problems = []
         for error in exc.errors():
@@ -151,4 +168,7 @@ def describe(exc: BaseException) -> str | None:
         return "configuration: " + "; ".join(problems)
     if isinstance(exc, OSError) and exc.filename is not None:
         return f"{exc.filename}: {exc.strerror or exc}"
-    return None
+    try:
+        return explain(exc, get_settings().database_url)
+    except Exception:  # the settings themselves: reported above, or not at all
+        return None

@@ -115,6 +115,15 @@ class TestEmptyDatabase:
             assert again.code == 0, again.both
             assert INITIALISED not in again.both
 
+    async def test_suggest(self, new_database: NewDatabase, tmp_path: Path) -> None:
+        text = tmp_path / "statement.txt"
+        text.write_text("The ministry denied that troops had crossed the border.\n")
+        async with new_database() as url:
+            run = await cli(url, "suggest", str(text))
+            assert run.code == 0, run.both
+            run.no_traceback()
+            assert INITIALISED in run.err
+
     async def test_export_to_stdout_stays_clean(self, new_database: NewDatabase) -> None:
         async with new_database() as url:
             run = await cli(url, "export", "--format", "ndjson")
@@ -226,7 +235,9 @@ class TestExpectedFailures:
             ("sqlite:////nonexistent-dir/x/claimgraph.db", "cannot open"),
         ],
     )
-    @pytest.mark.parametrize("args", [("keys", "list"), ("db", "current"), ("serve",)])
+    @pytest.mark.parametrize(
+        "args", [("keys", "list"), ("db", "current"), ("serve",), ("suggest", __file__)]
+    )
     async def test_bad_database(self, url: str, says: str, args: tuple[str, ...]) -> None:
         run = await cli(url, *args)
         assert run.code == 1, run.both

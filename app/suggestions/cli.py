@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app import migrate
+from app.cli_database import prepare
 from app.db import create_engine, create_sessionmaker, session_scope
 from app.errors import DomainError
 from app.history import recorder
@@ -68,7 +69,7 @@ async def _run(
     current_writer.set(WRITER)
     engine = create_engine(get_settings().database_url)
     try:
-        await migrate.check_current(engine)
+        await prepare(engine)  # an empty database gets the schema; one behind is refused
         counts = None
         async for session in session_scope(create_sessionmaker(engine)):
             found = await service.suggest(session, data)
