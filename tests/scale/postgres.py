@@ -16,7 +16,7 @@ from tests.scale.processes import (
 
 DATABASE = "claimgraph"
 STANDBY_NAME = "standby"
-STATEMENT_TIMEOUT = "15s"  # the app's default (CLAIMGRAPH_STATEMENT_TIMEOUT_MS)
+STATEMENT_TIMEOUT = "5s"  # the app's default (CLAIMGRAPH_STATEMENT_TIMEOUT_MS)
 SERVER_SETTINGS = {
     "listen_addresses": "'127.0.0.1'",
     "max_connections": "120",
