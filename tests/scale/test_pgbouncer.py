@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db import create_engine
 from tests.scale.cluster import DATABASE, Cluster
 from tests.scale.conftest import Running, http, serving
+from tests.scale.postgres import STATEMENT_TIMEOUT
 from tests.scale.service import Service, wait_until
 
 pytestmark = pytest.mark.slow
@@ -90,7 +91,8 @@ class TestDriverSettings:
             assert await hammer(bouncing) == Counter()
             async with bouncing.connect() as conn:
                 # the role's timeout, carried by PgBouncer's server connections
-                assert (await conn.execute(text("SHOW statement_timeout"))).scalar() == "15s"
+                shown = (await conn.execute(text("SHOW statement_timeout"))).scalar()
+                assert shown == STATEMENT_TIMEOUT
         finally:
             await bouncing.dispose()
 
