@@ -20,10 +20,9 @@ import os
 import sys
 import time
 import uuid
-from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
@@ -33,74 +32,12 @@ from sqlalchemy.engine import make_url
 
 from app.auth import keys
 from app.db import create_engine, create_sessionmaker
+from tests.trust.crash_report import Report, Write, verify
 from tests.trust.live import CLI, Server, free_port, start_server
 
 CLIENT_TIMEOUT = 10.0
 IN_PROGRESS = ("idempotency-in-progress", "still being handled")
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
-
-
-@dataclass
-class Write:
-    quote: str
-    key: str
-    claim_id: str
-    outcome: str = "pending"  # ok, failed, unknown
-    status: int | None = None
-    stance_id: str | None = None
-    resolved: str | None = None  # for an unknown: replayed, written, duplicate, unresolved
-
-
-@dataclass
-class Report:
-    restarts: int
-    seconds: float
-    offered_per_second: float
-    sent_per_second_up: float
-    acknowledged_per_second_up: float
-    ok: int
-    failed: int
-    unknown: int
-    failed_statuses: dict[str, int]
-    unknown_replayed: int
-    unknown_written: int
-    unknown_duplicate_refused: int
-    unknown_unresolved: int
-    retries_in_progress: int
-    lost: int
-    duplicated: int
-    failed_but_written: int
-    unknown_not_one_row: int
-    counters_agree: bool
-    history_agrees: bool
-    downtime_seconds: list[float] = field(default_factory=list)
-
-    @property
-    def sound(self) -> bool:
-        return (
-            self.lost == self.duplicated == self.failed_but_written == 0
-            and self.unknown_not_one_row == self.unknown_unresolved == 0
-            and self.counters_agree
-            and self.history_agrees
-        )
-
-    def line(self) -> str:
-        return (
-            f"restarts={self.restarts} seconds={self.seconds:.1f} "
-            f"offered={self.offered_per_second:.0f}/s "
-            f"sent={self.sent_per_second_up:.0f}/s and "
-            f"acknowledged={self.acknowledged_per_second_up:.0f}/s while up; "
-            f"ok={self.ok} failed={self.failed} "
-            f"({self.failed_statuses.get('not sent', 0)} refused while down) "
-            f"unknown={self.unknown} "
-            f"(replayed {self.unknown_replayed}, written on retry {self.unknown_written}, "
-            f"refused as duplicate {self.unknown_duplicate_refused}, "
-            f"unresolved {self.unknown_unresolved}); lost={self.lost} "
-            f"duplicated={self.duplicated} failed_but_written={self.failed_but_written} "
-            f"unknown_not_one_row={self.unknown_not_one_row} "
-            f"downtime={min(self.downtime_seconds, default=0):.1f}-"
-            f"{max(self.downtime_seconds, default=0):.1f}s"
-        )
 
 
 @asynccontextmanager
@@ -297,63 +234,6 @@ class Run:
             await asyncio.gather(*(self.resolve(http, by_claim[w.claim_id], w) for w in unknowns))
         return elapsed
 
-    async def verify(self, restarts: int, elapsed: float) -> Report:
-        """One read of the database, held against what every request was told."""
-        conn = await asyncpg.connect(self.url, timeout=10)
-        try:
-            rows = await conn.fetch("SELECT id, quote, claim_id FROM stances")
-            stats = await conn.fetch("SELECT claim_id, total, support FROM claim_stats")
-            creates = await conn.fetch(
-                "SELECT entity_id, count(*) AS n FROM changes WHERE entity = 'stance' "
-                "AND action = 'create' GROUP BY entity_id"
-            )
-        finally:
-            await conn.close()
-        ids_by_quote: dict[str, list[str]] = {}
-        for row in rows:
-            ids_by_quote.setdefault(row["quote"], []).append(str(row["id"]))
-        outcomes = Counter(w.outcome for w in self.writes)
-        unknown = [w for w in self.writes if w.outcome == "unknown"]
-        resolved = Counter(w.resolved for w in unknown)
-        history = {str(r["entity_id"]): r["n"] for r in creates}
-        per_claim = Counter(str(r["claim_id"]) for r in rows)
-        counted = {claim: (n, n) for claim, n in per_claim.items()}  # all are support
-        return Report(
-            restarts=restarts,
-            seconds=elapsed,
-            offered_per_second=len(self.writes) / elapsed,
-            sent_per_second_up=sum(
-                w.outcome != "failed" or w.status is not None for w in self.writes
-            )
-            / max(self.up_seconds, 1e-9),
-            acknowledged_per_second_up=outcomes["ok"] / max(self.up_seconds, 1e-9),
-            ok=outcomes["ok"],
-            failed=outcomes["failed"],
-            unknown=outcomes["unknown"],
-            failed_statuses=dict(
-                Counter(str(w.status or "not sent") for w in self.writes if w.outcome == "failed")
-            ),
-            unknown_replayed=resolved["replayed"],
-            unknown_written=resolved["written"],
-            unknown_duplicate_refused=resolved["duplicate"],
-            unknown_unresolved=len(unknown)
-            - sum(resolved[r] for r in ("replayed", "written", "duplicate")),
-            retries_in_progress=self.in_progress_answers,
-            lost=sum(
-                ids_by_quote.get(w.quote) != [w.stance_id] for w in self.writes if w.outcome == "ok"
-            ),
-            duplicated=sum(len(ids) > 1 for ids in ids_by_quote.values()),
-            failed_but_written=sum(
-                w.quote in ids_by_quote for w in self.writes if w.outcome == "failed"
-            ),
-            unknown_not_one_row=sum(ids_by_quote.get(w.quote) != [w.stance_id] for w in unknown),
-            counters_agree=counted
-            == {str(r["claim_id"]): (r["total"], r["support"]) for r in stats if r["total"]},
-            history_agrees=set(history) == {str(r["id"]) for r in rows}
-            and set(history.values()) <= {1},
-            downtime_seconds=self.downtime,
-        )
-
 
 async def crash_run(
     url: str,
@@ -375,7 +255,15 @@ async def crash_run(
     finally:
         if run.server is not None:
             await run.server.stop()
-    return await run.verify(restarts, elapsed)
+    return await verify(
+        url,
+        run.writes,
+        restarts=restarts,
+        elapsed=elapsed,
+        up_seconds=run.up_seconds,
+        downtime=run.downtime,
+        in_progress_answers=run.in_progress_answers,
+    )
 
 
 def main() -> None:
