@@ -10,7 +10,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     CLAIMGRAPH_HOST=0.0.0.0 \
     CLAIMGRAPH_PORT=8000 \
     DATABASE_URL=sqlite:////data/claimgraph.db \
-    UVICORN_HTTP=app.serving:GuardedHTTP
+    UVICORN_HTTP=app.http.serving:GuardedHTTP
 
 WORKDIR /srv/claimgraph
 

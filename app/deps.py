@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import idempotency
-from app.middleware import IMPORT_PATH
-from app.pagination import PageParams, page_params
+from app.http import idempotency
+from app.http.middleware import IMPORT_PATH
+from app.http.pagination import PageParams, page_params
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
@@ -16,7 +16,7 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed when the route returns, rolled back if it raises.
     GET and HEAD read outside a transaction, from the read replica when one is configured
-    (DATABASE_READ_URL) and answers, else from the primary (app/replica.py). A POST holding an
+    (DATABASE_READ_URL) and answers, else from the primary (app/db/replica.py). A POST holding an
     Idempotency-Key is committed with its response instead (`idempotency.CommitWithResponse`)."""
     state = request.app.state
     if request.method in READ_METHODS:

@@ -14,7 +14,7 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.db import unavailable
+from app.db.engines import unavailable
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER = "2"  # seconds a client should wait before retrying a 503

@@ -8,36 +8,37 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import __version__, heap, idempotency
+from app import __version__
 from app.actors.routes import router as actors_router
 from app.auth.deps import AdminKey, Credentials, require_access, require_read
 from app.auth.routes import router as keys_router
 from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
 from app.claims.similar_routes import router as similar_claims_router
-from app.conditional import ETags, check_if_match
-from app.contract import document_trust
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
+from app.db.replica import Reads
 from app.deps import SessionDep
-from app.docs import install_docs
 from app.errors import install_error_handlers
 from app.explore.routes import install_explore
 from app.history import recorder
 from app.history.routes import router as history_router
-from app.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
+from app.http import heap, idempotency
+from app.http.conditional import ETags, check_if_match
+from app.http.contract import document_trust
+from app.http.docs import install_docs
+from app.http.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
+from app.http.observability import RequestContext, configure_logging
+from app.http.operations import metrics_router
+from app.http.operations import router as operations_router
+from app.http.pagination import load_cursors
+from app.http.read_limits import install_read_limits
 from app.migrate import SchemaNotCurrent, check_current
-from app.observability import RequestContext, configure_logging
-from app.operations import metrics_router
-from app.operations import router as operations_router
-from app.pagination import load_cursors
-from app.read_limits import install_read_limits
-from app.replica import Reads
 from app.settings import Settings, get_settings
 from app.sources.routes import router as sources_router
 from app.stances.routes import router as stances_router
+from app.stances.vocabulary_routes import router as vocabulary_router
 from app.suggestions.routes import router as suggestions_router
 from app.transfer.routes import router as transfer_router
-from app.vocabulary_routes import router as vocabulary_router
 
 DESCRIPTION = """
 claimgraph records **who asserted a claim, where, when, with what certainty, and who disputes
@@ -204,7 +205,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.read_sessionmaker = create_sessionmaker(read_engine)
 
     # GET requests: one statement at a time, no transaction (see create_engine); on the
-    # replica when there is one, and on the primary while it is away (app/replica.py).
+    # replica when there is one, and on the primary while it is away (app/db/replica.py).
     def queries_on(url: str, pgbouncer: bool) -> AsyncEngine:
         return create_engine(
             url, pool_size=settings.db_pool_size, autocommit=True, pgbouncer=pgbouncer, **waits

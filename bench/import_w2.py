@@ -70,7 +70,7 @@ def psql(url: str, *commands: str) -> str:
 def fresh_pg(name: str) -> str:
     psql(PG, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
     url = f"{SERVER}/{name}"
-    sh([sys.executable, "-m", "app.cli", "db", "upgrade"], {"DATABASE_URL": url})
+    sh([sys.executable, "-m", "app.cli.main", "db", "upgrade"], {"DATABASE_URL": url})
     return url
 
 
@@ -78,14 +78,14 @@ def fresh_sqlite(path: Path) -> str:
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
     url = f"sqlite:///{path}"
-    sh([sys.executable, "-m", "app.cli", "db", "upgrade"], {"DATABASE_URL": url})
+    sh([sys.executable, "-m", "app.cli.main", "db", "upgrade"], {"DATABASE_URL": url})
     return url
 
 
 def timed_import(url: str, data: Path) -> dict[str, float]:
     """`claimgraph import` under /usr/bin/time -v."""
     out = sh(
-        ["/usr/bin/time", "-v", sys.executable, "-m", "app.cli", "import", str(data)],
+        ["/usr/bin/time", "-v", sys.executable, "-m", "app.cli.main", "import", str(data)],
         {"DATABASE_URL": url, "COLUMNS": "120"},
     )
 

@@ -40,7 +40,7 @@ import httpx
 from sqlalchemy import text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from app.db import create_engine
+from app.db.engines import create_engine
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
@@ -129,7 +129,7 @@ def database(kind: str, stances: int, seed: int, data: Path) -> str:
         url = PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
     if asyncio.run(count_stances(url)) == stances:
         # Kept, at the schema of the code under test (a no-op when it is current).
-        run([sys.executable, "-m", "app.cli", "db", "upgrade"], {"DATABASE_URL": url})
+        run([sys.executable, "-m", "app.cli.main", "db", "upgrade"], {"DATABASE_URL": url})
         return url
     if kind == "sqlite":
         for suffix in ("", "-wal", "-shm"):
@@ -139,9 +139,9 @@ def database(kind: str, stances: int, seed: int, data: Path) -> str:
         run(["psql", admin, "-qc", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'])
         run(["psql", admin, "-qc", f'CREATE DATABASE "{name}"'])
     env = {"DATABASE_URL": url}
-    run([sys.executable, "-m", "app.cli", "db", "upgrade"], env)
+    run([sys.executable, "-m", "app.cli.main", "db", "upgrade"], env)
     started = time.perf_counter()
-    run([sys.executable, "-m", "app.cli", "import", str(data)], env)
+    run([sys.executable, "-m", "app.cli.main", "import", str(data)], env)
     print(f"loaded {stances} stances into {kind} in {time.perf_counter() - started:.1f} s")
     if kind == "postgresql":
         # What autovacuum would do in time: statistics, and the visibility map that lets
@@ -401,7 +401,7 @@ def main() -> None:
             [
                 sys.executable,
                 "-m",
-                "app.cli",
+                "app.cli.main",
                 "keys",
                 "create",
                 "--name",
@@ -429,7 +429,7 @@ def main() -> None:
                     [
                         sys.executable,
                         "-m",
-                        "app.cli",
+                        "app.cli.main",
                         "serve",
                         "--port",
                         str(port),

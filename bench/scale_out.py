@@ -45,7 +45,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 import run as bench  # noqa: E402  (bench/run.py: dataset, database, targets, requests, wrk script)
 
-from app import replica  # noqa: E402
+from app.db import replica  # noqa: E402
 from tests.scale.cluster import Cluster, missing_parts  # noqa: E402
 from tests.scale.drill import DrillReport, run_drill  # noqa: E402
 from tests.scale.service import Service, prepare  # noqa: E402

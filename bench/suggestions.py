@@ -137,7 +137,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         url, pg_name = _database(args.db, Path(folder))
         env = {**os.environ, "DATABASE_URL": url}
-        cli = [sys.executable, "-m", "app.cli"]
+        cli = [sys.executable, "-m", "app.cli.main"]
         subprocess.run([*cli, "db", "upgrade"], env=env, check=True, capture_output=True)
         subprocess.run([*cli, "demo", "load"], env=env, check=True, capture_output=True)
         port = _free_port()

@@ -6,7 +6,7 @@ import logging.config
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from app.db import create_engine
+from app.db.engines import create_engine
 from app.models import Base
 from app.models.search import include_object
 from app.settings import get_settings

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
 from app.auth import keys
-from app.db import create_sessionmaker
+from app.db.engines import create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.models import Base

@@ -14,7 +14,7 @@ import httpx
 from app.demo.loader import demo_lines
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "app.cli.main"]
 
 
 async def run_cli(url: str, *args: str) -> tuple[int, str]:

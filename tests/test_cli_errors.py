@@ -17,14 +17,14 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from app.db import create_engine
+from app.db.engines import create_engine
 from tests.conftest import PG_VAR
 from tests.trust.conftest import postgres_only
 
 pytestmark = pytest.mark.slow
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "app.cli.main"]
 INITIALISED = "was empty"  # part of the one line saying the schema was created
 PREFIX = re.compile(r"cg_[0-9a-f]{12}\b")
 MINUTE = re.compile(r"20\d\d-\d\d-\d\d \d\d:\d\d")

@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_sessionmaker
+from app.db.engines import create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 
 Ids = dict[str, uuid.UUID]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.migrate import SchemaNotCurrent

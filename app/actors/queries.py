@@ -9,9 +9,9 @@ from sqlalchemy import and_, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Claim, Stance
-from app.pagination import PageParams, keyset, split_page
-from app.service_helpers import load
+from app.records import load
 from app.stances.rows import row_to_out, select_stances
 from app.stances.schemas import ClaimRef, StanceOut
 from app.vocabulary import StanceSide

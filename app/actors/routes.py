@@ -17,12 +17,12 @@ from app.actors.schemas import (
 )
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
+from app.http.pagination import link_next
+from app.http.rendering import json_page
 from app.models import Actor
-from app.pagination import link_next
 from app.paths import ActorIdPath, AffiliationIdPath
-from app.rendering import json_page
+from app.records import load
 from app.schemas import CountryCode, Page
-from app.service_helpers import load
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
 from app.vocabulary import ActorKind, AffiliationDirection, StanceLabel, StanceSide

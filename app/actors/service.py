@@ -17,6 +17,7 @@ from app.actors.schemas import (
     AffiliationUpdate,
 )
 from app.errors import Duplicate, InvalidField
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import (
     Actor,
     ActorAlias,
@@ -27,8 +28,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.pagination import PageParams, keyset, split_page
-from app.service_helpers import (
+from app.records import (
     bump_version,
     changed_fields,
     load,

@@ -8,7 +8,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from app.auth.keys import RANK, KeyOut, Scope, verify_key
 from app.errors import DomainError
 from app.history.recorder import current_writer
-from app.ratelimit import check_rate
+from app.http.ratelimit import check_rate
 from app.settings import Settings
 
 bearer = HTTPBearer(

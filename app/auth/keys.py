@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, NotFound
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import ApiKey
-from app.pagination import PageParams, keyset, split_page
 
 KEY_PREFIX = "cg"
 

@@ -6,13 +6,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Request, Response, status
 from pydantic import Field
 
-from app import idempotency
 from app.auth import keys
 from app.auth.deps import AdminKey, require_admin
 from app.auth.keys import KeyOut, NewKey, Scope
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
-from app.pagination import link_next
+from app.http import idempotency
+from app.http.pagination import link_next
 from app.schemas import InputSchema, Name, Page
 
 router = APIRouter(

@@ -17,9 +17,9 @@ from app.claims.answers import (
     SourceProvenance,
 )
 from app.claims.rows import is_postgres
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
 from app.models import Citation, Claim, Source, Stance
-from app.service_helpers import require
+from app.records import require
 from app.vocabulary import StanceSide
 
 MAX_SOURCES_PER_SIDE = 500

@@ -24,11 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.claims.rows import CLAIM_COLUMNS, with_links
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
-from app.pagination import PageParams, keyset, split_page
-from app.service_helpers import require
+from app.records import require
 from app.stances.rows import select_stances, stance_fields
 from app.stances.schemas import ClaimRef
 from app.vocabulary import STANCE_LABELS, ClaimRelationKind, StanceLabel, StanceSide
@@ -120,7 +120,7 @@ def claim_summary(claim: Any) -> dict[str, Any]:
     as stances change, so a claim with 100k stances is summarized as fast as one with ten.
 
     The `ClaimSummary` fields as plain values in the model's order, written as JSON without
-    building the models (app.rendering)."""
+    building the models (app.http.rendering)."""
     tallies: Sequence[Any] = claim.tallies or ()
     stats = claim if claim.total is not None else None
     by_label: dict[str, int] = {}

@@ -16,9 +16,9 @@ from app.claims.answers import (
 )
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
-from app.pagination import link_next
+from app.http.pagination import link_next
+from app.http.rendering import json_page
 from app.paths import ClaimIdPath
-from app.rendering import json_page
 from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 

@@ -17,9 +17,9 @@ from app.claims.schemas import (
 )
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
-from app.pagination import link_next
+from app.http.pagination import link_next
+from app.http.rendering import json_page, json_record
 from app.paths import ClaimIdPath, RelationIdPath
-from app.rendering import json_page, json_record
 from app.schemas import Page, Tag, UTCDatetime
 from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
 

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (

@@ -29,10 +29,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.rows import CLAIM_COLUMNS, claims_out, is_postgres, link_columns, with_links
 from app.claims.schemas import page_links
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
 from app.errors import InvalidField
+from app.http.pagination import PageParams
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag, Stance
-from app.pagination import PageParams
 from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 Sort = ClaimSort | Literal["relevance", "newest", "stances", "created"]

@@ -8,7 +8,6 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.claims import stats
 from app.claims.queries import claim_summary, claim_with_stats
 from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import (
@@ -20,11 +19,11 @@ from app.claims.schemas import (
     ClaimUpdate,
     page_links,
 )
-from app.db import select_rows
+from app.db.engines import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
-from app.pagination import PageParams, keyset, split_page
-from app.service_helpers import (
+from app.records import (
     bump_version,
     changed_fields,
     load,
@@ -34,6 +33,7 @@ from app.service_helpers import (
     require,
     require_ids,
 )
+from app.tallies import stats
 
 WITH_LINKS = (selectinload(Claim.tags), selectinload(Claim.subjects))
 

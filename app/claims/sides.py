@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims.answers import GroupOut, SidesOut
 from app.claims.queries import current_as_of, said_at
 from app.models import Actor, Affiliation, Claim, Stance
-from app.service_helpers import require
+from app.records import require
 from app.stances.schemas import ActorRef
 from app.vocabulary import GroupBy, StanceLabel, StanceSide
 

@@ -17,7 +17,7 @@ from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
 from app.explore.views import SideGroup, StanceView, by_side, stance_view
-from app.pagination import MAX_LIMIT, PageParams
+from app.http.pagination import MAX_LIMIT, PageParams
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 
 

@@ -17,7 +17,7 @@ from app.explore.passages import Passage, passages
 from app.explore.svg import clip
 from app.explore.views import SideGroup, by_side, stance_view
 from app.history.routes import ChangeOut, recent_changes
-from app.pagination import MAX_LIMIT, PageParams
+from app.http.pagination import MAX_LIMIT, PageParams
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
 from app.stances import service as stance_service

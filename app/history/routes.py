@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
+from app.http.pagination import PageParams, cursors_of, link_next, list_scope
 from app.models import Actor, Change, Claim, Source, Stance
-from app.pagination import PageParams, cursors_of, link_next, list_scope
 from app.paths import RecordIdPath
+from app.records import load
 from app.schemas import Page
-from app.service_helpers import load
 from app.vocabulary import EntityType
 
 router = APIRouter(tags=["history"])

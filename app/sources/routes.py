@@ -8,9 +8,9 @@ from fastapi.responses import PlainTextResponse
 
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import NotFound, problem_responses
-from app.pagination import link_next
+from app.http.pagination import link_next
+from app.http.rendering import json_page
 from app.paths import CitationIdPath, SourceIdPath
-from app.rendering import json_page
 from app.schemas import Page
 from app.sources import service
 from app.sources.schemas import (

@@ -9,9 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
 from app.errors import Conflict, Duplicate, InvalidField
+from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
-from app.pagination import PageParams, keyset, split_page
-from app.service_helpers import (
+from app.records import (
     bump_version,
     changed_fields,
     load,

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
+from app.http.rendering import json_page
 from app.paths import StanceIdPath
-from app.rendering import json_page
 from app.schemas import Page
 from app.stances import service
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate

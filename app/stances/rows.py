@@ -67,7 +67,7 @@ _BANDS = {
 
 def stance_fields(row: Any) -> dict[str, Any]:
     """The `StanceOut` fields of one row of `select_stances()`, in the model's order, nested
-    records as dicts: ready for JSON as they are (`app.rendering`), or for Pydantic to validate
+    records as dicts: ready for JSON as they are (`app.http.rendering`), or for Pydantic to validate
     in one pass with the stance."""
     # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
     span = (

@@ -8,15 +8,15 @@ from sqlalchemy import Integer, Uuid, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from app.claims import stats
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
 from app.errors import Duplicate, UnknownReference
+from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
-from app.pagination import PageParams, split_page
-from app.service_helpers import bump_version, changed_fields, load, require_ids
+from app.records import bump_version, changed_fields, load, require_ids
 from app.stances import rules
 from app.stances.rows import row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
+from app.tallies import stats
 from app.vocabulary import side_of
 
 

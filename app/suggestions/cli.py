@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from app import migrate
-from app.cli_database import prepare
-from app.db import create_engine, create_sessionmaker, session_scope
+from app.cli.database import prepare
+from app.db.engines import create_engine, create_sessionmaker, session_scope
 from app.errors import DomainError
 from app.history import recorder
 from app.history.recorder import current_writer

@@ -12,7 +12,7 @@ from sqlalchemy.orm import undefer
 from app.claims.service import statement_key
 from app.errors import NotFound
 from app.models import Actor, ActorAlias, Claim, Source
-from app.service_helpers import require_ids
+from app.records import require_ids
 from app.suggestions.matching import Option
 from app.vocabulary import ActorKind
 

@@ -36,7 +36,7 @@ ReadSessionDep = Annotated[AsyncSession, Depends(read_session, scope="function")
     operation_id="suggest_stances",
     summary="Suggest the stances a text holds",
     responses=problem_responses(404, 422),
-    # Guarded as a read (app.main.read_guard): documented so (app.contract).
+    # Guarded as a read (app.main.read_guard): documented so (app.http.contract).
     openapi_extra={"x-reads-only": True},
 )
 async def suggest_stances(data: SuggestionRequest, session: ReadSessionDep) -> SuggestionsOut:

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
-from app.db import create_sessionmaker
+from app.db.engines import create_sessionmaker
 from app.errors import DomainError
 from app.history.recorder import current_writer
 from app.schemas import UTCDatetime

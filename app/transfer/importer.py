@@ -14,7 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.claims import stats
+from app.tallies import stats
 from app.transfer.bulk import BulkWriter
 from app.transfer.context import Context, as_uuid
 from app.transfer.history import ChangeLog

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.errors import DomainError, FieldError, InvalidField
 from app.formats import FORMATS, stix_to_records
 from app.models import Actor, Claim
-from app.service_helpers import load
+from app.records import load
 from app.transfer import ndjson
 from app.transfer.context import ERROR_CAP, Context
 from app.transfer.export import export_records

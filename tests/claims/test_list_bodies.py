@@ -1,4 +1,4 @@
-"""The claim list is written as JSON straight from its rows (app.rendering): each body must be
+"""The claim list is written as JSON straight from its rows (app.http.rendering): each body must be
 exactly what its declared response model would produce. So must a claim's detail."""
 
 import httpx

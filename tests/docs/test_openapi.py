@@ -2,7 +2,7 @@
 operation, parameter and field described, errors declared as problem+json, enums named, and
 response examples that are the worked example's real answers.
 
-The examples live in app/openapi_examples.json. When a response changes shape, regenerate them
+The examples live in app/http/openapi_examples.json. When a response changes shape, regenerate them
 from a live server with the worked example and review the diff:
 
     CLAIMGRAPH_UPDATE_EXAMPLES=1 pytest tests/docs/test_openapi.py
@@ -25,8 +25,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from app import vocabulary
-from app.docs import EXAMPLES_FILE, TAGS
 from app.errors import PROBLEM_JSON
+from app.http.docs import EXAMPLES_FILE, TAGS
 from app.main import create_app
 from app.settings import Settings
 from tests.docs.conftest import deployment_claim_id
@@ -107,7 +107,7 @@ def test_every_tag_is_declared_with_a_description(doc: Doc) -> None:
     declared = {tag["name"]: tag.get("description") for tag in doc.get("tags", [])}
     assert [tag["name"] for tag in doc.get("tags", [])] == [tag["name"] for tag in TAGS]
     gaps = sorted(
-        f"{where}: tag {tag!r} (declare it, with a description, in app/docs.py TAGS)"
+        f"{where}: tag {tag!r} (declare it, with a description, in app/http/docs.py TAGS)"
         for where, op in operations(doc)
         for tag in op.get("tags", [])
         if not declared.get(tag)

@@ -18,8 +18,7 @@ from typing import Any
 from sqlalchemy import event, insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.claims import stats
-from app.db import create_sessionmaker
+from app.db.engines import create_sessionmaker
 from app.models import (
     Actor,
     Citation,
@@ -31,6 +30,7 @@ from app.models import (
     Stance,
 )
 from app.models.base import new_id
+from app.tallies import stats
 from app.vocabulary import STANCE_LABELS, StanceLabel
 
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "shi", "pe", "da", "gu", "zo", "fa", "bi")

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.claims import stats
-from app.db import create_sessionmaker
+from app.db.engines import create_sessionmaker
+from app.tallies import stats
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 from tests.factories import make_actor, make_claim, make_source
 from tests.questions.helpers import Json, get_ok, stance, walk

@@ -15,7 +15,7 @@ import httpx
 
 from app import migrate
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from tests.scale.cluster import ClusterError, free_port
 
 
@@ -61,7 +61,7 @@ class Service:
                 [
                     sys.executable,
                     "-m",
-                    "app.cli",
+                    "app.cli.main",
                     "serve",
                     "--port",
                     str(self.port),

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import create_engine
+from app.db.engines import create_engine
 from tests.scale.cluster import DATABASE, Cluster
 from tests.scale.conftest import Running, http, serving
 from tests.scale.postgres import STATEMENT_TIMEOUT

@@ -13,8 +13,8 @@ import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 
-from app import replica
-from app.db import unavailable
+from app.db import replica
+from app.db.engines import unavailable
 from tests.factories import make_actor, make_claim, make_stance
 from tests.scale.cluster import Cluster, Postgres
 from tests.scale.conftest import Running, http, serving

@@ -1,4 +1,4 @@
-"""The stance lists are written as JSON straight from their rows (app.rendering): each body
+"""The stance lists are written as JSON straight from their rows (app.http.rendering): each body
 must be exactly what the response model the docs declare would produce."""
 
 from typing import Any

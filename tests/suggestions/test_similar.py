@@ -8,7 +8,7 @@ from contextlib import AbstractAsyncContextManager
 import httpx
 
 from app import migrate
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.settings import Settings

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from app import migrate
-from app.db import create_engine
+from app.db.engines import create_engine
 from app.demo.loader import DEMO_FILE
 from tests.test_cli import run_cli
 from tests.transfer.helpers import NewDatabase

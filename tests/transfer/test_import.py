@@ -10,7 +10,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.claims import stats
+from app.tallies import stats
 from app.transfer import bulk, importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset

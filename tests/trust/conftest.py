@@ -19,7 +19,7 @@ from app.auth import keys
 from app.main import create_app
 from app.settings import Settings
 
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "app.cli.main"]
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 MakeKey = Callable[..., Awaitable[str]]
 

@@ -31,7 +31,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from tests.trust.crash_report import Report, Write, verify
 from tests.trust.live import CLI, Server, free_port, start_server
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-CLI = [sys.executable, "-m", "app.cli"]
+CLI = [sys.executable, "-m", "app.cli.main"]
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
 
 

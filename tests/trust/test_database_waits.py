@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database, problem
 from tests.trust.conftest import app_with, client_for, postgres_only, run_cli

@@ -27,7 +27,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from tests.trust.conftest import NewDatabase, postgres_only, run_cli
 from tests.trust.crash import crash_run
 from tests.trust.live import Proxy, free_port

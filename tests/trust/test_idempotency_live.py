@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from tests.trust.conftest import NewDatabase, postgres_only, run_cli, scalar
 from tests.trust.test_faults import free_port, wait_until_up
 

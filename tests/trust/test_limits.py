@@ -14,8 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.pagination import MAX_LIMIT
-from app.ratelimit import WINDOW_SECONDS
+from app.http.pagination import MAX_LIMIT
+from app.http.ratelimit import WINDOW_SECONDS
 from tests.conftest import problem
 from tests.trust.conftest import MakeKey, app_with, client_for, postgres_only, scalar
 

@@ -18,8 +18,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from app import db, heap, migrate
-from app.db import create_engine, unavailable
+from app import migrate
+from app.db import engines as db
+from app.db.engines import create_engine, unavailable
+from app.http import heap
 from app.models import Actor, Stance
 from tests.factories import make_claim
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
@@ -100,7 +102,7 @@ async def test_a_read_connection_that_died_while_idle_is_replaced(
 
 def test_a_started_app_freezes_its_startup_heap(app: FastAPI) -> None:
     """After startup the app's long-lived objects are out of the collector's reach and young
-    collections are spaced out (app/heap.py): both keep full-collection pauses out of the
+    collections are spaced out (app/http/heap.py): both keep full-collection pauses out of the
     request latency."""
     assert gc.get_freeze_count() > 10_000
     assert gc.get_threshold()[0] >= heap.YOUNG_THRESHOLD

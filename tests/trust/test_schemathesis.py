@@ -21,7 +21,7 @@ from schemathesis.generation.modes import GenerationMode
 
 from app import migrate
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import fresh_database

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from app.auth import keys
-from app.db import create_engine, create_sessionmaker
+from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database
 from tests.trust.conftest import run_cli
@@ -42,7 +42,7 @@ SLACK = 1.5  # how late a cut may come (a loaded two-core machine)
 IDLE_PING = 5.0  # app.db.create_engine's ping_after_idle for GET requests' pool
 LAUNCHES = {
     "claimgraph serve": [*CLI, "serve"],
-    "uvicorn --http": [*UVICORN, "--http", "app.serving:GuardedHTTP"],
+    "uvicorn --http": [*UVICORN, "--http", "app.http.serving:GuardedHTTP"],
     "uvicorn": UVICORN,  # no protocol of ours: only what the app itself can enforce
 }
 
@@ -337,7 +337,7 @@ async def test_uvicorn_takes_the_protocol_from_its_environment(
     request heads as `claimgraph serve` does."""
     async with fresh_database(backend, tmp_path) as url:
         assert (await run_cli(url, "db", "upgrade"))[0] == 0
-        env = {**LIMITS, "DATABASE_URL": url, "UVICORN_HTTP": "app.serving:GuardedHTTP"}
+        env = {**LIMITS, "DATABASE_URL": url, "UVICORN_HTTP": "app.http.serving:GuardedHTTP"}
         async with running(UVICORN, env, tmp_path / "server.log") as server:
             reader, writer = await connect(server)
             try:

@@ -6,10 +6,11 @@ Both act before uvicorn's parser, which buffers a head of any size for any time,
 the app is called, so they cannot be middleware. `GuardedHTTP` is an asyncio protocol that
 wraps uvicorn's own HTTP protocol (the one `--http auto` picks) and is given to uvicorn
 through its public `http` option: `claimgraph serve` does so, and so does
-`uvicorn --http app.serving:GuardedHTTP` (or UVICORN_HTTP=app.serving:GuardedHTTP). It sees
-the bytes on their way in; it learns when a request reaches the app, and when its response
-is done, from `ReadLimits` (app/read_limits.py), which finds the connection in the request's
-lifespan state (uvicorn gives each request a copy of the state its protocol was given).
+`uvicorn --http app.http.serving:GuardedHTTP` (or UVICORN_HTTP=app.http.serving:GuardedHTTP).
+It sees the bytes on their way in; it learns when a request reaches the app, and when its
+response is done, from `ReadLimits` (app/http/read_limits.py), which finds the connection in
+the request's lifespan state (uvicorn gives each request a copy of the state its protocol
+was given).
 """
 
 import asyncio
@@ -25,7 +26,7 @@ from app.errors import PROBLEM_JSON, Problem, problem_type
 from app.settings import Settings, get_settings
 
 CONNECTION_KEY = "claimgraph.connection"
-PROTOCOL = "app.serving:GuardedHTTP"
+PROTOCOL = "app.http.serving:GuardedHTTP"
 HEAD_END = re.compile(rb"\n\r?\n")  # the blank line (CRLF, or a bare LF as parsers allow)
 # After refusing a head, the rest of what the client is sending is read and dropped for a
 # moment before the connection closes: closing with unread bytes would send a TCP reset,

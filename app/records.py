@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.db import built_once, select_rows
+from app.db.engines import built_once, select_rows
 from app.errors import DomainError, NotFound, StillReferenced, UnknownReference
 from app.models import Change
 from app.models.base import Base

@@ -27,7 +27,7 @@ from sqlalchemy.sql import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, Label
 
-from app import sqlite_inline  # noqa: F401  (registers the sqlite+inline dialect)
+from app.db import sqlite  # noqa: F401  (registers the sqlite+inline dialect)
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -72,7 +72,7 @@ def _sqlite_engine(
     queue for it in order (the pool's queue) instead of sleeping in SQLite's busy handler,
     which keeps no order; its transactions take the write lock when they begin (`BEGIN
     IMMEDIATE`), so what they read stays true until they commit. Reading engines keep a pool
-    of connections read in the event loop's thread (`app.sqlite_inline`); an autocommit one
+    of connections read in the event loop's thread (`app.db.sqlite`); an autocommit one
     runs each statement on its own snapshot with no BEGIN or COMMIT."""
     if writer:
         options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
@@ -80,7 +80,7 @@ def _sqlite_engine(
     else:
         options = {"pool_size": max(pool_size, 1), "max_overflow": 0, "pool_timeout": 10}
         begin = None if autocommit else "BEGIN"
-        target = target.set(drivername="sqlite+inline")  # see app/sqlite_inline.py
+        target = target.set(drivername="sqlite+inline")  # see app/db/sqlite.py
     if target.database in (None, "", ":memory:"):
         options = {}  # one in-memory database: one connection, shared (StaticPool)
     engine = create_async_engine(target, echo=echo, **options)

@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.deps import SessionDep
 from app.errors import DomainError, NotFound
 from app.models import Actor, Affiliation, Citation, Claim, ClaimRelation, Source, Stance
-from app.service_helpers import raise_gone_if_deleted
+from app.records import raise_gone_if_deleted
 
 # The record a PATCH or DELETE addresses, by the last id in its path.
 RECORDS_BY_PARAM: dict[str, tuple[Any, str]] = {

@@ -5,7 +5,7 @@ A body must arrive within CLAIMGRAPH_BODY_TIMEOUT_SECONDS plus the time its size
 CLAIMGRAPH_BODY_MIN_BYTES_PER_SECOND; only the time the app spends waiting for it counts (an
 import that writes as it reads is not the client's delay). Past that, 408 and the connection
 closes. Header fields over CLAIMGRAPH_MAX_HEADER_BYTES get 431: under `claimgraph serve` the
-connection's protocol (app/serving.py) refuses them before they are even buffered; this is
+connection's protocol (app/http/serving.py) refuses them before they are even buffered; this is
 the same limit for a server without it. A response to a request whose body was not read to
 its end closes the connection, so the unread rest is never taken for the next request.
 """
@@ -20,8 +20,8 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_JSON, Problem, problem_type
-from app.middleware import send_problem
-from app.serving import CONNECTION_KEY, PROTOCOL
+from app.http.middleware import send_problem
+from app.http.serving import CONNECTION_KEY, PROTOCOL
 from app.settings import Settings
 
 log = logging.getLogger("claimgraph.limits")

@@ -10,8 +10,8 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.auth import keys
-from app.cli_database import CliError, run
-from app.db import create_sessionmaker, session_scope
+from app.cli.database import CliError, run
+from app.db.engines import create_sessionmaker, session_scope
 from app.errors import NotFound
 
 keys_cli = typer.Typer(help="API keys.", no_args_is_help=True)

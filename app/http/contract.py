@@ -5,9 +5,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.conditional import RECORDS_BY_PARAM
 from app.errors import problem_responses
-from app.middleware import IMPORT_PATH
+from app.http.conditional import RECORDS_BY_PARAM
+from app.http.middleware import IMPORT_PATH
 
 VERSIONED_PARAMS = frozenset(RECORDS_BY_PARAM)
 RECORD_PARAMS = VERSIONED_PARAMS | {"record_id"}

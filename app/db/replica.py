@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import create_sessionmaker, unavailable
+from app.db.engines import create_sessionmaker, unavailable
 
 # How long reads stay on the primary after the replica failed; then the replica is tried
 # again (one connection attempt: refused at once while it is still down).

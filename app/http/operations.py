@@ -6,8 +6,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.errors import problem_responses
+from app.http.observability import metrics_response
 from app.migrate import SchemaNotCurrent, check_current
-from app.observability import metrics_response
 
 router = APIRouter(tags=["operations"])
 # Metrics name routes and counts: behind the read check, like the data.

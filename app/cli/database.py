@@ -15,10 +15,11 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import heap, migrate
-from app.db import create_engine, unavailable
+from app import migrate
+from app.db.engines import create_engine, unavailable
 from app.history import recorder
 from app.history.recorder import current_writer
+from app.http import heap
 from app.settings import get_settings
 
 T = TypeVar("T")

@@ -15,11 +15,12 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app import migrate, serving
-from app.cli_database import CliError, describe, quiet_driver_threads, run, say
-from app.cli_keys import keys_cli
-from app.db import create_sessionmaker, session_scope
+from app import migrate
+from app.cli.database import CliError, describe, quiet_driver_threads, run, say
+from app.cli.keys import keys_cli
+from app.db.engines import create_sessionmaker, session_scope
 from app.demo.loader import load_demo
+from app.http import serving
 from app.settings import get_settings
 from app.suggestions.cli import suggest
 from app.transfer import commands as transfer

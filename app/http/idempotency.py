@@ -25,9 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db import unavailable
+from app.db.engines import unavailable
 from app.errors import Conflict, DomainError, InvalidField, unavailable_problem
-from app.middleware import IMPORT_PATH, send_problem
+from app.http.middleware import IMPORT_PATH, send_problem
 from app.models import IdempotentRequest
 
 HEADER = "idempotency-key"

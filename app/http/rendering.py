@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 from fastapi import Request, Response
 
-from app.pagination import link_next
+from app.http.pagination import link_next
 
 JSON_OPTIONS = orjson.OPT_UTC_Z  # UTC as `Z`, as Pydantic writes it
 
@@ -36,7 +36,7 @@ def json_page(
 
 def json_record(fields: dict[str, Any], response: Response, status_code: int = 200) -> Response:
     """One record of trusted values as JSON, with the headers the dependencies set on
-    `response`; the ETag is added downstream (app.conditional)."""
+    `response`; the ETag is added downstream (app.http.conditional)."""
     body = orjson.dumps(fields, default=_default, option=JSON_OPTIONS)
     out = Response(body, status_code=status_code, media_type="application/json")
     out.raw_headers.extend(response.raw_headers)
