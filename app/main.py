@@ -17,7 +17,6 @@ from app.claims.routes import router as claims_router
 from app.claims.similar_routes import router as similar_claims_router
 from app.db.engines import create_engine, create_sessionmaker
 from app.db.replica import Reads
-from app.deps import SessionDep
 from app.errors import install_error_handlers
 from app.explore.routes import install_explore
 from app.history import recorder
@@ -25,6 +24,7 @@ from app.history.routes import router as history_router
 from app.http import heap, idempotency
 from app.http.conditional import ETags, check_if_match
 from app.http.contract import document_trust
+from app.http.deps import SessionDep
 from app.http.docs import install_docs
 from app.http.middleware import LimitSizes, RejectNulInURL, reject_unknown_query, require_json
 from app.http.observability import RequestContext, configure_logging

@@ -6,8 +6,8 @@ from fastapi import Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.keys import RANK, KeyOut, Scope, verify_key
+from app.context import current_writer
 from app.errors import DomainError
-from app.history.recorder import current_writer
 from app.http.ratelimit import check_rate
 from app.settings import Settings
 

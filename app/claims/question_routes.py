@@ -14,8 +14,8 @@ from app.claims.answers import (
     SidesOut,
     TimelineEntry,
 )
-from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
+from app.http.deps import PageDep, SessionDep
 from app.http.pagination import link_next
 from app.http.rendering import json_page
 from app.paths import ClaimIdPath

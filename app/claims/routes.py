@@ -15,8 +15,8 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
-from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import problem_responses
+from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
 from app.http.rendering import json_page, json_record
 from app.paths import ClaimIdPath, RelationIdPath

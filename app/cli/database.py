@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
+from app.context import current_writer
 from app.db.engines import create_engine, unavailable
 from app.history import recorder
-from app.history.recorder import current_writer
 from app.http import heap
 from app.settings import get_settings
 

@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app import migrate
 from app.cli.database import CliError, describe, quiet_driver_threads, run, say
 from app.cli.keys import keys_cli
+from app.cli.suggest import suggest
 from app.db.engines import create_sessionmaker, session_scope
 from app.demo.loader import load_demo
 from app.http import serving
 from app.settings import get_settings
-from app.suggestions.cli import suggest
 from app.transfer import commands as transfer
 
 cli = typer.Typer(

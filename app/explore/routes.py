@@ -14,12 +14,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from app.deps import SessionDep
 from app.errors import DomainError, InvalidField, NotFound
 from app.explore import access
 from app.explore.claim_page import claim_page
 from app.explore.pages import actor_page, source_page, start_page
 from app.explore.rendering import error_page, render
+from app.http.deps import SessionDep
 
 router = APIRouter(prefix="/explore", include_in_schema=False)
 MAX_Q = 400  # as the API's `q`

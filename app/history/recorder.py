@@ -8,7 +8,6 @@ their changes themselves.
 """
 
 import uuid
-from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +15,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE
 
+from app.context import current_request_id, current_writer
 from app.models import (
     Actor,
     Affiliation,
@@ -45,11 +45,6 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
     "subjects": ("about_actor_ids", lambda s: str(s.actor_id)),
 }
 SKIPPED = frozenset({"created_at", "updated_at", "version", "text"})
-
-# Who is writing and in which request; set per request by the HTTP layer, per command by the
-# CLI.
-current_writer: ContextVar[str | None] = ContextVar("current_writer", default=None)
-current_request_id: ContextVar[str | None] = ContextVar("current_request_id", default=None)
 
 
 def _plain(value: Any) -> Any:

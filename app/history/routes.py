@@ -9,8 +9,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.deps import PageDep, SessionDep
 from app.errors import problem_responses
+from app.http.deps import PageDep, SessionDep
 from app.http.pagination import PageParams, cursors_of, link_next, list_scope
 from app.models import Actor, Change, Claim, Source, Stance
 from app.paths import RecordIdPath

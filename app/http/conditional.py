@@ -17,8 +17,8 @@ from fastapi import Request
 from sqlalchemy import select
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.deps import SessionDep
 from app.errors import DomainError, NotFound
+from app.http.deps import SessionDep
 from app.models import Actor, Affiliation, Citation, Claim, ClaimRelation, Source, Stance
 from app.records import raise_gone_if_deleted
 

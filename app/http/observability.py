@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.history.recorder import current_request_id, current_writer
+from app.context import current_request_id, current_writer
 
 log = logging.getLogger("claimgraph.access")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")

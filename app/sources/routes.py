@@ -6,8 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from app.deps import PageDep, SessionDep, WriterDep
 from app.errors import NotFound, problem_responses
+from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
 from app.http.rendering import json_page
 from app.paths import CitationIdPath, SourceIdPath

@@ -24,9 +24,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
+from app.context import current_writer
 from app.db.engines import create_sessionmaker
 from app.errors import DomainError
-from app.history.recorder import current_writer
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
 from app.transfer.records import TYPES

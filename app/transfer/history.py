@@ -14,7 +14,8 @@ from typing import Any
 import orjson
 from sqlalchemy import Uuid, inspect
 
-from app.history.recorder import ENTITIES, SKIPPED, current_request_id, current_writer
+from app.context import current_request_id, current_writer
+from app.history.recorder import ENTITIES, SKIPPED
 from app.models import Change
 from app.transfer.bulk import BulkWriter
 

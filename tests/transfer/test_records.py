@@ -39,9 +39,7 @@ actors = st.fixed_dictionaries(
         "country": st.sampled_from(["KR", "ua", None]),
         # NUL is refused in any text (no database stores it): a valid actor holds none.
         "description": st.none()
-        | st.text(
-            st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=50
-        ),
+        | st.text(st.characters(exclude_characters="\x00", exclude_categories=["Cs"]), max_size=50),
         "external_ids": st.none()
         | st.dictionaries(st.sampled_from(["wikidata", "isni"]), names, max_size=2),
     },

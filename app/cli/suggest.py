@@ -13,10 +13,10 @@ from rich.table import Table
 
 from app import migrate
 from app.cli.database import prepare
+from app.context import current_writer
 from app.db.engines import create_engine, create_sessionmaker, session_scope
 from app.errors import DomainError
 from app.history import recorder
-from app.history.recorder import current_writer
 from app.settings import get_settings
 from app.suggestions import accept, service
 from app.suggestions.schemas import SuggestionOut, SuggestionRequest, SuggestionsOut
