@@ -15,9 +15,9 @@ from app.actors.schemas import (
     AffiliationOut,
     AffiliationUpdate,
 )
-from app.errors import problem_responses
 from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
+from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
 from app.models import Actor
 from app.paths import ActorIdPath, AffiliationIdPath

@@ -9,10 +9,10 @@ from pydantic import Field
 from app.auth import keys
 from app.auth.deps import AdminKey, require_admin
 from app.auth.keys import KeyOut, NewKey, Scope
-from app.errors import problem_responses
 from app.http import idempotency
 from app.http.deps import PageDep, SessionDep
 from app.http.pagination import link_next
+from app.http.problem_docs import problem_responses
 from app.schemas import InputSchema, Name, Page
 
 router = APIRouter(

@@ -14,9 +14,9 @@ from app.claims.answers import (
     SidesOut,
     TimelineEntry,
 )
-from app.errors import problem_responses
 from app.http.deps import PageDep, SessionDep
 from app.http.pagination import link_next
+from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
 from app.paths import ClaimIdPath
 from app.schemas import Page, UTCDatetime

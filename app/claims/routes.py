@@ -15,9 +15,9 @@ from app.claims.schemas import (
     ClaimRelationUpdate,
     ClaimUpdate,
 )
-from app.errors import problem_responses
 from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
+from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page, json_record
 from app.paths import ClaimIdPath, RelationIdPath
 from app.schemas import Page, Tag, UTCDatetime

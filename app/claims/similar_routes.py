@@ -7,8 +7,8 @@ from fastapi import APIRouter, HTTPException, Query
 
 from app.claims import similar
 from app.claims.schemas import SimilarClaims
-from app.errors import problem_responses
 from app.http.deps import SessionDep
+from app.http.problem_docs import problem_responses
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 

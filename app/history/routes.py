@@ -9,9 +9,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import problem_responses
 from app.http.deps import PageDep, SessionDep
 from app.http.pagination import PageParams, cursors_of, link_next, list_scope
+from app.http.problem_docs import problem_responses
 from app.models import Actor, Change, Claim, Source, Stance
 from app.paths import RecordIdPath
 from app.records import load

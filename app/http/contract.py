@@ -5,9 +5,9 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from app.errors import problem_responses
 from app.http.conditional import RECORDS_BY_PARAM
 from app.http.middleware import IMPORT_PATH
+from app.http.problem_docs import problem_responses
 
 VERSIONED_PARAMS = frozenset(RECORDS_BY_PARAM)
 RECORD_PARAMS = VERSIONED_PARAMS | {"record_id"}

@@ -20,7 +20,8 @@ from fastapi.openapi.docs import (
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from app.errors import PROBLEM_EXAMPLES, PROBLEM_JSON, Problem
+from app.errors import PROBLEM_JSON, Problem
+from app.http.problem_docs import PROBLEM_EXAMPLES
 from app.vocabulary import STANCE_LABELS, StanceSide
 
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"

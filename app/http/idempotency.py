@@ -26,8 +26,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.engines import unavailable
-from app.errors import Conflict, DomainError, InvalidField, unavailable_problem
+from app.errors import Conflict, DomainError, InvalidField
 from app.http.middleware import IMPORT_PATH, send_problem
+from app.http.problems import unavailable_problem
 from app.models import IdempotentRequest
 
 HEADER = "idempotency-key"

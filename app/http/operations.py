@@ -5,8 +5,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from app.errors import problem_responses
 from app.http.observability import metrics_response
+from app.http.problem_docs import problem_responses
 from app.migrate import SchemaNotCurrent, check_current
 
 router = APIRouter(tags=["operations"])

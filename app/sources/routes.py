@@ -6,9 +6,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import PlainTextResponse
 
-from app.errors import NotFound, problem_responses
+from app.errors import NotFound
 from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
+from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
 from app.paths import CitationIdPath, SourceIdPath
 from app.schemas import Page

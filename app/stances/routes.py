@@ -5,8 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from app.errors import problem_responses
 from app.http.deps import PageDep, SessionDep, WriterDep
+from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
 from app.paths import StanceIdPath
 from app.schemas import Page

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import problem_responses
 from app.http.deps import get_session
+from app.http.problem_docs import problem_responses
 from app.suggestions import service
 from app.suggestions.schemas import SuggestionRequest, SuggestionsOut
 

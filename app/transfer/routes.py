@@ -6,9 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 
-from app.errors import InvalidField, UnsupportedMediaType, problem_responses
+from app.errors import InvalidField, UnsupportedMediaType
 from app.formats import FORMATS
 from app.http.deps import SessionDep, WriterDep
+from app.http.problem_docs import problem_responses
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
 from app.transfer.schemas import ImportReport
