@@ -224,11 +224,6 @@ class ClaimRelationKind(StrEnum):
     same_as = "same_as"
 
 
-def sql_in(column: str, values: type[StrEnum]) -> str:
-    """A CHECK constraint body restricting `column` to an enum's values."""
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
-
-
 # The probabilities a label without a band of its own accepts: those on its side (a neutral
 # label's are the even chances of `possible`).
 SIDE_RANGES = {
@@ -305,19 +300,3 @@ class EntityType(StrEnum):
     claim = "claim"
     claim_relation = "claim_relation"
     stance = "stance"
-
-
-class ImportFormat(StrEnum):
-    """Formats `POST /v1/import` reads."""
-
-    ndjson = "ndjson"
-    stix = "stix"
-
-
-class ExportFormat(StrEnum):
-    """Formats `GET /v1/export` writes."""
-
-    ndjson = "ndjson"
-    claimreview = "claimreview"
-    prov = "prov"
-    stix = "stix"

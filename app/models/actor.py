@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned
-from app.vocabulary import ActorKind, AffiliationKind, Reliability, sql_in
+from app.models.base import Base, Versioned, sql_in
+from app.vocabulary import ActorKind, AffiliationKind, Reliability
 
 # Prefix search runs as a range scan (`>= p AND < p+1`), which matches prefixes only under a
 # bytewise collation: SQLite's default, and "C" on PostgreSQL whatever the database's locale.

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, func
@@ -76,3 +77,8 @@ class Versioned(IdMixin):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+
+
+def sql_in(column: str, values: type[StrEnum]) -> str:
+    """A CHECK constraint body restricting `column` to an enum's values."""
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"

@@ -17,8 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
-from app.models.base import Base, Versioned
-from app.vocabulary import ClaimRelationKind, sql_in
+from app.models.base import Base, Versioned, sql_in
+from app.vocabulary import ClaimRelationKind
 
 
 class Claim(Versioned, Base):

@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned
-from app.vocabulary import CitationKind, SourceKind, sql_in
+from app.models.base import Base, Versioned, sql_in
+from app.vocabulary import CitationKind, SourceKind
 
 UNLINKED = text("url IS NULL")
 

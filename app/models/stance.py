@@ -6,8 +6,8 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.models.base import Base, Versioned
-from app.vocabulary import STANCE_LABELS, Confidence, StanceLabel, StanceSide, sql_in
+from app.models.base import Base, Versioned, sql_in
+from app.vocabulary import STANCE_LABELS, Confidence, StanceLabel, StanceSide
 
 
 def _side_matches_label() -> str:

@@ -12,9 +12,8 @@ from app.http.deps import SessionDep, WriterDep
 from app.http.problem_docs import problem_responses
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
-from app.transfer.schemas import ImportReport
+from app.transfer.schemas import ExportFormat, ImportFormat, ImportReport
 from app.transfer.selection import ExportFilter
-from app.vocabulary import ExportFormat, ImportFormat
 
 router = APIRouter(prefix="/v1", tags=["import and export"])
 

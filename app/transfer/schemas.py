@@ -1,5 +1,7 @@
 """Bodies of the import and export endpoints."""
 
+from enum import StrEnum
+
 from pydantic import BaseModel, Field
 
 from app.vocabulary import EntityType
@@ -21,3 +23,19 @@ class ImportReport(BaseModel):
     counts: dict[EntityType, TypeCounts] = Field(
         description="Created, updated and unchanged records per type."
     )
+
+
+class ImportFormat(StrEnum):
+    """Formats `POST /v1/import` reads."""
+
+    ndjson = "ndjson"
+    stix = "stix"
+
+
+class ExportFormat(StrEnum):
+    """Formats `GET /v1/export` writes."""
+
+    ndjson = "ndjson"
+    claimreview = "claimreview"
+    prov = "prov"
+    stix = "stix"
