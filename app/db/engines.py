@@ -2,21 +2,15 @@
 
 import errno
 import functools
-import operator
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Column, Table, event
+from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import types as sqltypes
-from sqlalchemy.engine import URL, Dialect, Row, make_url
+from sqlalchemy.engine import URL, Row, make_url
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -24,8 +18,6 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import BindParameter, ClauseElement, Label
 
 from app.db import sqlite  # noqa: F401  (registers the sqlite+inline dialect)
 
@@ -239,158 +231,10 @@ async def session_scope(
             raise
 
 
-# Statements built once for the life of the process (`built_once`), and how each runs on
-# asyncpg directly (None when it cannot).
-_BUILT_ONCE: "weakref.WeakSet[Executable]" = weakref.WeakSet()
-_PLANS: "weakref.WeakKeyDictionary[Executable, _DriverPlan | None]" = weakref.WeakKeyDictionary()
-
-
 def built_once(builder: Callable[..., Any]) -> Callable[..., Any]:
-    """A statement builder whose statements are built once per combination of arguments
-    (`functools.cache`), and which `select_rows` may therefore compile once for asyncpg."""
-    cached = functools.cache(builder)
-
-    @functools.wraps(builder)
-    def build(*args: Any) -> Any:
-        statement = cached(*args)
-        _BUILT_ONCE.add(statement)
-        return statement
-
-    return build
-
-
-def _utc(value: datetime | None) -> datetime | None:
-    # asyncpg reads timestamptz as aware UTC already; anything else is put in UTC.
-    if value is None or value.tzinfo is UTC:
-        return value
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _float(value: Any) -> float | None:
-    # A Float expression may compute to numeric, which asyncpg reads as Decimal.
-    return None if value is None else float(value)
-
-
-# Result types whose asyncpg value is the value SQLAlchemy would return, and those that need
-# one conversion; a statement with any other result type runs through SQLAlchemy.
-_AS_IS = (sqltypes.Uuid, sqltypes.String, sqltypes.Integer, sqltypes.Boolean, sqltypes.JSON)
-
-
-class _Unsupported(Exception):
-    """A statement that runs through SQLAlchemy instead."""
-
-
-def _stored(column: Any) -> bool:
-    """Whether a selected column is a table's own column (or a label of one), whose type the
-    schema fixes, rather than an expression computed by the query."""
-    base = column.element if isinstance(column, Label) else column
-    if not isinstance(base, Column):
-        return False
-    table = base.table
-    return isinstance(table, Table) or isinstance(getattr(table, "element", None), Table)
-
-
-def _result_processor(column: Any) -> Callable[[Any], Any] | None:
-    """None: the value as asyncpg reads it is the value; else the function to convert it."""
-    column_type = column.type
-    if isinstance(column_type, sqltypes.Enum) or (
-        isinstance(column_type, sqltypes.Uuid) and not column_type.as_uuid
-    ):
-        raise _Unsupported(column_type)  # SQLAlchemy converts these values
-    if isinstance(column_type, (sqltypes.NullType, *_AS_IS)):
-        return None
-    if isinstance(column_type, sqltypes.ARRAY) and isinstance(column_type.item_type, _AS_IS):
-        return None
-    # A stored double precision reads as float and a stored timestamptz as aware UTC: as
-    # SQLAlchemy would return them. An expression may compute to numeric (Decimal), or to a
-    # timestamp without time zone.
-    if isinstance(column_type, sqltypes.Float) and not column_type.asdecimal:
-        return None if _stored(column) else _float
-    if isinstance(column_type, sqltypes.TypeDecorator) and isinstance(
-        column_type.impl_instance, sqltypes.DateTime
-    ):
-        stored_utc = _stored(column) and column_type.impl_instance.timezone
-        return None if stored_utc else _utc  # UTCDateTime
-    raise _Unsupported(column_type)
-
-
-@dataclass(frozen=True, slots=True)
-class _DriverPlan:
-    """A Core SELECT compiled once for asyncpg: its SQL, its bound parameters in position
-    order (name, default, processor) and the row type its records become."""
-
-    sql: str
-    binds: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...]
-    convert: tuple[tuple[int, Callable[[Any], Any]], ...]
-    row: type[tuple[Any, ...]]
-
-
-_MISSING = object()
-
-
-def _plan(statement: Executable, dialect: Dialect) -> "_DriverPlan | None":
-    compiled = cast(SQLCompiler, cast(ClauseElement, statement).compile(dialect=dialect))
-    binds = []
-    for name in compiled.positiontup or ():
-        bind: BindParameter[Any] = compiled.binds[name]
-        if bind.expanding:
-            return None
-        default = _MISSING if bind.required else bind.value
-        binds.append((name, default, bind.type.dialect_impl(dialect).bind_processor(dialect)))
-    columns = list(getattr(statement, "selected_columns", ()))
-    keys = [c.key for c in columns]
-    if not columns or len(set(keys)) != len(keys):
-        return None
-    try:
-        processors = [_result_processor(column) for column in columns]
-    except _Unsupported:
-        return None
-    convert = tuple((i, p) for i, p in enumerate(processors) if p is not None)
-    # Rows behave as SQLAlchemy's do where the callers use them: by attribute, by position,
-    # and by name through `_mapping`.
-    members: dict[str, Any] = {k: property(operator.itemgetter(i)) for i, k in enumerate(keys)}
-    members["_mapping"] = property(lambda row: dict(zip(keys, row, strict=True)))
-    members["__slots__"] = ()
-    row = type("DriverRow", (tuple,), members)
-    return _DriverPlan(str(compiled), tuple(binds), convert, row)
-
-
-async def _driver_rows(
-    connection: AsyncConnection, plan: _DriverPlan, params: Mapping[str, Any]
-) -> list[Any]:
-    args = []
-    for name, default, process in plan.binds:
-        value = params.get(name, default)
-        if value is _MISSING:
-            raise KeyError(f"no value for the bound parameter {name!r}")
-        args.append(value if process is None else process(value))
-    proxied = connection.sync_connection.connection  # type: ignore[union-attr]
-    adapted: Any = proxied.dbapi_connection
-    driver: Any = proxied.driver_connection
-    try:
-        async with adapted._execute_mutex:  # the adapter's own guard against interleaving
-            records = await driver.fetch(plan.sql, *args)
-    except Exception as exc:
-        if unavailable(exc) == "database-unavailable":
-            await connection.invalidate(exc)  # not back into the pool
-        raise
-    make, convert = plan.row, plan.convert
-    if not convert:
-        return [make(r) for r in records]
-    rows = []
-    for record in records:
-        values = list(record)
-        for i, process in convert:
-            values[i] = process(values[i])
-        rows.append(make(values))
-    return rows
-
-
-def _watched(sync: Any) -> bool:
-    """Whether statements on this connection are logged (`echo`) or listened to (cursor
-    events: query capture, tracing): those run through SQLAlchemy, which reports them."""
-    dispatch = sync.dispatch
-    return bool(sync.engine.echo or dispatch.before_cursor_execute or dispatch.after_cursor_execute)
+    """A statement builder whose statements are built once per combination of arguments:
+    building a joined SELECT and its cache key on every request cost more than running it."""
+    return functools.cache(builder)
 
 
 async def select_rows(
@@ -398,21 +242,8 @@ async def select_rows(
 ) -> Sequence[Row[*tuple[Any, ...]]]:
     """The rows of a Core SELECT, run on the session's connection. `session.execute` would
     send a SELECT of mapped columns through the ORM's compile and loading layers, which load
-    no object here and cost 6 to 8% of a 50-row list's requests (BENCHMARKS.md).
-
-    On PostgreSQL, a statement from a `built_once` builder read outside a transaction (GET
-    requests) is compiled once and run on asyncpg itself: SQLAlchemy's execution and result
-    layers cost about half a millisecond a statement of 51 rows here (BENCHMARKS.md). Its
-    rows answer by attribute, position and `_mapping` as SQLAlchemy's do."""
+    no object here."""
     connection = await session.connection()
-    if statement in _BUILT_ONCE and connection.dialect.name == "postgresql":
-        sync: Any = connection.sync_connection
-        if getattr(sync.connection.dbapi_connection, "autocommit", False) and not _watched(sync):
-            if statement not in _PLANS:
-                _PLANS[statement] = _plan(statement, connection.dialect)
-            plan = _PLANS[statement]
-            if plan is not None:
-                return await _driver_rows(connection, plan, params or {})
     return (await connection.execute(statement, params)).all()
 
 

@@ -3,19 +3,13 @@
 Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
 timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
-On PostgreSQL, a batch's rows can be deferred: they are held until `start()`, which COPYs
-them in the background while the importer prepares the next batch in Python. The importer
-calls `start()` after the next batch's reads, which therefore do not see the held rows (its
-lookups match the held natural keys instead, see upsert.Decider), and writes them at once
-(`drain()`) before a read or an update that needs them. The COPY holds the connection's own
-statement mutex (the one SQLAlchemy's asyncpg adapter takes around every statement), so any
-statement issued meanwhile waits for it: the database and the importer's Python work at the
-same time, and no statement can run between the COPY's rows. (A COPY started before the next
-batch's reads gains nothing: the first read waits for it. BENCHMARKS.md, W2.)
+On PostgreSQL, a batch's rows can be deferred: they are held until `start()` (or `drain()`)
+COPYs them, so that one COPY carries a table's rows from several calls. The importer calls
+`start()` after the next batch's reads, which therefore do not see the held rows (its lookups
+match the held natural keys instead, see upsert.Decider), and `drain()` before a read or an
+update that needs them.
 """
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -76,7 +70,6 @@ class BulkWriter:
         self.dialect = dialect
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         self._deferred: list[Rows] = []
-        self._writing: asyncio.Task[None] | None = None
         self._analyzed: dict[str, float] = {}  # rows at the last ANALYZE, by table
         self._grown: dict[str, int] = {}  # rows written since then
 
@@ -101,21 +94,9 @@ class BulkWriter:
         return cls(session, connection.dialect.name)
 
     async def close(self) -> None:
-        """Give the connection back as it was. A background COPY still running (after a
-        failure elsewhere: the transaction is being abandoned) is cancelled; one that failed
-        is logged, as the statement that next used the connection reported only the
-        aftermath ("current transaction is aborted"), unless it lost a race: that conflict
-        reaches the caller as itself (a 409) and is no fault."""
-        task, self._writing = self._writing, None
+        """Give the connection back as it was; rows still held are dropped with the
+        transaction that is being abandoned."""
         self._deferred.clear()
-        if task is not None:
-            if not task.done():
-                task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-            failed = None if task.cancelled() else task.exception()
-            if failed is not None and not isinstance(failed, IntegrityError):
-                log.error("bulk COPY failed", exc_info=failed)
         await self.shrink_cache()
 
     async def shrink_cache(self) -> None:
@@ -190,50 +171,22 @@ class BulkWriter:
         self._grown[name] = grown
 
     async def start(self) -> None:
-        """Begin writing the deferred rows in the background (PostgreSQL)."""
+        """Write the deferred rows (PostgreSQL), one COPY a table and batch."""
         if not self._deferred:
             return
-        await self._wait()
+        batches, self._deferred = self._deferred, []
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
-        adapted: Any = raw.dbapi_connection
-        mutex: asyncio.Lock = adapted._execute_mutex
-        # Taken now, before this coroutine yields: a statement issued after start() returns
-        # queues behind the COPY instead of slipping in ahead of it.
-        await mutex.acquire()
-        batches, self._deferred = self._deferred, []
         driver: Any = raw.driver_connection
-        self._writing = asyncio.create_task(self._copy(driver, mutex, batches))
-        await asyncio.sleep(0)  # let the COPY send its rows before the caller computes on
-
-    async def _copy(self, driver: Any, mutex: asyncio.Lock, batches: list[Rows]) -> None:
-        try:
-            for name, columns, rows in batches:
-                await _copy_rows(driver, name, columns, rows)
-                if name in LOOKED_UP:
-                    await self._keep_statistics(driver, name, len(rows))
-        finally:
-            mutex.release()
+        for name, columns, rows in batches:
+            await _copy_rows(driver, name, columns, rows)
+            if name in LOOKED_UP:
+                await self._keep_statistics(driver, name, len(rows))
 
     def held_tables(self) -> set[str]:
         """The tables whose rows are held back, not yet written."""
         return {name for name, _, _ in self._deferred}
 
-    def failure(self) -> BaseException | None:
-        """The background COPY's error, if it failed: the statement that next used the
-        connection saw only its aftermath ("current transaction is aborted")."""
-        task = self._writing
-        if task is None or not task.done() or task.cancelled():
-            return None
-        return task.exception()
-
-    async def _wait(self) -> None:
-        """Wait for the background COPY; its failure is raised here."""
-        task, self._writing = self._writing, None
-        if task is not None:
-            await task
-
     async def drain(self) -> None:
         """Write every deferred row now (before a read that may need them, or the commit)."""
         await self.start()
-        await self._wait()

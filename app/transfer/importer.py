@@ -181,11 +181,6 @@ async def run(
         await writer.shrink_cache()
         if not ctx.errors.count:
             await importer.finish()
-    except Exception:
-        failed = writer.failure()
-        if failed is not None:  # the cause, not what the next statement saw of it
-            raise failed from None
-        raise
     finally:
         if not producer.done():
             producer.cancel()

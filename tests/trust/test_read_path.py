@@ -3,26 +3,19 @@ when one is set; and the collector settings of a serving process."""
 
 import asyncio
 import gc
-import re
-import uuid
 from datetime import datetime
-from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import event, func, select, text
-from sqlalchemy.dialects.postgresql.asyncpg import dialect
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import aliased
 
 from app import migrate
-from app.db import engines as db
 from app.db.engines import create_engine, unavailable
 from app.http import heap
-from app.models import Actor, Stance
 from tests.factories import make_claim
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
 from tests.trust.live import Proxy
@@ -106,63 +99,3 @@ def test_a_started_app_freezes_its_startup_heap(app: FastAPI) -> None:
     request latency."""
     assert gc.get_freeze_count() > 10_000
     assert gc.get_threshold()[0] >= heap.YOUNG_THRESHOLD
-
-
-async def test_reads_on_asyncpg_answer_as_through_sqlalchemy(
-    backend: str, app: FastAPI, client: httpx.AsyncClient, demo: dict[str, uuid.UUID]
-) -> None:
-    """GET statements built once run on asyncpg directly, unless the connection is watched
-    (a cursor listener, as here, or echo): both ways give the same answers, byte for byte."""
-    postgres_only(backend)
-    claim, actor = demo["nk-personnel-deployed"], demo["kremlin"]
-    statement = (await client.get(f"/v1/claims/{claim}")).json()["statement"]
-    word = max(re.findall(r"[a-z]{5,}", statement.lower()), key=len)
-    paths = [
-        f"/v1/claims/{claim}",
-        f"/v1/claims/{claim}/stances",
-        f"/v1/claims/{claim}/stances?side=dispute&limit=1",
-        f"/v1/actors/{actor}/stances",
-        f"/v1/stances?claim_id={claim}&limit=2",
-        "/v1/claims?limit=3",
-        "/v1/claims?contested=true&sort=stances",
-        f"/v1/claims?q={word}",
-        "/v1/claims?q=deployed&sort=created",
-    ]
-    direct = [await client.get(path) for path in paths]
-    assert all(r.status_code == 200 for r in direct), [r.text for r in direct]
-    assert any(r.json().get("items") for r in direct[1:])  # not only empty pages compared
-    assert sum(plan is not None for plan in db._PLANS.values()) >= len(paths) - 2
-
-    seen: list[str] = []
-
-    def listen(*args: Any) -> None:
-        seen.append(args[2])
-
-    reader = app.state.query_engine.sync_engine
-    event.listen(reader, "before_cursor_execute", listen)
-    try:
-        through = [await client.get(path) for path in paths]
-    finally:
-        event.remove(reader, "before_cursor_execute", listen)
-    assert len(seen) >= len(paths)  # every request ran its SELECTs through SQLAlchemy
-    for path, a, b in zip(paths, direct, through, strict=True):
-        assert a.content == b.content, path
-
-
-def test_asyncpg_rows_convert_only_what_the_query_computes() -> None:
-    """Stored timestamptz and double precision columns read from asyncpg as SQLAlchemy would
-    return them, so their values pass as they are; computed ones keep their conversion."""
-    other = aliased(Stance)
-    inner = select(Stance.stated_at.label("at")).subquery()
-    statement = select(
-        Stance.stated_at,  # 0: stored
-        Stance.probability.label("p"),  # 1: a label of a stored column
-        other.created_at.label("other_created"),  # 2: an aliased table's column
-        func.coalesce(Stance.stated_at, Stance.created_at).label("said"),  # 3: computed
-        (Stance.probability * 2).label("double"),  # 4: computed
-        inner.c.at,  # 5: a subquery's column
-        Actor.name,  # 6: text, never converted
-    )
-    plan = db._plan(statement, dialect())  # type: ignore[no-untyped-call]
-    assert plan is not None
-    assert [i for i, _ in plan.convert] == [3, 4, 5]
