@@ -10,12 +10,15 @@ asyncio client: `--client python`, or a warning and that client when wrk is not 
 it shares the cores with both servers, so its figures are lower) at `--connections`
 concurrent connections. Prints
 req/s, p50 and p99 per query and target (medians over the rounds) and the service/ceiling
-ratios; `--json FILE` keeps the figures. Each measurement follows `--warmup` seconds of the
+ratios; `--json FILE` keeps the figures. `--baseline DIR` also serves the same data from another
+checkout (e.g. `git worktree add /tmp/base <rev>`), measured in turn with the other two, so a
+change is judged old against new in one run. Each measurement follows `--warmup` seconds of the
 same load on the same server, not counted: both servers are measured warm.
 
 Queries: Q1 a claim's stances by side (50 rows; hot and cold claims mixed), Q2 an actor's
 stances, Q3 contested claims (top 50 by stances), Q4 claim search by text, Q5 the claim
-summary, W1 single stance creation.
+summary, W1 single stance creation; H the service's /healthz (no database; the ceiling answers
+it with a bare FastAPI app), the floor the queries are held to on SQLite.
 """
 
 import argparse
@@ -45,7 +48,7 @@ from app.db.engines import create_engine
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 PG_ADMIN = os.environ.get("CLAIMGRAPH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
-QUERIES = ("Q1", "Q2", "Q3", "Q4", "Q5", "W1")
+QUERIES = ("H", "Q1", "Q2", "Q3", "Q4", "Q5", "W1")
 PYTHON_CLIENT_WARNING = (
     "wrk is not installed: the load comes from the Python client, which shares the cores with "
     "both servers and lowers their req/s (install wrk: apt-get install wrk)"
@@ -190,6 +193,8 @@ async def targets(url: str, seed: int) -> dict[str, list[str]]:
 
 def requests_for(query: str, t: dict[str, list[str]]) -> list[tuple[str, str, str | None]]:
     """(method, path, body) cycled through by the load generator."""
+    if query == "H":
+        return [("GET", "/healthz", None)]
     if query == "Q1":
         return [("GET", f"/v1/claims/{c}/stances?side=support&limit=50", None) for c in t["claims"]]
     if query == "Q2":
@@ -384,6 +389,11 @@ def main() -> None:
         help="the load generator (default: wrk when installed, else python)",
     )
     parser.add_argument("--no-ceiling", action="store_true", help="measure the service only")
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier revision, served the same way and measured in turn",
+    )
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
     if args.client is None:
@@ -416,14 +426,18 @@ def main() -> None:
     )
     queries = [q for q in args.queries.split(",") if q]
     results: dict[str, dict[str, Result]] = {
-        q: {"service": Result(), "ceiling": Result()} for q in queries
+        q: {"service": Result(), "ceiling": Result(), "baseline": Result()} for q in queries
     }
     names = ["service"] if args.no_ceiling else ["service", "ceiling"]
+    if args.baseline:
+        names.insert(1, "baseline")
     for round_ in range(args.rounds):
         order = names if round_ % 2 == 0 else list(reversed(names))
         for name in order:
             port = free_port()
-            if name == "service":
+            if name in ("service", "baseline"):
+                # The baseline's own `app` package comes first on the path.
+                tree = {"PYTHONPATH": str(args.baseline.resolve())} if name == "baseline" else {}
                 server = Server(
                     name,
                     [
@@ -437,7 +451,7 @@ def main() -> None:
                         str(args.workers),
                     ],
                     port,
-                    {"DATABASE_URL": url, "CLAIMGRAPH_LOG_LEVEL": "warning"},
+                    {"DATABASE_URL": url, "CLAIMGRAPH_LOG_LEVEL": "warning", **tree},
                 )
             else:
                 server = Server(
@@ -508,6 +522,12 @@ def main() -> None:
             entry["ceiling"] = c
             entry["ratio"] = s["rps"] / c["rps"]
             line += f" {c['rps']:14.0f} {c['p50_ms']:8.2f} {c['p99_ms']:8.2f} {entry['ratio']:6.2f}"
+        if args.baseline:
+            b = results[q]["baseline"].summary()
+            entry["baseline"] = b
+            entry["vs_baseline"] = s["rps"] / b["rps"]
+            line += f"  baseline {b['rps']:8.0f} {b['p99_ms']:8.2f}"
+            line += f"  new/old {entry['vs_baseline']:5.2f}"
         report["queries"][q] = entry
         print(line)
     if args.json:

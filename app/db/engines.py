@@ -33,20 +33,25 @@ def async_url(url: str | URL) -> URL:
     return parsed.set(drivername=ASYNC_DRIVERS[backend])
 
 
-def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, ConnectionPoolEntry], None]:
+def _sqlite_pragmas(
+    busy_timeout_ms: int, *, writer: bool
+) -> Callable[[Any, ConnectionPoolEntry], None]:
     def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
         # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
-        # proceed while a writer commits. The busy timeout bounds the wait for the lock of a
-        # writer in another process: SQLite's one wait that can hang a request. The driver's
-        # own transaction handling is off: the engine's "begin" listener says how each
+        # proceed while a writer commits. The wait for the lock of a writer in another
+        # process (SQLite's one wait that can hang a request) is bounded: a writer waits in
+        # the event loop (app/db/sqlite.py), so its busy handler is off. The driver's own
+        # transaction handling is off: the engine's "begin" listener says how each
         # transaction starts.
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute(f"PRAGMA busy_timeout={0 if writer else int(busy_timeout_ms)}")
         cursor.close()
         dbapi_connection.isolation_level = None
+        if writer:
+            dbapi_connection.wait_for_write_lock(busy_timeout_ms / 1000)
 
     return on_connect
 
@@ -64,19 +69,19 @@ def _sqlite_engine(
     queue for it in order (the pool's queue) instead of sleeping in SQLite's busy handler,
     which keeps no order; its transactions take the write lock when they begin (`BEGIN
     IMMEDIATE`), so what they read stays true until they commit. Reading engines keep a pool
-    of connections read in the event loop's thread (`app.db.sqlite`); an autocommit one
-    runs each statement on its own snapshot with no BEGIN or COMMIT."""
+    of connections; an autocommit one runs each statement on its own snapshot with no BEGIN
+    or COMMIT. Both run SQLite in the event loop's thread (`app.db.sqlite`)."""
     if writer:
         options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
         begin: str | None = "BEGIN IMMEDIATE"
     else:
         options = {"pool_size": max(pool_size, 1), "max_overflow": 0, "pool_timeout": 10}
         begin = None if autocommit else "BEGIN"
-        target = target.set(drivername="sqlite+inline")  # see app/db/sqlite.py
+    target = target.set(drivername="sqlite+inline")  # see app/db/sqlite.py
     if target.database in (None, "", ":memory:"):
         options = {}  # one in-memory database: one connection, shared (StaticPool)
     engine = create_async_engine(target, echo=echo, **options)
-    event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
+    event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms, writer=writer))
 
     def start(connection: Any) -> None:
         if begin is not None:

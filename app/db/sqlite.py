@@ -6,13 +6,22 @@ answers a reader from its page cache in microseconds and never waits for a write
 readers of this service call the standard library's `sqlite3` directly instead, through
 SQLAlchemy's asyncio connector: each call is a coroutine that completes at once.
 
-Only readers use it. The writer stays on aiosqlite: a write may wait for another process's
-write lock (`busy_timeout`), and that wait must not stop the event loop. A long read (a large
-export page, a search over a million stances) does hold the loop while SQLite works; that is
-the price of the embedded default, and PostgreSQL has none of it.
+The writer uses it too. Its one connection is handed out in order by the engine's pool, and
+each of its transactions starts with `BEGIN IMMEDIATE`, which takes the write lock at once;
+in WAL mode nothing after that waits for another connection. The one wait left is for the
+lock itself while a writer in another process (a second worker, `claimgraph import`) holds
+it: SQLite's busy handler would sleep in the loop's thread, so the writer's connection has
+no busy timeout, and its `BEGIN IMMEDIATE` is retried here with `asyncio.sleep` between
+tries, until its `lock_wait` has passed (then the error goes up as SQLite raised it: 503).
+
+A long statement (a large export page, a search or a recount over a million stances) does
+hold the loop while SQLite works; that is the price of the embedded default, and PostgreSQL
+has none of it.
 """
 
+import asyncio
 import sqlite3
+import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -40,11 +49,23 @@ MODULE_NAMES = (
 )
 
 
-class _Cursor:
-    """A `sqlite3` cursor whose calls are coroutines that complete at once."""
+BEGIN_IMMEDIATE = "BEGIN IMMEDIATE"
+# Between tries for another process's write lock: short at first (a writer's transaction
+# usually takes a few milliseconds), never long enough to fall far behind a released lock.
+FIRST_RETRY, LAST_RETRY = 0.001, 0.025
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+
+def _locked(error: sqlite3.OperationalError) -> bool:
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+
+
+class _Cursor:
+    """A `sqlite3` cursor whose calls are coroutines that complete at once (but for a
+    `BEGIN IMMEDIATE` that waits its turn for the write lock, see the module's docstring)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, lock_wait: float = 0.0) -> None:
         self.cursor = cursor
+        self.lock_wait = lock_wait
 
     async def __aenter__(self) -> "_Cursor":
         return self
@@ -70,7 +91,23 @@ class _Cursor:
         self.cursor.arraysize = value
 
     async def execute(self, operation: str, parameters: Any = ()) -> None:
-        self.cursor.execute(operation, parameters)
+        if self.lock_wait and operation == BEGIN_IMMEDIATE:
+            await self._begin_immediate()
+        else:
+            self.cursor.execute(operation, parameters)
+
+    async def _begin_immediate(self) -> None:
+        deadline = time.monotonic() + self.lock_wait
+        pause = FIRST_RETRY
+        while True:
+            try:
+                self.cursor.execute(BEGIN_IMMEDIATE)
+                return
+            except sqlite3.OperationalError as error:
+                if not _locked(error) or time.monotonic() + pause > deadline:
+                    raise
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, LAST_RETRY)
 
     async def executemany(self, operation: str, parameters: Sequence[Any]) -> None:
         self.cursor.executemany(operation, parameters)
@@ -93,9 +130,12 @@ class _Connection:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
+        # Seconds a `BEGIN IMMEDIATE` waits for another process's write lock (0: SQLite's
+        # own busy timeout applies instead).
+        self.lock_wait = 0.0
 
     def cursor(self) -> _Cursor:
-        return _Cursor(self.connection.cursor())
+        return _Cursor(self.connection.cursor(), self.lock_wait)
 
     async def commit(self) -> None:
         self.connection.commit()
@@ -127,6 +167,12 @@ class InlineConnection(AsyncAdapt_dbapi_connection):
 
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         self.sqlite.create_function(*args, **kwargs)
+
+    def wait_for_write_lock(self, seconds: float) -> None:
+        """Make `BEGIN IMMEDIATE` wait up to `seconds` for the write lock, in the event loop
+        (the connection's busy timeout must then be 0: see the module's docstring)."""
+        driver: _Connection = self.driver_connection
+        driver.lock_wait = seconds
 
 
 class InlineModule(AsyncAdapt_dbapi_module):

@@ -212,6 +212,38 @@ class TestSqliteLocked:
         finally:
             holder.close()
 
+    async def test_a_writer_waiting_for_the_lock_leaves_reads_running(
+        self, backend: str, database_url: str, admin_key: str
+    ) -> None:
+        """The writer waits for another process's lock in the event loop (app/db/sqlite.py),
+        not in SQLite's busy handler: reads go on meanwhile, and the write then proceeds."""
+        if backend != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL writers do not lock the database")
+        path = make_url(database_url).database
+        assert path is not None
+        holder = sqlite3.connect(path, timeout=0)
+        try:
+            async with (
+                app_with(database_url, statement_timeout_ms=5000) as patient,
+                client_for(patient, admin_key) as http,
+            ):
+                holder.execute("BEGIN IMMEDIATE")
+                writing = asyncio.create_task(
+                    http.post("/v1/actors", json={"kind": "person", "name": "Waiting"})
+                )
+                await asyncio.sleep(0.3)
+                started = time.monotonic()
+                r = await http.get("/v1/actors?limit=1")
+                took = time.monotonic() - started
+                assert r.status_code == 200, r.text
+                assert took < 1.0, took
+                assert not writing.done()  # still waiting for the lock
+                holder.rollback()
+                r = await asyncio.wait_for(writing, 10)
+                assert r.status_code == 201, r.text
+        finally:
+            holder.close()
+
 
 def test_database_waits_add_up_to_less_than_10_s() -> None:
     settings = Settings(database_url="sqlite://")
