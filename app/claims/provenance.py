@@ -148,11 +148,11 @@ def _walk(postgres: bool) -> Any:
     followed = select(Citation.cited_source_id, Citation.source_id, Citation.id, Citation.kind)
     if postgres:
         # Each source's citations looked up by index, whatever the planner guesses: given
-        # the claim's 500 sources as an array, it hashed all of `citations` at every step
-        # instead (4.5 s at 1M stances). OFFSET 0 keeps the lateral lookup from being
-        # flattened back into that join. The starts are read from the stances in the same
-        # statement, not sent as that array: the planner then expects few and leaves JIT
-        # compilation (20 ms here) for statements that need it.
+        # a claim's hundreds of sources as an array, it hashed all of `citations` at every
+        # step instead, which takes seconds on a large database. OFFSET 0 keeps the lateral
+        # lookup from being flattened back into that join. The starts are read from the stances
+        # in the same statement, not sent as that array: the planner then expects few and
+        # leaves JIT compilation, which costs more than it saves here, to statements that need it.
         lookup = followed.where(Citation.source_id == reach.c.node_id).offset(0).lateral()
         step = select(*lookup.c).select_from(reach).join(lookup, true())
     else:

@@ -46,7 +46,7 @@ def run(action: Callable[[AsyncEngine], Awaitable[T]], *, schema: bool = True) -
 
     async def main() -> T:
         # A bulk import allocates millions of short-lived objects: with the collector's
-        # defaults its full collections took 3 s of a 100k-stance import's 14 s of CPU.
+        # defaults, collections walking them again take a large share of its CPU.
         heap.settle(heap.BULK_YOUNG_THRESHOLD)
         recorder.install()
         current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")

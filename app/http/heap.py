@@ -1,10 +1,10 @@
 """The garbage collector's settings for a serving or importing process.
 
-Measured under load (16 requests in flight, one worker): with CPython's default young threshold
-(700 allocations) a young collection ran every 5 ms, so a request's objects outlived two of them
-and reached the oldest generation. Full collections then ran twice a second, each walking the
-~156,000 objects the app allocates at startup: a 65 ms pause for every request in flight, which
-was most of the p99. See BENCHMARKS.md ("What changed at this stop (2026-12-02, later)", 1).
+Under load, CPython's default young threshold (700 allocations) collects so often that a
+request's objects outlive two young collections and reach the oldest generation. Full
+collections then run often, each walking every object the app allocated at startup while every
+request in flight waits: the tail of the latency is theirs. Fewer young collections let reference
+counting free a request's objects first; freezing what startup allocated keeps it out of the walk.
 """
 
 import gc
@@ -14,8 +14,8 @@ import gc
 YOUNG_THRESHOLD = 10_000
 # For the command line's bulk work (import, export): a batch of 2,500 records allocates about
 # that many objects, most of them alive until the batch is written. Collected every 10,000
-# allocations they were walked again and again: 18.1 s of a 1M-stance import's 104 s of CPU;
-# every 50,000, 1.3 s of 87 s (peak RSS 242 -> 263 MB; BENCHMARKS.md, W2).
+# allocations they would be walked again and again; a young generation the size of a batch
+# walks each once, for a little more memory at the peak.
 BULK_YOUNG_THRESHOLD = 50_000
 
 

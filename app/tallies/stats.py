@@ -224,9 +224,9 @@ async def recount_bulk(session: AsyncSession, claim_ids: Collection[uuid.UUID]) 
         return
     connection = await session.connection()
     # The tallies' sorts (every stance of these claims, by claim and label, by claim, side and
-    # actor) spill to disk at the default 4 MB: 47 MB each at 1M stances. In memory the whole
-    # recount of 100k claims took 33 s instead of 36 (BENCHMARKS.md, W2). For this
-    # transaction only, which ends with the import.
+    # actor) spill to disk at the default 4 MB once an import holds many stances; in memory
+    # they finish sooner. For this transaction only, which ends with the import, so no
+    # request's sorts are given as much.
     await connection.exec_driver_sql(f"SET LOCAL work_mem = '{RECOUNT_WORK_MEM}'")
     await connection.run_sync(lambda sync: RECOUNTED.create(sync))
     fill = text("INSERT INTO recounted_claims SELECT unnest(:ids)")

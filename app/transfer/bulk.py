@@ -25,8 +25,8 @@ SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
 # The tables whose rows the import looks up by natural key or id (PostgreSQL). Rows written
 # in the import's own transaction are not in the planner's statistics, so as a table grows
-# from few rows its lookups are planned for the small table: a lookup of 2,000 URLs scanned
-# every source (41-48 ms; 8-9 ms through the index once analyzed). Each is analyzed whenever
+# from few rows its lookups are planned for the small table, scanning all of it where the
+# index would read a few pages, and the scans grow with the table. Each is analyzed whenever
 # it has doubled (after at least ANALYZE_MIN_ROWS new rows), which counts the transaction's
 # own rows. ANALYZE's lock keeps other ANALYZE and VACUUM runs off these tables until the
 # import ends; readers and writers are not held.

@@ -26,14 +26,14 @@ from app.transfer.keyindex import Target
 from app.transfer.records import REFERABLE, TYPES, LineError, Record, parse
 from app.transfer.refs import Batch, resolve
 
-# Records per batch, and batches parsed ahead of the writer: 2,500 and one keep the peak
-# RSS of a 1M-stance import under 300 MB (5,000 and two: 313 MB on PostgreSQL).
+# Records per batch, and batches parsed ahead of the writer: small enough, with one batch
+# ahead, to keep a large import's peak memory under its 300 MB target; larger batches gain
+# little, since the database writes each batch while the next is built.
 BATCH_RECORDS = 2500
 BATCH_BYTES = 16 * 1024 * 1024
 # Lines parsed between chances for the writer to resume: its statement's result waits until
-# the parser yields, and the database idles meanwhile. 20 lines are 0.3-1.6 ms of parsing;
-# every 500 lines (up to 40 ms of sources) left PostgreSQL idle a quarter longer in the first
-# phase of the 100k file (BENCHMARKS.md, W2).
+# the parser yields, and the database idles meanwhile. Yielding every few lines bounds that
+# wait to a few lines' parsing, even among sources with long texts; a yield costs little.
 YIELD_EVERY = 20
 # Raw input: a line's bytes, or a record already decoded (from a standard format).
 Line = tuple[int, bytes | dict[str, Any]]

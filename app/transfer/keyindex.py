@@ -7,10 +7,10 @@ bytes a key, with the key itself); the most recently used are also kept decoded.
 key is found however far apart the two lines are; keys are compared by both hashes, so two
 different keys are taken for one only with probability about n^2 / 2^129.
 
-That table lives in a private temporary file with a 2 MiB page cache, not in memory: at 1.5M
-keys it would hold 51 MB of the process (about 35 bytes a key, growing with the file), and
-on disk it costs 4 s more (11.5 s against 7.4 s, side by side, for 1.5M keys in batches of
-2,500). The pages it does not cache stay in the operating system's file cache.
+That table lives in a private temporary file with a 2 MiB page cache, not in memory: in
+memory it would grow with the file (about 35 bytes a key) and hold the process's peak up,
+while on disk it costs a few seconds of a large import. The pages it does not cache stay in
+the operating system's file cache.
 """
 
 import sqlite3

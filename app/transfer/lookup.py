@@ -3,9 +3,9 @@
 On PostgreSQL the keys go as one array parameter per column: `col = ANY($1)`, and
 `(a, b) IN (SELECT * FROM unnest($1, $2))` for a row. The statement's text is then the same
 whatever the number of keys, so SQLAlchemy compiles it once and asyncpg prepares it once,
-where an IN list of 2,000 parameters is a new statement for every count: looking up 2,000
-URLs took a median 49 ms as an IN list against 23 ms as an array (BENCHMARKS.md, W2). A list
-of rows is worse still: PostgreSQL plans `(a, b) IN ((...), (...))` as an OR of every row.
+where an IN list of 2,000 parameters is a new statement for every count, compiled, parsed and
+planned each time, which costs about as much as the lookup itself. A list of rows is worse
+still: PostgreSQL plans `(a, b) IN ((...), (...))` as an OR of every row.
 SQLite, which has no arrays, takes the IN list.
 """
 
