@@ -196,7 +196,7 @@ class TestListAffiliations:
         s_gov = await _affiliate(client, spokes, gov, kind="spokesperson_for")
         gov_all = await _affiliate(client, gov, alliance, kind="part_of")
 
-        assert await _ids(client, gov) == [gov_all["id"]]
+        assert await _ids(client, gov) == [m_gov["id"], s_gov["id"], gov_all["id"]]
         assert await _ids(client, gov, direction="outgoing") == [gov_all["id"]]
         assert await _ids(client, gov, direction="incoming") == [m_gov["id"], s_gov["id"]]
         assert await _ids(client, minister, direction="incoming") == []
