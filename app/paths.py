@@ -6,10 +6,7 @@ from typing import Annotated
 from fastapi import Path
 
 ActorIdPath = Annotated[uuid.UUID, Path(description="The actor's id.")]
-AffiliationIdPath = Annotated[uuid.UUID, Path(description="The affiliation's id.")]
 SourceIdPath = Annotated[uuid.UUID, Path(description="The source's id.")]
-CitationIdPath = Annotated[uuid.UUID, Path(description="The citation's id.")]
 ClaimIdPath = Annotated[uuid.UUID, Path(description="The claim's id.")]
-RelationIdPath = Annotated[uuid.UUID, Path(description="The claim relation's id.")]
 StanceIdPath = Annotated[uuid.UUID, Path(description="The stance's id.")]
 RecordIdPath = Annotated[uuid.UUID, Path(description="The record's id.")]

@@ -258,13 +258,6 @@ def probability_problem(label: StanceLabel | str, probability: float | None) -> 
     )
 
 
-class AffiliationDirection(StrEnum):
-    """Which affiliations of an actor to list."""
-
-    outgoing = "outgoing"
-    incoming = "incoming"
-
-
 class LinkDirection(StrEnum):
     """Which links of a record to list: from it, to it, or both."""
 

@@ -6,26 +6,21 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response, status
 
 from app.actors import queries, service
+from app.actors.affiliations import AFFILIATIONS
 from app.actors.queries import DisagreementOut
-from app.actors.schemas import (
-    ActorCreate,
-    ActorOut,
-    ActorUpdate,
-    AffiliationCreate,
-    AffiliationOut,
-    AffiliationUpdate,
-)
+from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate
 from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
 from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
+from app.links.routes import add_link_routes
 from app.models import Actor
-from app.paths import ActorIdPath, AffiliationIdPath
+from app.paths import ActorIdPath
 from app.records import load
 from app.schemas import CountryCode, Page
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
-from app.vocabulary import ActorKind, AffiliationDirection, StanceLabel, StanceSide
+from app.vocabulary import ActorKind, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 
@@ -121,90 +116,7 @@ async def delete_actor(actor_id: ActorIdPath, session: SessionDep) -> None:
     await service.delete_actor(session, actor_id)
 
 
-@router.post(
-    "/{actor_id}/affiliations",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="create_affiliation",
-    summary="Affiliate an actor with an organization",
-    tags=["affiliations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def create_affiliation(
-    actor_id: ActorIdPath, data: AffiliationCreate, session: SessionDep, by: WriterDep
-) -> AffiliationOut:
-    """Record that the actor is a member of, part of, spokesperson for, employed by or leads
-    another actor, with an optional validity interval. Stances roll up along these links."""
-    return await service.create_affiliation(session, actor_id, data, by=by)
-
-
-@router.get(
-    "/{actor_id}/affiliations",
-    operation_id="list_affiliations",
-    summary="List an actor's affiliations",
-    tags=["affiliations"],
-    responses=problem_responses(404, 422),
-)
-async def list_affiliations(
-    actor_id: ActorIdPath,
-    session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
-    direction: Annotated[
-        AffiliationDirection,
-        Query(description="`outgoing`: what the actor belongs to; `incoming`: its members."),
-    ] = AffiliationDirection.outgoing,
-) -> Page[AffiliationOut]:
-    """The organizations an actor belongs to, or (`direction=incoming`) its members."""
-    items, cursor = await service.list_affiliations(session, actor_id, page, direction=direction)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
-
-
-@router.get(
-    "/{actor_id}/affiliations/{affiliation_id}",
-    operation_id="get_affiliation",
-    summary="Get an affiliation",
-    tags=["affiliations"],
-    responses=problem_responses(404),
-)
-async def get_affiliation(
-    actor_id: ActorIdPath, affiliation_id: AffiliationIdPath, session: SessionDep
-) -> AffiliationOut:
-    """One of the actor's affiliations."""
-    return await service.get_affiliation(session, actor_id, affiliation_id)
-
-
-@router.patch(
-    "/{actor_id}/affiliations/{affiliation_id}",
-    operation_id="update_affiliation",
-    summary="Update an affiliation",
-    tags=["affiliations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def update_affiliation(
-    actor_id: ActorIdPath,
-    affiliation_id: AffiliationIdPath,
-    data: AffiliationUpdate,
-    session: SessionDep,
-) -> AffiliationOut:
-    """Change an affiliation's kind, role or validity interval."""
-    return await service.update_affiliation(session, actor_id, affiliation_id, data)
-
-
-@router.delete(
-    "/{actor_id}/affiliations/{affiliation_id}",
-    status_code=204,
-    operation_id="delete_affiliation",
-    summary="Delete an affiliation",
-    tags=["affiliations"],
-    responses=problem_responses(404),
-)
-async def delete_affiliation(
-    actor_id: ActorIdPath, affiliation_id: AffiliationIdPath, session: SessionDep
-) -> None:
-    """Remove one of the actor's affiliations."""
-    await service.delete_affiliation(session, actor_id, affiliation_id)
+add_link_routes(router, AFFILIATIONS)
 
 
 @router.get(

@@ -1,23 +1,18 @@
-"""Actors and affiliations: create, read, list, update, delete."""
+"""Actors: create, read, list, update, delete. Their affiliations are owned links
+(`app.actors.affiliations`, served by `app.links`)."""
 
 import uuid
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.actors.schemas import (
-    ActorCreate,
-    ActorOut,
-    ActorUpdate,
-    AffiliationCreate,
-    AffiliationOut,
-    AffiliationUpdate,
-)
-from app.errors import Duplicate, InvalidField
+from app.actors.affiliations import AFFILIATIONS
+from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate, AffiliationOut
+from app.errors import Duplicate
 from app.http.pagination import PageParams, keyset, split_page
+from app.links import service as links
 from app.models import (
     Actor,
     ActorAlias,
@@ -28,14 +23,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.records import (
-    bump_version,
-    changed_fields,
-    load,
-    load_owned,
-    refuse_if_referenced,
-    require_ids,
-)
+from app.records import bump_version, changed_fields, load, refuse_if_referenced
 
 WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
 
@@ -231,128 +219,9 @@ async def delete_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     await session.flush()
 
 
-# -- affiliations ------------------------------------------------------------------------------
-
-
-def _check_interval(valid_from: Any, valid_to: Any) -> None:
-    if valid_from is not None and valid_to is not None and valid_from > valid_to:
-        raise InvalidField("valid_to", "must not be before valid_from")
-
-
-async def _check_affiliation_free(
-    session: AsyncSession,
-    *,
-    actor_id: uuid.UUID,
-    organization_id: uuid.UUID,
-    kind: str,
-    valid_from: datetime | None,
-    exclude: uuid.UUID | None = None,
-) -> None:
-    # The unique constraint treats NULL valid_from values as distinct; this check does not.
-    stmt = select(Affiliation.id).where(
-        Affiliation.actor_id == actor_id,
-        Affiliation.organization_id == organization_id,
-        Affiliation.kind == kind,
-        Affiliation.valid_from == valid_from
-        if valid_from is not None
-        else Affiliation.valid_from.is_(None),
-    )
-    if exclude is not None:
-        stmt = stmt.where(Affiliation.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate("this affiliation is already recorded", existing_id=existing)
-
-
-async def create_affiliation(
-    session: AsyncSession, actor_id: uuid.UUID, data: AffiliationCreate, *, by: str | None
-) -> AffiliationOut:
-    """The new affiliation of the actor."""
-    await load(session, Actor, actor_id, "actor")
-    if data.organization_id == actor_id:
-        raise InvalidField("organization_id", "an actor cannot be affiliated with itself")
-    await require_ids(session, Actor, [data.organization_id], "organization_id", "actor")
-    _check_interval(data.valid_from, data.valid_to)
-    await _check_affiliation_free(
-        session,
-        actor_id=actor_id,
-        organization_id=data.organization_id,
-        kind=data.kind,
-        valid_from=data.valid_from,
-    )
-    row = Affiliation(actor_id=actor_id, created_by=by, **data.model_dump())
-    session.add(row)
-    await session.flush()
-    return AffiliationOut.model_validate(row)
-
-
-async def _load_affiliation(
-    session: AsyncSession, actor_id: uuid.UUID, affiliation_id: uuid.UUID
-) -> Affiliation:
-    return await load_owned(
-        session, Affiliation, affiliation_id, "affiliation", owner=("actor_id", actor_id)
-    )
-
-
-async def get_affiliation(
-    session: AsyncSession, actor_id: uuid.UUID, affiliation_id: uuid.UUID
-) -> AffiliationOut:
-    """The affiliation, if the actor is at either end of it."""
-    row = await load_owned(
-        session,
-        Affiliation,
-        affiliation_id,
-        "affiliation",
-        owner=("actor_id", actor_id),
-        other_end="organization_id",
-    )
-    return AffiliationOut.model_validate(row)
-
-
 async def list_affiliations(
-    session: AsyncSession,
-    actor_id: uuid.UUID,
-    page: PageParams,
-    *,
-    direction: str = "outgoing",
+    session: AsyncSession, actor_id: uuid.UUID, page: PageParams, *, direction: str = "both"
 ) -> tuple[list[AffiliationOut], str | None]:
-    """The organizations the actor belongs to (`outgoing`) or its members (`incoming`)."""
-    await load(session, Actor, actor_id, "actor")
-    column = Affiliation.actor_id if direction == "outgoing" else Affiliation.organization_id
-    stmt = keyset(select(Affiliation).where(column == actor_id), Affiliation.id, page)
-    rows, cursor = split_page(list((await session.scalars(stmt)).all()), page)
-    return [AffiliationOut.model_validate(r) for r in rows], cursor
-
-
-async def update_affiliation(
-    session: AsyncSession,
-    actor_id: uuid.UUID,
-    affiliation_id: uuid.UUID,
-    data: AffiliationUpdate,
-) -> AffiliationOut:
-    """The affiliation after the change."""
-    row = await _load_affiliation(session, actor_id, affiliation_id)
-    changes = changed_fields(data)
-    for field, value in changes.items():
-        setattr(row, field, value)
-    _check_interval(row.valid_from, row.valid_to)
-    await _check_affiliation_free(
-        session,
-        actor_id=row.actor_id,
-        organization_id=row.organization_id,
-        kind=row.kind,
-        valid_from=row.valid_from,
-        exclude=row.id,
-    )
-    bump_version(session, row)
-    await session.flush()
-    return AffiliationOut.model_validate(row)
-
-
-async def delete_affiliation(
-    session: AsyncSession, actor_id: uuid.UUID, affiliation_id: uuid.UUID
-) -> None:
-    """Delete the affiliation."""
-    row = await _load_affiliation(session, actor_id, affiliation_id)
-    await session.delete(row)
-    await session.flush()
+    """The actor's affiliations (`outgoing`: what it belongs to; `incoming`: its members),
+    as the affiliation routes list them: the explorer's actor page shows both."""
+    return await links.list_links(session, AFFILIATIONS, actor_id, page, direction=direction)

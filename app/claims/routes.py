@@ -7,21 +7,15 @@ from fastapi import APIRouter, Query, Request, Response, status
 
 from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
-from app.claims.schemas import (
-    ClaimCreate,
-    ClaimDetail,
-    ClaimRelationCreate,
-    ClaimRelationOut,
-    ClaimRelationUpdate,
-    ClaimUpdate,
-)
+from app.claims.relations import CLAIM_RELATIONS
+from app.claims.schemas import ClaimCreate, ClaimDetail, ClaimUpdate
 from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.pagination import link_next
 from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page, json_record
-from app.paths import ClaimIdPath, RelationIdPath
+from app.links.routes import add_link_routes
+from app.paths import ClaimIdPath
 from app.schemas import Page, Tag, UTCDatetime
-from app.vocabulary import ClaimRelationKind, ClaimSort, LinkDirection, StanceLabel, StanceSide
+from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 
@@ -171,90 +165,4 @@ async def delete_claim(claim_id: ClaimIdPath, session: SessionDep) -> None:
     await service.delete_claim(session, claim_id)
 
 
-@router.post(
-    "/{claim_id}/relations",
-    status_code=201,
-    operation_id="create_claim_relation",
-    summary="Relate a claim to another",
-    tags=["claim relations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def create_relation(
-    claim_id: ClaimIdPath, data: ClaimRelationCreate, session: SessionDep, by: WriterDep
-) -> ClaimRelationOut:
-    """Record that this claim contradicts, supports, refines (is a more specific case of) or
-    duplicates (`same_as`) another claim."""
-    return await service.create_relation(session, claim_id, data, by=by)
-
-
-@router.get(
-    "/{claim_id}/relations",
-    operation_id="list_claim_relations",
-    summary="List a claim's relations",
-    tags=["claim relations"],
-    responses=problem_responses(404, 422),
-)
-async def list_relations(
-    claim_id: ClaimIdPath,
-    session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
-    direction: Annotated[
-        LinkDirection,
-        Query(description="`outgoing`: from this claim; `incoming`: from others to this one."),
-    ] = LinkDirection.both,
-    kind: Annotated[ClaimRelationKind | None, Query(description="Only this kind.")] = None,
-) -> Page[ClaimRelationOut]:
-    """Relations from this claim, to it, or both."""
-    items, cursor = await service.list_relations(
-        session, claim_id, page, direction=direction, kind=kind
-    )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
-
-
-@router.get(
-    "/{claim_id}/relations/{relation_id}",
-    operation_id="get_claim_relation",
-    summary="Get a claim relation",
-    tags=["claim relations"],
-    responses=problem_responses(404),
-)
-async def get_relation(
-    claim_id: ClaimIdPath, relation_id: RelationIdPath, session: SessionDep
-) -> ClaimRelationOut:
-    """One relation from this claim."""
-    return await service.get_relation(session, claim_id, relation_id)
-
-
-@router.patch(
-    "/{claim_id}/relations/{relation_id}",
-    operation_id="update_claim_relation",
-    summary="Update a claim relation",
-    tags=["claim relations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def update_relation(
-    claim_id: ClaimIdPath,
-    relation_id: RelationIdPath,
-    data: ClaimRelationUpdate,
-    session: SessionDep,
-) -> ClaimRelationOut:
-    """Change the kind of a relation."""
-    return await service.update_relation(session, claim_id, relation_id, data)
-
-
-@router.delete(
-    "/{claim_id}/relations/{relation_id}",
-    status_code=204,
-    operation_id="delete_claim_relation",
-    summary="Delete a claim relation",
-    tags=["claim relations"],
-    responses=problem_responses(404),
-)
-async def delete_relation(
-    claim_id: ClaimIdPath, relation_id: RelationIdPath, session: SessionDep
-) -> None:
-    """Remove a relation from this claim."""
-    await service.delete_relation(session, claim_id, relation_id)
+add_link_routes(router, CLAIM_RELATIONS)

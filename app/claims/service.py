@@ -1,36 +1,26 @@
-"""Claims and claim relations: create, read, list, update, delete."""
+"""Claims: create, read, update, delete. Their relations to other claims are owned links
+(`app.claims.relations`, served by `app.links`)."""
 
 import hashlib
 import uuid
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.claims.queries import claim_summary, claim_with_stats
 from app.claims.rows import claims_out, is_postgres
-from app.claims.schemas import (
-    ClaimCreate,
-    ClaimOut,
-    ClaimRelationCreate,
-    ClaimRelationOut,
-    ClaimRelationUpdate,
-    ClaimUpdate,
-    page_links,
-)
+from app.claims.schemas import ClaimCreate, ClaimOut, ClaimUpdate, page_links
 from app.db.engines import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
-from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.records import (
     bump_version,
     changed_fields,
     load,
-    load_owned,
     raise_gone_if_deleted,
     refuse_if_referenced,
-    require,
     require_ids,
 )
 from app.tallies import stats
@@ -153,107 +143,4 @@ async def delete_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
         ],
     )
     await session.delete(claim)
-    await session.flush()
-
-
-# -- relations ---------------------------------------------------------------------------------
-
-
-async def _check_relation_free(
-    session: AsyncSession, claim_id: uuid.UUID, related_claim_id: uuid.UUID, kind: str
-) -> None:
-    existing = await session.scalar(
-        select(ClaimRelation.id).where(
-            ClaimRelation.claim_id == claim_id,
-            ClaimRelation.related_claim_id == related_claim_id,
-            ClaimRelation.kind == kind,
-        )
-    )
-    if existing is not None:
-        raise Duplicate("this relation is already recorded", existing_id=existing)
-
-
-async def create_relation(
-    session: AsyncSession, claim_id: uuid.UUID, data: ClaimRelationCreate, *, by: str | None
-) -> ClaimRelationOut:
-    """The new relation from the claim to the related one."""
-    await require(session, Claim, claim_id, "claim")
-    if data.related_claim_id == claim_id:
-        raise InvalidField("related_claim_id", "a claim cannot relate to itself")
-    await require_ids(session, Claim, [data.related_claim_id], "related_claim_id", "claim")
-    await _check_relation_free(session, claim_id, data.related_claim_id, data.kind)
-    row = ClaimRelation(
-        claim_id=claim_id, related_claim_id=data.related_claim_id, kind=data.kind, created_by=by
-    )
-    session.add(row)
-    await session.flush()
-    return ClaimRelationOut.model_validate(row)
-
-
-async def list_relations(
-    session: AsyncSession,
-    claim_id: uuid.UUID,
-    page: PageParams,
-    *,
-    direction: str = "both",
-    kind: str | None = None,
-) -> tuple[list[ClaimRelationOut], str | None]:
-    """Relations from the claim (`outgoing`), to it (`incoming`), or both."""
-    await require(session, Claim, claim_id, "claim")
-    conditions: list[Any] = []
-    if direction in ("outgoing", "both"):
-        conditions.append(ClaimRelation.claim_id == claim_id)
-    if direction in ("incoming", "both"):
-        conditions.append(ClaimRelation.related_claim_id == claim_id)
-    stmt = select(ClaimRelation).where(or_(*conditions))
-    if kind is not None:
-        stmt = stmt.where(ClaimRelation.kind == kind)
-    rows, cursor = split_page(
-        list((await session.scalars(keyset(stmt, ClaimRelation.id, page))).all()), page
-    )
-    return [ClaimRelationOut.model_validate(r) for r in rows], cursor
-
-
-async def _load_relation(
-    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
-) -> ClaimRelation:
-    return await load_owned(
-        session, ClaimRelation, relation_id, "claim relation", owner=("claim_id", claim_id)
-    )
-
-
-async def get_relation(
-    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
-) -> ClaimRelationOut:
-    """One relation from or to the claim."""
-    row = await load_owned(
-        session,
-        ClaimRelation,
-        relation_id,
-        "claim relation",
-        owner=("claim_id", claim_id),
-        other_end="related_claim_id",
-    )
-    return ClaimRelationOut.model_validate(row)
-
-
-async def update_relation(
-    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID, data: ClaimRelationUpdate
-) -> ClaimRelationOut:
-    """The relation after the change."""
-    row = await _load_relation(session, claim_id, relation_id)
-    if data.kind != row.kind:
-        await _check_relation_free(session, claim_id, row.related_claim_id, data.kind)
-    row.kind = data.kind
-    bump_version(session, row)
-    await session.flush()
-    return ClaimRelationOut.model_validate(row)
-
-
-async def delete_relation(
-    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID
-) -> None:
-    """Delete one relation from the claim."""
-    row = await _load_relation(session, claim_id, relation_id)
-    await session.delete(row)
     await session.flush()

@@ -17,9 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actors import service as actors
+from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, AffiliationCreate
 from app.claims import service as claims
+from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
+from app.links import service as links
 from app.models import Actor, ActorExternalId, Affiliation, Claim, ClaimRelation, Source, Stance
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
@@ -93,7 +96,7 @@ class Loader:
             )
         )
         return await self._or_create(
-            found, lambda: actors.create_affiliation(self.session, actor_id, data, by=self.by)
+            found, lambda: links.create(self.session, AFFILIATIONS, actor_id, data, by=self.by)
         )
 
     async def source(self, rec: dict[str, Any], line: int) -> uuid.UUID:
@@ -134,7 +137,7 @@ class Loader:
             )
         )
         return await self._or_create(
-            found, lambda: claims.create_relation(self.session, claim_id, data, by=self.by)
+            found, lambda: links.create(self.session, CLAIM_RELATIONS, claim_id, data, by=self.by)
         )
 
     async def stance(self, rec: dict[str, Any], line: int) -> uuid.UUID:

@@ -11,20 +11,15 @@ from app.http.deps import PageDep, SessionDep, WriterDep
 from app.http.pagination import link_next
 from app.http.problem_docs import problem_responses
 from app.http.rendering import json_page
-from app.paths import CitationIdPath, SourceIdPath
+from app.links.routes import add_link_routes
+from app.paths import SourceIdPath
 from app.schemas import Page
 from app.sources import service
-from app.sources.schemas import (
-    CitationCreate,
-    CitationOut,
-    CitationUpdate,
-    SourceCreate,
-    SourceOut,
-    SourceUpdate,
-)
+from app.sources.citations import CITATIONS
+from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.stances import service as stance_service
 from app.stances.schemas import StanceOut
-from app.vocabulary import LinkDirection, SourceKind
+from app.vocabulary import SourceKind
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
 
@@ -132,87 +127,7 @@ async def delete_source(source_id: SourceIdPath, session: SessionDep) -> None:
     await service.delete_source(session, source_id)
 
 
-@router.post(
-    "/{source_id}/citations",
-    status_code=201,
-    operation_id="create_citation",
-    summary="Record that a source cites another",
-    tags=["citations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def create_citation(
-    source_id: SourceIdPath, data: CitationCreate, session: SessionDep, by: WriterDep
-) -> CitationOut:
-    """Record that this source cites, quotes, republishes or translates another: the chain
-    from a story back to its primary source."""
-    return await service.create_citation(session, source_id, data, by=by)
-
-
-@router.get(
-    "/{source_id}/citations",
-    operation_id="list_citations",
-    summary="List a source's citations",
-    tags=["citations"],
-    responses=problem_responses(404, 422),
-)
-async def list_citations(
-    source_id: SourceIdPath,
-    session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
-    direction: Annotated[
-        LinkDirection,
-        Query(description="`outgoing`: sources this one cites; `incoming`: sources citing it."),
-    ] = LinkDirection.both,
-) -> Page[CitationOut]:
-    """Citations from this source, to it, or both."""
-    items, cursor = await service.list_citations(session, source_id, page, direction=direction)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
-
-
-@router.get(
-    "/{source_id}/citations/{citation_id}",
-    operation_id="get_citation",
-    summary="Get a citation",
-    tags=["citations"],
-    responses=problem_responses(404),
-)
-async def get_citation(
-    source_id: SourceIdPath, citation_id: CitationIdPath, session: SessionDep
-) -> CitationOut:
-    """One citation made by this source."""
-    return await service.get_citation(session, source_id, citation_id)
-
-
-@router.patch(
-    "/{source_id}/citations/{citation_id}",
-    operation_id="update_citation",
-    summary="Update a citation",
-    tags=["citations"],
-    responses=problem_responses(404, 409, 422),
-)
-async def update_citation(
-    source_id: SourceIdPath, citation_id: CitationIdPath, data: CitationUpdate, session: SessionDep
-) -> CitationOut:
-    """Change how the citing source derives from the cited one."""
-    return await service.update_citation(session, source_id, citation_id, data)
-
-
-@router.delete(
-    "/{source_id}/citations/{citation_id}",
-    status_code=204,
-    operation_id="delete_citation",
-    summary="Delete a citation",
-    tags=["citations"],
-    responses=problem_responses(404),
-)
-async def delete_citation(
-    source_id: SourceIdPath, citation_id: CitationIdPath, session: SessionDep
-) -> None:
-    """Remove a citation made by this source."""
-    await service.delete_citation(session, source_id, citation_id)
+add_link_routes(router, CITATIONS)
 
 
 @router.get(

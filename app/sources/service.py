@@ -1,32 +1,18 @@
-"""Sources and citations: create, read, list, update, delete."""
+"""Sources: create, read, list, update, delete. Their citations are owned links
+(`app.sources.citations`, served by `app.links`)."""
 
 import hashlib
 import uuid
-from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
 from app.errors import Conflict, Duplicate, InvalidField
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
-from app.records import (
-    bump_version,
-    changed_fields,
-    load,
-    load_owned,
-    refuse_if_referenced,
-    require_ids,
-)
-from app.sources.schemas import (
-    CitationCreate,
-    CitationOut,
-    CitationUpdate,
-    SourceCreate,
-    SourceOut,
-    SourceUpdate,
-)
+from app.records import bump_version, changed_fields, load, refuse_if_referenced, require_ids
+from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.sources.urls import InvalidURL, normalize_url
 from app.stances.quotes import locate_quote
 
@@ -241,102 +227,4 @@ async def delete_source(session: AsyncSession, source_id: uuid.UUID) -> None:
         ],
     )
     await session.delete(source)
-    await session.flush()
-
-
-# -- citations ---------------------------------------------------------------------------------
-
-
-async def _check_citation_free(
-    session: AsyncSession,
-    source_id: uuid.UUID,
-    cited_source_id: uuid.UUID,
-    kind: str,
-    exclude: uuid.UUID | None = None,
-) -> None:
-    stmt = select(Citation.id).where(
-        Citation.source_id == source_id,
-        Citation.cited_source_id == cited_source_id,
-        Citation.kind == kind,
-    )
-    if exclude is not None:
-        stmt = stmt.where(Citation.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate("this citation is already recorded", existing_id=existing)
-
-
-async def create_citation(
-    session: AsyncSession, source_id: uuid.UUID, data: CitationCreate, *, by: str | None
-) -> CitationOut:
-    """The new citation from the source to the cited one."""
-    await load(session, Source, source_id, "source")
-    if data.cited_source_id == source_id:
-        raise InvalidField("cited_source_id", "a source cannot cite itself")
-    await require_ids(session, Source, [data.cited_source_id], "cited_source_id", "source")
-    await _check_citation_free(session, source_id, data.cited_source_id, data.kind)
-    row = Citation(
-        source_id=source_id, cited_source_id=data.cited_source_id, kind=data.kind, created_by=by
-    )
-    session.add(row)
-    await session.flush()
-    return CitationOut.model_validate(row)
-
-
-async def list_citations(
-    session: AsyncSession,
-    source_id: uuid.UUID,
-    page: PageParams,
-    *,
-    direction: str = "both",
-) -> tuple[list[CitationOut], str | None]:
-    """Citations from the source (`outgoing`), to it (`incoming`), or both."""
-    await load(session, Source, source_id, "source")
-    conditions: list[Any] = []
-    if direction in ("outgoing", "both"):
-        conditions.append(Citation.source_id == source_id)
-    if direction in ("incoming", "both"):
-        conditions.append(Citation.cited_source_id == source_id)
-    stmt = keyset(select(Citation).where(or_(*conditions)), Citation.id, page)
-    rows, cursor = split_page(list((await session.scalars(stmt)).all()), page)
-    return [CitationOut.model_validate(r) for r in rows], cursor
-
-
-async def get_citation(
-    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
-) -> CitationOut:
-    """One citation made by or of the source."""
-    row = await load_owned(
-        session,
-        Citation,
-        citation_id,
-        "citation",
-        owner=("source_id", source_id),
-        other_end="cited_source_id",
-    )
-    return CitationOut.model_validate(row)
-
-
-async def update_citation(
-    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID, data: CitationUpdate
-) -> CitationOut:
-    """The citation after the change."""
-    row = await load_owned(
-        session, Citation, citation_id, "citation", owner=("source_id", source_id)
-    )
-    await _check_citation_free(session, source_id, row.cited_source_id, data.kind, exclude=row.id)
-    row.kind = data.kind
-    bump_version(session, row)
-    await session.flush()
-    return CitationOut.model_validate(row)
-
-
-async def delete_citation(
-    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID
-) -> None:
-    """Delete one citation made by the source."""
-    row = await load_owned(
-        session, Citation, citation_id, "citation", owner=("source_id", source_id)
-    )
-    await session.delete(row)
     await session.flush()

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from app.actors import service as actors
+from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorUpdate, AffiliationUpdate
+from app.links import service as links
 from app.models import Actor, ActorAlias, ActorExternalId, Affiliation
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
@@ -301,4 +303,4 @@ async def _update_affiliation(ctx: Context, record: Record, row: Affiliation) ->
 
 async def _update_affiliation_row(ctx: Context, row: Affiliation, changed: dict[str, Any]) -> Any:
     update = AffiliationUpdate(**changed)
-    return await actors.update_affiliation(ctx.session, row.actor_id, row.id, update)
+    return await links.update(ctx.session, AFFILIATIONS, row.actor_id, row.id, update)

@@ -9,7 +9,9 @@ from typing import Any
 from sqlalchemy import select
 
 from app.claims import service as claims
+from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimRelationUpdate, ClaimUpdate
+from app.links import service as links
 from app.models import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
@@ -167,7 +169,7 @@ async def _update_relation(
     session: Any, claim_id: Any, relation_id: Any, changed: dict[str, Any]
 ) -> Any:
     update = ClaimRelationUpdate(**changed)
-    return await claims.update_relation(session, claim_id, relation_id, update)
+    return await links.update(session, CLAIM_RELATIONS, claim_id, relation_id, update)
 
 
 async def import_relations(ctx: Context, records: list[Record]) -> None:

@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from app.links import service as links
 from app.models import Citation, Source, SourceAuthor
 from app.sources import service as sources
+from app.sources.citations import CITATIONS
 from app.sources.schemas import CitationUpdate, SourceUpdate
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
@@ -365,7 +367,7 @@ async def _update_citation(
     session: Any, source_id: Any, citation_id: Any, changed: dict[str, Any]
 ) -> Any:
     update = CitationUpdate(**changed)
-    return await sources.update_citation(session, source_id, citation_id, update)
+    return await links.update(session, CITATIONS, source_id, citation_id, update)
 
 
 async def import_citations(ctx: Context, records: list[Record]) -> None:

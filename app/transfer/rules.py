@@ -7,7 +7,7 @@ takes a validated `XCreate` schema and returns what the check derived (normalize
 
 from typing import Any
 
-from app.actors import service as actors
+from app.actors.affiliations import check_interval
 from app.claims import service as claims
 from app.sources import service as sources
 from app.stances import rules as stance_rules
@@ -18,7 +18,7 @@ NOTHING: dict[str, Any] = {}  # what a check derives when it derives nothing (ne
 
 def check_affiliation(data: Any) -> dict[str, Any]:
     """valid_from <= valid_to."""
-    actors._check_interval(data.valid_from, data.valid_to)
+    check_interval(data.valid_from, data.valid_to)
     return NOTHING
 
 

@@ -1,0 +1,150 @@
+"""Owned links of every kind: create, list, read, change, delete. Each function takes the
+kind's `LinkKind`; the owner is checked the same way for every kind."""
+
+import uuid
+
+from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Duplicate, InvalidField
+from app.http.pagination import PageParams, keyset, split_page
+from app.links.kind import Edit, LinkKind, New, Out, Row
+from app.records import bump_version, changed_fields, load_owned, require, require_ids
+
+
+def _end_id(row: object, column_key: str) -> uuid.UUID:
+    value: uuid.UUID = getattr(row, column_key)
+    return value
+
+
+async def _refuse_duplicate(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    row: Row,
+    *,
+    exclude: uuid.UUID | None,
+) -> None:
+    """409 naming a link (other than `exclude`) already recorded between the same records
+    and alike in `distinct_by`."""
+    same: list[ColumnElement[bool]] = [
+        kind.owner.column == _end_id(row, kind.owner.key),
+        kind.other.column == _end_id(row, kind.other.key),
+    ]
+    for column in kind.distinct_by:
+        value = getattr(row, column.key)
+        same.append(column.is_(None) if value is None else column == value)
+    stmt = select(kind.model.id).where(*same)
+    if exclude is not None:
+        stmt = stmt.where(kind.model.id != exclude)
+    existing = await session.scalar(stmt)
+    if existing is not None:
+        raise Duplicate(f"this {kind.entity} is already recorded", existing_id=existing)
+
+
+async def create(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    data: New,
+    *,
+    by: str | None,
+) -> Out:
+    """The new link from the owner: 404 for an unknown owner, 422 for an unknown other end
+    or a link to the owner itself, 409 for a link already recorded."""
+    await require(session, kind.owner.model, owner_id, kind.owner.entity)
+    fields = data.model_dump()
+    other_id = fields[kind.other.key]
+    if other_id == owner_id:
+        raise InvalidField(kind.other.key, kind.self_link)
+    await require_ids(session, kind.other.model, [other_id], kind.other.key, kind.other.entity)
+    row = kind.model(**{kind.owner.key: owner_id}, created_by=by, **fields)
+    kind.check(row)
+    await _refuse_duplicate(session, kind, row, exclude=None)
+    session.add(row)
+    await session.flush()
+    return kind.out_schema.model_validate(row)
+
+
+async def list_links(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    page: PageParams,
+    *,
+    direction: str = "both",
+    link_kind: str | None = None,
+) -> tuple[list[Out], str | None]:
+    """One page of the links from the record (`outgoing`), to it (`incoming`) or both, in
+    creation order, optionally of one kind; and the next cursor."""
+    await require(session, kind.owner.model, owner_id, kind.owner.entity)
+    ends = []
+    if direction in ("outgoing", "both"):
+        ends.append(kind.owner.column == owner_id)
+    if direction in ("incoming", "both"):
+        ends.append(kind.other.column == owner_id)
+    stmt = select(kind.model).where(or_(*ends))
+    if link_kind is not None:
+        stmt = stmt.where(kind.model.kind == link_kind)
+    found = await session.scalars(keyset(stmt, kind.model.id, page))
+    rows, cursor = split_page(list(found.all()), page)
+    return [kind.out_schema.model_validate(r) for r in rows], cursor
+
+
+async def get(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    link_id: uuid.UUID,
+) -> Out:
+    """The link, found under either of its ends (as the lists show it); else a 404."""
+    row = await load_owned(
+        session,
+        kind.model,
+        link_id,
+        kind.entity,
+        owner=(kind.owner.key, owner_id),
+        other_end=kind.other.key,
+    )
+    return kind.out_schema.model_validate(row)
+
+
+async def _load_for_change(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    link_id: uuid.UUID,
+) -> Row:
+    return await load_owned(
+        session, kind.model, link_id, kind.entity, owner=(kind.owner.key, owner_id)
+    )
+
+
+async def update(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    link_id: uuid.UUID,
+    data: Edit,
+) -> Out:
+    """The link after the change, which only its owner may make. Its ends never change; a
+    change making it the same as another link is a 409."""
+    row = await _load_for_change(session, kind, owner_id, link_id)
+    for name, value in changed_fields(data).items():
+        setattr(row, name, value)
+    kind.check(row)
+    await _refuse_duplicate(session, kind, row, exclude=row.id)
+    bump_version(session, row)
+    await session.flush()
+    return kind.out_schema.model_validate(row)
+
+
+async def delete(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    link_id: uuid.UUID,
+) -> None:
+    """Delete the link, which only its owner may do."""
+    row = await _load_for_change(session, kind, owner_id, link_id)
+    await session.delete(row)
+    await session.flush()
