@@ -17,7 +17,7 @@ from app.claims.answers import (
     SourceProvenance,
 )
 from app.claims.rows import is_postgres
-from app.db.engines import built_once, select_rows
+from app.db.statements import built_once, select_rows
 from app.models import Citation, Claim, Source, Stance
 from app.records import require
 from app.vocabulary import StanceSide
