@@ -45,7 +45,7 @@ def current_as_of(as_of: datetime | ColumnElement[datetime] | None) -> ColumnEle
     return or_(Stance.retracted_at.is_(None), Stance.retracted_at > as_of)
 
 
-def _contradicting(claim_id: uuid.UUID) -> Select[tuple[uuid.UUID]]:
+def _contradicting(claim_id: uuid.UUID) -> Select[uuid.UUID]:
     """Ids of claims that contradict this one (the relation holds both ways)."""
     return select(
         case(
