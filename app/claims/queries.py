@@ -74,7 +74,8 @@ class ClaimStanceRow(StanceRow, Protocol):
     def via_claim_id(self) -> uuid.UUID | None: ...
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request.
+@dataclass(slots=True, kw_only=True)
 class ClaimStanceQuery:
     """The filters of a claim's stances (`GET /v1/claims/{id}/stances`); None: not filtered."""
 

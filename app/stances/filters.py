@@ -16,7 +16,8 @@ from app.stances.rows import select_stances
 ALL_STANCES = select_stances()
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request.
+@dataclass(slots=True, kw_only=True)
 class StanceQuery:
     """The stance list's filters, in the order they are applied; None: not filtered."""
 
