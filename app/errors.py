@@ -1,8 +1,6 @@
 """Domain exceptions, and the RFC 9457 problem details they become (rendered once, by
 `app.http.problems`)."""
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
 PROBLEM_JSON = "application/problem+json"
@@ -47,7 +45,7 @@ class DomainError(Exception):
     title: str = "Bad request"
     headers: dict[str, str] | None = None
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, **extra: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra

@@ -2,7 +2,7 @@
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TypedDict
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
 from fastapi.routing import APIRoute
@@ -146,7 +146,16 @@ def add_routes(app: FastAPI, router: APIRouter, dependencies: Sequence[params.De
 IMPORT_COMMAND_TIMEOUT = 16 * 60.0
 
 
-def database_waits(settings: Settings) -> dict[str, Any]:
+class DatabaseWaits(TypedDict):
+    """The waits `create_engine` takes, as keyword arguments."""
+
+    statement_timeout_ms: int | None
+    command_timeout: float | None
+    connect_timeout: float
+    pool_timeout: float
+
+
+def database_waits(settings: Settings) -> DatabaseWaits:
     """How long a request's engines wait on the database, from the settings."""
     return {
         "statement_timeout_ms": settings.statement_timeout_ms,
@@ -233,7 +242,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.database_url,
             pool_size=0,
             pgbouncer=settings.db_pgbouncer,
-            **{**waits, "command_timeout": IMPORT_COMMAND_TIMEOUT},
+            **(waits | {"command_timeout": IMPORT_COMMAND_TIMEOUT}),
         )
         extra_engines.append(import_engine)
         app.state.import_sessionmaker = create_sessionmaker(import_engine)

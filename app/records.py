@@ -2,14 +2,15 @@
 
 import uuid
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, func, select
+from pydantic import BaseModel
+from sqlalchemy import FromClause, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
-from app.db.engines import built_once, select_rows
+from app.db.statements import Statement, built_once, select_rows
 from app.errors import DomainError, NotFound, StillReferenced, UnknownReference
 from app.models import Change
 from app.models.base import Base
@@ -37,7 +38,7 @@ async def load(
 
 
 @built_once
-def _id_statement(table: Any) -> Any:
+def _id_statement(table: FromClause) -> Statement:
     return select(table.c.id).where(table.c.id == bindparam("id", type_=table.c.id.type))
 
 
@@ -120,7 +121,7 @@ async def refuse_if_referenced(
     session: AsyncSession,
     entity: str,
     ident: uuid.UUID,
-    references: Iterable[tuple[str, InstrumentedAttribute[Any]]],
+    references: Iterable[tuple[str, InstrumentedAttribute[uuid.UUID | None]]],
 ) -> None:
     """Raise 409 naming what still points at this record, rather than cascading it away."""
     counts: dict[str, int] = {}
@@ -136,13 +137,18 @@ async def refuse_if_referenced(
         )
 
 
-def bump_version(session: AsyncSession, row: Any) -> None:
+class Versioned(Protocol):
+    version: int
+
+
+def bump_version(session: AsyncSession, row: Versioned) -> None:
     """Give a record its next version if the change changed it: a PATCH that sets fields to
     the values they have makes no new version (and no history entry)."""
     if session.is_modified(row):
         row.version += 1
 
 
-def changed_fields(data: Any) -> dict[str, Any]:
-    """The fields a PATCH body actually set (omitted ones are left alone)."""
+def changed_fields(data: BaseModel) -> dict[str, Any]:
+    """The fields a PATCH body actually set (omitted ones are left alone), each of its own
+    type: the caller assigns them to the record's attributes of the same names."""
     return {name: getattr(data, name) for name in data.model_fields_set}

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -13,10 +13,13 @@ from pydantic import (
     StringConstraints,
     field_validator,
 )
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
+V = TypeVar("V")
 
-def _no_nul(value: Any) -> Any:
+
+def _no_nul(value: V) -> V:
     if isinstance(value, str):
         if "\x00" in value:
             raise ValueError("must not contain NUL characters")
@@ -39,7 +42,7 @@ class InputSchema(BaseModel):
     _nul_free = field_validator("*", mode="after")(_no_nul)
 
 
-def _refuse_null(value: Any) -> Any:
+def _refuse_null(value: V) -> V:
     if value is None:
         raise ValueError("may be omitted but not null")
     return value
@@ -64,7 +67,7 @@ def _as_utc(value: datetime) -> datetime:
         raise ValueError("is out of range once converted to UTC") from None
 
 
-def _iso_only(value: Any) -> Any:
+def _iso_only(value: V) -> V:
     # Pydantic would read a number (or a numeric string) as seconds since 1970; the API takes
     # ISO 8601 only, as its schema says.
     if isinstance(value, int | float) or (
@@ -103,7 +106,7 @@ class Audit(OutputSchema):
     version: int = Field(description="Incremented on every change.")
 
 
-def _describe_page(schema: dict[str, Any]) -> None:
+def _describe_page(schema: JsonDict) -> None:
     # A parametrized Page[X] is a new class without a docstring; give each one the same words.
     schema.setdefault("description", Page.__doc__)
 

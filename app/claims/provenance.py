@@ -3,7 +3,6 @@ citation chains back to primary sources, and how many independent origins each s
 
 import uuid
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import Uuid, any_, bindparam, cast, func, null, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -17,7 +16,7 @@ from app.claims.answers import (
     SourceProvenance,
 )
 from app.claims.rows import is_postgres
-from app.db.engines import built_once, select_rows
+from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.models import Citation, Claim, Source, Stance
 from app.records import require
 from app.vocabulary import StanceSide
@@ -115,7 +114,7 @@ CLAIM_ID = bindparam("claim_id", type_=Uuid)
 
 
 @built_once
-def _per_source() -> Any:
+def _per_source() -> Statement:
     """The claim's current stances counted by side and source, most first."""
     n = func.count()
     return (
@@ -127,7 +126,7 @@ def _per_source() -> Any:
 
 
 @built_once
-def _walk(postgres: bool) -> Any:
+def _walk(postgres: bool) -> Statement:
     """Every citation the chains of the sources behind the claim's current stances lead
     through, as (citation id, citing, cited, kind): one recursive query, with UNION so that
     cycles end instead of looping.
@@ -164,7 +163,7 @@ def _walk(postgres: bool) -> Any:
 
 
 @built_once
-def _briefs(postgres: bool) -> Any:
+def _briefs(postgres: bool) -> Statement:
     """The sources given as `ids`, briefly. On PostgreSQL as `= ANY(:ids)`, one array
     parameter: a claim's chains may end in thousands of sources, and an expanding IN renders
     (and SQLAlchemy compiles) a parameter per id."""
@@ -186,8 +185,9 @@ async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, 
     return edges
 
 
-def _first(row: Any) -> Any:
-    return row[0]
+def _first(row: SqlRow) -> uuid.UUID:
+    citation_id: uuid.UUID = row[0]
+    return citation_id
 
 
 def _reached(edges: dict[uuid.UUID, list[Edge]], start: uuid.UUID) -> set[uuid.UUID]:

@@ -67,10 +67,7 @@ async def list_claim_stances(
     """The stances on a claim, each with its actor, source (and publisher) and verbatim quote:
     who asserted it (`side=support`), who disputes it (`side=dispute`), who only relays it
     (`side=neutral`)."""
-    items, cursor = await queries.claim_stances(
-        session,
-        claim_id,
-        page,
+    query = queries.ClaimStanceQuery(
         side=side,
         label=label,
         actor_id=actor_id,
@@ -78,6 +75,7 @@ async def list_claim_stances(
         include_retracted=include_retracted,
         implied=include == "implied",
     )
+    items, cursor = await queries.claim_stances(session, claim_id, page, query)
     return json_page(items, cursor, request, response)
 
 

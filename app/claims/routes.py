@@ -105,9 +105,7 @@ async def list_claims(
     """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
     must all hold for one current stance. `contested=true&sort=stances` lists the most debated
     claims."""
-    items, cursor = await search.search_claims(
-        session,
-        page,
+    query = search.ClaimQuery(
         q=q,
         actor_id=actor_id,
         side=side,
@@ -119,6 +117,7 @@ async def list_claims(
         until=until,
         sort=sort,
     )
+    items, cursor = await search.search_claims(session, page, query)
     return json_page(items, cursor, request, response)
 
 

@@ -7,10 +7,13 @@ claims)."""
 import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Protocol, TypedDict
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    SQLColumnExpression,
     String,
     Uuid,
     any_,
@@ -25,8 +28,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import Label
 
-from app.db.engines import built_once, select_rows
+from app.db.statements import Statement, built_once, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
 
 CLAIM_COLUMNS = (
@@ -40,17 +44,66 @@ CLAIM_COLUMNS = (
 )
 
 
-def _one_of(postgres: bool, column: Any) -> ColumnElement[bool]:
+class ClaimRow(Protocol):
+    """A row holding CLAIM_COLUMNS."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def statement(self) -> str: ...
+    @property
+    def occurred_from(self) -> datetime | None: ...
+    @property
+    def occurred_to(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
+
+
+class LinkedClaimRow(ClaimRow, Protocol):
+    """A row holding CLAIM_COLUMNS and, on PostgreSQL, `link_columns` (None on SQLite)."""
+
+    @property
+    def tags(self) -> list[str] | None: ...
+    @property
+    def about_actor_ids(self) -> list[uuid.UUID] | None: ...
+
+
+class ClaimFields(TypedDict):
+    """The `ClaimOut` fields, in the model's order, as plain values ready for JSON."""
+
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    id: uuid.UUID
+    statement: str
+    tags: list[str]
+    about_actor_ids: list[uuid.UUID]
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+
+
+class _LinkRow(Protocol):
+    claim_id: uuid.UUID
+    kind: int
+    tag: str | None
+    actor_id: uuid.UUID | None
+
+
+def _one_of(postgres: bool, column: SQLColumnExpression[uuid.UUID]) -> ColumnElement[bool]:
     """`column IN :ids`; on PostgreSQL as `= ANY(:ids)`, one array parameter whatever the
     number of ids (an expanding IN renders a parameter per id into the SQL)."""
     if postgres:
         condition: ColumnElement[bool] = column == any_(bindparam("ids", type_=ARRAY(Uuid)))
         return condition
-    return column.in_(bindparam("ids", expanding=True))  # type: ignore[no-any-return]
+    return column.in_(bindparam("ids", expanding=True))
 
 
 @built_once
-def _links_statement(postgres: bool) -> Any:
+def _links_statement(postgres: bool) -> CompoundSelect[*tuple[object, ...]]:
     """The tags and subjects of the claims given as `ids`, in one statement: built once per
     dialect (building it and its cache key on every request cost more than running it)."""
     links = union_all(
@@ -80,13 +133,12 @@ async def claim_links(
     tags: dict[uuid.UUID, list[str]] = defaultdict(list)
     subjects: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     statement = _links_statement(is_postgres(session))
-    for claim_id, kind, tag, actor_id, _ in await select_rows(
-        session, statement, {"ids": list(ids)}
-    ):
-        if kind == 0:
-            tags[claim_id].append(tag)
-        else:
-            subjects[claim_id].append(actor_id)
+    links: Sequence[_LinkRow] = await select_rows(session, statement, {"ids": list(ids)})
+    for link in links:
+        if link.kind == 0 and link.tag is not None:
+            tags[link.claim_id].append(link.tag)
+        elif link.actor_id is not None:
+            subjects[link.claim_id].append(link.actor_id)
     return tags, subjects
 
 
@@ -100,7 +152,9 @@ CLAIM_LINKS = table(
 )
 
 
-def link_columns(postgres: bool, claim_id: Any) -> tuple[Any, ...]:
+def link_columns(
+    postgres: bool, claim_id: SQLColumnExpression[uuid.UUID]
+) -> tuple[Label[list[object]], ...]:
     """On PostgreSQL, the claim's `tags` and `about_actor_ids` as columns of its own row:
     subqueries reading `claim_links` by key, which PostgreSQL runs for the rows a statement
     returns, after its sort and limit. SQLite runs the statement of `claim_links()` instead."""
@@ -115,7 +169,7 @@ def link_columns(postgres: bool, claim_id: Any) -> tuple[Any, ...]:
     )
 
 
-def with_links(stmt: Any, claim_id: Any) -> Any:
+def with_links(stmt: Statement, claim_id: SQLColumnExpression[uuid.UUID]) -> Statement:
     """PostgreSQL: `stmt` with its claims' `tags` and `about_actor_ids`, outer-joined from
     `claim_links` (one probe of its key per row): for statements whose rows are already a
     page, where a join costs less than the two subqueries of `link_columns`."""
@@ -124,10 +178,10 @@ def with_links(stmt: Any, claim_id: Any) -> Any:
 
 
 def claim_out_fields(
-    row: Any,
+    row: LinkedClaimRow,
     tags: dict[uuid.UUID, list[str]] | None = None,
     subjects: dict[uuid.UUID, list[uuid.UUID]] | None = None,
-) -> dict[str, Any]:
+) -> ClaimFields:
     """The `ClaimOut` fields of a row holding CLAIM_COLUMNS, in the model's order; its tags
     and subjects from `link_columns` in the row, or from `claim_links`' answer."""
     # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
@@ -153,7 +207,7 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def claims_out(session: AsyncSession, rows: Sequence[Any]) -> list[dict[str, Any]]:
+async def claims_out(session: AsyncSession, rows: Sequence[LinkedClaimRow]) -> list[ClaimFields]:
     """The `ClaimOut` fields of rows holding CLAIM_COLUMNS and `link_columns`."""
     if is_postgres(session):
         return [claim_out_fields(r) for r in rows]

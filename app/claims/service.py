@@ -3,16 +3,16 @@
 
 import hashlib
 import uuid
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from app.claims.queries import claim_summary, claim_with_stats
 from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import ClaimCreate, ClaimOut, ClaimUpdate, page_links
-from app.db.engines import select_rows
+from app.claims.summary import ClaimDetailFields, claim_summary, claim_with_stats
+from app.db.statements import select_rows
 from app.errors import Duplicate, InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.records import (
@@ -58,7 +58,7 @@ async def _check_statement_free(
         raise Duplicate("a claim with this statement exists", existing_id=existing)
 
 
-def _check_interval(occurred_from: Any, occurred_to: Any) -> None:
+def _check_interval(occurred_from: datetime | None, occurred_to: datetime | None) -> None:
     if occurred_from is not None and occurred_to is not None and occurred_from > occurred_to:
         raise InvalidField("occurred_to", "must not be before occurred_from")
 
@@ -88,7 +88,7 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
     return to_out(claim)
 
 
-async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any]:
+async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetailFields:
     """The `ClaimDetail` fields of the claim with its summary, or a 404."""
     params = {"claim_id": claim_id}
     found = await select_rows(session, claim_with_stats(is_postgres(session)), params)
@@ -96,9 +96,11 @@ async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> dict[str, Any
         await raise_gone_if_deleted(session, "claim", claim_id)
         raise NotFound("claim", claim_id)
     (fields,) = await claims_out(session, found)
-    fields["summary"] = claim_summary(found[0])
-    fields["links"] = page_links(claim_id)  # last, where the model writes its computed field
-    return fields
+    return {
+        **fields,
+        "summary": claim_summary(found[0]),
+        "links": page_links(claim_id),  # last, where the model writes its computed field
+    }
 
 
 async def update_claim(

@@ -8,7 +8,6 @@ pg_trgm's `%`), `CANDIDATES` of each. Every candidate is then scored by
 """
 
 import uuid
-from typing import Any
 
 from fastapi import Request
 from sqlalchemy import text
@@ -18,6 +17,7 @@ from app.claims import service
 from app.claims.rows import is_postgres
 from app.claims.schemas import ClaimCreate, SimilarClaim
 from app.claims.similarity import search_terms, similarity, stems
+from app.claims.summary import ClaimDetailFields
 
 CANDIDATES = 20
 # `POST /v1/claims` names existing claims at least this close (in its `Link` header: the body
@@ -40,7 +40,7 @@ POSTGRES_TRIGRAMS = """(SELECT {n} AS k, id AS claim_id FROM claims WHERE statem
     ORDER BY similarity(statement, :text{n}) DESC LIMIT :limit)"""
 
 
-def _parts(postgres: bool, n: int, query: str, params: dict[str, Any], fuzzy: bool) -> list[str]:
+def _parts(postgres: bool, n: int, query: str, params: dict[str, object], fuzzy: bool) -> list[str]:
     """The subqueries finding text `n`'s candidates, their parameters added to `params`."""
     words = search_terms(query)[:MAX_WORDS]
     stemmed = stems(" ".join(words))
@@ -72,7 +72,7 @@ async def candidates(
     found: list[set[uuid.UUID]] = [set() for _ in texts]
     statements: dict[uuid.UUID, str] = {}
     for first in range(0, len(texts), BATCH):
-        params: dict[str, Any] = {"limit": CANDIDATES}
+        params: dict[str, object] = {"limit": CANDIDATES}
         parts = [
             part
             for n in range(first, min(first + BATCH, len(texts)))
@@ -110,7 +110,7 @@ async def similar_claims(
 
 async def create_claim(
     session: AsyncSession, data: ClaimCreate, *, by: str | None
-) -> tuple[dict[str, Any], list[SimilarClaim]]:
+) -> tuple[ClaimDetailFields, list[SimilarClaim]]:
     """The new claim's `ClaimDetail` fields (as `GET` shows it), and the existing claims close
     to it (for clients to merge)."""
     close = await similar_claims(session, data.statement, limit=CLOSE_LIMIT, min_score=CLOSE)

@@ -1,15 +1,14 @@
 """Engine, sessions, and the URL rules that pick an async driver for each database."""
 
 import errno
-import functools
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.engine import URL, Row, make_url
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,9 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
-from sqlalchemy.sql import Executable
 
-from app.db import sqlite  # noqa: F401  (registers the sqlite+inline dialect)
+from app.db import sqlite  # also registers the sqlite+inline dialect
 
 ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
 
@@ -35,8 +33,8 @@ def async_url(url: str | URL) -> URL:
 
 def _sqlite_pragmas(
     busy_timeout_ms: int, *, writer: bool
-) -> Callable[[Any, ConnectionPoolEntry], None]:
-    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    def on_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         # SQLite leaves foreign keys off unless asked on every connection; WAL lets readers
         # proceed while a writer commits. The wait for the lock of a writer in another
         # process (SQLite's one wait that can hang a request) is bounded: a writer waits in
@@ -50,7 +48,7 @@ def _sqlite_pragmas(
         cursor.execute(f"PRAGMA busy_timeout={0 if writer else int(busy_timeout_ms)}")
         cursor.close()
         dbapi_connection.isolation_level = None
-        if writer:
+        if writer and isinstance(dbapi_connection, sqlite.InlineConnection):
             dbapi_connection.wait_for_write_lock(busy_timeout_ms / 1000)
 
     return on_connect
@@ -72,7 +70,7 @@ def _sqlite_engine(
     of connections; an autocommit one runs each statement on its own snapshot with no BEGIN
     or COMMIT. Both run SQLite in the event loop's thread (`app.db.sqlite`)."""
     if writer:
-        options: dict[str, Any] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
+        options: dict[str, object] = {"pool_size": 1, "max_overflow": 0, "pool_timeout": 10}
         begin: str | None = "BEGIN IMMEDIATE"
     else:
         options = {"pool_size": max(pool_size, 1), "max_overflow": 0, "pool_timeout": 10}
@@ -83,7 +81,7 @@ def _sqlite_engine(
     engine = create_async_engine(target, echo=echo, **options)
     event.listen(engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms, writer=writer))
 
-    def start(connection: Any) -> None:
+    def start(connection: Connection) -> None:
         if begin is not None:
             connection.exec_driver_sql(begin)
 
@@ -125,7 +123,7 @@ def create_engine(
     `pgbouncer=True` (PostgreSQL) is for a URL that leads to PgBouncer in transaction pooling
     mode without prepared-statement support (before 1.21): see `PGBOUNCER_CONNECT_ARGS`."""
     target = async_url(url)
-    pool: dict[str, Any] = {"poolclass": NullPool} if pool_size == 0 else {}
+    pool: dict[str, object] = {"poolclass": NullPool} if pool_size == 0 else {}
     if target.get_backend_name() == "sqlite":
         return _sqlite_engine(
             target,
@@ -138,10 +136,13 @@ def create_engine(
     server_settings = {"application_name": "claimgraph"}
     if statement_timeout_ms and not pgbouncer:
         server_settings["statement_timeout"] = str(statement_timeout_ms)
-    connect_args: dict[str, Any] = {"timeout": connect_timeout, "server_settings": server_settings}
+    connect_args: dict[str, object] = {
+        "timeout": connect_timeout,
+        "server_settings": server_settings,
+    }
     if pgbouncer:
         connect_args.update(PGBOUNCER_CONNECT_ARGS)
-    options: dict[str, Any] = pool or {
+    options: dict[str, object] = pool or {
         "pool_size": pool_size,
         "max_overflow": pool_size,
         "pool_timeout": pool_timeout,
@@ -165,7 +166,11 @@ def create_engine(
     return engine
 
 
-def _drop_at_once(_dbapi_connection: Any, record: ConnectionPoolEntry, _exc: Any) -> None:
+def _drop_at_once(
+    _dbapi_connection: DBAPIConnection | None,
+    record: ConnectionPoolEntry,
+    _exc: BaseException | None,
+) -> None:
     """Close a connection the pool gives up on without a goodbye. SQLAlchemy would close it
     gracefully first, waiting up to 2 s on a server that may be the one not answering
     (after a command timeout, that wait is what made a frozen database's 503 late)."""
@@ -187,7 +192,7 @@ def _unnamed() -> str:
 # the execution without a Sync between them, so PgBouncer keeps them on one server
 # connection). PgBouncer also refuses startup parameters it does not track, such as
 # `statement_timeout`: it is not sent; set it on the database role instead.
-PGBOUNCER_CONNECT_ARGS: dict[str, Any] = {
+PGBOUNCER_CONNECT_ARGS: dict[str, object] = {
     "statement_cache_size": 0,
     "prepared_statement_cache_size": 0,
     "prepared_statement_name_func": _unnamed,
@@ -198,11 +203,13 @@ def _ping_when_idle(engine: AsyncEngine, seconds: float) -> None:
     """Check a pooled connection at checkout only if it has been idle for `seconds`; a dead
     one is replaced (the pool retries the checkout with a new connection)."""
 
-    def checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    def checkin(_dbapi_connection: DBAPIConnection | None, record: ConnectionPoolEntry) -> None:
         record.info["idle_since"] = time.monotonic()
 
     def checkout(
-        dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+        dbapi_connection: DBAPIConnection,
+        record: ConnectionPoolEntry,
+        _proxy: PoolProxiedConnection,
     ) -> None:
         since = record.info.get("idle_since")
         if since is None or time.monotonic() - since < seconds:
@@ -234,22 +241,6 @@ async def session_scope(
         except BaseException:
             await session.rollback()
             raise
-
-
-def built_once(builder: Callable[..., Any]) -> Callable[..., Any]:
-    """A statement builder whose statements are built once per combination of arguments:
-    building a joined SELECT and its cache key on every request cost more than running it."""
-    return functools.cache(builder)
-
-
-async def select_rows(
-    session: AsyncSession, statement: Executable, params: Mapping[str, Any] | None = None
-) -> Sequence[Row[*tuple[Any, ...]]]:
-    """The rows of a Core SELECT, run on the session's connection. `session.execute` would
-    send a SELECT of mapped columns through the ORM's compile and loading layers, which load
-    no object here."""
-    connection = await session.connection()
-    return (await connection.execute(statement, params)).all()
 
 
 # SQLSTATE classes and codes that mean "the database cannot answer now; retry": connection

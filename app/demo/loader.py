@@ -11,9 +11,9 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
-from typing import Any
+from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.actors import service as actors
@@ -44,6 +44,26 @@ def demo_lines() -> list[str]:
     return resources.files("app.demo").joinpath(DEMO_FILE).read_text("utf-8").splitlines()
 
 
+# One line of the worked example, as JSON: a record's fields, and the keys of the records it
+# refers to.
+Record = dict[str, object]
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+def _keys(rec: Record, name: str, line: int) -> list[str]:
+    """The keys of the records `rec` names under `name` (taken out of it): one or a list."""
+    value = rec.pop(name, [])
+    named = value if isinstance(value, list) else [value]
+    keys = [k for k in named if isinstance(k, str)]
+    if len(keys) != len(named):
+        raise RecordError(line, f"`{name}` must name records by their keys")
+    return keys
+
+
 class Loader:
     def __init__(self, session: AsyncSession, *, by: str | None) -> None:
         self.session = session
@@ -57,18 +77,25 @@ class Loader:
             raise RecordError(line, f"refers to unknown key {key!r}")
         return self.ids[key]
 
-    async def _existing(self, stmt: Any) -> uuid.UUID | None:
-        return await self.session.scalar(stmt)  # type: ignore[no-any-return]
+    def key(self, rec: Record, name: str, line: int) -> uuid.UUID:
+        """The id of the one record `rec` names under `name` (taken out of it)."""
+        keys = _keys(rec, name, line)
+        if len(keys) != 1:
+            raise RecordError(line, f"`{name}` must name one record")
+        return self.ref(keys[0], line)
+
+    async def _existing(self, stmt: Select[uuid.UUID]) -> uuid.UUID | None:
+        return await self.session.scalar(stmt)
 
     async def _or_create(
-        self, found: uuid.UUID | None, create: Callable[[], Awaitable[Any]]
+        self, found: uuid.UUID | None, create: Callable[[], Awaitable[HasId]]
     ) -> uuid.UUID:
         if found is not None:
             return found
         self.created = True
-        return (await create()).id  # type: ignore[no-any-return]
+        return (await create()).id
 
-    async def actor(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+    async def actor(self, rec: Record, line: int) -> uuid.UUID:
         data = ActorCreate(**rec)
         for scheme, value in data.external_ids.items():
             found = await self._existing(
@@ -85,9 +112,9 @@ class Loader:
             found, lambda: actors.create_actor(self.session, data, by=self.by)
         )
 
-    async def affiliation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
-        actor_id = self.ref(rec.pop("actor"), line)
-        data = AffiliationCreate(organization_id=self.ref(rec.pop("organization"), line), **rec)
+    async def affiliation(self, rec: Record, line: int) -> uuid.UUID:
+        actor_id = self.key(rec, "actor", line)
+        data = AffiliationCreate(organization_id=self.key(rec, "organization", line), **rec)
         found = await self._existing(
             select(Affiliation.id).where(
                 Affiliation.actor_id == actor_id,
@@ -99,11 +126,12 @@ class Loader:
             found, lambda: links.create(self.session, AFFILIATIONS, actor_id, data, by=self.by)
         )
 
-    async def source(self, rec: dict[str, Any], line: int) -> uuid.UUID:
-        publisher = rec.pop("publisher", None)
+    async def source(self, rec: Record, line: int) -> uuid.UUID:
+        publisher = self.key(rec, "publisher", line) if rec.get("publisher") else None
+        rec.pop("publisher", None)
         data = SourceCreate(
-            publisher_id=self.ref(publisher, line) if publisher else None,
-            author_ids=[self.ref(k, line) for k in rec.pop("authors", [])],
+            publisher_id=publisher,
+            author_ids=[self.ref(k, line) for k in _keys(rec, "authors", line)],
             **rec,
         )
         if data.url is not None:
@@ -117,8 +145,9 @@ class Loader:
             found, lambda: sources.create_source(self.session, data, by=self.by)
         )
 
-    async def claim(self, rec: dict[str, Any], line: int) -> uuid.UUID:
-        data = ClaimCreate(about_actor_ids=[self.ref(k, line) for k in rec.pop("about", [])], **rec)
+    async def claim(self, rec: Record, line: int) -> uuid.UUID:
+        about = [self.ref(k, line) for k in _keys(rec, "about", line)]
+        data = ClaimCreate(about_actor_ids=about, **rec)
         found = await self._existing(
             select(Claim.id).where(Claim.statement_key == claims.statement_key(data.statement))
         )
@@ -126,9 +155,9 @@ class Loader:
             found, lambda: claims.create_claim(self.session, data, by=self.by)
         )
 
-    async def claim_relation(self, rec: dict[str, Any], line: int) -> uuid.UUID:
-        claim_id = self.ref(rec.pop("claim"), line)
-        data = ClaimRelationCreate(related_claim_id=self.ref(rec.pop("related"), line), **rec)
+    async def claim_relation(self, rec: Record, line: int) -> uuid.UUID:
+        claim_id = self.key(rec, "claim", line)
+        data = ClaimRelationCreate(related_claim_id=self.key(rec, "related", line), **rec)
         found = await self._existing(
             select(ClaimRelation.id).where(
                 ClaimRelation.claim_id == claim_id,
@@ -140,11 +169,11 @@ class Loader:
             found, lambda: links.create(self.session, CLAIM_RELATIONS, claim_id, data, by=self.by)
         )
 
-    async def stance(self, rec: dict[str, Any], line: int) -> uuid.UUID:
+    async def stance(self, rec: Record, line: int) -> uuid.UUID:
         data = StanceCreate(
-            claim_id=self.ref(rec.pop("claim"), line),
-            actor_id=self.ref(rec.pop("actor"), line),
-            source_id=self.ref(rec.pop("source"), line),
+            claim_id=self.key(rec, "claim", line),
+            actor_id=self.key(rec, "actor", line),
+            source_id=self.key(rec, "source", line),
             **rec,
         )
         found = await self._existing(
@@ -172,11 +201,13 @@ class Loader:
         for number, text in enumerate(lines, start=1):
             if not text.strip():
                 continue
-            rec = json.loads(text)
+            rec: Record = json.loads(text)
             kind, key = rec.pop("type"), rec.pop("key")
             if kind not in handlers:
                 raise RecordError(number, f"unknown record type {kind!r}")
             self.created = False
+            if not isinstance(kind, str) or not isinstance(key, str):
+                raise RecordError(number, "`type` and `key` must be strings")
             self.ids[key] = await handlers[kind](rec, number)
             self.counts[f"{kind} {'created' if self.created else 'matched'}"] += 1
         return self.counts

@@ -12,6 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import provenance, queries, service, sides
 from app.claims.answers import ProvenanceOut, RelatedClaimOut
+from app.claims.queries import ClaimStanceFields
+from app.claims.summary import ClaimDetailFields
 from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
@@ -32,7 +34,7 @@ class SideCount:
 
 @dataclass(frozen=True, slots=True)
 class ClaimPage:
-    claim: dict[str, Any]  # the API's ClaimDetail fields
+    claim: ClaimDetailFields
     as_of: datetime | None
     counts: list[SideCount]
     groups: list[SideGroup]  # the stances standing (as of `as_of`), by side
@@ -45,7 +47,7 @@ class ClaimPage:
     related: list[RelatedClaimOut]
 
 
-def _with_changes(rows: list[dict[str, Any]]) -> list[StanceView]:
+def _with_changes(rows: list[ClaimStanceFields]) -> list[StanceView]:
     """The stances, each knowing its actor's previous label on the claim when it differs (the
     timeline's `position_changed`, from the rows already read)."""
     previous: dict[uuid.UUID, str] = {}
@@ -83,7 +85,7 @@ def _stance_intervals(stances: list[StanceView], rows: dict[uuid.UUID, Any]) -> 
 
 async def _counts(
     session: AsyncSession,
-    claim: dict[str, Any],
+    claim: ClaimDetailFields,
     as_of: datetime | None,
     current: list[StanceView],
     rows: dict[uuid.UUID, Any],
@@ -189,8 +191,9 @@ async def claim_page(
 ) -> ClaimPage:
     """Everything the claim's page shows, or the API's 404 (410 when deleted)."""
     claim = await service.get_claim(session, claim_id)
+    query = queries.ClaimStanceQuery(as_of=as_of, include_retracted=True)
     rows, cursor = await queries.claim_stances(
-        session, claim_id, PageParams(limit=MAX_LIMIT), as_of=as_of, include_retracted=True
+        session, claim_id, PageParams(limit=MAX_LIMIT), query
     )
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)

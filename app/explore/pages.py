@@ -4,7 +4,6 @@ own query and service functions."""
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from app.actors import service as actor_service
 from app.actors.queries import DisagreerOut
 from app.actors.schemas import ActorOut, AffiliationOut
 from app.claims import search
+from app.claims.listing import ListedClaimFields
 from app.explore.passages import Passage, passages
 from app.explore.svg import clip
 from app.explore.views import SideGroup, by_side, stance_view
@@ -41,8 +41,8 @@ class Change:
 @dataclass(frozen=True, slots=True)
 class StartPage:
     q: str | None
-    results: list[dict[str, Any]] | None  # the API's ClaimListItem fields
-    contested: list[dict[str, Any]]
+    results: list[ListedClaimFields] | None  # the API's ClaimListItem fields
+    contested: list[ListedClaimFields]
     changes: list[Change]
 
 
@@ -66,9 +66,11 @@ async def start_page(session: AsyncSession, q: str | None) -> StartPage:
     the latest changes."""
     results = None
     if q is not None:
-        results, _ = await search.search_claims(session, PageParams(limit=LISTED), q=q)
+        results, _ = await search.search_claims(
+            session, PageParams(limit=LISTED), search.ClaimQuery(q=q)
+        )
     contested, _ = await search.search_claims(
-        session, PageParams(limit=LISTED), contested=True, sort="stances"
+        session, PageParams(limit=LISTED), search.ClaimQuery(contested=True, sort="stances")
     )
     changes = [_change(c) for c in await recent_changes(session, CHANGES)]
     return StartPage(q, results, contested, changes)

@@ -4,9 +4,9 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from app.explore.sides import LOOKS, SIDES, SideLook, band_text, label_text, percent
+from app.stances.rows import StanceFields
 from app.vocabulary import StanceSide
 
 
@@ -44,7 +44,7 @@ class StanceView:
         return as_of is not None and self.retracted_at > as_of
 
 
-def stance_view(fields: dict[str, Any], changed_from: str | None = None) -> StanceView:
+def stance_view(fields: StanceFields, changed_from: str | None = None) -> StanceView:
     """The view of one row of `stance_fields` (the API's stance JSON before encoding)."""
     span = fields["quote_span"]
     publisher = fields["source"]["publisher"]

@@ -8,8 +8,9 @@ their changes themselves.
 """
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, NotRequired, Protocol, TypedDict, cast
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session, UOWTransaction
@@ -36,8 +37,9 @@ ENTITIES: dict[type, str] = {
     Source: "source",
     Stance: "stance",
 }
-# Sub-record collections folded into their owner's snapshot: attribute -> (field, value of).
-COLLECTIONS: dict[str, tuple[str, Any]] = {
+# Sub-record collections folded into their owner's snapshot: attribute -> (field, value of);
+# each reads its own kind of sub-record (alias, external id, author, tag, subject).
+COLLECTIONS: dict[str, tuple[str, Callable[[Any], object]]] = {
     "aliases": ("aliases", lambda a: a.alias),
     "external_ids": ("external_ids", lambda e: (e.scheme, e.value)),
     "authors": ("author_ids", lambda a: str(a.actor_id)),
@@ -47,7 +49,27 @@ COLLECTIONS: dict[str, tuple[str, Any]] = {
 SKIPPED = frozenset({"created_at", "updated_at", "version", "text"})
 
 
-def _plain(value: Any) -> Any:
+class Record(Protocol):
+    """A top-level record (one of ENTITIES)."""
+
+    id: uuid.UUID
+    version: int
+
+
+# A record's fields as the history holds them (JSON values).
+Snapshot = dict[str, object]
+
+
+class Pending(TypedDict):
+    """A record the transaction changes, as it stood before its first change."""
+
+    obj: Record
+    action: str
+    before: Snapshot | None
+    version: NotRequired[int]
+
+
+def _plain(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -55,10 +77,10 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
+def _snapshot(obj: Record, *, before: bool) -> Snapshot:
     """The record's fields as they were (`before`) or are about to be."""
     state = inspect(obj)
-    out: dict[str, Any] = {}
+    out: Snapshot = {}
     for attr in state.mapper.column_attrs:
         key = attr.key
         if key in SKIPPED:
@@ -81,12 +103,15 @@ def _snapshot(obj: Any, *, before: bool) -> dict[str, Any]:
         history = state.attrs[attr_name].history
         items = [*history.unchanged, *(history.deleted if before else history.added)]
         values = [value_of(item) for item in items]
-        out[field] = dict(values) if field == "external_ids" else values
+        # External ids are (scheme, value) pairs, held as one object.
+        out[field] = (
+            dict(cast(list[tuple[str, str]], values)) if field == "external_ids" else values
+        )
     return out
 
 
 def _change(
-    obj: Any, action: str, before: dict[str, Any] | None, after: dict[str, Any] | None, version: int
+    obj: Record, action: str, before: Snapshot | None, after: Snapshot | None, version: int
 ) -> Change:
     return Change(
         entity=ENTITIES[type(obj)],
@@ -103,11 +128,11 @@ def _change(
 PENDING = "claimgraph_pending_changes"
 
 
-def _pending(session: Session) -> dict[int, dict[str, Any]]:
-    return session.info.setdefault(PENDING, {})  # type: ignore[no-any-return]
+def _pending(session: Session) -> dict[int, Pending]:
+    return cast(dict[int, Pending], session.info.setdefault(PENDING, {}))
 
 
-def _track(session: Session, _flush: UOWTransaction, _instances: Any) -> None:
+def _track(session: Session, _flush: UOWTransaction, _instances: object) -> None:
     """Note each record's state before the transaction first touched it. A service may flush
     several times in one change; the history keeps one entry per record per transaction."""
     pending = _pending(session)
@@ -142,7 +167,7 @@ def _write(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         # Changes not flushed yet would be flushed by the commit after this hook, unseen.
         session.flush()
-    pending = session.info.pop(PENDING, {})
+    pending = cast(dict[int, Pending], session.info.pop(PENDING, {}))
     changes = []
     for entry in pending.values():
         obj, action, before = entry["obj"], entry["action"], entry["before"]
@@ -157,7 +182,7 @@ def _write(session: Session) -> None:
     session.add_all(changes)
 
 
-def _forget(session: Session, *_: Any) -> None:
+def _forget(session: Session, *_: object) -> None:
     session.info.pop(PENDING, None)
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -38,8 +38,8 @@ class ChangeOut(BaseModel):
     )
     request_id: str | None = Field(description="The HTTP request that made it (X-Request-ID).")
     at: datetime = Field(description="When it was made.")
-    before: dict[str, Any] | None = Field(description="The record before; null for a create.")
-    after: dict[str, Any] | None = Field(description="The record after; null for a delete.")
+    before: dict[str, object] | None = Field(description="The record before; null for a create.")
+    after: dict[str, object] | None = Field(description="The record after; null for a delete.")
 
 
 class ChangeFeed(BaseModel):

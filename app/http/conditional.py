@@ -10,7 +10,6 @@ DELETE itself is conditional on the version too, so of two racing writers exactl
 import hashlib
 import re
 import uuid
-from typing import Any
 
 import orjson
 from fastapi import Request
@@ -20,10 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import DomainError, NotFound
 from app.http.deps import SessionDep
 from app.models import Actor, Affiliation, Citation, Claim, ClaimRelation, Source, Stance
+from app.models.base import Versioned
 from app.records import raise_gone_if_deleted
 
 # The record a PATCH or DELETE addresses, by the last id in its path.
-RECORDS_BY_PARAM: dict[str, tuple[Any, str]] = {
+RECORDS_BY_PARAM: dict[str, tuple[type[Versioned], str]] = {
     "actor_id": (Actor, "actor"),
     "source_id": (Source, "source"),
     "claim_id": (Claim, "claim"),

@@ -1,20 +1,18 @@
 """What the trust layer adds to each operation's OpenAPI description: the statuses its
 middleware and dependencies can answer, and the request headers they read."""
 
-from typing import Any
-
 from fastapi import FastAPI
 
 from app.http.conditional import RECORDS_BY_PARAM
 from app.http.middleware import IMPORT_PATH
-from app.http.problem_docs import problem_responses
+from app.http.problem_docs import OpenAPIDict, problem_responses
 
 VERSIONED_PARAMS = frozenset(RECORDS_BY_PARAM)
 RECORD_PARAMS = VERSIONED_PARAMS | {"record_id"}
 
 # Statuses any operation behind an API-key check can answer.
 GUARDED = (401, 403, 414, 429, 503)
-HEADERS: dict[str, dict[str, Any]] = {
+HEADERS: dict[str, dict[str, object]] = {
     "If-Match": {
         "description": "Change the record only if it is still at this ETag (412 otherwise); "
         "`*` matches any version.",
@@ -32,11 +30,11 @@ HEADERS: dict[str, dict[str, Any]] = {
 }
 
 
-def _header(name: str) -> dict[str, Any]:
+def _header(name: str) -> dict[str, object]:
     return {"name": name, "in": "header", "required": False, **HEADERS[name]}
 
 
-def _add(doc: dict[str, Any], reads_open: bool) -> None:
+def _add(doc: OpenAPIDict, reads_open: bool) -> None:
     for path, operations in doc.get("paths", {}).items():
         one_record = path.endswith("}")
         # A path naming a record (or a record's sub-records) answers 410 once it is deleted;
@@ -83,7 +81,7 @@ def document_trust(app: FastAPI, *, reads_open: bool) -> None:
     build = app.openapi
     done: list[int] = []  # ids of the documents already completed (the app caches one)
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> OpenAPIDict:
         doc = build()
         if id(doc) not in done:
             _add(doc, reads_open)

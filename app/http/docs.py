@@ -8,7 +8,6 @@ swagger-ui-dist (Apache-2.0) and redoc (MIT) as static files; nothing is loaded 
 import json
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import fastapi_offline
 from fastapi import FastAPI, Request
@@ -21,7 +20,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from app.errors import PROBLEM_JSON, Problem
-from app.http.problem_docs import PROBLEM_EXAMPLES
+from app.http.problem_docs import PROBLEM_EXAMPLES, OpenAPIDict
 from app.vocabulary import STANCE_LABELS, StanceSide
 
 ASSETS_DIR = Path(fastapi_offline.__file__).parent / "static"
@@ -34,7 +33,7 @@ REDOC_LOGO_URL = "https://cdn.redoc.ly/redoc/logo-mini.svg"
 BLANK_IMAGE = "data:image/gif;base64,R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw=="
 
 # Tags in the order the docs show them; every tag an operation uses must be described here.
-TAGS: list[dict[str, Any]] = [
+TAGS: list[dict[str, object]] = [
     {
         "name": "claims",
         "description": "Propositions that can be true or false, each stated once. Reading a "
@@ -105,7 +104,7 @@ TAGS: list[dict[str, Any]] = [
     },
 ]
 
-SWAGGER_UI_PARAMETERS: dict[str, Any] = {
+SWAGGER_UI_PARAMETERS: dict[str, object] = {
     "validatorUrl": None,  # never send the document to an online validator
     "displayOperationId": True,  # the names a generated client's functions carry
     "filter": True,
@@ -159,7 +158,7 @@ def install_docs(app: FastAPI) -> None:
     app.add_api_route(redirect_url, swagger_ui_redirect, include_in_schema=False)
     app.add_api_route("/redoc", redoc, include_in_schema=False)
 
-    def openapi() -> dict[str, Any]:
+    def openapi() -> OpenAPIDict:
         if app.openapi_schema is None:
             finish_openapi(FastAPI.openapi(app))  # builds and caches app.openapi_schema
         return app.openapi_schema  # type: ignore[return-value]
@@ -173,10 +172,10 @@ def _redoc_bundle() -> bytes:
     return bundle.replace(REDOC_LOGO_URL, BLANK_IMAGE).encode()
 
 
-def finish_openapi(doc: dict[str, Any]) -> None:
+def finish_openapi(doc: OpenAPIDict) -> None:
     """Complete FastAPI's document in place: problem+json errors, descriptions of optional
     fields, the stance vocabulary spelled out, and response examples from the demo data."""
-    schemas: dict[str, Any] = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas: OpenAPIDict = doc.setdefault("components", {}).setdefault("schemas", {})
     _declare_problem_responses(doc, schemas)
     _simplify_optional_query_parameters(doc)
     for schema in schemas.values():
@@ -185,11 +184,11 @@ def finish_openapi(doc: dict[str, Any]) -> None:
     _add_examples(doc)
 
 
-def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _operations(doc: OpenAPIDict) -> list[OpenAPIDict]:
     return [op for path in doc.get("paths", {}).values() for op in path.values()]
 
 
-def _declare_problem_responses(doc: dict[str, Any], schemas: dict[str, Any]) -> None:
+def _declare_problem_responses(doc: OpenAPIDict, schemas: OpenAPIDict) -> None:
     # Every error the app raises is rendered as problem+json (app.errors), including the 422
     # FastAPI declares on its own with its HTTPValidationError schema, which the app never sends.
     # Only problem+json: FastAPI also lists the route's own media type for a `model`.
@@ -212,14 +211,14 @@ def _declare_problem_responses(doc: dict[str, Any], schemas: dict[str, Any]) -> 
             schemas.pop(unused, None)
 
 
-def _problem_media(status: int) -> dict[str, Any]:
-    media: dict[str, Any] = {"schema": {"$ref": f"{SCHEMAS}Problem"}}
+def _problem_media(status: int) -> dict[str, object]:
+    media: dict[str, object] = {"schema": {"$ref": f"{SCHEMAS}Problem"}}
     if status in PROBLEM_EXAMPLES:
         media["examples"] = PROBLEM_EXAMPLES[status]
     return media
 
 
-def _simplify_optional_query_parameters(doc: dict[str, Any]) -> None:
+def _simplify_optional_query_parameters(doc: OpenAPIDict) -> None:
     # An optional query parameter is absent or has a value: `null` is not a value a URL can
     # carry, so `anyOf: [X, null]` says no more than X and makes UIs and clients show a union.
     for op in _operations(doc):
@@ -232,7 +231,7 @@ def _simplify_optional_query_parameters(doc: dict[str, Any]) -> None:
                 param["schema"] = {**typed[0], **rest}
 
 
-def _hoist_optional_descriptions(schema: dict[str, Any]) -> None:
+def _hoist_optional_descriptions(schema: OpenAPIDict) -> None:
     # `x: Alias | None` puts the alias's description on the non-null branch of an anyOf, where
     # UIs and generators do not look; it describes the value either way, so lift it. A branch
     # that is a $ref is a named type whose description is the type's, not the field's.
@@ -250,7 +249,7 @@ def _hoist_optional_descriptions(schema: dict[str, Any]) -> None:
         _hoist_optional_descriptions(prop)
 
 
-def _describe_vocabulary(schemas: dict[str, Any]) -> None:
+def _describe_vocabulary(schemas: OpenAPIDict) -> None:
     if "StanceLabel" in schemas:
         rows = ["| label | side | probability band | meaning |", "|---|---|---|---|"]
         for info in STANCE_LABELS.values():
@@ -270,13 +269,13 @@ def _describe_vocabulary(schemas: dict[str, Any]) -> None:
 
 
 @cache
-def response_examples() -> dict[str, dict[str, Any]]:
+def response_examples() -> dict[str, OpenAPIDict]:
     """Response examples by operationId, captured from the worked example (tests/docs)."""
-    examples: dict[str, dict[str, Any]] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
+    examples: dict[str, OpenAPIDict] = json.loads(EXAMPLES_FILE.read_text(encoding="utf-8"))
     return examples
 
 
-def _add_examples(doc: dict[str, Any]) -> None:
+def _add_examples(doc: OpenAPIDict) -> None:
     examples = response_examples()
     for op in _operations(doc):
         example = examples.get(op.get("operationId", ""))

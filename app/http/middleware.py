@@ -1,10 +1,10 @@
 """ASGI middleware that guards the app before routing: URL sanity and size limits; and the
 route-level check that refuses query parameters a route does not take."""
 
-from typing import Any
 from urllib.parse import parse_qsl, unquote_plus
 
 from fastapi import Request
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -172,7 +172,7 @@ class LimitSizes:
 _QUERY_NAMES: dict[int, frozenset[str]] = {}
 
 
-def _query_names(route: Any) -> frozenset[str]:
+def _query_names(route: APIRoute) -> frozenset[str]:
     names = _QUERY_NAMES.get(id(route))
     if names is None:
         found: set[str] = set()

@@ -11,7 +11,7 @@ import os
 import re
 import time
 import uuid
-from typing import Any
+from collections.abc import Iterator
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -133,8 +133,8 @@ class PoolCollector:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
 
-    def collect(self) -> Any:
-        pool: Any = self.engine.sync_engine.pool
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        pool = self.engine.sync_engine.pool
         for name, doc, read in (
             ("claimgraph_db_pool_size", "Connections the pool keeps.", "size"),
             ("claimgraph_db_pool_checked_out", "Connections in use.", "checkedout"),

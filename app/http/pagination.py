@@ -10,10 +10,10 @@ import binascii
 import hashlib
 import hmac
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Protocol, TypeVar, cast, overload
 
 import orjson
 from fastapi import Query, Request, Response
@@ -28,6 +28,11 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAC_BYTES = 16
 INT64 = 2**63
+# What a cursor's key holds, part by part: JSON scalars (ids and dates as strings).
+CursorValue = str | int | float | bool | None
+A = TypeVar("A")
+B = TypeVar("B")
+T = TypeVar("T")
 
 
 class InvalidCursor(InvalidField):
@@ -55,12 +60,12 @@ class Cursors:
         message = scope.encode() + b"\x00" + payload
         return hmac.new(self._secret, message, hashlib.sha256).digest()[:MAC_BYTES]
 
-    def sign(self, scope: str, key: tuple[Any, ...]) -> str:
+    def sign(self, scope: str, key: Sequence[CursorValue | uuid.UUID | datetime]) -> str:
         plain = [str(v) if isinstance(v, uuid.UUID | datetime) else v for v in key]
         payload = orjson.dumps(plain)
         return f"{_b64(payload)}.{_b64(self._mac(scope, payload))}"
 
-    def open(self, scope: str, cursor: str, field: str = "cursor") -> list[Any]:
+    def open(self, scope: str, cursor: str, field: str = "cursor") -> list[CursorValue]:
         """The key a cursor holds; 422 naming `field` unless this service issued it for
         this list."""
         payload_text, _, mac_text = cursor.partition(".")
@@ -70,10 +75,10 @@ class Cursors:
             raise InvalidCursor("not a cursor this service issued", field) from exc
         if not hmac.compare_digest(mac, self._mac(scope, payload)):
             raise InvalidCursor("not a cursor this service issued for this list", field)
-        key = orjson.loads(payload)  # signed by us: our own JSON list
+        key: object = orjson.loads(payload)  # signed by us: our own JSON list
         if not isinstance(key, list) or not key:
             raise InvalidCursor("not a cursor this service issued", field)
-        return key
+        return cast(list[CursorValue], key)
 
 
 async def load_cursors(engine: AsyncEngine) -> Cursors:
@@ -94,20 +99,24 @@ def list_scope(request: Request, *page_names: str) -> str:
     return request.url.path + "?" + "&".join(f"{k}={v}" for k, v in kept)
 
 
-def _checked(kind: Callable[[Any], Any], value: Any) -> Any:
+# How a part of a cursor's key is read: `int`, `float`, `uuid.UUID`, `datetime.fromisoformat`.
+Reader = Callable[[str], T]
+
+
+def _checked(kind: Reader[T], value: CursorValue) -> T:
     if kind is int and (not isinstance(value, int) or not -INT64 <= value < INT64):
         raise ValueError(value)
     if kind is float and not isinstance(value, int | float):
         raise ValueError(value)
     if kind in (uuid.UUID, datetime.fromisoformat) and not isinstance(value, str):
         raise ValueError(value)
-    return kind(value)
+    return kind(cast(str, value))  # a number for `int` and `float`, checked above
 
 
 @dataclass(frozen=True, slots=True)
 class PageParams:
     limit: int
-    key: list[Any] | None = None
+    key: list[CursorValue] | None = None
     scope: str = ""
     cursors: Cursors | None = None
 
@@ -116,18 +125,22 @@ class PageParams:
         """The last id of the previous page (for lists in id order)."""
         return None if self.key is None else self.key_as(uuid.UUID)[0]
 
-    def key_as(self, *types: Callable[[Any], Any]) -> list[Any]:
+    @overload
+    def key_as(self, first: Reader[A], /) -> tuple[A]: ...
+    @overload
+    def key_as(self, first: Reader[A], second: Reader[B], /) -> tuple[A, B]: ...
+    def key_as(self, *types: Reader[object]) -> tuple[object, ...]:
         """The cursor's sort key, each part converted (a 422 if the cursor does not fit)."""
         if self.key is None or len(self.key) != len(types):
             raise InvalidCursor("does not belong to this list or sort order")
         try:
-            return [
+            return tuple(
                 None if v is None else _checked(t, v) for t, v in zip(types, self.key, strict=True)
-            ]
+            )
         except (ValueError, TypeError, OverflowError) as exc:
             raise InvalidCursor("does not belong to this list or sort order") from exc
 
-    def cursor(self, *key: Any) -> str:
+    def cursor(self, *key: CursorValue | uuid.UUID | datetime) -> str:
         """The cursor for the page after the row whose sort key is `key` (its id last)."""
         if self.cursors is None:
             raise RuntimeError("this page was not opened from a request: it has no cursors")
@@ -155,26 +168,30 @@ async def page_params(  # async: FastAPI would run a plain function in a worker 
     return PageParams(limit=limit, key=key, scope=scope, cursors=cursors)
 
 
-def keyset(
-    stmt: Select[*tuple[Any, ...]],
-    id_column: InstrumentedAttribute[uuid.UUID],
-    page: PageParams,
-) -> Select[*tuple[Any, ...]]:
+S = TypeVar("S", bound=Select[*tuple[object, ...]])
+
+
+class HasId(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+
+
+R = TypeVar("R", bound=HasId)
+
+
+def keyset(stmt: S, id_column: InstrumentedAttribute[uuid.UUID], page: PageParams) -> S:
     """`stmt` restricted to the rows after the cursor, in id order, one past the limit."""
     if page.after is not None:
         stmt = stmt.where(id_column > page.after)
     return stmt.order_by(id_column).limit(page.limit + 1)
 
 
-def split_page(
-    rows: list[Any], page: PageParams, id_of: Any = None
-) -> tuple[list[Any], str | None]:
+def split_page(rows: list[R], page: PageParams) -> tuple[list[R], str | None]:
     """The page's rows and the cursor for the next page (None when this is the last)."""
     if len(rows) <= page.limit:
         return rows, None
     rows = rows[: page.limit]
-    last = rows[-1]
-    return rows, page.cursor(id_of(last) if id_of else last.id)
+    return rows, page.cursor(rows[-1].id)
 
 
 def link_next(request: Request, response: Response, next_cursor: str | None) -> None:

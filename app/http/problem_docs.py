@@ -5,9 +5,13 @@ from typing import Any
 
 from app.errors import PROBLEM_JSON, Problem
 
+# A part of the OpenAPI document as FastAPI builds and types it (`FastAPI.openapi()`, the
+# `responses=` of a route): JSON objects, completed in place key by key.
+OpenAPIDict = dict[str, Any]
+
 _CLAIM_ID = "01a2137e-9db1-72f6-a15b-7a124895f0e2"
 # Real answers of the service on the worked example, shown in the docs beside each status.
-PROBLEM_EXAMPLES: dict[int, dict[str, dict[str, Any]]] = {
+PROBLEM_EXAMPLES: dict[int, dict[str, dict[str, object]]] = {
     404: {
         "unknown-id": {
             "summary": "An id that names no record (here a claim)",
@@ -95,7 +99,7 @@ PROBLEM_EXAMPLES: dict[int, dict[str, dict[str, Any]]] = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def problem_responses(*statuses: int) -> dict[int | str, OpenAPIDict]:
     """OpenAPI `responses=` entries declaring problem+json bodies for these statuses."""
     descriptions = {
         404: "Unknown id.",
@@ -103,9 +107,9 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
         412: "The resource changed since the given ETag.",
         422: "Invalid input; the offending fields are named.",
     }
-    responses: dict[int | str, dict[str, Any]] = {}
+    responses: dict[int | str, OpenAPIDict] = {}
     for status in statuses:
-        media: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+        media: dict[str, object] = {"schema": {"$ref": "#/components/schemas/Problem"}}
         if status in PROBLEM_EXAMPLES:
             media["examples"] = PROBLEM_EXAMPLES[status]
         responses[status] = {

@@ -3,7 +3,6 @@ HTTP errors, conflicts a concurrent writer slipped in, and a database that is aw
 
 import logging
 import re
-from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from fastapi import FastAPI, Request
@@ -28,7 +27,7 @@ log = logging.getLogger("claimgraph.errors")
 
 
 def _problem(
-    request: Request, status: int, slug: str, title: str, detail: str | None, **extra: Any
+    request: Request, status: int, slug: str, title: str, detail: str | None, **extra: object
 ) -> JSONResponse:
     body = Problem(
         type=problem_type(slug),
@@ -47,7 +46,7 @@ def _problem(
     )
 
 
-def _field_name(loc: tuple[Any, ...]) -> tuple[str, str]:
+def _field_name(loc: tuple[int | str, ...]) -> tuple[str, str]:
     where = str(loc[0]) if loc else "body"
     rest = [str(part) for part in loc[1:]]
     return ".".join(rest) or where, where
@@ -78,7 +77,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 def _allowed_methods(request: Request) -> str | None:
     """Every method the OpenAPI document lists for the request's path (routes are matched
     one method at a time, so the router alone names only the first)."""
-    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
+    paths: dict[str, dict[str, object]] = request.app.openapi().get("paths", {})
     for template, operations in paths.items():
         pattern = re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template))
         if re.fullmatch(pattern, request.url.path):

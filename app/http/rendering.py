@@ -8,7 +8,7 @@ these bodies against that model.
 """
 
 import uuid
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 import orjson
 from fastapi import Request, Response
@@ -18,7 +18,7 @@ from app.http.pagination import link_next
 JSON_OPTIONS = orjson.OPT_UTC_Z  # UTC as `Z`, as Pydantic writes it
 
 
-def _default(value: Any) -> Any:
+def _default(value: object) -> str:
     # asyncpg returns its own UUID subclass, which orjson leaves to this hook.
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -26,7 +26,10 @@ def _default(value: Any) -> Any:
 
 
 def json_page(
-    items: list[dict[str, Any]], next_cursor: str | None, request: Request, response: Response
+    items: Sequence[Mapping[str, object]],
+    next_cursor: str | None,
+    request: Request,
+    response: Response,
 ) -> Response:
     """A `Page` of trusted rows as JSON, with the `Link` to the next page and the headers the
     dependencies set on `response` (rate limits)."""
@@ -34,7 +37,9 @@ def json_page(
     return json_record({"items": items, "next_cursor": next_cursor}, response)
 
 
-def json_record(fields: dict[str, Any], response: Response, status_code: int = 200) -> Response:
+def json_record(
+    fields: Mapping[str, object], response: Response, status_code: int = 200
+) -> Response:
     """One record of trusted values as JSON, with the headers the dependencies set on
     `response`; the ETag is added downstream (app.http.conditional)."""
     body = orjson.dumps(fields, default=_default, option=JSON_OPTIONS)

@@ -16,7 +16,7 @@ was given).
 import asyncio
 import re
 from http import HTTPStatus
-from typing import Any, cast
+from typing import cast
 
 import uvicorn
 from uvicorn.config import HTTP_PROTOCOLS
@@ -49,14 +49,14 @@ def refusal(status: int, slug: str, detail: str) -> bytes:
 class GuardedHTTP(asyncio.Protocol):
     """uvicorn's HTTP protocol behind a deadline and a size cap for each request head."""
 
-    def __init__(self, **uvicorn_arguments: Any) -> None:
+    def __init__(self, *, app_state: dict[str, object], **uvicorn_arguments: object) -> None:
         # uvicorn builds its protocols with keyword arguments (config, server_state,
         # app_state, and its loop); they are passed on untouched but for the state.
         settings = get_settings()
         self.timeout = settings.header_timeout_seconds
         self.max_head = settings.max_header_bytes
         self.loop = asyncio.get_running_loop()
-        state = {**uvicorn_arguments.pop("app_state"), CONNECTION_KEY: self}
+        state = {**app_state, CONNECTION_KEY: self}
         inner = import_from_string(HTTP_PROTOCOLS["auto"])
         self.inner: asyncio.Protocol = inner(app_state=state, **uvicorn_arguments)
         self.transport: asyncio.Transport | None = None

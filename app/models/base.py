@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from sqlalchemy import DateTime, Integer, MetaData, func
 from sqlalchemy.engine import Dialect
@@ -44,17 +44,19 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
+    def process_result_value(self, value: object, dialect: Dialect) -> datetime | None:
+        if not isinstance(value, datetime):  # None: the drivers return datetimes or None
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
-        return value.astimezone(UTC)  # type: ignore[no-any-return]
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[type, type[TypeDecorator[datetime]]]] = {
+        datetime: UTCDateTime
+    }
 
 
 class IdMixin:
@@ -75,7 +77,7 @@ class Versioned(IdMixin):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1", sort_order=10)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:
+    def __mapper_args__(cls) -> dict[str, object]:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
 
 

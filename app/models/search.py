@@ -6,8 +6,6 @@ on SQLite; generated tsvector columns, their indexes, the `claim_terms` word lis
 `claim_links` arrays on PostgreSQL), and model/schema comparisons leave them out.
 """
 
-from typing import Any
-
 SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts", "claim_terms", "claim_links")
 SEARCH_COLUMNS = frozenset({"search_vector", "quote_vector"})
 SEARCH_INDEXES = frozenset(
@@ -34,7 +32,7 @@ def is_search_object(name: str | None, type_: str) -> bool:
 
 
 def include_object(
-    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
 ) -> bool:
     """Alembic's include_object hook: compare everything but the search objects."""
     return not (reflected and is_search_object(name, type_))

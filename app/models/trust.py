@@ -3,7 +3,6 @@ retries and rate-limit windows."""
 
 import uuid
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, String, text
 from sqlalchemy.dialects.postgresql import JSONB
@@ -52,8 +51,8 @@ class Change(Base):
     # transactions have all committed, in commit-safe order. Always 0 on SQLite, whose single
     # writer commits in id order.
     txid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
-    before: Mapped[dict[str, Any] | None] = mapped_column(Document)
-    after: Mapped[dict[str, Any] | None] = mapped_column(Document)
+    before: Mapped[dict[str, object] | None] = mapped_column(Document)
+    after: Mapped[dict[str, object] | None] = mapped_column(Document)
 
 
 class IdempotentRequest(Base):

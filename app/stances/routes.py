@@ -11,6 +11,7 @@ from app.http.rendering import json_page
 from app.paths import StanceIdPath
 from app.schemas import Page
 from app.stances import service
+from app.stances.filters import StanceQuery
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.vocabulary import StanceLabel, StanceSide
 
@@ -67,9 +68,7 @@ async def list_stances(
 ) -> Response:
     """Stances in creation order, each with its actor, source and claim embedded, filtered by
     claim, actor, source, label, side or retraction."""
-    items, cursor = await service.list_stances(
-        session,
-        page,
+    query = StanceQuery(
         claim_id=claim_id,
         actor_id=actor_id,
         source_id=source_id,
@@ -77,6 +76,7 @@ async def list_stances(
         side=side,
         retracted=retracted,
     )
+    items, cursor = await service.list_stances(session, page, query)
     return json_page(items, cursor, request, response)
 
 

@@ -4,10 +4,13 @@ Plain columns rather than ORM entities: lists of stances are the hot read path, 
 ORM objects per row costs more than the query itself.
 """
 
-from typing import Any
+import uuid
+from datetime import datetime
+from typing import Protocol, TypedDict
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.roles import TypedColumnsClauseRole
 
 from app.models import Actor, Claim, Source, Stance
 from app.stances.schemas import StanceOut
@@ -47,7 +50,143 @@ STANCE_COLUMNS = (
 )
 
 
-def select_stances(*extra: Any) -> Select[*tuple[Any, ...]]:
+class StanceRow(Protocol):
+    """A row of `select_stances()`."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def claim_id(self) -> uuid.UUID: ...
+    @property
+    def actor_id(self) -> uuid.UUID: ...
+    @property
+    def source_id(self) -> uuid.UUID: ...
+    @property
+    def label(self) -> str: ...
+    @property
+    def side(self) -> str: ...
+    @property
+    def probability(self) -> float | None: ...
+    @property
+    def confidence(self) -> str | None: ...
+    @property
+    def quote(self) -> str | None: ...
+    @property
+    def quote_start(self) -> int | None: ...
+    @property
+    def quote_end(self) -> int | None: ...
+    @property
+    def quote_prefix(self) -> str | None: ...
+    @property
+    def quote_suffix(self) -> str | None: ...
+    @property
+    def stated_at(self) -> datetime | None: ...
+    @property
+    def recorded_by(self) -> str | None: ...
+    @property
+    def retracted_at(self) -> datetime | None: ...
+    @property
+    def retraction_source_id(self) -> uuid.UUID | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def actor_name(self) -> str: ...
+    @property
+    def actor_kind(self) -> str: ...
+    @property
+    def source_title(self) -> str: ...
+    @property
+    def source_url(self) -> str | None: ...
+    @property
+    def publisher_id(self) -> uuid.UUID | None: ...
+    @property
+    def publisher_name(self) -> str | None: ...
+    @property
+    def source_published_at(self) -> datetime | None: ...
+    @property
+    def claim_statement(self) -> str: ...
+
+
+class SpanFields(TypedDict):
+    """The `QuoteSpan` fields."""
+
+    start: int
+    end: int
+    prefix: str
+    suffix: str
+
+
+class BandFields(TypedDict):
+    """The `BandOut` fields."""
+
+    low: float
+    high: float
+
+
+class ActorRefFields(TypedDict):
+    """The `ActorRef` fields."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+
+
+class PublisherFields(TypedDict):
+    """The `PublisherRef` fields."""
+
+    id: uuid.UUID
+    name: str | None
+
+
+class SourceRefFields(TypedDict):
+    """The `SourceRef` fields."""
+
+    id: uuid.UUID
+    title: str
+    url: str | None
+    publisher_id: uuid.UUID | None
+    publisher: PublisherFields | None
+    published_at: datetime | None
+
+
+class ClaimRefFields(TypedDict):
+    """The `ClaimRef` fields."""
+
+    id: uuid.UUID
+    statement: str
+
+
+class StanceFields(TypedDict):
+    """The `StanceOut` fields, in the model's order, as plain values ready for JSON."""
+
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    id: uuid.UUID
+    claim_id: uuid.UUID
+    actor_id: uuid.UUID
+    source_id: uuid.UUID
+    label: str
+    side: str
+    probability: float | None
+    band: BandFields | None
+    confidence: str | None
+    quote: str | None
+    quote_span: SpanFields | None
+    stated_at: datetime | None
+    recorded_by: str | None
+    retracted_at: datetime | None
+    retraction_source_id: uuid.UUID | None
+    actor: ActorRefFields
+    source: SourceRefFields
+    claim: ClaimRefFields
+
+
+def select_stances(*extra: TypedColumnsClauseRole[object]) -> Select[*tuple[object, ...]]:
     """Stances joined to the actor, source (and its publisher) and claim each row embeds."""
     return (
         select(*STANCE_COLUMNS, *extra)
@@ -59,18 +198,18 @@ def select_stances(*extra: Any) -> Select[*tuple[Any, ...]]:
 
 
 # Keyed by the label's string value, as rows hold it.
-_BANDS = {
+_BANDS: dict[str, BandFields | None] = {
     str(label): {"low": info.band.low, "high": info.band.high} if info.band else None
     for label, info in STANCE_LABELS.items()
 }
 
 
-def stance_fields(row: Any) -> dict[str, Any]:
+def stance_fields(row: StanceRow) -> StanceFields:
     """The `StanceOut` fields of one row of `select_stances()`, in the model's order, nested
     records as dicts: ready for JSON as they are (`app.http.rendering`), or for Pydantic to validate
     in one pass with the stance."""
     # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
-    span = (
+    span: SpanFields | None = (
         {
             "start": row.quote_start,
             "end": row.quote_end,
@@ -80,7 +219,7 @@ def stance_fields(row: Any) -> dict[str, Any]:
         if row.quote_start is not None and row.quote_end is not None
         else None
     )
-    publisher = (
+    publisher: PublisherFields | None = (
         {"id": row.publisher_id, "name": row.publisher_name}
         if row.publisher_id is not None
         else None
@@ -117,5 +256,5 @@ def stance_fields(row: Any) -> dict[str, Any]:
     }
 
 
-def row_to_out(row: Any) -> StanceOut:
+def row_to_out(row: StanceRow) -> StanceOut:
     return StanceOut(**stance_fields(row))

@@ -2,19 +2,19 @@
 and, where the source holds its text, against that text."""
 
 import uuid
-from typing import Any
 
-from sqlalchemy import Integer, Uuid, bindparam, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from app.db.engines import built_once, select_rows
+from app.db.statements import select_rows
 from app.errors import Duplicate, UnknownReference
 from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
 from app.records import bump_version, changed_fields, load, require_ids
 from app.stances import rules
-from app.stances.rows import row_to_out, select_stances, stance_fields
+from app.stances.filters import StanceQuery, stance_list
+from app.stances.rows import StanceFields, row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.tallies import stats
 from app.vocabulary import side_of
@@ -112,39 +112,10 @@ async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
     return await _read(session, stance_id)
 
 
-ALL_STANCES = select_stances()
-
-
-# Filters of the list, in the order they are applied: one statement per combination given,
-# built once with bound parameters (building the joined SELECT and its cache key on every
-# request cost more than running it).
-_LIST_FILTERS = (
-    ("claim_id", Stance.claim_id),
-    ("actor_id", Stance.actor_id),
-    ("source_id", Stance.source_id),
-    ("label", Stance.label),
-    ("side", Stance.side),
-)
-
-
-@built_once
-def _list_statement(given: tuple[str, ...], retracted: bool | None, after: bool) -> Any:
-    stmt = ALL_STANCES
-    for name, column in _LIST_FILTERS:
-        if name in given:
-            stmt = stmt.where(column == bindparam(name))
-    if retracted is not None:
-        stmt = stmt.where(
-            Stance.retracted_at.is_not(None) if retracted else Stance.retracted_at.is_(None)
-        )
-    if after:
-        stmt = stmt.where(Stance.id > bindparam("after", type_=Uuid))
-    return stmt.order_by(Stance.id).limit(bindparam("limit", type_=Integer))
-
-
 async def list_stances(
     session: AsyncSession,
     page: PageParams,
+    query: StanceQuery | None = None,
     *,
     claim_id: uuid.UUID | None = None,
     actor_id: uuid.UUID | None = None,
@@ -152,22 +123,20 @@ async def list_stances(
     label: str | None = None,
     side: str | None = None,
     retracted: bool | None = None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One page of stances in creation order, filtered, as `StanceOut` fields ready for JSON;
-    and the next cursor."""
-    values: dict[str, Any] = {
-        "claim_id": claim_id,
-        "actor_id": actor_id,
-        "source_id": source_id,
-        "label": label,
-        "side": side,
-    }
-    params = {name: value for name, value in values.items() if value is not None}
-    after = page.after
-    stmt = _list_statement(tuple(params), retracted, after is not None)
-    params["limit"] = page.limit + 1
-    if after is not None:
-        params["after"] = after
+) -> tuple[list[StanceFields], str | None]:
+    """One page of stances in creation order, filtered by `query` (or, for callers that name
+    a few filters, by the keywords), as `StanceOut` fields ready for JSON; and the next
+    cursor."""
+    if query is None:
+        query = StanceQuery(
+            claim_id=claim_id,
+            actor_id=actor_id,
+            source_id=source_id,
+            label=label,
+            side=side,
+            retracted=retracted,
+        )
+    stmt, params = stance_list(query, page)
     rows = await select_rows(session, stmt, params)
     page_rows, cursor = split_page(list(rows), page)
     return [stance_fields(r) for r in page_rows], cursor

@@ -14,7 +14,6 @@ one) counts as missing, as does a proposed one; missing records are refused unle
 import re
 import uuid
 from collections import Counter
-from typing import Any
 
 import orjson
 from sqlalchemy import select
@@ -50,7 +49,9 @@ def _kind(name: str, kind: ActorKind | None) -> ActorKind:
     return ActorKind.person if person else ActorKind.organization
 
 
-async def _existing(session: AsyncSession, model: Any, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+async def _existing(
+    session: AsyncSession, model: type[Actor | Claim], ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
     if not ids:
         return set()
     return set((await session.scalars(select(model.id).where(model.id.in_(ids)))).all())
@@ -61,7 +62,7 @@ async def accept(
     items: list[SuggestionOut],
     *,
     source_id: uuid.UUID | None,
-    source: dict[str, Any] | None = None,
+    source: dict[str, object] | None = None,
     create_missing: bool = False,
     by: str | None,
 ) -> Counter[str]:
@@ -78,7 +79,7 @@ async def accept(
     if missing and not create_missing:
         raise MissingRecords(missing)
     loader = Loader(session, by=by)
-    lines: list[dict[str, Any]] = []
+    lines: list[dict[str, object]] = []
     if source_id is not None:
         loader.ids["source"] = source_id
     elif source is not None:

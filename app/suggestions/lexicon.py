@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Literal, cast
+from typing import Literal, TypedDict, cast
 
 from app.vocabulary import STANCE_LABELS, ActorKind, Confidence, StanceLabel
 
@@ -74,8 +74,38 @@ class Lexicon:
         return self.cues[" ".join(phrase.lower().split())]
 
 
-def _cues(data: dict[str, Any]) -> dict[str, Cue]:
-    roles: dict[str, str] = data["vocabulary_roles"]
+class Negation(TypedDict):
+    words: list[str]
+    not_negating: list[str]
+
+
+class LexiconFile(TypedDict):
+    """A language file (`cues/<language>.json`) as JSON."""
+
+    language: str
+    about: str
+    vocabulary_roles: dict[str, str]
+    cues: dict[str, dict[str, list[str]]]  # label -> role -> phrases
+    frames: dict[str, list[str]]  # label -> phrases
+    negation: Negation
+    when_content_negated: dict[str, str | None]
+    when_verb_negated: dict[str, str | None]
+    verb_group: list[str]
+    boundaries: list[str]
+    relatives: list[str]
+    determiners: list[str]
+    titles: list[str]
+    reporting_nouns: list[str]
+    source_subjects: list[str]
+    pronouns: dict[str, str]
+    spokesperson_words: list[str]
+    kinds: dict[str, list[str]]
+    confidence: dict[str, list[str]]
+    probability_words: list[str]
+
+
+def _cues(data: LexiconFile) -> dict[str, Cue]:
+    roles = data["vocabulary_roles"]
     cues: dict[str, Cue] = {}
     for info in STANCE_LABELS.values():
         for word in info.words:
@@ -87,7 +117,7 @@ def _cues(data: dict[str, Any]) -> dict[str, Cue]:
             if role not in ROLES:
                 raise ValueError(f"unknown role {role!r} for {label!r}")
             for phrase in phrases:
-                cues.setdefault(phrase, Cue(phrase, StanceLabel(label), cast(Role, role)))
+                cues.setdefault(phrase, Cue(phrase, StanceLabel(label), role))
     for label, phrases in data["frames"].items():
         for phrase in phrases:
             cues.setdefault(phrase, Cue(phrase, StanceLabel(label), "frame"))
@@ -98,7 +128,7 @@ def _labels(mapping: dict[str, str | None]) -> dict[StanceLabel, StanceLabel | N
     return {StanceLabel(k): (StanceLabel(v) if v is not None else None) for k, v in mapping.items()}
 
 
-def build(data: dict[str, Any]) -> Lexicon:
+def build(data: LexiconFile) -> Lexicon:
     """A compiled lexicon from a language file's contents."""
     cues = _cues(data)
     negation = data["negation"]
