@@ -10,11 +10,13 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     field_validator,
 )
 from pydantic.config import JsonDict
-from pydantic.json_schema import SkipJsonSchema
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core.core_schema import CoreSchema
 
 V = TypeVar("V")
 
@@ -48,10 +50,26 @@ def _refuse_null(value: V) -> V:
     return value
 
 
+class _NullHidden:
+    """Shows a nullable field's schema without null: null is how the model says "left out",
+    never a value a client may send."""
+
+    def __get_pydantic_json_schema__(
+        self, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        shown = handler(schema)
+        options = shown.get("anyOf")
+        if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+            (value,) = [option for option in options if option != {"type": "null"}]
+            shown = {**{k: v for k, v in shown.items() if k != "anyOf"}, **value}
+        return shown
+
+
 T = TypeVar("T")
 # A PATCH field that may be left out (None: keep the value) but not set to null: the schema
-# shows it without null, and an explicit null is a 422 naming the field.
-Settable = Annotated[T | SkipJsonSchema[None], BeforeValidator(_refuse_null)]
+# shows it without null, and an explicit null is a 422 naming the field. `T | None` (not a
+# union with a hidden None) so that a wrong value is one error at the field itself.
+Settable = Annotated[T | None, BeforeValidator(_refuse_null), _NullHidden()]
 
 
 class OutputSchema(BaseModel):
