@@ -29,9 +29,9 @@ from app.db.engines import create_sessionmaker
 from app.errors import DomainError
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
-from app.transfer.records import TYPES
 from app.transfer.schemas import ImportReport
 from app.transfer.selection import ExportFilter
+from app.transfer.specs import TYPES
 
 READ_CHUNK = 1024 * 1024
 _SINCE: TypeAdapter[datetime] = TypeAdapter(UTCDatetime)

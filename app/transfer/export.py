@@ -5,13 +5,10 @@ relations, stances), each type read in keyset batches by id inside one snapshot,
 re-imports into an empty database. `key` = `id` = the record's UUID; refs are those keys.
 """
 
-import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import (
@@ -28,57 +25,12 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
+from app.transfer.export_reads import batches, grouped, iso, ref, snapshot, source_texts
 from app.transfer.selection import ExportFilter, Selection
 
 Record = dict[str, Any]
-BATCH = 1000
-TEXT_BATCH_CHARS = 8_000_000  # source texts fetched at most this many characters at a time
 CITATION_ENDS = ("source_id", "cited_source_id", "source", "cited")
 RELATION_ENDS = ("claim_id", "related_claim_id", "claim", "related")
-
-
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`."""
-    if value is None:
-        return None
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def ref(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
-
-
-async def snapshot(session: AsyncSession) -> None:
-    """Make every read of this session see one consistent state of the database (on
-    SQLite every transaction does: its reads share one WAL snapshot)."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
-
-
-async def _rows(
-    session: AsyncSession, columns: Sequence[Any], id_column: Any, where: ColumnElement[bool] | None
-) -> AsyncIterator[list[Any]]:
-    """The rows in id order, a batch at a time (keyset pagination)."""
-    after: uuid.UUID | None = None
-    while True:
-        stmt = select(*columns).order_by(id_column).limit(BATCH)
-        if where is not None:
-            stmt = stmt.where(where)
-        if after is not None:
-            stmt = stmt.where(id_column > after)
-        rows = list((await session.execute(stmt)).all())
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][0]
-
-
-async def _grouped(session: AsyncSession, stmt: Any) -> dict[uuid.UUID, list[Any]]:
-    out: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for owner, *values in await session.execute(stmt):
-        out[owner].append(values[0] if len(values) == 1 else tuple(values))
-    return out
 
 
 async def _actors(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
@@ -90,15 +42,15 @@ async def _actors(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
         Actor.description,
         Actor.reliability,
     )
-    async for rows in _rows(session, columns, Actor.id, where):
+    async for rows in batches(session, columns, Actor.id, where):
         ids = [row.id for row in rows]
-        aliases = await _grouped(
+        aliases = await grouped(
             session,
             select(ActorAlias.actor_id, ActorAlias.alias)
             .where(ActorAlias.actor_id.in_(ids))
             .order_by(ActorAlias.actor_id, ActorAlias.position),
         )
-        external = await _grouped(
+        external = await grouped(
             session,
             select(ActorExternalId.actor_id, ActorExternalId.scheme, ActorExternalId.value)
             .where(ActorExternalId.actor_id.in_(ids))
@@ -130,7 +82,7 @@ async def _affiliations(session: AsyncSession, where: Any) -> AsyncIterator[Reco
         Affiliation.valid_from,
         Affiliation.valid_to,
     )
-    async for rows in _rows(session, columns, Affiliation.id, where):
+    async for rows in batches(session, columns, Affiliation.id, where):
         for row in rows:
             key = str(row.id)
             yield {
@@ -146,26 +98,6 @@ async def _affiliations(session: AsyncSession, where: Any) -> AsyncIterator[Reco
             }
 
 
-async def _texts(session: AsyncSession, rows: list[Any]) -> dict[uuid.UUID, str]:
-    """The texts of these sources, fetched in groups of bounded size."""
-    texts: dict[uuid.UUID, str] = {}
-    group: list[uuid.UUID] = []
-    size = 0
-    for row in [r for r in rows if r.text_length is not None] + [None]:
-        if row is not None and (not group or size + row.text_length <= TEXT_BATCH_CHARS):
-            group.append(row.id)
-            size += row.text_length
-            continue
-        if group:
-            found = await session.execute(
-                select(Source.id, Source.text).where(Source.id.in_(group))
-            )
-            texts.update((ident, value) for ident, value in found if value is not None)
-        if row is not None:
-            group, size = [row.id], row.text_length
-    return texts
-
-
 async def _sources(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
     columns = (
         Source.id,
@@ -179,15 +111,15 @@ async def _sources(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
         Source.content_hash,
         func.length(Source.text).label("text_length"),
     )
-    async for rows in _rows(session, columns, Source.id, where):
+    async for rows in batches(session, columns, Source.id, where):
         ids = [row.id for row in rows]
-        authors = await _grouped(
+        authors = await grouped(
             session,
             select(SourceAuthor.source_id, SourceAuthor.actor_id)
             .where(SourceAuthor.source_id.in_(ids))
             .order_by(SourceAuthor.source_id, SourceAuthor.position),
         )
-        texts = await _texts(session, rows)
+        texts = await source_texts(session, rows)
         for row in rows:
             key = str(row.id)
             yield {
@@ -213,7 +145,7 @@ async def _links(
 ) -> AsyncIterator[Record]:
     start_col, end_col, start, end = ends
     columns = (model.id, getattr(model, start_col), getattr(model, end_col), model.kind)
-    async for rows in _rows(session, columns, model.id, where):
+    async for rows in batches(session, columns, model.id, where):
         for ident, a, b, link_kind in rows:
             key = str(ident)
             yield {
@@ -228,15 +160,15 @@ async def _links(
 
 async def _claims(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
     columns = (Claim.id, Claim.statement, Claim.occurred_from, Claim.occurred_to)
-    async for rows in _rows(session, columns, Claim.id, where):
+    async for rows in batches(session, columns, Claim.id, where):
         ids = [row.id for row in rows]
-        tags = await _grouped(
+        tags = await grouped(
             session,
             select(ClaimTag.claim_id, ClaimTag.tag)
             .where(ClaimTag.claim_id.in_(ids))
             .order_by(ClaimTag.claim_id, ClaimTag.tag),
         )
-        about = await _grouped(
+        about = await grouped(
             session,
             select(ClaimSubject.claim_id, ClaimSubject.actor_id)
             .where(ClaimSubject.claim_id.in_(ids))
@@ -270,7 +202,7 @@ async def _stances(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
         Stance.retracted_at,
         Stance.retraction_source_id,
     )
-    async for rows in _rows(session, columns, Stance.id, where):
+    async for rows in batches(session, columns, Stance.id, where):
         for row in rows:
             key = str(row.id)
             yield {

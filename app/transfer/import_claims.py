@@ -9,11 +9,10 @@ from typing import Any
 from sqlalchemy import select
 
 from app.claims import service as claims
-from app.claims.schemas import ClaimRelationUpdate, ClaimUpdate
-from app.models import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
+from app.claims.schemas import ClaimUpdate
+from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.history import dashed
-from app.transfer.import_sources import import_links
 from app.transfer.records import Record
 from app.transfer.upsert import Decider, before_updates, changes, existing_ids, settle
 
@@ -23,16 +22,6 @@ CLAIM_COLUMNS = (
     "statement_key",
     "occurred_from",
     "occurred_to",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
-RELATION_COLUMNS = (
-    "id",
-    "claim_id",
-    "related_claim_id",
-    "kind",
     "created_by",
     "created_at",
     "updated_at",
@@ -161,22 +150,3 @@ async def _update_claims(ctx: Context, records: list[Record]) -> None:
 
 async def _update_claim(ctx: Context, claim_id: uuid.UUID, changed: dict[str, Any]) -> Any:
     return await claims.update_claim(ctx.session, claim_id, ClaimUpdate(**changed), by=ctx.by)
-
-
-async def _update_relation(
-    session: Any, claim_id: Any, relation_id: Any, changed: dict[str, Any]
-) -> Any:
-    update = ClaimRelationUpdate(**changed)
-    return await claims.update_relation(session, claim_id, relation_id, update)
-
-
-async def import_relations(ctx: Context, records: list[Record]) -> None:
-    """Create the new claim relations."""
-    await import_links(
-        ctx,
-        records,
-        model=ClaimRelation,
-        columns=RELATION_COLUMNS,
-        ends=("claim", "related"),
-        update=_update_relation,
-    )

@@ -18,13 +18,16 @@ from app.tallies import stats
 from app.transfer.bulk import BulkWriter
 from app.transfer.context import Context, as_uuid
 from app.transfer.history import ChangeLog
-from app.transfer.import_actors import import_actors, import_affiliations
-from app.transfer.import_claims import import_claims, import_relations
-from app.transfer.import_sources import import_citations, import_sources
+from app.transfer.import_actors import import_actors
+from app.transfer.import_affiliations import import_affiliations
+from app.transfer.import_claims import import_claims
+from app.transfer.import_links import import_citations, import_relations
+from app.transfer.import_sources import import_sources
 from app.transfer.import_stances import import_stances
 from app.transfer.keyindex import Target
-from app.transfer.records import REFERABLE, TYPES, LineError, Record, parse
+from app.transfer.records import LineError, Record, parse
 from app.transfer.refs import Batch, resolve
+from app.transfer.specs import REFERABLE, TYPES
 
 # Records per batch, and batches parsed ahead of the writer: 2,500 and one keep the peak
 # RSS of a 1M-stance import under 300 MB (5,000 and two: 313 MB on PostgreSQL).

@@ -8,25 +8,16 @@ batch by batch.
 """
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticUndefined
+from pydantic import ValidationError
 
-from app.actors.schemas import ActorCreate, AffiliationCreate
-from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.errors import InvalidField
-from app.sources.schemas import CitationCreate, SourceCreate
 from app.sources.urls import InvalidURL, normalize_url
-from app.stances.schemas import StanceCreate
-from app.transfer import rules
+from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES, Spec
 from app.vocabulary import ActorKind
 
-# Record types in dependency order: a record refers only to types before its own.
-TYPES = ("actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance")
-REFERABLE = frozenset({"actor", "source", "claim"})
 MAX_KEY = 400
 PLACEHOLDER = uuid.UUID(int=0)
 
@@ -50,104 +41,6 @@ class NaturalRef(NamedTuple):
 
 
 Ref = str | NaturalRef
-
-
-@dataclass(frozen=True, slots=True)
-class RefField:
-    """A field that refers to another record, and the schema field it stands for."""
-
-    name: str
-    target: str
-    schema_field: str | None
-    many: bool = False
-    required: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Spec:
-    name: str
-    schema: "type[BaseModel]"
-    refs: tuple[RefField, ...]
-    check: Callable[[Any], dict[str, Any]] | None = None
-
-    @property
-    def id_fields(self) -> frozenset[str]:
-        return frozenset(r.schema_field for r in self.refs if r.schema_field)
-
-
-SPECS: dict[str, Spec] = {
-    spec.name: spec
-    for spec in (
-        Spec("actor", ActorCreate, ()),
-        Spec(
-            "affiliation",
-            AffiliationCreate,
-            (
-                RefField("actor", "actor", None),
-                RefField("organization", "actor", "organization_id"),
-            ),
-            rules.check_affiliation,
-        ),
-        Spec(
-            "source",
-            SourceCreate,
-            (
-                RefField("publisher", "actor", "publisher_id", required=False),
-                RefField("authors", "actor", "author_ids", many=True, required=False),
-            ),
-            rules.check_source,
-        ),
-        Spec(
-            "citation",
-            CitationCreate,
-            (RefField("source", "source", None), RefField("cited", "source", "cited_source_id")),
-        ),
-        Spec(
-            "claim",
-            ClaimCreate,
-            (RefField("about", "actor", "about_actor_ids", many=True, required=False),),
-            rules.check_claim,
-        ),
-        Spec(
-            "claim_relation",
-            ClaimRelationCreate,
-            (RefField("claim", "claim", None), RefField("related", "claim", "related_claim_id")),
-        ),
-        Spec(
-            "stance",
-            StanceCreate,
-            (
-                RefField("claim", "claim", "claim_id"),
-                RefField("actor", "actor", "actor_id"),
-                RefField("source", "source", "source_id"),
-                RefField("retraction_source", "source", "retraction_source_id", required=False),
-            ),
-            rules.check_stance,
-        ),
-    )
-}
-# Fields with a non-null default (lists, dicts): a null there is taken as "not given".
-_NULL_MEANS_ABSENT = {
-    name: frozenset(
-        f
-        for f, info in spec.schema.model_fields.items()
-        if info.default is not None and info.default is not PydanticUndefined
-    )
-    | {r.name for r in spec.refs if r.many}
-    for name, spec in SPECS.items()
-}
-# Optional fields: a null there validates as the default would, so it is not validated.
-_OPTIONAL = {
-    name: frozenset(
-        f for f, info in spec.schema.model_fields.items() if info.default is not PydanticUndefined
-    )
-    for name, spec in SPECS.items()
-}
-_ID_FIELDS = {name: spec.id_fields for name, spec in SPECS.items()}
-_RENAMED = {
-    name: {r.schema_field: r.name for r in spec.refs if r.schema_field}
-    for name, spec in SPECS.items()
-}
 
 
 @dataclass(slots=True, eq=False)
@@ -254,7 +147,7 @@ def _parse_refs(
 
 
 def _validation_errors(spec: Spec, exc: ValidationError, line: int) -> list[LineError]:
-    renamed = _RENAMED[spec.name]
+    renamed = RENAMED[spec.name]
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"]]
@@ -291,13 +184,13 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
     nulls = [k for k, v in body.items() if v is None]
     present = frozenset(body)
     if nulls:
-        present = present - _NULL_MEANS_ABSENT[kind].intersection(nulls)
-        optional = _OPTIONAL[kind]
+        present = present - NULL_MEANS_ABSENT[kind].intersection(nulls)
+        optional = OPTIONAL[kind]
         for name in nulls:
             if name in optional:
                 del body[name]
-    if not _ID_FIELDS[kind].isdisjoint(body):
-        for name in sorted(_ID_FIELDS[kind] & body.keys()):
+    if not ID_FIELDS[kind].isdisjoint(body):
+        for name in sorted(ID_FIELDS[kind] & body.keys()):
             message = "Extra inputs are not permitted (use its ref)"
             errors.append(LineError(line, name, message, "extra_forbidden"))
     refs = _parse_refs(spec, body, line, errors)

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from app.claims.service import statement_key
 from app.models import Actor, ActorExternalId, Claim, Source
 from app.transfer.context import Context, Resolved, chunks
-from app.transfer.records import SPECS, NaturalRef, Record
+from app.transfer.records import NaturalRef, Record
+from app.transfer.specs import SPECS
 
 
 class Batch:

@@ -16,9 +16,9 @@ from app.transfer import ndjson
 from app.transfer.context import ERROR_CAP, Context
 from app.transfer.export import export_records
 from app.transfer.importer import Line, run
-from app.transfer.records import TYPES
 from app.transfer.schemas import ImportReport, TypeCounts
 from app.transfer.selection import ExportFilter
+from app.transfer.specs import TYPES
 
 CHUNK = 64 * 1024
 
