@@ -234,7 +234,7 @@ async def delete_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
 # -- affiliations ------------------------------------------------------------------------------
 
 
-def _check_interval(valid_from: Any, valid_to: Any) -> None:
+def check_interval(valid_from: Any, valid_to: Any) -> None:
     if valid_from is not None and valid_to is not None and valid_from > valid_to:
         raise InvalidField("valid_to", "must not be before valid_from")
 
@@ -272,7 +272,7 @@ async def create_affiliation(
     if data.organization_id == actor_id:
         raise InvalidField("organization_id", "an actor cannot be affiliated with itself")
     await require_ids(session, Actor, [data.organization_id], "organization_id", "actor")
-    _check_interval(data.valid_from, data.valid_to)
+    check_interval(data.valid_from, data.valid_to)
     await _check_affiliation_free(
         session,
         actor_id=actor_id,
@@ -335,7 +335,7 @@ async def update_affiliation(
     changes = changed_fields(data)
     for field, value in changes.items():
         setattr(row, field, value)
-    _check_interval(row.valid_from, row.valid_to)
+    check_interval(row.valid_from, row.valid_to)
     await _check_affiliation_free(
         session,
         actor_id=row.actor_id,

@@ -18,13 +18,13 @@ NOTHING: dict[str, Any] = {}  # what a check derives when it derives nothing (ne
 
 def check_affiliation(data: Any) -> dict[str, Any]:
     """valid_from <= valid_to."""
-    actors._check_interval(data.valid_from, data.valid_to)
+    actors.check_interval(data.valid_from, data.valid_to)
     return NOTHING
 
 
 def check_claim(data: Any) -> dict[str, Any]:
     """occurred_from <= occurred_to; the statement's natural key."""
-    claims._check_interval(data.occurred_from, data.occurred_to)
+    claims.check_interval(data.occurred_from, data.occurred_to)
     return {"statement_key": claims.statement_key(data.statement)}
 
 
@@ -32,8 +32,8 @@ def check_source(data: Any) -> dict[str, Any]:
     """The normalized URL, and the content hash (which must match the text when both are
     given)."""
     return {
-        "url": sources._normalized(data.url),
-        "content_hash": sources._hash_for(data.text, data.content_hash),
+        "url": sources.normalized_url(data.url),
+        "content_hash": sources.content_hash_for(data.text, data.content_hash),
     }
 
 
