@@ -9,12 +9,16 @@ batch by batch.
 
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Any, Generic, NamedTuple, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from app.errors import InvalidField
 from app.sources.urls import InvalidURL, normalize_url
+from app.transfer.keyindex import Target
+from app.transfer.rows import HexId
+from app.transfer.rules import NOTHING, Derived
 from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES, Spec
 from app.vocabulary import ActorKind
 
@@ -43,23 +47,33 @@ class NaturalRef(NamedTuple):
 Ref = str | NaturalRef
 
 
+Schema = TypeVar("Schema", bound=BaseModel, covariant=True)
+
+
 @dataclass(slots=True, eq=False)
-class Record:
-    """A valid line, on its way into the database."""
+class Record(Generic[Schema]):
+    """A valid line, on its way into the database; `Record[SourceCreate]` is a source's."""
 
     line: int
     type: str
     key: str
     id: uuid.UUID | None
-    data: Any  # the XCreate schema, refs still placeholders
+    data: Schema  # the XCreate schema, refs still placeholders
     present: frozenset[str]  # the NDJSON fields the line gives
     refs: dict[str, Ref | list[Ref] | None]
-    # Filled in batch by batch:
-    ids: dict[str, Any] = field(default_factory=dict)  # ref field -> resolved id(s)
-    target: str | None = None  # the record's id in the database, 32 hex digits
+    derived: Derived  # what the type's input rules derived (normalized URL, statement key)
+    # Filled in batch by batch: where each ref leads (a ref not given is absent from `one`).
+    one: dict[str, Target] = field(default_factory=dict)
+    many: dict[str, list[Target]] = field(default_factory=dict)
+    target: HexId | None = None  # the record's id in the database
     outcome: str | None = None  # created / updated / unchanged
     failed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)  # per-type facts (texts, dates)
+    # A source's, once it is matched or created: for the stances that quote it.
+    has_text: bool = False
+    published_at: datetime | None = None
+
+
+AnyRecord = Record[BaseModel]  # a record of any type
 
 
 def _error(line: int, field: str, message: str, type: str) -> list[LineError]:
@@ -157,7 +171,7 @@ def _validation_errors(spec: Spec, exc: ValidationError, line: int) -> list[Line
     return out
 
 
-def parse(line: int, obj: Any) -> Record | list[LineError]:
+def parse(line: int, obj: object) -> AnyRecord | list[LineError]:
     """The record on this line, or every problem with it that needs no database to find."""
     if not isinstance(obj, dict):
         return _error(line, "", "a record must be a JSON object", "model_type")
@@ -198,13 +212,13 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
         data = spec.schema.model_validate(body)
     except ValidationError as exc:
         return errors + _validation_errors(spec, exc, line)
-    extra: dict[str, Any] = {}
+    derived = NOTHING
     if spec.check is not None:
         try:
-            extra = spec.check(data)
+            derived = spec.check(data)
         except InvalidField as exc:
             errors.extend(LineError(line, e.field, e.message, e.type) for e in exc.errors)
     if errors:
         return errors
     assert isinstance(key, str)
-    return Record(line, kind, key, record_id, data, present, refs, {}, None, None, False, extra)
+    return Record(line, kind, key, record_id, data, present, refs, derived)

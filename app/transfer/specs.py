@@ -16,6 +16,7 @@ from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.sources.schemas import CitationCreate, SourceCreate
 from app.stances.schemas import StanceCreate
 from app.transfer import rules
+from app.transfer.rules import Derived
 
 # Record types in dependency order: a record refers only to types before its own.
 TYPES = ("actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance")
@@ -38,7 +39,7 @@ class Spec:
     name: str
     schema: "type[BaseModel]"
     refs: tuple[RefField, ...]
-    check: Callable[[Any], dict[str, Any]] | None = None
+    check: Callable[[Any], Derived] | None = None  # takes the type's own schema
 
     @property
     def id_fields(self) -> frozenset[str]:
