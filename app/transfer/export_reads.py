@@ -53,14 +53,19 @@ async def batches(
         after = rows[-1][0]
 
 
-async def grouped(session: AsyncSession, stmt: Any) -> dict[uuid.UUID, list[Any]]:
+async def grouped(
+    session: AsyncSession, owner: Any, values: Sequence[Any], ids: list[uuid.UUID], order: Any
+) -> dict[uuid.UUID, list[Any]]:
+    """The sub-records of these owners (`values` of the rows whose `owner` column is one of
+    `ids`; a value alone, or a tuple of them), by owner, in `order`."""
     out: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for owner, *values in await session.execute(stmt):
-        out[owner].append(values[0] if len(values) == 1 else tuple(values))
+    stmt = select(owner, *values).where(owner.in_(ids)).order_by(owner, order)
+    for key, *found in await session.execute(stmt):
+        out[key].append(found[0] if len(found) == 1 else tuple(found))
     return out
 
 
-async def source_texts(session: AsyncSession, rows: list[Any]) -> dict[uuid.UUID, str]:
+async def source_texts(session: AsyncSession, rows: Sequence[Any]) -> dict[uuid.UUID, str]:
     """The texts of these sources, fetched in groups of bounded size."""
     texts: dict[uuid.UUID, str] = {}
     group: list[uuid.UUID] = []
