@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import anyio.to_thread
 import typer
@@ -38,7 +38,7 @@ _SINCE: TypeAdapter[datetime] = TypeAdapter(UTCDatetime)
 ERRORS_SHOWN = 50
 
 
-async def _chunks(file: IO[bytes], advance: Callable[[int], Any]) -> AsyncIterator[bytes]:
+async def _chunks(file: IO[bytes], advance: Callable[[int], object]) -> AsyncIterator[bytes]:
     while chunk := file.read(READ_CHUNK):
         advance(len(chunk))
         yield chunk

@@ -5,7 +5,7 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +15,7 @@ from app.models import Base, Source
 from app.transfer.bulk import BulkWriter
 from app.transfer.history import ChangeLog, Folded
 from app.transfer.keyindex import KeyIndex, Target
-from app.transfer.lookup import among, rows_among
+from app.transfer.lookup import Column, among, rows_among
 from app.transfer.records import AnyRecord, LineError
 from app.transfer.rows import HexId, TableRow
 
@@ -150,12 +150,12 @@ class Context:
         await self.writer.insert(model, rows, defer=True)
         await self.changes.created(model, rows, folded, defer=True)
 
-    def among(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    def among(self, column: Column, values: Sequence[object]) -> ColumnElement[bool]:
         """`column` is one of `values` (see `lookup`)."""
         return among(self.writer.dialect, column, values)
 
     def rows_among(
-        self, columns: Sequence[Any], rows: Sequence[Sequence[Any]]
+        self, columns: Sequence[Column], rows: Sequence[Sequence[object]]
     ) -> ColumnElement[bool]:
         """The row of `columns` is one of `rows` (see `lookup`)."""
         return rows_among(self.writer.dialect, columns, rows)

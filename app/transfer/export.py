@@ -9,11 +9,11 @@ its own row or gathered per batch from a table of sub-records (aliases, authors,
 """
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, func
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -31,12 +31,19 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.transfer.export_reads import batches, grouped, iso, ref, snapshot, source_texts
+from app.transfer.export_reads import (
+    Column,
+    Rows,
+    batches,
+    grouped,
+    iso,
+    ref,
+    snapshot,
+    source_texts,
+)
 from app.transfer.selection import ExportFilter, Selection
 
-Record = dict[str, Any]
-Rows = Sequence[Row[Any]]
-Column = QueryableAttribute[Any] | ColumnElement[Any]
+Record = dict[str, object]  # one NDJSON record, as JSON
 # A batch's sub-records: for each gathered field, its value by owner id.
 Gathered = dict[str, Callable[[uuid.UUID], object]]
 
@@ -51,7 +58,7 @@ class Field:
 
     name: str
     column: Column | None = None
-    convert: Callable[[Any], object] | None = None
+    convert: Callable[[Any], object] | None = None  # (given the column's value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,12 +210,14 @@ STANCES = Shape(
 SHAPES = (ACTORS, AFFILIATIONS, SOURCES, CITATIONS, CLAIMS, RELATIONS, STANCES)
 
 
-async def _read(session: AsyncSession, shape: Shape, where: Any) -> AsyncIterator[Record]:
+async def _read(
+    session: AsyncSession, shape: Shape, where: ColumnElement[bool] | None
+) -> AsyncIterator[Record]:
     """The records of one type, in id order."""
-    read = [f for f in shape.fields if f.column is not None]
-    columns = [shape.id, *(f.column for f in read), *shape.extra]
+    read = [(f.name, f.column) for f in shape.fields if f.column is not None]
+    columns = [shape.id, *(column for _, column in read), *shape.extra]
     # Each field: where its value comes from (a position in the row, or gathered).
-    position = {f.name: i for i, f in enumerate(read, start=1)}
+    position = {name: i for i, (name, _) in enumerate(read, start=1)}
     async for rows in batches(session, columns, shape.id, where):
         gathered = await shape.gather(session, rows) if shape.gather is not None else {}
         plan = [
@@ -227,7 +236,7 @@ async def _read(session: AsyncSession, shape: Shape, where: Any) -> AsyncIterato
         del gathered, plan
 
 
-def _conditions(flt: ExportFilter) -> dict[str, Any]:
+def _conditions(flt: ExportFilter) -> dict[str, ColumnElement[bool] | None]:
     """The WHERE condition of each record type (None: every row)."""
     if flt.everything:
         return dict.fromkeys(shape.type for shape in SHAPES)

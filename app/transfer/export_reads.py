@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, Row, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from app.models import Source
 
 BATCH = 1000
 TEXT_BATCH_CHARS = 8_000_000  # source texts fetched at most this many characters at a time
+Rows = Sequence[Row[*tuple[Any, ...]]]
+Column = QueryableAttribute[Any] | ColumnElement[Any]  # a column to read
 
 
 def iso(value: datetime | None) -> str | None:
@@ -36,8 +39,11 @@ async def snapshot(session: AsyncSession) -> None:
 
 
 async def batches(
-    session: AsyncSession, columns: Sequence[Any], id_column: Any, where: ColumnElement[bool] | None
-) -> AsyncIterator[list[Any]]:
+    session: AsyncSession,
+    columns: Sequence[Column],
+    id_column: Column,
+    where: ColumnElement[bool] | None,
+) -> AsyncIterator[Rows]:
     """The rows in id order, a batch at a time (keyset pagination)."""
     after: uuid.UUID | None = None
     while True:
@@ -54,7 +60,11 @@ async def batches(
 
 
 async def grouped(
-    session: AsyncSession, owner: Any, values: Sequence[Any], ids: list[uuid.UUID], order: Any
+    session: AsyncSession,
+    owner: Column,
+    values: Sequence[Column],
+    ids: Sequence[uuid.UUID],
+    order: Column,
 ) -> dict[uuid.UUID, list[Any]]:
     """The sub-records of these owners (`values` of the rows whose `owner` column is one of
     `ids`; a value alone, or a tuple of them), by owner, in `order`."""
@@ -65,7 +75,7 @@ async def grouped(
     return out
 
 
-async def source_texts(session: AsyncSession, rows: Sequence[Any]) -> dict[uuid.UUID, str]:
+async def source_texts(session: AsyncSession, rows: Rows) -> dict[uuid.UUID, str]:
     """The texts of these sources, fetched in groups of bounded size."""
     texts: dict[uuid.UUID, str] = {}
     group: list[uuid.UUID] = []

@@ -9,7 +9,6 @@ folded in), so the history and the change feed show imported records like any ot
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import Uuid, inspect
@@ -48,7 +47,7 @@ class ChangeLog:
             names: list[str] = []
             positions: list[int] = []
             uuids: list[int] = []
-            attrs: Any = inspect(model).column_attrs
+            attrs = inspect(model).column_attrs
             for attr in attrs:
                 if attr.key in SKIPPED:
                     continue

@@ -39,7 +39,7 @@ BATCH_BYTES = 16 * 1024 * 1024
 # phase of the 100k file (BENCHMARKS.md, W2).
 YIELD_EVERY = 20
 # Raw input: a line's bytes, or a record already decoded (from a standard format).
-Line = tuple[int, bytes | dict[str, Any]]
+Line = tuple[int, bytes | dict[str, object]]
 Item = AnyRecord | list[LineError]
 
 # On PostgreSQL a batch's rows are held back and written while the next batch is prepared. The
@@ -62,7 +62,7 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-def read(line: int, raw: bytes | dict[str, Any]) -> Item:
+def read(line: int, raw: bytes | dict[str, object]) -> Item:
     """One input line parsed and checked."""
     if isinstance(raw, dict):
         return parse(line, raw)

@@ -10,7 +10,7 @@ batch by batch.
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -80,7 +80,7 @@ def _error(line: int, field: str, message: str, type: str) -> list[LineError]:
     return [LineError(line, field, message, type)]
 
 
-def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
+def _natural_ref(target: str, value: dict[str, object]) -> NaturalRef:
     """The natural key a ref object names, or ValueError saying what is wrong with it."""
     if target == "actor":
         if set(value) == {"external_id"} and isinstance(value["external_id"], dict):
@@ -115,7 +115,7 @@ def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
     raise ValueError('a claim ref object is {"statement": "<statement>"}')
 
 
-def _ref(target: str, value: Any) -> Ref:
+def _ref(target: str, value: object) -> Ref:
     if isinstance(value, str):
         if not value or len(value) > MAX_KEY:
             raise ValueError(f"a key is a string of 1 to {MAX_KEY} characters")
@@ -126,7 +126,7 @@ def _ref(target: str, value: Any) -> Ref:
 
 
 def _parse_refs(
-    spec: Spec, body: dict[str, Any], line: int, errors: list[LineError]
+    spec: Spec, body: dict[str, object], line: int, errors: list[LineError]
 ) -> dict[str, Ref | list[Ref] | None]:
     """Take the refs out of `body`, leaving a placeholder id in the schema field."""
     refs: dict[str, Ref | list[Ref] | None] = {}
