@@ -15,7 +15,6 @@ stances, so notes and reports are written last; meanwhile each source and claim 
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
@@ -113,7 +112,7 @@ class _Bundle:
         elif kind == "stance":
             yield self._opinion(record)
 
-    def identity(self, ref: Any) -> str:
+    def identity(self, ref: object) -> str:
         return self.identities.get(str(ref)) or identity_id(ref)
 
     def _actor(self, record: Record) -> Iterator[Object]:
@@ -155,7 +154,7 @@ class _Bundle:
         published = record.get("published_at")
         obj = stix_object("report", sid, record, created=published)
         url, content_hash = record.get("url"), record.get("content_hash")
-        reference: dict[str, Any] | None = None
+        reference: dict[str, object] | None = None
         if url:
             reference = {"source_name": urlsplit(url).hostname or "url", "url": url}
             if content_hash:
@@ -220,7 +219,7 @@ class _Bundle:
             note.reports[report_id(record["source"]) if report is None else report.obj["id"]] = None
         return present(obj)
 
-    def _retraction(self, source: Any) -> list[dict[str, Any]] | None:
+    def _retraction(self, source: object) -> list[dict[str, object]] | None:
         if not source:
             return None
         return [{"source_name": RETRACTION_REFERENCE, "external_id": report_id(source)}]

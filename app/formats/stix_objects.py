@@ -10,7 +10,7 @@ from app.formats.stix_vocab import SPEC_VERSION, stix_id, stix_time
 Object = dict[str, Any]
 
 
-def stix_object(kind: str, sid: str, record: Record, created: Any = None) -> Object:
+def stix_object(kind: str, sid: str, record: Record, created: object = None) -> Object:
     """The properties every STIX object has; `created` defaults to the record's own."""
     created_at = stix_time(created or record.get("created_at"))
     modified = stix_time(record.get("updated_at")) if record.get("updated_at") else created_at
@@ -33,15 +33,15 @@ def present(obj: Object) -> Object:
     return {k: v for k, v in obj.items() if v is not None and v != []}
 
 
-def identity_id(ref: Any) -> str:
+def identity_id(ref: object) -> str:
     return stix_id("identity", ref)
 
 
-def report_id(ref: Any) -> str:
+def report_id(ref: object) -> str:
     return stix_id("report", ref)
 
 
-def note_id(ref: Any) -> str:
+def note_id(ref: object) -> str:
     return stix_id("note", ref)
 
 
