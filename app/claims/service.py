@@ -58,7 +58,7 @@ async def _check_statement_free(
         raise Duplicate("a claim with this statement exists", existing_id=existing)
 
 
-def _check_interval(occurred_from: datetime | None, occurred_to: datetime | None) -> None:
+def check_interval(occurred_from: datetime | None, occurred_to: datetime | None) -> None:
     if occurred_from is not None and occurred_to is not None and occurred_from > occurred_to:
         raise InvalidField("occurred_to", "must not be before occurred_from")
 
@@ -72,7 +72,7 @@ async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | No
     key = statement_key(data.statement)
     await _check_statement_free(session, key)
     await require_ids(session, Actor, data.about_actor_ids, "about_actor_ids", "actor")
-    _check_interval(data.occurred_from, data.occurred_to)
+    check_interval(data.occurred_from, data.occurred_to)
     claim = Claim(
         statement=data.statement,
         statement_key=key,
@@ -126,7 +126,7 @@ async def update_claim(
     for field in ("occurred_from", "occurred_to"):
         if field in changes:
             setattr(claim, field, changes[field])
-    _check_interval(claim.occurred_from, claim.occurred_to)
+    check_interval(claim.occurred_from, claim.occurred_to)
     bump_version(session, claim)
     await session.flush()
     return to_out(claim)

@@ -14,7 +14,6 @@ may follow its review. What is kept meanwhile is compact: a small node per actor
 from array import array
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 
@@ -33,7 +32,7 @@ SOURCE_TYPES: dict[str, str] = {
 BEST_RATING, WORST_RATING = 5, 1
 
 
-def node_id(value: Any) -> str:
+def node_id(value: object) -> str:
     """The JSON-LD @id of a record: its UUID as a URN."""
     return as_uuid(value).urn
 
@@ -43,9 +42,9 @@ def rating_value(label: StanceLabel) -> int:
     return 3 + STRENGTH[label]
 
 
-def _actor_node(record: Record) -> dict[str, Any]:
+def _actor_node(record: Record) -> dict[str, object]:
     kind = "Person" if record.get("kind") == ActorKind.person else "Organization"
-    node: dict[str, Any] = {
+    node: dict[str, object] = {
         "@type": kind,
         "@id": node_id(record_id(record)),
         "name": record["name"],
@@ -58,31 +57,31 @@ def _actor_node(record: Record) -> dict[str, Any]:
 
 @dataclass(slots=True)
 class _Claim:
-    node: dict[str, Any]
+    node: dict[str, object]
     # One packed entry per (non-fact-checker, current) stance: actor index, source index and
     # whether it supports the claim; 8 bytes each however many stances there are.
     stances: "array[int]" = field(default_factory=lambda: array("Q"))
     first_said: str | None = None
-    reviews: list[dict[str, Any]] = field(default_factory=list)
+    reviews: list[dict[str, object]] = field(default_factory=list)
 
 
 class _Graph:
     def __init__(self) -> None:
         self.actor_index: dict[str, int] = {}
-        self.actors: list[dict[str, Any]] = []
+        self.actors: list[dict[str, object]] = []
         self.fact_checkers: set[int] = set()
         self.source_index: dict[str, int] = {}
-        self.sources: list[dict[str, Any]] = []
+        self.sources: list[dict[str, object]] = []
         self.source_urls: list[str | None] = []
         self.claims: dict[str, _Claim] = {}
 
-    def actor_ref(self, ref: Any) -> tuple[int, dict[str, Any]]:
+    def actor_ref(self, ref: object) -> tuple[int, dict[str, object]]:
         index = self.actor_index.get(str(ref))
         if index is None:  # not in this export: refer to it by id alone
             return -1, {"@id": node_id(ref)}
         return index, self.actors[index]
 
-    def source_ref(self, ref: Any) -> tuple[int, dict[str, Any]]:
+    def source_ref(self, ref: object) -> tuple[int, dict[str, object]]:
         index = self.source_index.get(str(ref))
         if index is None:
             return -1, {"@id": node_id(ref)}
@@ -105,8 +104,8 @@ class _Graph:
             self._add_stance(record)
         # Affiliations, citations and claim relations have no place in ClaimReview.
 
-    def _source_node(self, record: Record) -> dict[str, Any]:
-        node: dict[str, Any] = {
+    def _source_node(self, record: Record) -> dict[str, object]:
+        node: dict[str, object] = {
             "@type": SOURCE_TYPES.get(record.get("kind") or "", "CreativeWork"),
             "@id": node_id(record_id(record)),
             "headline": record["title"],
@@ -124,8 +123,8 @@ class _Graph:
             node["publisher"] = self.actor_ref(record["publisher"])[1]
         return node
 
-    def _claim_node(self, record: Record) -> dict[str, Any]:
-        node: dict[str, Any] = {
+    def _claim_node(self, record: Record) -> dict[str, object]:
+        node: dict[str, object] = {
             "@type": "Claim",
             "@id": node_id(record_id(record)),
             "text": record["statement"],
@@ -161,11 +160,11 @@ class _Graph:
         self,
         record: Record,
         label: StanceLabel,
-        author: dict[str, Any],
+        author: dict[str, object],
         source: int,
-        source_node: dict[str, Any],
-    ) -> dict[str, Any]:
-        node: dict[str, Any] = {"@type": "ClaimReview", "@id": node_id(record_id(record))}
+        source_node: dict[str, object],
+    ) -> dict[str, object]:
+        node: dict[str, object] = {"@type": "ClaimReview", "@id": node_id(record_id(record))}
         if source >= 0 and self.source_urls[source]:
             node["url"] = self.source_urls[source]
         if "headline" in source_node:
@@ -189,7 +188,7 @@ class _Graph:
         }
         return node
 
-    def nodes(self) -> Iterator[dict[str, Any]]:
+    def nodes(self) -> Iterator[dict[str, object]]:
         for claim in self.claims.values():
             node = self._finished(claim)
             if not claim.reviews:
@@ -197,7 +196,7 @@ class _Graph:
             for review in claim.reviews:
                 yield {**review, "claimReviewed": node["text"], "itemReviewed": node}
 
-    def _finished(self, claim: _Claim) -> dict[str, Any]:
+    def _finished(self, claim: _Claim) -> dict[str, object]:
         node = dict(claim.node)
         authors: dict[int, None] = {}
         appearances: dict[int, None] = {}

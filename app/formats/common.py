@@ -46,7 +46,7 @@ def record_id(record: Record) -> str:
     return str(record.get("id") or record["key"])
 
 
-def as_uuid(value: Any) -> uuid.UUID:
+def as_uuid(value: object) -> uuid.UUID:
     """The UUID a record id or ref stands for; a non-UUID key maps to a stable UUIDv5."""
     text = str(value)
     try:
@@ -69,7 +69,7 @@ def uuid_text(packed: bytes | bytearray) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def parse_time(value: Any) -> datetime | None:
+def parse_time(value: object) -> datetime | None:
     """An aware UTC datetime from an ISO 8601 string (or date, or datetime); None for none."""
     if value is None or value == "":
         return None
@@ -84,7 +84,7 @@ def parse_time(value: Any) -> datetime | None:
     return moment.astimezone(UTC)
 
 
-def iso(value: Any) -> str | None:
+def iso(value: object) -> str | None:
     """ISO 8601 in UTC with a `Z`, or None."""
     if isinstance(value, str):
         return _iso_text(value)

@@ -14,7 +14,6 @@ when large) and the groups are joined at the end: memory stays flat however larg
 
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 import orjson
 
@@ -43,7 +42,7 @@ AGENT_TYPES: dict[str, str | None] = {ActorKind.person: "prov:Person", ActorKind
 PRIMARY_SOURCE_KINDS = frozenset({CitationKind.quotes, CitationKind.republishes})
 
 
-def qname(kind: str, ref: Any) -> str:
+def qname(kind: str, ref: object) -> str:
     """The qualified name of a record, e.g. `claimgraph:stance-<uuid>`."""
     return f"claimgraph:{kind}-{ref}"
 
@@ -52,12 +51,12 @@ def _name(value: str) -> dict[str, str]:
     return {"$": value, "type": "xsd:QName"}
 
 
-def _time(value: Any) -> dict[str, str] | None:
+def _time(value: object) -> dict[str, str] | None:
     text = iso(value)
     return None if text is None else {"$": text, "type": "xsd:dateTime"}
 
 
-def _present(attributes: dict[str, Any]) -> dict[str, Any]:
+def _present(attributes: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in attributes.items() if v is not None and v != [] and v != ""}
 
 
@@ -65,7 +64,7 @@ class _Document:
     def __init__(self) -> None:
         self.groups: dict[str, tempfile.SpooledTemporaryFile[bytes]] = {}
 
-    def put(self, group: str, key: str, attributes: dict[str, Any]) -> None:
+    def put(self, group: str, key: str, attributes: dict[str, object]) -> None:
         entry = orjson.dumps(key) + b":" + orjson.dumps(_present(attributes))
         file = self.groups.get(group)
         if file is None:
@@ -163,7 +162,7 @@ class _Document:
         for author in record.get("authors") or []:
             self._attribute(name, author, "author", f"{record_id(record)}-{author}")
 
-    def _attribute(self, entity: str, actor: Any, role: str, key: str) -> None:
+    def _attribute(self, entity: str, actor: object, role: str, key: str) -> None:
         self.put(
             "wasAttributedTo",
             f"_:{role}-{key}",

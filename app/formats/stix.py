@@ -15,14 +15,25 @@ stances, so notes and reports are written last; meanwhile each source and claim 
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
 
-from app.formats.common import Record, chunked, position_confidence, record_id, uuid_text
+from app.formats.common import Record, chunked, position_confidence, record_id
 from app.formats.stix_import import stix_to_records
+from app.formats.stix_objects import (
+    Note,
+    Object,
+    Report,
+    identity_id,
+    note_id,
+    packed_ref,
+    packed_uuid,
+    present,
+    relationship,
+    report_id,
+    stix_object,
+)
 from app.formats.stix_vocab import (
     AFFILIATION_TYPES,
     ANALYTIC_CONFIDENCE_PREFIX,
@@ -36,7 +47,6 @@ from app.formats.stix_vocab import (
     RETRACTION_REFERENCE,
     ROLE_KINDS,
     SECTORS,
-    SPEC_VERSION,
     hyphenated,
     opinion_of,
     stix_id,
@@ -46,77 +56,14 @@ from app.vocabulary import StanceLabel
 
 __all__ = ["MEDIA_TYPE", "render", "stix_to_records"]
 
-Object = dict[str, Any]
-
-
-def _object(kind: str, sid: str, record: Record, created: Any = None) -> Object:
-    """The properties every STIX object has; `created` defaults to the record's own."""
-    created_at = stix_time(created or record.get("created_at"))
-    modified = stix_time(record.get("updated_at")) if record.get("updated_at") else created_at
-    return {
-        "type": kind,
-        "spec_version": SPEC_VERSION,
-        "id": sid,
-        "created": created_at,
-        "modified": max(created_at, modified),
-    }
-
-
-def _relationship(sid: str, record: Record, kind: str, source_ref: str, target_ref: str) -> Object:
-    obj = _object("relationship", sid, record)
-    obj.update(relationship_type=kind, source_ref=source_ref, target_ref=target_ref)
-    return obj
-
-
-def _present(obj: Object) -> Object:
-    return {k: v for k, v in obj.items() if v is not None and v != []}
-
-
-def identity_id(ref: Any) -> str:
-    return stix_id("identity", ref)
-
-
-def report_id(ref: Any) -> str:
-    return stix_id("report", ref)
-
-
-def note_id(ref: Any) -> str:
-    return stix_id("note", ref)
-
-
-def _ref(kind: str, packed: bytes | bytearray) -> str:
-    return f"{kind}--{uuid_text(packed)}"
-
-
-def _packed(sid: str) -> bytes:
-    """The 16 bytes of a STIX id's UUID."""
-    return bytes.fromhex(sid.partition("--")[2].replace("-", ""))
-
-
-@dataclass(slots=True)
-class _Report:
-    obj: Object
-    # What to point at when the source records no stance: authors, publisher, what it cites.
-    fallback: list[str]
-    # Per stance recorded here: its opinion's and its note's UUIDs (16 bytes each).
-    contents: bytearray = field(default_factory=bytearray)
-
-
-@dataclass(slots=True)
-class _Note:
-    obj: Object
-    about: list[str]
-    packed: bytes
-    reports: dict[str, None] = field(default_factory=dict)
-
 
 class _Bundle:
     def __init__(self) -> None:
         self.countries: set[str] = set()
         # Ids are hashes; the ones every stance refers to are worked out once per record.
         self.identities: dict[str, str] = {}
-        self.reports: dict[str, _Report] = {}
-        self.notes: dict[str, _Note] = {}
+        self.reports: dict[str, Report] = {}
+        self.notes: dict[str, Note] = {}
         # The bundle id is a digest of its objects: stable, and new when anything in it is.
         self.digest = hashlib.sha256()
 
@@ -126,7 +73,7 @@ class _Bundle:
             yield from self._actor(record)
         elif kind == "affiliation":
             rid = record_id(record)
-            obj = _relationship(
+            obj = relationship(
                 stix_id("relationship", rid),
                 record,
                 AFFILIATION_TYPES.get(record["kind"], "related-to"),
@@ -139,13 +86,13 @@ class _Bundle:
             # STIX wants stop_time strictly after start_time; a same-day span keeps its start.
             if stop and (not start or stix_time(stop) > stix_time(start)):
                 obj["stop_time"] = stix_time(stop)
-            yield _present(obj)
+            yield present(obj)
         elif kind == "source":
             yield from self._source(record)
         elif kind == "citation":
             rid = record_id(record)
             citing, cited = report_id(record["source"]), report_id(record["cited"])
-            obj = _relationship(stix_id("relationship", rid), record, CITATION_TYPE, citing, cited)
+            obj = relationship(stix_id("relationship", rid), record, CITATION_TYPE, citing, cited)
             obj["description"] = record["kind"]
             report = self.reports.get(str(record["source"]))
             if report is not None:
@@ -155,7 +102,7 @@ class _Bundle:
             self._claim(record)
         elif kind == "claim_relation":
             rid = record_id(record)
-            yield _relationship(
+            yield relationship(
                 stix_id("relationship", rid),
                 record,
                 CLAIM_RELATION_TYPES.get(record["kind"], "related-to"),
@@ -165,14 +112,14 @@ class _Bundle:
         elif kind == "stance":
             yield self._opinion(record)
 
-    def identity(self, ref: Any) -> str:
+    def identity(self, ref: object) -> str:
         return self.identities.get(str(ref)) or identity_id(ref)
 
     def _actor(self, record: Record) -> Iterator[Object]:
         rid = record_id(record)
         kind = str(record.get("kind") or "organization")
         self.identities[rid] = identity_id(rid)
-        obj = _object("identity", self.identities[rid], record)
+        obj = stix_object("identity", self.identities[rid], record)
         obj.update(
             name=record["name"],
             description=record.get("description"),
@@ -184,16 +131,16 @@ class _Bundle:
                 for scheme, value in sorted((record.get("external_ids") or {}).items())
             ],
         )
-        yield _present(obj)
+        yield present(obj)
         country = record.get("country")
         if country:
             location = stix_id("location", "country", country)
             if country not in self.countries:
                 self.countries.add(country)
-                place = _object("location", location, {})
+                place = stix_object("location", location, {})
                 place.update(name=country, country=country)
                 yield place
-            yield _relationship(
+            yield relationship(
                 stix_id("relationship", LOCATION_TYPE, rid),
                 record,
                 LOCATION_TYPE,
@@ -205,9 +152,9 @@ class _Bundle:
         rid = record_id(record)
         sid = report_id(rid)
         published = record.get("published_at")
-        obj = _object("report", sid, record, created=published)
+        obj = stix_object("report", sid, record, created=published)
         url, content_hash = record.get("url"), record.get("content_hash")
-        reference: dict[str, Any] | None = None
+        reference: dict[str, object] | None = None
         if url:
             reference = {"source_name": urlsplit(url).hostname or "url", "url": url}
             if content_hash:
@@ -224,9 +171,9 @@ class _Bundle:
             external_references=[reference] if reference else None,
         )
         authors = [identity_id(author) for author in record.get("authors") or []]
-        self.reports[rid] = _Report(_present(obj), [*authors, *filter(None, [publisher])])
+        self.reports[rid] = Report(present(obj), [*authors, *filter(None, [publisher])])
         for author in record.get("authors") or []:
-            yield _relationship(
+            yield relationship(
                 stix_id("relationship", AUTHOR_TYPE, rid, author),
                 record,
                 AUTHOR_TYPE,
@@ -236,10 +183,10 @@ class _Bundle:
 
     def _claim(self, record: Record) -> None:
         rid = record_id(record)
-        obj = _object("note", note_id(rid), record)
+        obj = stix_object("note", note_id(rid), record)
         obj.update(content=record["statement"], labels=list(record.get("tags") or []))
         about = [self.identity(actor) for actor in record.get("about") or []]
-        self.notes[rid] = _Note(_present(obj), about, _packed(obj["id"]))
+        self.notes[rid] = Note(present(obj), about, packed_uuid(obj["id"]))
 
     def _opinion(self, record: Record) -> Object:
         rid = record_id(record)
@@ -248,7 +195,7 @@ class _Bundle:
         report = self.reports.get(str(record["source"]))
         oid = stix_id("opinion", rid)
         nid = note_id(record["claim"]) if note is None else note.obj["id"]
-        obj = _object("opinion", oid, record, created=record.get("stated_at"))
+        obj = stix_object("opinion", oid, record, created=record.get("stated_at"))
         labels = [label.value]
         if record.get("confidence"):
             labels.append(f"{ANALYTIC_CONFIDENCE_PREFIX}{record['confidence']}")
@@ -266,13 +213,13 @@ class _Bundle:
             obj.update(revoked=True, modified=max(obj["created"], retracted))
             obj["external_references"] = self._retraction(record.get("retraction_source"))
         if report is not None:
-            report.contents += _packed(oid)
-            report.contents += _packed(nid) if note is None else note.packed
+            report.contents += packed_uuid(oid)
+            report.contents += packed_uuid(nid) if note is None else note.packed
         if note is not None:
             note.reports[report_id(record["source"]) if report is None else report.obj["id"]] = None
-        return _present(obj)
+        return present(obj)
 
-    def _retraction(self, source: Any) -> list[dict[str, Any]] | None:
+    def _retraction(self, source: object) -> list[dict[str, object]] | None:
         if not source:
             return None
         return [{"source_name": RETRACTION_REFERENCE, "external_id": report_id(source)}]
@@ -286,8 +233,8 @@ class _Bundle:
             contained: dict[str, None] = {}
             contents = report.contents
             for at in range(0, len(contents), 32):
-                contained[_ref("note", contents[at + 16 : at + 32])] = None
-                contained[_ref("opinion", contents[at : at + 16])] = None
+                contained[packed_ref("note", contents[at + 16 : at + 32])] = None
+                contained[packed_ref("opinion", contents[at : at + 16])] = None
             # STIX requires at least one ref; a source that records no stance points at its
             # authors, publisher or what it cites, and failing those at itself.
             listed = list(contained) or report.fallback or [report.obj["id"]]

@@ -14,53 +14,34 @@ from typing import Any
 from app.formats.common import (
     Record,
     parse_time,
-    position_confidence,
-    probability_from_confidence,
 )
+from app.formats.stix_values import actor_kind, opinion_label, reference_hash
 from app.formats.stix_vocab import (
     AFFILIATION_TYPES,
     ANALYTIC_CONFIDENCE_PREFIX,
     AUTHOR_TYPE,
     CITATION_TYPE,
     CLAIM_RELATION_TYPES,
-    CONTENT_HASH_REFERENCE,
     EPOCH,
     LOCATION_TYPE,
     OPINIONS,
     RETRACTION_REFERENCE,
     SOURCE_KINDS,
-    labels_for,
     record_time,
-    underscored,
 )
 from app.vocabulary import (
-    STANCE_LABELS,
-    ActorKind,
     CitationKind,
     Confidence,
     SourceKind,
-    StanceLabel,
-    probability_problem,
 )
 
 Object = dict[str, Any]
 
-ACTOR_KINDS = frozenset(ActorKind)
 CITATION_KINDS = frozenset(CitationKind)
 CONFIDENCES = frozenset(Confidence)
-STANCE_LABEL_VALUES = frozenset(StanceLabel)
 
 AFFILIATION_KINDS = {stix: kind for kind, stix in AFFILIATION_TYPES.items()}
 CLAIM_RELATION_KINDS = {stix: kind for kind, stix in CLAIM_RELATION_TYPES.items()}
-# The label an opinion reads back as when the bundle gives neither claimgraph's label nor a
-# confidence that picks a band: the unhedged label of its strength.
-DEFAULT_LABELS = {
-    "strongly-agree": StanceLabel.confirmed,
-    "agree": StanceLabel.asserted,
-    "neutral": StanceLabel.reported,
-    "disagree": StanceLabel.questioned,
-    "strongly-disagree": StanceLabel.denied,
-}
 
 
 def stix_to_records(bundle: dict[str, Any]) -> Iterator[Record]:
@@ -142,7 +123,7 @@ class _Reader:
         return {
             "type": "actor",
             "key": identity["id"],
-            "kind": _actor_kind(identity),
+            "kind": actor_kind(identity),
             "name": identity.get("name") or identity["id"],
             "aliases": [],
             "country": country,
@@ -174,7 +155,7 @@ class _Reader:
             if ref.get("source_name") != RETRACTION_REFERENCE
         ]
         url = next((ref["url"] for ref in references if ref.get("url")), None)
-        content_hash = next(filter(None, map(_content_hash, references)), None)
+        content_hash = next(filter(None, map(reference_hash, references)), None)
         kinds = [SOURCE_KINDS.get(str(t)) for t in report.get("report_types") or []]
         publisher = report.get("created_by_ref")
         return {
@@ -254,7 +235,7 @@ class _Reader:
         notes = [ref for ref in opinion.get("object_refs") or [] if ref in self.notes]
         if actor not in self.identities or opinion.get("opinion") not in OPINIONS.values():
             return  # a stance needs an actor, and a STIX opinion value to read a label from
-        label, probability = _label(opinion)
+        label, probability = opinion_label(opinion)
         tags = [str(t) for t in opinion.get("labels") or []]
         confidence = next(
             (
@@ -290,63 +271,3 @@ class _Reader:
                 "retracted_at": record_time(opinion.get("modified")) if revoked else None,
                 "retraction_source": retraction_source if revoked else None,
             }
-
-
-def _content_hash(reference: Object) -> str | None:
-    digest = (reference.get("hashes") or {}).get("SHA-256")
-    if not digest and reference.get("source_name") == CONTENT_HASH_REFERENCE:
-        digest = reference.get("external_id")
-    return str(digest) if digest else None
-
-
-def _actor_kind(identity: Object) -> str:
-    for role in identity.get("roles") or []:
-        if underscored(str(role).lower()) in ACTOR_KINDS:
-            return underscored(str(role).lower())
-    identity_class = identity.get("identity_class")
-    if identity_class == "individual":
-        return ActorKind.person.value
-    if identity_class == "group":
-        return ActorKind.group.value
-    sectors = [str(s) for s in identity.get("sectors") or []]
-    if "defense" in sectors:
-        return ActorKind.military.value
-    if any(s.startswith("government") for s in sectors):
-        return ActorKind.government.value
-    return ActorKind.organization.value
-
-
-def _label(opinion: Object) -> tuple[StanceLabel, float | None]:
-    """The stance label and explicit probability an opinion reads back as.
-
-    claimgraph's own label, when the opinion carries it in `labels` and it agrees with the
-    opinion value, is taken as is; otherwise `confidence` picks the band among the labels of
-    that opinion value, and failing that the value's unhedged label stands.
-    """
-    candidates = labels_for(str(opinion["opinion"]))
-    confidence = opinion.get("confidence")
-    if not isinstance(confidence, int) or isinstance(confidence, bool):
-        confidence = None
-    given = [
-        StanceLabel(t)
-        for t in opinion.get("labels") or []
-        if t in STANCE_LABEL_VALUES and StanceLabel(t) in candidates
-    ]
-    if given:
-        return given[0], _probability(given[0], confidence)
-    if confidence is not None:
-        for label in candidates:
-            band = STANCE_LABELS[label].band
-            p = probability_from_confidence(label, confidence)
-            if band is not None and band.contains(p):
-                return label, _probability(label, confidence)
-    label = DEFAULT_LABELS[str(opinion["opinion"])]
-    return label, None if confidence is None else _probability(label, confidence)
-
-
-def _probability(label: StanceLabel, confidence: int | None) -> float | None:
-    """The explicit probability behind a confidence; None where it is just the band midpoint."""
-    if confidence is None or confidence == position_confidence(label, None):
-        return None
-    p = probability_from_confidence(label, confidence)
-    return p if probability_problem(label, p) is None else None

@@ -3,7 +3,6 @@
 import functools
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from app.formats.common import STRENGTH, parse_time, uuid5_text
 from app.vocabulary import (
@@ -83,12 +82,12 @@ def underscored(value: str) -> str:
     return value.replace("-", "_")
 
 
-def stix_id(kind: str, *names: Any) -> str:
+def stix_id(kind: str, *names: object) -> str:
     """The deterministic STIX id of an object made from one record (or a pair of them)."""
     return f"{kind}--{uuid5_text(NAMESPACE, ':'.join(str(n) for n in names))}"
 
 
-def stix_time(value: Any) -> str:
+def stix_time(value: object) -> str:
     """A STIX timestamp: UTC, millisecond precision, `Z` (as `created`/`modified` require)."""
     if isinstance(value, str):
         return _stix_time_text(value)
@@ -102,7 +101,7 @@ def _stix_time_text(value: str) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def record_time(value: Any) -> str | None:
+def record_time(value: object) -> str | None:
     """A STIX timestamp read back as a record's time: None for the EPOCH stand-in."""
     moment = parse_time(value)
     if moment is None or moment == EPOCH:

@@ -42,7 +42,7 @@ def to_out(source: Source, *, has_text: bool) -> SourceOut:
     )
 
 
-def _normalized(url: str | None) -> str | None:
+def normalized_url(url: str | None) -> str | None:
     if url is None:
         return None
     try:
@@ -71,7 +71,7 @@ async def _check_actors(
     await require_ids(session, Actor, author_ids, "author_ids", "actor")
 
 
-def _hash_for(text: str | None, given: str | None) -> str | None:
+def content_hash_for(text: str | None, given: str | None) -> str | None:
     if text is None:
         return given
     actual = sha256_hex(text)
@@ -82,7 +82,7 @@ def _hash_for(text: str | None, given: str | None) -> str | None:
 
 async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | None) -> SourceOut:
     """The new source."""
-    url = _normalized(data.url)
+    url = normalized_url(data.url)
     await _check_url_free(session, url)
     await _check_actors(session, data.publisher_id, data.author_ids)
     source = Source(
@@ -93,7 +93,7 @@ async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | 
         published_at=data.published_at,
         retrieved_at=data.retrieved_at,
         language=data.language,
-        content_hash=_hash_for(data.text, data.content_hash),
+        content_hash=content_hash_for(data.text, data.content_hash),
         text=data.text,
         created_by=by,
         authors=[
@@ -140,7 +140,7 @@ async def list_sources(
     if publisher_id is not None:
         stmt = stmt.where(Source.publisher_id == publisher_id)
     if url is not None:
-        stmt = stmt.where(Source.url == _normalized(url))
+        stmt = stmt.where(Source.url == normalized_url(url))
     rows, cursor = split_page(
         list((await session.scalars(keyset(stmt, Source.id, page))).all()), page
     )
@@ -180,14 +180,14 @@ async def update_source(
     )
     changes = changed_fields(data)
     if "url" in changes:
-        changes["url"] = _normalized(changes["url"])
+        changes["url"] = normalized_url(changes["url"])
         await _check_url_free(session, changes["url"], exclude=source.id)
     await _check_actors(session, changes.get("publisher_id"), changes.get("author_ids") or [])
     if "text" in changes:
-        changes["content_hash"] = _hash_for(changes["text"], changes.get("content_hash"))
+        changes["content_hash"] = content_hash_for(changes["text"], changes.get("content_hash"))
         await _reanchor_quotes(session, source.id, changes["text"])
     elif "content_hash" in changes and source.text is not None:
-        _hash_for(source.text, changes["content_hash"])
+        content_hash_for(source.text, changes["content_hash"])
     for field in (
         "kind",
         "title",

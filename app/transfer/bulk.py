@@ -1,7 +1,7 @@
 """Writing many rows at once: COPY on PostgreSQL, executemany on SQLite.
 
-Rows are tuples of plain values in the order of the given columns: ids as 32 hex digits,
-timestamps as aware UTC datetimes. Both write inside the session's transaction.
+Rows are the NamedTuples of app/transfer/rows.py (their fields name the columns): ids as 32
+hex digits, timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
 On PostgreSQL, a batch's rows can be deferred: they are held until `start()` (or `drain()`)
 COPYs them, so that one COPY carries a table's rows from several calls. The importer calls
@@ -21,6 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from app.models import Base
+from app.transfer.rows import TableRow
+
 SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
 # The tables whose rows the import looks up by natural key or id (PostgreSQL). Rows written
@@ -34,7 +37,7 @@ LOOKED_UP = frozenset(
     {"actors", "actor_external_ids", "affiliations", "sources", "citations", "claims"}
 )
 ANALYZE_MIN_ROWS = 10_000
-Rows = tuple[str, list[str], list[tuple[Any, ...]]]  # a table's name, columns and rows
+Held = tuple[str, list[str], Sequence[TableRow]]  # a table's name, columns and rows
 
 log = logging.getLogger("claimgraph.import")
 
@@ -49,7 +52,7 @@ def sqlite_time(value: datetime) -> str:
     )
 
 
-async def _copy_rows(driver: Any, name: str, columns: list[str], rows: list[Any]) -> None:
+async def _copy_rows(driver: Any, name: str, columns: list[str], rows: Sequence[TableRow]) -> None:
     try:
         await driver.copy_records_to_table(name, records=rows, columns=columns)
     except asyncpg.IntegrityConstraintViolationError as exc:
@@ -69,7 +72,7 @@ class BulkWriter:
         self.session = session
         self.dialect = dialect
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
-        self._deferred: list[Rows] = []
+        self._deferred: list[Held] = []
         self._analyzed: dict[str, float] = {}  # rows at the last ANALYZE, by table
         self._grown: dict[str, int] = {}  # rows written since then
 
@@ -119,17 +122,15 @@ class BulkWriter:
         return self._times[cache_key]
 
     async def insert(
-        self,
-        table: Table,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        *,
-        defer: bool = False,
+        self, model: type[Base], rows: Sequence[TableRow], *, defer: bool = False
     ) -> None:
-        """Insert the rows (values in `columns` order). With `defer` (PostgreSQL), hold them
-        for the next `start()`: the caller vouches that no read before it needs them."""
+        """Insert the rows into the model's table. With `defer` (PostgreSQL), hold them for the
+        next `start()`: the caller vouches that no read before it needs them."""
         if not rows:
             return
+        table = model.__table__
+        assert isinstance(table, Table)
+        columns = rows[0]._fields
         if self.dialect == "postgresql":
             if defer:
                 self._deferred.append((table.name, list(columns), rows))
@@ -143,18 +144,19 @@ class BulkWriter:
             return
         connection = await self.session.connection()
         times = self._time_columns(table, columns)
+        params: Sequence[tuple[object, ...]] = rows
         if times:
             encoded = []
             for row in rows:
-                values = list(row)
+                values: list[Any] = list(row)
                 for i in times:
                     if values[i] is not None:
                         values[i] = sqlite_time(values[i])
                 encoded.append(tuple(values))
-            rows = encoded
+            params = encoded
         placeholders = ", ".join("?" for _ in columns)
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-        await connection.exec_driver_sql(sql, rows)
+        await connection.exec_driver_sql(sql, params)
 
     async def _keep_statistics(self, driver: Any, name: str, written: int) -> None:
         """ANALYZE the table once it has doubled since it was last analyzed."""

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import anyio.to_thread
 import typer
@@ -29,16 +29,16 @@ from app.db.engines import create_sessionmaker
 from app.errors import DomainError
 from app.schemas import UTCDatetime
 from app.transfer import ndjson, service
-from app.transfer.records import TYPES
 from app.transfer.schemas import ImportReport
 from app.transfer.selection import ExportFilter
+from app.transfer.specs import TYPES
 
 READ_CHUNK = 1024 * 1024
 _SINCE: TypeAdapter[datetime] = TypeAdapter(UTCDatetime)
 ERRORS_SHOWN = 50
 
 
-async def _chunks(file: IO[bytes], advance: Callable[[int], Any]) -> AsyncIterator[bytes]:
+async def _chunks(file: IO[bytes], advance: Callable[[int], object]) -> AsyncIterator[bytes]:
     while chunk := file.read(READ_CHUNK):
         advance(len(chunk))
         yield chunk

@@ -2,21 +2,22 @@
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import DomainError
-from app.models import Source
+from app.models import Base, Source
 from app.transfer.bulk import BulkWriter
-from app.transfer.history import ChangeLog
+from app.transfer.history import ChangeLog, Folded
 from app.transfer.keyindex import KeyIndex, Target
-from app.transfer.lookup import among, rows_among
-from app.transfer.records import LineError, Record
+from app.transfer.lookup import Column, among, rows_among
+from app.transfer.records import AnyRecord, LineError
+from app.transfer.rows import HexId, TableRow
 
 ERROR_CAP = 1000
 LOOKUP_CHUNK = 2000
@@ -24,14 +25,14 @@ TEXT_BUDGET = 16_000_000  # characters of source text kept for quote checks
 T = TypeVar("T")
 
 
-def new_hex() -> str:
+def new_hex() -> HexId:
     """A new time-ordered id (UUIDv7), as 32 hex digits."""
     from uuid_utils import uuid7
 
     return uuid7().hex
 
 
-def as_uuid(hex_id: str) -> uuid.UUID:
+def as_uuid(hex_id: HexId) -> uuid.UUID:
     return uuid.UUID(hex=hex_id)
 
 
@@ -121,27 +122,40 @@ class Context:
     errors: ErrorLog = field(default_factory=ErrorLog)
     texts: TextCache = field(default_factory=TextCache)
     counts: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    touched_claims: set[str] = field(default_factory=set)  # hex ids whose stances changed
+    touched_claims: set[HexId] = field(default_factory=set)  # claims whose stances changed
     # Hashes of the natural keys of the stances this import created (a repeat is refused).
     new_stances: set[int] = field(default_factory=set)
     # By record type: the natural keys its last batch created (see upsert.Decider).
-    held: dict[str, dict[Any, str]] = field(default_factory=dict)
+    held: dict[str, dict[Hashable, HexId]] = field(default_factory=dict)
 
-    def fail(self, record: Record, field_name: str, message: str, type: str) -> None:
+    @property
+    def audit(self) -> tuple[str | None, datetime, datetime, int]:
+        """A new row's last columns: created_by, created_at, updated_at, version."""
+        return (self.by, self.now, self.now, 1)
+
+    def fail(self, record: AnyRecord, field_name: str, message: str, type: str) -> None:
         """Record a problem with this record's line; the record is not written."""
         record.failed = True
         self.errors.add(LineError(record.line, field_name, message, type))
 
-    def count(self, record: Record, outcome: str) -> None:
+    def count(self, record: AnyRecord, outcome: str) -> None:
         record.outcome = outcome
         self.counts[record.type][outcome] += 1
 
-    def among(self, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    async def create(
+        self, model: type[Base], rows: Sequence[TableRow], folded: list[Folded] | None = None
+    ) -> None:
+        """Write these new rows of the model's table and their history, held back (on
+        PostgreSQL) until the next batch's reads are done (see bulk)."""
+        await self.writer.insert(model, rows, defer=True)
+        await self.changes.created(model, rows, folded, defer=True)
+
+    def among(self, column: Column, values: Sequence[object]) -> ColumnElement[bool]:
         """`column` is one of `values` (see `lookup`)."""
         return among(self.writer.dialect, column, values)
 
     def rows_among(
-        self, columns: Sequence[Any], rows: Sequence[Sequence[Any]]
+        self, columns: Sequence[Column], rows: Sequence[Sequence[object]]
     ) -> ColumnElement[bool]:
         """The row of `columns` is one of `rows` (see `lookup`)."""
         return rows_among(self.writer.dialect, columns, rows)
@@ -151,7 +165,7 @@ class Context:
         return created_at == self.now
 
     async def apply(
-        self, record: Record, change: Callable[[], Awaitable[Any]], outcome: str = "updated"
+        self, record: AnyRecord, change: Callable[[], Awaitable[object]], outcome: str = "updated"
     ) -> None:
         """Run a service's update for this record; a refusal becomes an error on its line."""
         try:

@@ -3,16 +3,19 @@
 Records come in dependency order (actors, affiliations, sources, citations, claims, claim
 relations, stances), each type read in keyset batches by id inside one snapshot, so the output
 re-imports into an empty database. `key` = `id` = the record's UUID; refs are those keys.
+
+Each type is described once (`Shape`): its fields in output order, each read from a column of
+its own row or gathered per batch from a table of sub-records (aliases, authors, tags, texts).
 """
 
 import uuid
-from collections import defaultdict
-from collections.abc import AsyncIterator, Sequence
-from datetime import datetime
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, text
+from sqlalchemy import ColumnElement, func
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from app.models import (
     Actor,
@@ -28,274 +31,215 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
+from app.transfer.export_reads import (
+    Column,
+    Rows,
+    batches,
+    grouped,
+    iso,
+    ref,
+    snapshot,
+    source_texts,
+)
 from app.transfer.selection import ExportFilter, Selection
 
-Record = dict[str, Any]
-BATCH = 1000
-TEXT_BATCH_CHARS = 8_000_000  # source texts fetched at most this many characters at a time
-CITATION_ENDS = ("source_id", "cited_source_id", "source", "cited")
-RELATION_ENDS = ("claim_id", "related_claim_id", "claim", "related")
+Record = dict[str, object]  # one NDJSON record, as JSON
+# A batch's sub-records: for each gathered field, its value by owner id.
+Gathered = dict[str, Callable[[uuid.UUID], object]]
 
 
-def iso(value: datetime | None) -> str | None:
-    """ISO 8601 in UTC with a `Z`."""
-    if value is None:
-        return None
-    return value.isoformat().replace("+00:00", "Z")
+def _strings(values: list[uuid.UUID]) -> list[str]:
+    return [str(v) for v in values]
 
 
-def ref(value: uuid.UUID | None) -> str | None:
-    return None if value is None else str(value)
+@dataclass(frozen=True, slots=True)
+class Field:
+    """An output field: read from the row's `column` (converted), or gathered (no column)."""
+
+    name: str
+    column: Column | None = None
+    convert: Callable[[Any], object] | None = None  # (given the column's value)
 
 
-async def snapshot(session: AsyncSession) -> None:
-    """Make every read of this session see one consistent state of the database (on
-    SQLite every transaction does: its reads share one WAL snapshot)."""
-    connection = await session.connection()
-    if connection.dialect.name == "postgresql":
-        await session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"))
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """How one record type is read and written out."""
+
+    type: str
+    id: QueryableAttribute[uuid.UUID]
+    fields: tuple[Field, ...]
+    gather: Callable[[AsyncSession, Rows], Awaitable[Gathered]] | None = None
+    # Columns read for `gather` alone, after the fields' own.
+    extra: tuple[Column, ...] = ()
 
 
-async def _rows(
-    session: AsyncSession, columns: Sequence[Any], id_column: Any, where: ColumnElement[bool] | None
-) -> AsyncIterator[list[Any]]:
-    """The rows in id order, a batch at a time (keyset pagination)."""
-    after: uuid.UUID | None = None
-    while True:
-        stmt = select(*columns).order_by(id_column).limit(BATCH)
-        if where is not None:
-            stmt = stmt.where(where)
-        if after is not None:
-            stmt = stmt.where(id_column > after)
-        rows = list((await session.execute(stmt)).all())
-        if not rows:
-            return
-        yield rows
-        after = rows[-1][0]
-
-
-async def _grouped(session: AsyncSession, stmt: Any) -> dict[uuid.UUID, list[Any]]:
-    out: dict[uuid.UUID, list[Any]] = defaultdict(list)
-    for owner, *values in await session.execute(stmt):
-        out[owner].append(values[0] if len(values) == 1 else tuple(values))
-    return out
-
-
-async def _actors(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
-    columns = (
-        Actor.id,
-        Actor.kind,
-        Actor.name,
-        Actor.country,
-        Actor.description,
-        Actor.reliability,
+async def _actor_parts(session: AsyncSession, rows: Rows) -> Gathered:
+    ids = [row[0] for row in rows]
+    aliases = await grouped(
+        session, ActorAlias.actor_id, (ActorAlias.alias,), ids, ActorAlias.position
     )
-    async for rows in _rows(session, columns, Actor.id, where):
-        ids = [row.id for row in rows]
-        aliases = await _grouped(
-            session,
-            select(ActorAlias.actor_id, ActorAlias.alias)
-            .where(ActorAlias.actor_id.in_(ids))
-            .order_by(ActorAlias.actor_id, ActorAlias.position),
-        )
-        external = await _grouped(
-            session,
-            select(ActorExternalId.actor_id, ActorExternalId.scheme, ActorExternalId.value)
-            .where(ActorExternalId.actor_id.in_(ids))
-            .order_by(ActorExternalId.actor_id, ActorExternalId.scheme),
-        )
-        for row in rows:
-            key = str(row.id)
-            yield {
-                "type": "actor",
-                "key": key,
-                "id": key,
-                "kind": row.kind,
-                "name": row.name,
-                "aliases": aliases.get(row.id, []),
-                "country": row.country,
-                "description": row.description,
-                "external_ids": {pair[0]: pair[1] for pair in external.get(row.id, [])},
-                "reliability": row.reliability,
-            }
-
-
-async def _affiliations(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
-    columns = (
-        Affiliation.id,
-        Affiliation.actor_id,
-        Affiliation.organization_id,
-        Affiliation.kind,
-        Affiliation.role,
-        Affiliation.valid_from,
-        Affiliation.valid_to,
+    external = await grouped(
+        session,
+        ActorExternalId.actor_id,
+        (ActorExternalId.scheme, ActorExternalId.value),
+        ids,
+        ActorExternalId.scheme,
     )
-    async for rows in _rows(session, columns, Affiliation.id, where):
-        for row in rows:
-            key = str(row.id)
-            yield {
-                "type": "affiliation",
-                "key": key,
-                "id": key,
-                "actor": ref(row.actor_id),
-                "organization": ref(row.organization_id),
-                "kind": row.kind,
-                "role": row.role,
-                "valid_from": iso(row.valid_from),
-                "valid_to": iso(row.valid_to),
-            }
+    return {
+        "aliases": lambda i: aliases.get(i, []),
+        "external_ids": lambda i: {pair[0]: pair[1] for pair in external.get(i, [])},
+    }
 
 
-async def _texts(session: AsyncSession, rows: list[Any]) -> dict[uuid.UUID, str]:
-    """The texts of these sources, fetched in groups of bounded size."""
-    texts: dict[uuid.UUID, str] = {}
-    group: list[uuid.UUID] = []
-    size = 0
-    for row in [r for r in rows if r.text_length is not None] + [None]:
-        if row is not None and (not group or size + row.text_length <= TEXT_BATCH_CHARS):
-            group.append(row.id)
-            size += row.text_length
-            continue
-        if group:
-            found = await session.execute(
-                select(Source.id, Source.text).where(Source.id.in_(group))
-            )
-            texts.update((ident, value) for ident, value in found if value is not None)
-        if row is not None:
-            group, size = [row.id], row.text_length
-    return texts
-
-
-async def _sources(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
-    columns = (
-        Source.id,
-        Source.kind,
-        Source.title,
-        Source.url,
-        Source.publisher_id,
-        Source.published_at,
-        Source.retrieved_at,
-        Source.language,
-        Source.content_hash,
-        func.length(Source.text).label("text_length"),
+async def _source_parts(session: AsyncSession, rows: Rows) -> Gathered:
+    authors = await grouped(
+        session,
+        SourceAuthor.source_id,
+        (SourceAuthor.actor_id,),
+        [row[0] for row in rows],
+        SourceAuthor.position,
     )
-    async for rows in _rows(session, columns, Source.id, where):
-        ids = [row.id for row in rows]
-        authors = await _grouped(
-            session,
-            select(SourceAuthor.source_id, SourceAuthor.actor_id)
-            .where(SourceAuthor.source_id.in_(ids))
-            .order_by(SourceAuthor.source_id, SourceAuthor.position),
-        )
-        texts = await _texts(session, rows)
-        for row in rows:
-            key = str(row.id)
-            yield {
-                "type": "source",
-                "key": key,
-                "id": key,
-                "kind": row.kind,
-                "title": row.title,
-                "url": row.url,
-                "publisher": ref(row.publisher_id),
-                "authors": [str(a) for a in authors.get(row.id, [])],
-                "published_at": iso(row.published_at),
-                "retrieved_at": iso(row.retrieved_at),
-                "language": row.language,
-                "content_hash": row.content_hash,
-                "text": texts.get(row.id),
-            }
-        del texts
+    texts = await source_texts(session, rows)
+    return {"authors": lambda i: _strings(authors.get(i, [])), "text": texts.get}
 
 
-async def _links(
-    session: AsyncSession, model: Any, kind: str, ends: tuple[str, str, str, str], where: Any
+async def _claim_parts(session: AsyncSession, rows: Rows) -> Gathered:
+    ids = [row[0] for row in rows]
+    tags = await grouped(session, ClaimTag.claim_id, (ClaimTag.tag,), ids, ClaimTag.tag)
+    about = await grouped(
+        session, ClaimSubject.claim_id, (ClaimSubject.actor_id,), ids, ClaimSubject.position
+    )
+    return {"tags": lambda i: tags.get(i, []), "about": lambda i: _strings(about.get(i, []))}
+
+
+def _link_fields(
+    start: tuple[str, Column], end: tuple[str, Column], kind: Column
+) -> tuple[Field, ...]:
+    """A link's fields: the refs at its two ends, and its kind."""
+    return (Field(*start, str), Field(*end, str), Field("kind", kind))
+
+
+ACTORS = Shape(
+    "actor",
+    Actor.id,
+    (
+        Field("kind", Actor.kind),
+        Field("name", Actor.name),
+        Field("aliases"),
+        Field("country", Actor.country),
+        Field("description", Actor.description),
+        Field("external_ids"),
+        Field("reliability", Actor.reliability),
+    ),
+    _actor_parts,
+)
+AFFILIATIONS = Shape(
+    "affiliation",
+    Affiliation.id,
+    (
+        Field("actor", Affiliation.actor_id, ref),
+        Field("organization", Affiliation.organization_id, ref),
+        Field("kind", Affiliation.kind),
+        Field("role", Affiliation.role),
+        Field("valid_from", Affiliation.valid_from, iso),
+        Field("valid_to", Affiliation.valid_to, iso),
+    ),
+)
+SOURCES = Shape(
+    "source",
+    Source.id,
+    (
+        Field("kind", Source.kind),
+        Field("title", Source.title),
+        Field("url", Source.url),
+        Field("publisher", Source.publisher_id, ref),
+        Field("authors"),
+        Field("published_at", Source.published_at, iso),
+        Field("retrieved_at", Source.retrieved_at, iso),
+        Field("language", Source.language),
+        Field("content_hash", Source.content_hash),
+        Field("text"),
+    ),
+    _source_parts,
+    (func.length(Source.text).label("text_length"),),
+)
+CITATIONS = Shape(
+    "citation",
+    Citation.id,
+    _link_fields(
+        ("source", Citation.source_id), ("cited", Citation.cited_source_id), Citation.kind
+    ),
+)
+CLAIMS = Shape(
+    "claim",
+    Claim.id,
+    (
+        Field("statement", Claim.statement),
+        Field("tags"),
+        Field("about"),
+        Field("occurred_from", Claim.occurred_from, iso),
+        Field("occurred_to", Claim.occurred_to, iso),
+    ),
+    _claim_parts,
+)
+RELATIONS = Shape(
+    "claim_relation",
+    ClaimRelation.id,
+    _link_fields(
+        ("claim", ClaimRelation.claim_id),
+        ("related", ClaimRelation.related_claim_id),
+        ClaimRelation.kind,
+    ),
+)
+STANCES = Shape(
+    "stance",
+    Stance.id,
+    (
+        Field("claim", Stance.claim_id, str),
+        Field("actor", Stance.actor_id, str),
+        Field("source", Stance.source_id, str),
+        Field("label", Stance.label),
+        Field("probability", Stance.probability),
+        Field("confidence", Stance.confidence),
+        Field("quote", Stance.quote),
+        Field("stated_at", Stance.stated_at, iso),
+        Field("retracted_at", Stance.retracted_at, iso),
+        Field("retraction_source", Stance.retraction_source_id, ref),
+    ),
+)
+SHAPES = (ACTORS, AFFILIATIONS, SOURCES, CITATIONS, CLAIMS, RELATIONS, STANCES)
+
+
+async def _read(
+    session: AsyncSession, shape: Shape, where: ColumnElement[bool] | None
 ) -> AsyncIterator[Record]:
-    start_col, end_col, start, end = ends
-    columns = (model.id, getattr(model, start_col), getattr(model, end_col), model.kind)
-    async for rows in _rows(session, columns, model.id, where):
-        for ident, a, b, link_kind in rows:
-            key = str(ident)
-            yield {
-                "type": kind,
-                "key": key,
-                "id": key,
-                start: str(a),
-                end: str(b),
-                "kind": link_kind,
-            }
-
-
-async def _claims(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
-    columns = (Claim.id, Claim.statement, Claim.occurred_from, Claim.occurred_to)
-    async for rows in _rows(session, columns, Claim.id, where):
-        ids = [row.id for row in rows]
-        tags = await _grouped(
-            session,
-            select(ClaimTag.claim_id, ClaimTag.tag)
-            .where(ClaimTag.claim_id.in_(ids))
-            .order_by(ClaimTag.claim_id, ClaimTag.tag),
-        )
-        about = await _grouped(
-            session,
-            select(ClaimSubject.claim_id, ClaimSubject.actor_id)
-            .where(ClaimSubject.claim_id.in_(ids))
-            .order_by(ClaimSubject.claim_id, ClaimSubject.position),
-        )
+    """The records of one type, in id order."""
+    read = [(f.name, f.column) for f in shape.fields if f.column is not None]
+    columns = [shape.id, *(column for _, column in read), *shape.extra]
+    # Each field: where its value comes from (a position in the row, or gathered).
+    position = {name: i for i, (name, _) in enumerate(read, start=1)}
+    async for rows in batches(session, columns, shape.id, where):
+        gathered = await shape.gather(session, rows) if shape.gather is not None else {}
+        plan = [
+            (f.name, position.get(f.name, 0), f.convert, gathered.get(f.name)) for f in shape.fields
+        ]
         for row in rows:
-            key = str(row.id)
-            yield {
-                "type": "claim",
-                "key": key,
-                "id": key,
-                "statement": row.statement,
-                "tags": tags.get(row.id, []),
-                "about": [str(a) for a in about.get(row.id, [])],
-                "occurred_from": iso(row.occurred_from),
-                "occurred_to": iso(row.occurred_to),
-            }
+            key = str(row[0])
+            record: Record = {"type": shape.type, "key": key, "id": key}
+            for name, at, convert, gather in plan:
+                if gather is not None:
+                    record[name] = gather(row[0])
+                else:
+                    value = row[at]
+                    record[name] = value if convert is None or value is None else convert(value)
+            yield record
+        del gathered, plan
 
 
-async def _stances(session: AsyncSession, where: Any) -> AsyncIterator[Record]:
-    columns = (
-        Stance.id,
-        Stance.claim_id,
-        Stance.actor_id,
-        Stance.source_id,
-        Stance.label,
-        Stance.probability,
-        Stance.confidence,
-        Stance.quote,
-        Stance.stated_at,
-        Stance.retracted_at,
-        Stance.retraction_source_id,
-    )
-    async for rows in _rows(session, columns, Stance.id, where):
-        for row in rows:
-            key = str(row.id)
-            yield {
-                "type": "stance",
-                "key": key,
-                "id": key,
-                "claim": str(row.claim_id),
-                "actor": str(row.actor_id),
-                "source": str(row.source_id),
-                "label": row.label,
-                "probability": row.probability,
-                "confidence": row.confidence,
-                "quote": row.quote,
-                "stated_at": iso(row.stated_at),
-                "retracted_at": iso(row.retracted_at),
-                "retraction_source": ref(row.retraction_source_id),
-            }
-
-
-def _conditions(flt: ExportFilter) -> dict[str, Any]:
+def _conditions(flt: ExportFilter) -> dict[str, ColumnElement[bool] | None]:
     """The WHERE condition of each record type (None: every row)."""
     if flt.everything:
-        return dict.fromkeys(
-            ("actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance")
-        )
+        return dict.fromkeys(shape.type for shape in SHAPES)
     sel = Selection(flt)
     return {
         "actor": sel.actors(Actor.id),
@@ -312,15 +256,6 @@ async def export_records(session: AsyncSession, flt: ExportFilter) -> AsyncItera
     """Every selected record in dependency order, read in one snapshot."""
     await snapshot(session)
     where = _conditions(flt)
-    readers = (
-        _actors(session, where["actor"]),
-        _affiliations(session, where["affiliation"]),
-        _sources(session, where["source"]),
-        _links(session, Citation, "citation", CITATION_ENDS, where["citation"]),
-        _claims(session, where["claim"]),
-        _links(session, ClaimRelation, "claim_relation", RELATION_ENDS, where["claim_relation"]),
-        _stances(session, where["stance"]),
-    )
-    for reader in readers:
-        async for record in reader:
+    for shape in SHAPES:
+        async for record in _read(session, shape, where[shape.type]):
             yield record

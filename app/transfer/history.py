@@ -9,18 +9,19 @@ folded in), so the history and the change feed show imported records like any ot
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import orjson
 from sqlalchemy import Uuid, inspect
 
 from app.context import current_request_id, current_writer
 from app.history.recorder import ENTITIES, SKIPPED
-from app.models import Change
+from app.models import Base, Change
 from app.transfer.bulk import BulkWriter
+from app.transfer.rows import ChangeRow, TableRow
 
 Layout = tuple[list[str], list[int], list[int]]
-COLUMNS = ("entity", "entity_id", "version", "action", "writer", "request_id", "at", "after")
+# What the recorder folds into a record's snapshot: its sub-records (lists, a mapping).
+Folded = dict[str, list[str] | dict[str, str]]
 
 
 def dashed(hex_id: str) -> str:
@@ -36,9 +37,9 @@ class ChangeLog:
         self.now = now
         self.who = current_writer.get()
         self.request = current_request_id.get()
-        self._layouts: dict[tuple[type, tuple[str, ...]], Layout] = {}
+        self._layouts: dict[tuple[type[Base], tuple[str, ...]], Layout] = {}
 
-    def _layout(self, model: type, columns: Sequence[str]) -> Layout:
+    def _layout(self, model: type[Base], columns: Sequence[str]) -> Layout:
         """The snapshot's field names, their positions in an inserted row, and which of them
         (by index among the fields) are UUIDs."""
         key = (model, tuple(columns))
@@ -46,7 +47,7 @@ class ChangeLog:
             names: list[str] = []
             positions: list[int] = []
             uuids: list[int] = []
-            attrs: Any = inspect(model).column_attrs
+            attrs = inspect(model).column_attrs
             for attr in attrs:
                 if attr.key in SKIPPED:
                     continue
@@ -60,34 +61,33 @@ class ChangeLog:
 
     async def created(
         self,
-        model: type,
-        columns: Sequence[str],
-        rows: list[tuple[Any, ...]],
-        folded: list[dict[str, Any]] | None = None,
+        model: type[Base],
+        rows: Sequence[TableRow],
+        folded: list[Folded] | None = None,
         *,
         defer: bool = False,
     ) -> None:
-        """Record the creation of these rows (in `columns` order); `folded` gives each row's
-        sub-records as the recorder folds them in (aliases, author_ids, tags, ...); `defer` as
-        in BulkWriter.insert."""
+        """Record the creation of these rows; `folded` gives each row's sub-records as the
+        recorder folds them in (aliases, author_ids, tags, ...); `defer` as in
+        BulkWriter.insert."""
         if not rows:
             return
-        names, positions, uuids = self._layout(model, columns)
+        names, positions, uuids = self._layout(model, rows[0]._fields)
         entity = ENTITIES[model]
         changes = []
         for i, row in enumerate(rows):
-            values = [row[at] for at in positions]
+            values: list[object] = [row[at] for at in positions]
             for j in uuids:
                 if values[j] is not None:
-                    values[j] = dashed(values[j])
+                    values[j] = dashed(str(values[j]))
             # (times need nothing: orjson writes an aware datetime as isoformat() does)
-            after = dict(zip(names, values, strict=True))
+            after: dict[str, object] = dict(zip(names, values, strict=True))
             if folded is not None:
                 after.update(folded[i])
             changes.append(
-                (
+                ChangeRow(
                     entity,
-                    row[0],
+                    str(row[0]),
                     1,
                     "create",
                     self.who,
@@ -96,4 +96,4 @@ class ChangeLog:
                     orjson.dumps(after).decode(),
                 )
             )
-        await self.writer.insert(Change.__table__, COLUMNS, changes, defer=defer)  # type: ignore[arg-type]
+        await self.writer.insert(Change, changes, defer=defer)

@@ -1,161 +1,103 @@
-"""Importing actors (matched by any external id, else kind and name) and affiliations
-(matched by actor, organization, kind and start)."""
+"""Importing actors (matched by any external id, else kind and name)."""
 
 import uuid
 from collections import defaultdict
 from functools import partial
-from typing import Any
 
 from sqlalchemy import select
 
 from app.actors import service as actors
-from app.actors.affiliations import AFFILIATIONS
-from app.actors.schemas import ActorUpdate, AffiliationUpdate
-from app.links import service as links
-from app.models import Actor, ActorAlias, ActorExternalId, Affiliation
+from app.actors.schemas import ActorCreate, ActorUpdate
+from app.models import Actor, ActorAlias, ActorExternalId
 from app.transfer.context import Context, as_uuid, chunks
+from app.transfer.history import Folded
 from app.transfer.records import Record
+from app.transfer.rows import ActorRow, AliasRow, ExternalIdRow, HexId
 from app.transfer.upsert import (
+    Changed,
     Decider,
     before_updates,
     changes,
-    existing_ids,
+    given_ids,
     loaded,
     plain,
     settle,
 )
 
-ACTOR_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "name_folded",
-    "country",
-    "description",
-    "reliability",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
-AFFILIATION_COLUMNS = (
-    "id",
-    "actor_id",
-    "organization_id",
-    "kind",
-    "role",
-    "valid_from",
-    "valid_to",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
+ActorRecord = Record[ActorCreate]
+NaturalKey = tuple[str, str, str]  # ("x", scheme, value) or ("n", kind, name)
 
 
-def _natural_keys(record: Record) -> list[tuple[str, ...]]:
+def _natural_keys(record: ActorRecord) -> list[NaturalKey]:
     data = record.data
-    keys: list[tuple[str, ...]] = [("x", s, v) for s, v in data.external_ids.items()]
-    return [*keys, ("n", plain(data.kind), data.name)]
+    keys: list[NaturalKey] = [("x", s, v) for s, v in data.external_ids.items()]
+    return [*keys, ("n", data.kind.value, data.name)]
 
 
-async def _lookup(ctx: Context, keys: set[tuple[str, ...]]) -> dict[tuple[str, ...], str]:
-    found: dict[tuple[str, ...], str] = {}
-    pairs = [k[1:] for k in keys if k[0] == "x"]
-    for part in chunks(pairs):
-        rows = await ctx.session.execute(
-            select(ActorExternalId.scheme, ActorExternalId.value, ActorExternalId.actor_id).where(
-                ctx.rows_among((ActorExternalId.scheme, ActorExternalId.value), part)
+async def _lookup(ctx: Context, keys: set[NaturalKey]) -> dict[NaturalKey, HexId]:
+    found: dict[NaturalKey, HexId] = {}
+    by = (
+        ("x", (ActorExternalId.scheme, ActorExternalId.value), ActorExternalId.actor_id),
+        ("n", (Actor.kind, Actor.name), Actor.id),
+    )
+    for marker, columns, owner in by:
+        for part in chunks([(k[1], k[2]) for k in keys if k[0] == marker]):
+            rows = await ctx.session.execute(
+                select(*columns, owner).where(ctx.rows_among(columns, part))
             )
-        )
-        found.update((("x", s, v), a.hex) for s, v, a in rows)
-    names = [k[1:] for k in keys if k[0] == "n"]
-    for part in chunks(names):
-        rows = await ctx.session.execute(
-            select(Actor.kind, Actor.name, Actor.id).where(
-                ctx.rows_among((Actor.kind, Actor.name), part)
-            )
-        )
-        found.update((("n", k, n), a.hex) for k, n, a in rows)
+            found.update(((marker, a, b), actor.hex) for a, b, actor in rows)
     return found
 
 
-async def import_actors(ctx: Context, records: list[Record]) -> None:
+async def import_actors(ctx: Context, records: list[ActorRecord]) -> None:
     """Create the new actors, update the changed ones."""
     live = [r for r in records if not r.failed]
-    keys = {k for r in live for k in _natural_keys(r)}
-    found = await _lookup(ctx, keys)
-    by_id = await existing_ids(ctx, Actor, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id, "actor")
+    found = await _lookup(ctx, {k for r in live for k in _natural_keys(r)})
+    decide = Decider(ctx, await given_ids(ctx, Actor, live), "actor")
     await ctx.writer.start()  # the earlier batches' rows are written while this one is built
-    rows: list[tuple[Any, ...]] = []
-    aliases: list[tuple[Any, ...]] = []
-    external: list[tuple[Any, ...]] = []
-    matched: list[Record] = []
-    folded: list[dict[str, Any]] = []
+    rows: list[ActorRow] = []
+    aliases: list[AliasRow] = []
+    external: list[ExternalIdRow] = []
+    matched: list[ActorRecord] = []
+    folded: list[Folded] = []
     for record in live:
-        data, target = record.data, None
-        for key in _natural_keys(record):
-            target = found.get(key) or decide.created_id(key)
-            if target is not None:
-                break
-        target = target or decide.by_given_id(record)
-        if record.failed:
-            continue
-        if target is not None:
-            record.target = target
-            matched.append(record)
-            continue
-        new_id = decide.new_id(record)
+        keys = _natural_keys(record)
+        target = next(filter(None, (found.get(k) or decide.created_id(k) for k in keys)), None)
+        new_id = decide.place(record, target, matched)
         if new_id is None:
             continue
-        record.target = new_id
-        for key in _natural_keys(record):
+        for key in keys:
             decide.created[key] = new_id
+        data = record.data
         rows.append(
-            (
+            ActorRow(
                 new_id,
-                plain(data.kind),
+                data.kind.value,
                 data.name,
                 actors.fold(data.name),
                 data.country,
                 data.description,
-                plain(data.reliability),
-                ctx.by,
-                ctx.now,
-                ctx.now,
-                1,
+                data.reliability.value if data.reliability is not None else None,
+                *ctx.audit,
             )
         )
-        aliases.extend((new_id, a, actors.fold(a), i) for i, a in enumerate(data.aliases))
-        external.extend((new_id, s, v) for s, v in data.external_ids.items())
+        aliases.extend(AliasRow(new_id, a, actors.fold(a), i) for i, a in enumerate(data.aliases))
+        external.extend(ExternalIdRow(new_id, s, v) for s, v in data.external_ids.items())
         folded.append({"aliases": data.aliases, "external_ids": data.external_ids})
-        ctx.count(record, "created")
-    await ctx.writer.insert(Actor.__table__, ACTOR_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
-    await ctx.changes.created(Actor, ACTOR_COLUMNS, rows, folded, defer=True)
-    await ctx.writer.insert(
-        ActorAlias.__table__,  # type: ignore[arg-type]
-        ("actor_id", "alias", "alias_folded", "position"),
-        aliases,
-        defer=True,
-    )
-    await ctx.writer.insert(
-        ActorExternalId.__table__,  # type: ignore[arg-type]
-        ("actor_id", "scheme", "value"),
-        external,
-        defer=True,
-    )
+    await ctx.create(Actor, rows, folded)
+    await ctx.writer.insert(ActorAlias, aliases, defer=True)
+    await ctx.writer.insert(ActorExternalId, external, defer=True)
     await _update_actors(ctx, matched)
 
 
-async def _update_actors(ctx: Context, records: list[Record]) -> None:
+async def _update_actors(ctx: Context, records: list[ActorRecord]) -> None:
     if not records:
         return
     await before_updates(ctx, "actor")
     ids = [as_uuid(i) for i in {r.target for r in records if r.target}]
     current = await loaded(ctx, Actor, records)
-    alias_of: dict[str, list[str]] = defaultdict(list)
-    external_of: dict[str, dict[str, str]] = defaultdict(dict)
+    alias_of: dict[HexId, list[str]] = defaultdict(list)
+    external_of: dict[HexId, dict[str, str]] = defaultdict(dict)
     for part in chunks(ids):
         for actor_id, alias in await ctx.session.execute(
             select(ActorAlias.actor_id, ActorAlias.alias)
@@ -188,119 +130,6 @@ async def _update_actors(ctx: Context, records: list[Record]) -> None:
     ctx.session.expunge_all()
 
 
-async def _update_actor(ctx: Context, actor_id: uuid.UUID, changed: dict[str, Any]) -> Any:
-    return await actors.update_actor(ctx.session, actor_id, ActorUpdate(**changed), by=ctx.by)
-
-
-# -- affiliations ------------------------------------------------------------------------------
-
-
-def _affiliation_key(record: Record) -> tuple[Any, ...]:
-    data = record.data
-    return (
-        record.ids["actor"].id,
-        record.ids["organization"].id,
-        plain(data.kind),
-        data.valid_from,
-    )
-
-
-async def import_affiliations(ctx: Context, records: list[Record]) -> None:
-    """Create the new affiliations, update the changed ones (role, end of validity)."""
-    live = []
-    for record in records:
-        if record.failed:
-            continue
-        if record.ids["actor"].id == record.ids["organization"].id:
-            message = "an actor cannot be affiliated with itself"
-            ctx.fail(record, "organization", message, "invalid-field")
-            continue
-        live.append(record)
-    # Looked up even between actors this import created: an earlier batch may have linked them.
-    pairs = sorted({(r.ids["actor"].id, r.ids["organization"].id) for r in live})
-    found: dict[tuple[Any, ...], Any] = {}
-    for part in chunks(pairs):
-        for row in await ctx.session.scalars(
-            select(Affiliation)
-            .where(
-                ctx.rows_among(
-                    (Affiliation.actor_id, Affiliation.organization_id),
-                    [(as_uuid(a), as_uuid(o)) for a, o in part],
-                )
-            )
-            .execution_options(populate_existing=True)
-        ):
-            key = (row.actor_id.hex, row.organization_id.hex, row.kind, row.valid_from)
-            found.setdefault(key, row)
-    by_id = await existing_ids(ctx, Affiliation, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id, "affiliation")
-    await ctx.writer.start()
-    rows: list[tuple[Any, ...]] = []
-    matched: list[Record] = []
-    for record in live:
-        key = _affiliation_key(record)
-        existing = found.get(key)
-        target = existing.id.hex if existing is not None else decide.created_id(key)
-        target = target or decide.by_given_id(record)
-        if record.failed:
-            continue
-        if target is not None:
-            record.target = target
-            matched.append(record)
-            continue
-        new_id = decide.new_id(record)
-        if new_id is None:
-            continue
-        record.target = decide.created[key] = new_id
-        data = record.data
-        rows.append(
-            (
-                new_id,
-                key[0],
-                key[1],
-                key[2],
-                data.role,
-                data.valid_from,
-                data.valid_to,
-                ctx.by,
-                ctx.now,
-                ctx.now,
-                1,
-            )
-        )
-        ctx.count(record, "created")
-    await ctx.writer.insert(Affiliation.__table__, AFFILIATION_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
-    await ctx.changes.created(Affiliation, AFFILIATION_COLUMNS, rows, defer=True)
-    if not matched:
-        ctx.session.expunge_all()  # the rows looked up
-        return
-    await before_updates(ctx, "affiliation")
-    stored = await loaded(ctx, Affiliation, matched)
-    for record in matched:
-        assert record.target is not None
-        await _update_affiliation(ctx, record, stored[record.target])
-    ctx.session.expunge_all()
-
-
-async def _update_affiliation(ctx: Context, record: Record, row: Affiliation) -> None:
-    data = record.data
-    actor_id, organization_id = record.ids["actor"].id, record.ids["organization"].id
-    if (row.actor_id.hex, row.organization_id.hex) != (actor_id, organization_id):
-        message = "is the id of an affiliation between other actors"
-        ctx.fail(record, "id", message, "id-conflict")
-        return
-    changed = changes(
-        record,
-        {
-            "kind": (plain(data.kind), row.kind),
-            "role": (data.role, row.role),
-            "valid_from": (data.valid_from, row.valid_from),
-            "valid_to": (data.valid_to, row.valid_to),
-        },
-    )
-    await settle(ctx, record, changed, partial(_update_affiliation_row, ctx, row))
-
-
-async def _update_affiliation_row(ctx: Context, row: Affiliation, changed: dict[str, Any]) -> Any:
-    update = AffiliationUpdate(**changed)
-    return await links.update(ctx.session, AFFILIATIONS, row.actor_id, row.id, update)
+async def _update_actor(ctx: Context, actor_id: uuid.UUID, changed: Changed) -> object:
+    update = ActorUpdate.model_validate(changed)
+    return await actors.update_actor(ctx.session, actor_id, update, by=ctx.by)

@@ -3,133 +3,92 @@
 
 import uuid
 from collections import defaultdict
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import NamedTuple
 
 from sqlalchemy import select
 
 from app.claims import service as claims
-from app.claims.relations import CLAIM_RELATIONS
-from app.claims.schemas import ClaimRelationUpdate, ClaimUpdate
-from app.links import service as links
-from app.models import Claim, ClaimRelation, ClaimStats, ClaimSubject, ClaimTag
+from app.claims.schemas import ClaimCreate, ClaimUpdate
+from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.history import dashed
-from app.transfer.import_sources import import_links
+from app.transfer.history import Folded, dashed
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, before_updates, changes, existing_ids, settle
+from app.transfer.rows import ClaimRow, HexId, StatsRow, SubjectRow, TagRow
+from app.transfer.upsert import Changed, Decider, before_updates, changes, given_ids, settle
 
-CLAIM_COLUMNS = (
-    "id",
-    "statement",
-    "statement_key",
-    "occurred_from",
-    "occurred_to",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
-RELATION_COLUMNS = (
-    "id",
-    "claim_id",
-    "related_claim_id",
-    "kind",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
+ClaimRecord = Record[ClaimCreate]
 
 
-def _about(record: Record) -> list[str]:
-    return list(dict.fromkeys(a.id for a in record.ids["about"]))
+class Stored(NamedTuple):
+    """A stored claim's columns a match compares."""
+
+    id: uuid.UUID
+    statement: str
+    occurred_from: datetime | None
+    occurred_to: datetime | None
 
 
-async def import_claims(ctx: Context, records: list[Record]) -> None:
+def _about(record: ClaimRecord) -> list[HexId]:
+    return list(dict.fromkeys(a.id for a in record.many["about"]))
+
+
+async def import_claims(ctx: Context, records: list[ClaimRecord]) -> None:
     """Create the new claims (with zeroed counters), update the changed ones."""
     live = [r for r in records if not r.failed]
-    keys = sorted({r.extra["statement_key"] for r in live})
-    found: dict[str, str] = {}
+    keys = sorted({r.derived.statement_key for r in live})
+    found: dict[str, HexId] = {}
     for part in chunks(keys):
         result = await ctx.session.execute(
             select(Claim.statement_key, Claim.id).where(ctx.among(Claim.statement_key, part))
         )
         found.update((key, ident.hex) for key, ident in result)
-    decide = Decider(ctx, await existing_ids(ctx, Claim, [r.id.hex for r in live if r.id]), "claim")
+    decide = Decider(ctx, await given_ids(ctx, Claim, live), "claim")
     await ctx.writer.start()
-    rows: list[tuple[Any, ...]] = []
-    tags: list[tuple[Any, ...]] = []
-    subjects: list[tuple[Any, ...]] = []
-    matched: list[Record] = []
-    folded: list[dict[str, Any]] = []
+    rows: list[ClaimRow] = []
+    tags: list[TagRow] = []
+    subjects: list[SubjectRow] = []
+    matched: list[ClaimRecord] = []
+    folded: list[Folded] = []
     for record in live:
-        key = record.extra["statement_key"]
-        target = found.get(key) or decide.created_id(key) or decide.by_given_id(record)
-        if record.failed:
-            continue
-        if target is not None:
-            record.target = target
-            matched.append(record)
-            continue
-        new_id = decide.new_id(record)
+        key = record.derived.statement_key
+        new_id = decide.place(record, found.get(key) or decide.created_id(key), matched)
         if new_id is None:
             continue
-        record.target = decide.created[key] = new_id
+        decide.created[key] = new_id
         data = record.data
         rows.append(
-            (
-                new_id,
-                data.statement,
-                key,
-                data.occurred_from,
-                data.occurred_to,
-                ctx.by,
-                ctx.now,
-                ctx.now,
-                1,
-            )
+            ClaimRow(new_id, data.statement, key, data.occurred_from, data.occurred_to, *ctx.audit)
         )
-        tags.extend((new_id, tag) for tag in data.tags)
+        tags.extend(TagRow(new_id, tag) for tag in data.tags)
         about = _about(record)
-        subjects.extend((new_id, a, i) for i, a in enumerate(about))
+        subjects.extend(SubjectRow(new_id, a, i) for i, a in enumerate(about))
         folded.append({"tags": data.tags, "about_actor_ids": [dashed(a) for a in about]})
-        ctx.count(record, "created")
-    await ctx.writer.insert(Claim.__table__, CLAIM_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
-    await ctx.changes.created(Claim, CLAIM_COLUMNS, rows, folded, defer=True)
-    await ctx.writer.insert(ClaimTag.__table__, ("claim_id", "tag"), tags, defer=True)  # type: ignore[arg-type]
-    await ctx.writer.insert(
-        ClaimSubject.__table__,  # type: ignore[arg-type]
-        ("claim_id", "actor_id", "position"),
-        subjects,
-        defer=True,
-    )
+    await ctx.create(Claim, rows, folded)
+    await ctx.writer.insert(ClaimTag, tags, defer=True)
+    await ctx.writer.insert(ClaimSubject, subjects, defer=True)
     # Zeroed counters (the columns' defaults), to be counted at the end of the import.
-    await ctx.writer.insert(
-        ClaimStats.__table__,  # type: ignore[arg-type]
-        ("claim_id", "activity_at"),
-        [(row[0], ctx.now) for row in rows],
-        defer=True,
-    )
+    await ctx.writer.insert(ClaimStats, [StatsRow(row.id, ctx.now) for row in rows], defer=True)
     await _update_claims(ctx, matched)
 
 
-async def _update_claims(ctx: Context, records: list[Record]) -> None:
+async def _update_claims(ctx: Context, records: list[ClaimRecord]) -> None:
     if not records:
         return
     await before_updates(ctx, "claim")
     ids = sorted({r.target for r in records if r.target})
-    current: dict[str, Any] = {}
-    tags_of: dict[str, list[str]] = defaultdict(list)
-    about_of: dict[str, list[str]] = defaultdict(list)
+    current: dict[HexId, Stored] = {}
+    tags_of: dict[HexId, list[str]] = defaultdict(list)
+    about_of: dict[HexId, list[HexId]] = defaultdict(list)
     for part in chunks(ids):
         uuids = [as_uuid(i) for i in part]
-        for row in await ctx.session.execute(
+        for found in await ctx.session.execute(
             select(Claim.id, Claim.statement, Claim.occurred_from, Claim.occurred_to).where(
                 ctx.among(Claim.id, uuids)
             )
         ):
-            current[row.id.hex] = row
+            current[found.id.hex] = Stored(*found)
         for claim_id, tag in await ctx.session.execute(
             select(ClaimTag.claim_id, ClaimTag.tag)
             .where(ctx.among(ClaimTag.claim_id, uuids))
@@ -156,29 +115,12 @@ async def _update_claims(ctx: Context, records: list[Record]) -> None:
             },
         )
         if "about" in changed:
-            changed["about_actor_ids"] = [as_uuid(a) for a in changed.pop("about")]
+            del changed["about"]
+            changed["about_actor_ids"] = [as_uuid(a) for a in _about(record)]
         await settle(ctx, record, changed, partial(_update_claim, ctx, as_uuid(record.target)))
     ctx.session.expunge_all()
 
 
-async def _update_claim(ctx: Context, claim_id: uuid.UUID, changed: dict[str, Any]) -> Any:
-    return await claims.update_claim(ctx.session, claim_id, ClaimUpdate(**changed), by=ctx.by)
-
-
-async def _update_relation(
-    session: Any, claim_id: Any, relation_id: Any, changed: dict[str, Any]
-) -> Any:
-    update = ClaimRelationUpdate(**changed)
-    return await links.update(session, CLAIM_RELATIONS, claim_id, relation_id, update)
-
-
-async def import_relations(ctx: Context, records: list[Record]) -> None:
-    """Create the new claim relations."""
-    await import_links(
-        ctx,
-        records,
-        model=ClaimRelation,
-        columns=RELATION_COLUMNS,
-        ends=("claim", "related"),
-        update=_update_relation,
-    )
+async def _update_claim(ctx: Context, claim_id: uuid.UUID, changed: Changed) -> object:
+    update = ClaimUpdate.model_validate(changed)
+    return await claims.update_claim(ctx.session, claim_id, update, by=ctx.by)

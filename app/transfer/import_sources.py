@@ -1,58 +1,53 @@
 """Importing sources (matched by normalized URL; a source without one by content hash, else
-kind and title, among sources without a URL) and citations (source, cited, kind)."""
+kind and title, among sources without a URL)."""
 
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 
-from app.links import service as links
-from app.models import Citation, Source, SourceAuthor
+from app.models import Source, SourceAuthor
 from app.sources import service as sources
-from app.sources.citations import CITATIONS
-from app.sources.schemas import CitationUpdate, SourceUpdate
+from app.sources.schemas import SourceCreate, SourceUpdate
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.history import dashed
+from app.transfer.history import Folded, dashed
 from app.transfer.records import Record
+from app.transfer.rows import AuthorRow, HexId, SourceRow
 from app.transfer.upsert import (
+    Changed,
     Decider,
     before_updates,
     changes,
-    existing_ids,
-    loaded,
+    given_ids,
     plain,
     settle,
 )
 
-SOURCE_COLUMNS = (
-    "id",
-    "kind",
-    "title",
-    "url",
-    "publisher_id",
-    "published_at",
-    "retrieved_at",
-    "language",
-    "content_hash",
-    "text",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
-CITATION_COLUMNS = (
-    "id",
-    "source_id",
-    "cited_source_id",
-    "kind",
-    "created_by",
-    "created_at",
-    "updated_at",
-    "version",
-)
-# What a match is compared on, besides the text: columns loaded for matched sources.
+SourceRecord = Record[SourceCreate]
+# ("u", url) is unique; ("h", hash) and ("t", kind, title) match among URL-less sources.
+NaturalKey = tuple[str, str] | tuple[str, str, str]
+
+
+class Stored(NamedTuple):
+    """What a match is compared on, besides the text: a stored source's columns."""
+
+    id: uuid.UUID
+    kind: str
+    title: str
+    url: str | None
+    publisher_id: uuid.UUID | None
+    published_at: datetime | None
+    retrieved_at: datetime | None
+    language: str | None
+    content_hash: str | None
+    has_text: bool
+    created_at: datetime
+
+
 STATE = (
     Source.id,
     Source.kind,
@@ -63,36 +58,35 @@ STATE = (
     Source.retrieved_at,
     Source.language,
     Source.content_hash,
-    Source.text.is_not(None).label("has_text"),
+    Source.text.is_not(None),
     Source.created_at,
 )
 
 
-def _natural_key(record: Record) -> tuple[str, ...]:
-    """("u", url) is unique; ("h", hash) and ("t", kind, title) match among URL-less sources."""
-    extra, data = record.extra, record.data
-    if extra["url"] is not None:
-        return ("u", extra["url"])
-    if extra["content_hash"] is not None:
-        return ("h", extra["content_hash"])
-    return ("t", plain(data.kind), data.title)
+def _natural_key(record: SourceRecord) -> NaturalKey:
+    derived = record.derived
+    if derived.url is not None:
+        return ("u", derived.url)
+    if derived.content_hash is not None:
+        return ("h", derived.content_hash)
+    return ("t", record.data.kind.value, record.data.title)
 
 
-def _authors(record: Record) -> list[str]:
-    return list(dict.fromkeys(a.id for a in record.ids["authors"]))
+def _authors(record: SourceRecord) -> list[HexId]:
+    return list(dict.fromkeys(a.id for a in record.many["authors"]))
 
 
-def _publisher(record: Record) -> str | None:
-    publisher = record.ids.get("publisher")
+def _publisher(record: SourceRecord) -> HexId | None:
+    publisher = record.one.get("publisher")
     return publisher.id if publisher is not None else None
 
 
-async def _states(ctx: Context, condition: Any) -> list[Any]:
-    return list((await ctx.session.execute(select(*STATE).where(condition))).all())
+async def _states(ctx: Context, condition: ColumnElement[bool]) -> list[Stored]:
+    return [Stored(*row) for row in await ctx.session.execute(select(*STATE).where(condition))]
 
 
-async def _authors_of(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = defaultdict(list)
+async def _authors_of(ctx: Context, ids: Sequence[HexId]) -> dict[HexId, list[HexId]]:
+    out: dict[HexId, list[HexId]] = defaultdict(list)
     for part in chunks(ids):
         for source_id, actor_id in await ctx.session.execute(
             select(SourceAuthor.source_id, SourceAuthor.actor_id)
@@ -103,126 +97,105 @@ async def _authors_of(ctx: Context, ids: list[str]) -> dict[str, list[str]]:
     return out
 
 
-def _changed(record: Record, row: Any, authors: list[str]) -> dict[str, Any]:
-    data, extra = record.data, record.extra
+def _changed(record: SourceRecord, row: Stored, authors: list[HexId]) -> Changed:
+    data, derived = record.data, record.derived
     fields = {
         "kind": (plain(data.kind), row.kind),
         "title": (data.title, row.title),
-        "url": (extra["url"], row.url),
+        "url": (derived.url, row.url),
         "publisher": (_publisher(record), row.publisher_id.hex if row.publisher_id else None),
         "authors": (_authors(record), authors),
         "published_at": (data.published_at, row.published_at),
         "retrieved_at": (data.retrieved_at, row.retrieved_at),
         "language": (data.language, row.language),
-        "content_hash": (extra["content_hash"], row.content_hash),
+        "content_hash": (derived.content_hash, row.content_hash),
     }
     changed = changes(record, fields)
     if "text" in record.present:
         same = data.text is None and not row.has_text
         same = same or (
-            data.text is not None and row.has_text and fields["content_hash"][0] == row.content_hash
+            data.text is not None and row.has_text and derived.content_hash == row.content_hash
         )
         if not same:
             changed["text"] = data.text
-            changed["content_hash"] = extra["content_hash"]
+            changed["content_hash"] = derived.content_hash
     return changed
 
 
-async def import_sources(ctx: Context, records: list[Record]) -> None:
+async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
     """Create the new sources, update the changed ones; note each one's text and date for the
     stances that quote it."""
     live = [r for r in records if not r.failed]
     key_of = {r.line: _natural_key(r) for r in live}
     keys = set(key_of.values())
-    unique: dict[tuple[str, ...], Any] = {}
-    shared: dict[tuple[str, ...], list[Any]] = defaultdict(list)
+    unique: dict[NaturalKey, Stored] = {}
+    shared: dict[NaturalKey, list[Stored]] = defaultdict(list)
     urls = sorted(k[1] for k in keys if k[0] == "u")
     for part in chunks(urls):
         for row in await _states(ctx, ctx.among(Source.url, part)):
-            unique[("u", row.url)] = row
+            unique[("u", str(row.url))] = row
     hashes = sorted(k[1] for k in keys if k[0] == "h")
     for part in chunks(hashes):
         for row in await _states(ctx, ctx.among(Source.content_hash, part) & Source.url.is_(None)):
-            shared[("h", row.content_hash)].append(row)
+            shared[("h", str(row.content_hash))].append(row)
     # By title alone, which the index holds; a row of another kind is no match.
-    titles = sorted({k[2] for k in keys if k[0] == "t"})
+    titles = sorted({k[2] for k in keys if len(k) == 3})
     for part in chunks(titles):
         for row in await _states(ctx, ctx.among(Source.title, part) & Source.url.is_(None)):
             titled = ("t", row.kind, row.title)
             if titled in keys:
                 shared[titled].append(row)
-    by_id = await existing_ids(ctx, Source, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id, "source")
-    candidates = {
-        row.id.hex: row for rows in [*shared.values(), list(unique.values())] for row in rows
-    }
+    decide = Decider(ctx, await given_ids(ctx, Source, live), "source")
+    candidates = {row.id.hex for rows in [*shared.values(), unique.values()] for row in rows}
     authors_of = await _authors_of(ctx, sorted(candidates))
     await ctx.writer.start()
-    rows: list[tuple[Any, ...]] = []
-    authors: list[tuple[Any, ...]] = []
-    matched: list[Record] = []
-    folded: list[dict[str, Any]] = []
+    rows: list[SourceRow] = []
+    authors: list[AuthorRow] = []
+    matched: list[SourceRecord] = []
+    folded: list[Folded] = []
     for record in live:
         key = key_of[record.line]
-        target: str | None = None
+        target: HexId | None = None
         if key[0] == "u":
-            row = unique.get(key)
-            target = row.id.hex if row is not None else decide.created_id(key)
+            stored = unique.get(key)
+            target = stored.id.hex if stored is not None else decide.created_id(key)
         else:
             target = _pick(ctx, record, shared.get(key, []), authors_of)
-        target = target or decide.by_given_id(record)
-        if record.failed:
-            continue
-        if target is not None:
-            record.target = target
-            matched.append(record)
-            continue
-        new_id = decide.new_id(record)
+        new_id = decide.place(record, target, matched)
         if new_id is None:
             continue
-        record.target = new_id
         if key[0] == "u":
             decide.created[key] = new_id
-        data = record.data
+        data, derived = record.data, record.derived
         rows.append(
-            (
+            SourceRow(
                 new_id,
-                plain(data.kind),
+                data.kind.value,
                 data.title,
-                record.extra["url"],
+                derived.url,
                 _publisher(record),
                 data.published_at,
                 data.retrieved_at,
                 data.language,
-                record.extra["content_hash"],
+                derived.content_hash,
                 data.text,
-                ctx.by,
-                ctx.now,
-                ctx.now,
-                1,
+                *ctx.audit,
             )
         )
         author_ids = _authors(record)
-        authors.extend((new_id, a, i) for i, a in enumerate(author_ids))
+        authors.extend(AuthorRow(new_id, a, i) for i, a in enumerate(author_ids))
         folded.append({"author_ids": [dashed(a) for a in author_ids]})
-        record.extra["has_text"] = data.text is not None
-        record.extra["published_at"] = data.published_at
+        record.has_text = data.text is not None
+        record.published_at = data.published_at
         ctx.texts.put(new_id, data.text)
-        ctx.count(record, "created")
-    await ctx.writer.insert(Source.__table__, SOURCE_COLUMNS, rows, defer=True)  # type: ignore[arg-type]
-    await ctx.changes.created(Source, SOURCE_COLUMNS, rows, folded, defer=True)
-    await ctx.writer.insert(
-        SourceAuthor.__table__,  # type: ignore[arg-type]
-        ("source_id", "actor_id", "position"),
-        authors,
-        defer=True,
-    )
+    await ctx.create(Source, rows, folded)
+    await ctx.writer.insert(SourceAuthor, authors, defer=True)
     await _update_sources(ctx, matched)
 
 
 def _pick(
-    ctx: Context, record: Record, rows: list[Any], authors_of: dict[str, list[str]]
-) -> str | None:
+    ctx: Context, record: SourceRecord, rows: list[Stored], authors_of: dict[HexId, list[HexId]]
+) -> HexId | None:
     """Among URL-less sources sharing the record's natural key, the one it stands for: one not
     created by this file, preferably equal to it, else the one with its id, else the oldest."""
     rows = [row for row in rows if not ctx.created_here(row.created_at)]
@@ -230,20 +203,20 @@ def _pick(
         return None
     for row in rows:
         if not _changed(record, row, authors_of.get(row.id.hex, [])):
-            return str(row.id.hex)
+            return row.id.hex
     if record.id is not None:
         for row in rows:
             if row.id == record.id:
-                return str(row.id.hex)
-    return str(min(rows, key=lambda row: row.id).id.hex)
+                return row.id.hex
+    return min(rows, key=lambda row: row.id).id.hex
 
 
-async def _update_sources(ctx: Context, records: list[Record]) -> None:
+async def _update_sources(ctx: Context, records: list[SourceRecord]) -> None:
     if not records:
         return
     await before_updates(ctx, "source")
     ids = sorted({r.target for r in records if r.target})
-    current: dict[str, Any] = {}
+    current: dict[HexId, Stored] = {}
     for part in chunks(ids):
         for row in await _states(ctx, ctx.among(Source.id, [as_uuid(i) for i in part])):
             current[row.id.hex] = row
@@ -254,12 +227,8 @@ async def _update_sources(ctx: Context, records: list[Record]) -> None:
         changed = _changed(record, row, authors_of.get(record.target, []))
         data = record.data
         present = record.present
-        record.extra["has_text"] = (
-            (data.text is not None) if "text" in present else bool(row.has_text)
-        )
-        record.extra["published_at"] = (
-            data.published_at if "published_at" in present else row.published_at
-        )
+        record.has_text = (data.text is not None) if "text" in present else bool(row.has_text)
+        record.published_at = data.published_at if "published_at" in present else row.published_at
         if "text" in changed:
             ctx.texts.put(record.target, data.text)
         update = {
@@ -267,116 +236,13 @@ async def _update_sources(ctx: Context, records: list[Record]) -> None:
             for k, v in changed.items()
         }
         if "author_ids" in update:
-            update["author_ids"] = [as_uuid(a) for a in update["author_ids"]]
+            update["author_ids"] = [as_uuid(a) for a in _authors(record)]
         if update.get("publisher_id") is not None:
-            update["publisher_id"] = as_uuid(update["publisher_id"])
+            update["publisher_id"] = as_uuid(str(update["publisher_id"]))
         await settle(ctx, record, update, partial(_update_source, ctx, as_uuid(record.target)))
     ctx.session.expunge_all()
 
 
-async def _update_source(ctx: Context, source_id: uuid.UUID, changed: dict[str, Any]) -> Any:
-    return await sources.update_source(ctx.session, source_id, SourceUpdate(**changed), by=ctx.by)
-
-
-# -- citations ---------------------------------------------------------------------------------
-
-
-async def import_links(
-    ctx: Context,
-    records: list[Record],
-    *,
-    model: Any,
-    columns: tuple[str, ...],
-    ends: tuple[str, str],
-    update: Any,
-) -> None:
-    """Citations and claim relations alike: a link from one record to another of its type,
-    matched by (from, to, kind); only an id match can change its kind."""
-    start, end = ends
-    from_col, to_col = getattr(model, columns[1]), getattr(model, columns[2])
-    live = []
-    for record in records:
-        if record.failed:
-            continue
-        if record.ids[start].id == record.ids[end].id:
-            ctx.fail(
-                record,
-                end,
-                f"a {record.type.replace('_', ' ')} cannot link a record to itself",
-                "invalid-field",
-            )
-            continue
-        live.append(record)
-    # Looked up even between records this import created: an earlier batch may have linked them.
-    pairs = sorted({(r.ids[start].id, r.ids[end].id) for r in live})
-    found: dict[tuple[str, str, str], str] = {}
-    for part in chunks(pairs):
-        for ident, a, b, kind in await ctx.session.execute(
-            select(model.id, from_col, to_col, model.kind).where(
-                ctx.rows_among((from_col, to_col), [(as_uuid(a), as_uuid(b)) for a, b in part])
-            )
-        ):
-            found[(a.hex, b.hex, kind)] = ident.hex
-    by_id = await existing_ids(ctx, model, [r.id.hex for r in live if r.id])
-    decide = Decider(ctx, by_id, records[0].type)
-    await ctx.writer.start()
-    rows, matched = [], []
-    for record in live:
-        key = (record.ids[start].id, record.ids[end].id, plain(record.data.kind))
-        target = found.get(key) or decide.created_id(key) or decide.by_given_id(record)
-        if record.failed:
-            continue
-        if target is not None:
-            record.target = target
-            matched.append(record)
-            continue
-        new_id = decide.new_id(record)
-        if new_id is None:
-            continue
-        record.target = decide.created[key] = new_id
-        rows.append((new_id, *key, ctx.by, ctx.now, ctx.now, 1))
-        ctx.count(record, "created")
-    await ctx.writer.insert(model.__table__, columns, rows, defer=True)
-    await ctx.changes.created(model, columns, rows, defer=True)
-    if not matched:
-        return
-    await before_updates(ctx, records[0].type)
-    stored = await loaded(ctx, model, matched)
-    for record in matched:
-        assert record.target is not None
-        row = stored[record.target]
-        if (getattr(row, columns[1]).hex, getattr(row, columns[2]).hex) != (
-            record.ids[start].id,
-            record.ids[end].id,
-        ):
-            ctx.fail(
-                record,
-                "id",
-                f"is the id of a {record.type.replace('_', ' ')} between other records",
-                "id-conflict",
-            )
-            continue
-        kind = plain(record.data.kind)
-        changed = {"kind": kind} if kind != row.kind and "kind" in record.present else {}
-        owner = getattr(row, columns[1])
-        await settle(ctx, record, changed, partial(update, ctx.session, owner, row.id))
-    ctx.session.expunge_all()
-
-
-async def _update_citation(
-    session: Any, source_id: Any, citation_id: Any, changed: dict[str, Any]
-) -> Any:
-    update = CitationUpdate(**changed)
-    return await links.update(session, CITATIONS, source_id, citation_id, update)
-
-
-async def import_citations(ctx: Context, records: list[Record]) -> None:
-    """Create the new citations (cycles are allowed: a citation is its own record)."""
-    await import_links(
-        ctx,
-        records,
-        model=Citation,
-        columns=CITATION_COLUMNS,
-        ends=("source", "cited"),
-        update=_update_citation,
-    )
+async def _update_source(ctx: Context, source_id: uuid.UUID, changed: Changed) -> object:
+    update = SourceUpdate.model_validate(changed)
+    return await sources.update_source(ctx.session, source_id, update, by=ctx.by)

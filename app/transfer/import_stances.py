@@ -8,80 +8,81 @@ natural key of a stance an earlier line created is refused with its line. A stan
 claim, actor or source this import created cannot have existed before, and skips the lookup.
 """
 
+import uuid
 from collections import defaultdict
-from typing import Any
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from app.errors import InvalidField
 from app.models import Stance
 from app.stances import service as stances
-from app.stances.schemas import StanceUpdate
+from app.stances.schemas import StanceCreate, StanceUpdate
 from app.transfer import rules
 from app.transfer.context import Context, Resolved, as_uuid, chunks, new_hex
 from app.transfer.records import Record
-from app.transfer.upsert import Decider, existing_ids, settle
+from app.transfer.rows import HexId, StanceRow
+from app.transfer.upsert import Changed, Decider, given_ids, settle
 from app.vocabulary import Confidence, StanceLabel, side_of
 
-COLUMNS = (
-    "id",
-    "claim_id",
-    "actor_id",
-    "source_id",
-    "label",
-    "side",
-    "probability",
-    "confidence",
-    "quote",
-    "quote_start",
-    "quote_end",
-    "quote_prefix",
-    "quote_suffix",
-    "stated_at",
-    "recorded_by",
-    "retracted_at",
-    "retraction_source_id",
-    "created_at",
-    "updated_at",
-    "version",
-)
+StanceRecord = Record[StanceCreate]
+NaturalKey = tuple[HexId, HexId, HexId, str, str | None]  # see StanceRow.natural_key
 # Label (as validated) -> (label, side) as stored.
 LABELS = {label: (label.value, side_of(label).value) for label in StanceLabel}
-CONFIDENCES: dict[Any, str | None] = {c: c.value for c in Confidence} | {None: None}
+CONFIDENCES: dict[Confidence | None, str | None] = {c: c.value for c in Confidence} | {None: None}
+# The fields a match compares (as on the line), and the row's field for each.
+COMPARED = {
+    "probability": "probability",
+    "confidence": "confidence",
+    "stated_at": "stated_at",
+    "retracted_at": "retracted_at",
+    "retraction_source": "retraction_source_id",
+}
 
 
-def _hex(value: Any) -> str | None:
+def _hex(value: uuid.UUID | None) -> HexId | None:
     return value.hex if value is not None else None
 
 
-def _prepare(ctx: Context, record: Record, texts: dict[str, str]) -> tuple[Any, ...] | None:
+def _prepare(ctx: Context, record: StanceRecord, texts: dict[HexId, str]) -> StanceRow | None:
     """The record's row (id left empty): its date defaulted, its quote anchored; None if a
     rule refuses it."""
-    data, ids = record.data, record.ids
-    source: Resolved = ids["source"]
-    retraction: Resolved | None = ids["retraction_source"]
+    data, refs = record.data, record.one
+    source: Resolved = refs["source"]
+    retraction = refs.get("retraction_source")
     stated_at = data.stated_at if data.stated_at is not None else source.published_at
+    quote, start, end, prefix, suffix = data.quote, None, None, None, None
     try:
         if data.stated_at is None and data.retracted_at is not None:
             rules.check_retraction(data, stated_at)
-        span: tuple[Any, ...] = (data.quote, None, None, None, None)
         if data.quote is not None and source.has_text:
             span = rules.anchor_quote(source.id, data.quote, texts[source.id])
+            quote, start, end, prefix, suffix = (
+                span.exact,
+                span.start,
+                span.end,
+                span.prefix,
+                span.suffix,
+            )
     except InvalidField as exc:
         for e in exc.errors:
             ctx.fail(record, e.field, e.message, e.type)
         return None
     label, side = LABELS[data.label]
-    return (
-        None,
-        ids["claim"].id,
-        ids["actor"].id,
+    return StanceRow(
+        "",
+        refs["claim"].id,
+        refs["actor"].id,
         source.id,
         label,
         side,
         data.probability,
         CONFIDENCES[data.confidence],
-        *span,
+        quote,
+        start,
+        end,
+        prefix,
+        suffix,
         stated_at,
         ctx.by,
         data.retracted_at,
@@ -92,59 +93,54 @@ def _prepare(ctx: Context, record: Record, texts: dict[str, str]) -> tuple[Any, 
     )
 
 
-# Row positions of the fields a match compares (names as on the line).
-_FIELDS = {
-    "probability": 6,
-    "confidence": 7,
-    "stated_at": 13,
-    "retracted_at": 15,
-    "retraction_source": 16,
-}
-
-
-def _stored(row: Any) -> tuple[Any, ...]:
-    """A stance row read back, in the shape `_prepare` builds."""
-    return (
-        row.id.hex,
-        row.claim_id.hex,
-        row.actor_id.hex,
-        row.source_id.hex,
-        row.label,
-        row.side,
-        row.probability,
-        row.confidence,
-        row.quote,
-        row.quote_start,
-        row.quote_end,
-        row.quote_prefix,
-        row.quote_suffix,
-        row.stated_at,
-        row.recorded_by,
-        row.retracted_at,
-        _hex(row.retraction_source_id),
-        row.created_at,
+def _stored(row: Row[tuple[object, ...]]) -> StanceRow:
+    """A stance row read back, as `_prepare` builds one."""
+    stance = row._mapping
+    return StanceRow(
+        stance["id"].hex,
+        stance["claim_id"].hex,
+        stance["actor_id"].hex,
+        stance["source_id"].hex,
+        stance["label"],
+        stance["side"],
+        stance["probability"],
+        stance["confidence"],
+        stance["quote"],
+        stance["quote_start"],
+        stance["quote_end"],
+        stance["quote_prefix"],
+        stance["quote_suffix"],
+        stance["stated_at"],
+        stance["recorded_by"],
+        stance["retracted_at"],
+        _hex(stance["retraction_source_id"]),
+        stance["created_at"],
+        stance["updated_at"],
+        stance["version"],
     )
 
 
-def _changed(
-    record: Record, new: tuple[Any, ...], old: tuple[Any, ...], *, by_id: bool
-) -> dict[str, Any]:
+def _changed(record: StanceRecord, new: StanceRow, old: StanceRow, *, by_id: bool) -> Changed:
     present = record.present
-    changed = {name: new[i] for name, i in _FIELDS.items() if name in present and new[i] != old[i]}
+    changed: Changed = {
+        name: getattr(new, field)
+        for name, field in COMPARED.items()
+        if name in present and getattr(new, field) != getattr(old, field)
+    }
     if by_id:
-        if new[4] != old[4]:
-            changed["label"] = new[4]
-        if new[8] != old[8]:
+        if new.label != old.label:
+            changed["label"] = new.label
+        if new.quote != old.quote:
             changed["quote"] = record.data.quote
     return changed
 
 
 async def _candidates(
-    ctx: Context, triples: list[tuple[str, str, str]]
-) -> dict[tuple[Any, ...], list[tuple[Any, ...]]]:
+    ctx: Context, triples: Sequence[tuple[HexId, HexId, HexId]]
+) -> dict[NaturalKey, list[StanceRow]]:
     """Stances recorded before this import on these (claim, actor, source) triples, by natural
     key."""
-    found: dict[tuple[Any, ...], list[tuple[Any, ...]]] = defaultdict(list)
+    found: dict[NaturalKey, list[StanceRow]] = defaultdict(list)
     for part in chunks(triples):
         result = await ctx.session.execute(
             select(Stance.__table__).where(
@@ -155,18 +151,15 @@ async def _candidates(
             )
         )
         for row in result:
-            if ctx.created_here(row.created_at):
-                continue
             stored = _stored(row)
-            found[(*stored[1:5], stored[8])].append(stored)
+            if not ctx.created_here(stored.created_at):
+                found[stored.natural_key()].append(stored)
     for same in found.values():
-        same.sort(key=lambda r: r[0])
+        same.sort(key=lambda r: r.id)
     return found
 
 
-def _pick(
-    record: Record, new: tuple[Any, ...], rows: list[tuple[Any, ...]]
-) -> tuple[Any, ...] | None:
+def _pick(record: StanceRecord, new: StanceRow, rows: list[StanceRow]) -> StanceRow | None:
     if not rows:
         return None
     for row in rows:
@@ -174,12 +167,12 @@ def _pick(
             return row
     if record.id is not None:
         for row in rows:
-            if row[0] == record.id.hex:
+            if row.id == record.id.hex:
                 return row
     return rows[0]
 
 
-async def import_stances(ctx: Context, records: list[Record]) -> None:
+async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
     """Create the new stances, update the changed ones; their claims' counters are recounted
     at the end of the import."""
     live = [r for r in records if not r.failed]
@@ -188,26 +181,29 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
     texts = await ctx.texts.load(
         ctx.session,
         ctx.writer.dialect,
-        {r.ids["source"].id for r in live if r.data.quote is not None and r.ids["source"].has_text},
+        {r.one["source"].id for r in live if r.data.quote is not None and r.one["source"].has_text},
     )
     triples = set()
     for record in live:
-        ids = record.ids
-        if not (ids["claim"].created or ids["actor"].created or ids["source"].created):
-            triples.add((ids["claim"].id, ids["actor"].id, ids["source"].id))
+        claim, actor, source = record.one["claim"], record.one["actor"], record.one["source"]
+        if not (claim.created or actor.created or source.created):
+            triples.add((claim.id, actor.id, source.id))
     candidates = await _candidates(ctx, sorted(triples)) if triples else {}
-    decide = Decider(ctx, await existing_ids(ctx, Stance, [r.id.hex for r in live if r.id]))
+    decide = Decider(ctx, await given_ids(ctx, Stance, live))
     await ctx.writer.start()
-    prepared: list[tuple[Record, tuple[Any, ...]]] = []
+    prepared: list[tuple[StanceRecord, StanceRow]] = []
     for record in live:
         row = _prepare(ctx, record, texts)
         if row is not None:
             prepared.append((record, row))
-    rows, matched, by_id = [], [], []
+    rows: list[StanceRow] = []
+    matched: list[tuple[StanceRecord, StanceRow, StanceRow]] = []
+    by_id: list[tuple[StanceRecord, StanceRow]] = []
     for record, row in prepared:
-        old = _pick(record, row, candidates.get((*row[1:5], row[8]), []))
+        natural_key = row.natural_key()
+        old = _pick(record, row, candidates.get(natural_key, []))
         if old is not None:
-            record.target = old[0]
+            record.target = old.id
             matched.append((record, row, old))
             continue
         target = decide.by_given_id(record)
@@ -217,7 +213,7 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
             record.target = target
             by_id.append((record, row))
             continue
-        natural = hash((*row[1:5], row[8]))
+        natural = hash(natural_key)
         if natural in ctx.new_stances:
             message = (
                 "repeats the stance of an earlier line (same claim, actor, source, label, quote)"
@@ -229,13 +225,12 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
             continue
         ctx.new_stances.add(natural)
         record.target = new_id
-        rows.append((new_id, *row[1:]))
-        ctx.touched_claims.add(row[1])
+        rows.append(row._replace(id=new_id))
+        ctx.touched_claims.add(row.claim_id)
         ctx.count(record, "created")
     # Deferred until the next batch's reads: those match only stances that existed before the
     # import, and a batch that gives ids writes the deferred rows before looking them up.
-    await ctx.writer.insert(Stance.__table__, COLUMNS, rows, defer=True)  # type: ignore[arg-type]
-    await ctx.changes.created(Stance, COLUMNS, rows, defer=True)
+    await ctx.create(Stance, rows)
     if matched or by_id:
         await ctx.writer.drain()  # the services' updates read and recount stances
     for record, row, old in matched:
@@ -246,7 +241,11 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
             select(Stance.__table__).where(Stance.id == as_uuid(record.target))
         )
         old = _stored(stored.one())
-        if old[1:4] != row[1:4]:
+        if (old.claim_id, old.actor_id, old.source_id) != (
+            row.claim_id,
+            row.actor_id,
+            row.source_id,
+        ):
             message = "is the id of a stance on another claim, actor or source"
             ctx.fail(record, "id", message, "id-conflict")
             continue
@@ -254,17 +253,17 @@ async def import_stances(ctx: Context, records: list[Record]) -> None:
     ctx.session.expunge_all()
 
 
-async def _update(ctx: Context, record: Record, changed: dict[str, Any]) -> None:
+async def _update(ctx: Context, record: StanceRecord, changed: Changed) -> None:
     assert record.target is not None
     if "retraction_source" in changed:
         source = changed.pop("retraction_source")
-        changed["retraction_source_id"] = as_uuid(source) if source else None
+        changed["retraction_source_id"] = as_uuid(str(source)) if source else None
     if changed:
-        ctx.touched_claims.add(record.ids["claim"].id)
+        ctx.touched_claims.add(record.one["claim"].id)
     stance_id = as_uuid(record.target)
-    await settle(
-        ctx,
-        record,
-        changed,
-        lambda c: stances.update_stance(ctx.session, stance_id, StanceUpdate(**c), by=ctx.by),
-    )
+
+    async def update(changed: Changed) -> object:
+        update = StanceUpdate.model_validate(changed)
+        return await stances.update_stance(ctx.session, stance_id, update, by=ctx.by)
+
+    await settle(ctx, record, changed, update)

@@ -18,13 +18,16 @@ from app.tallies import stats
 from app.transfer.bulk import BulkWriter
 from app.transfer.context import Context, as_uuid
 from app.transfer.history import ChangeLog
-from app.transfer.import_actors import import_actors, import_affiliations
-from app.transfer.import_claims import import_claims, import_relations
-from app.transfer.import_sources import import_citations, import_sources
+from app.transfer.import_actors import import_actors
+from app.transfer.import_affiliations import import_affiliations
+from app.transfer.import_claims import import_claims
+from app.transfer.import_links import import_citations, import_relations
+from app.transfer.import_sources import import_sources
 from app.transfer.import_stances import import_stances
 from app.transfer.keyindex import Target
-from app.transfer.records import REFERABLE, TYPES, LineError, Record, parse
+from app.transfer.records import AnyRecord, LineError, Record, parse
 from app.transfer.refs import Batch, resolve
+from app.transfer.specs import REFERABLE, TYPES
 
 # Records per batch, and batches parsed ahead of the writer: small enough, with one batch
 # ahead, to keep a large import's peak memory under its 300 MB target; larger batches gain
@@ -36,8 +39,8 @@ BATCH_BYTES = 16 * 1024 * 1024
 # wait to a few lines' parsing, even among sources with long texts; a yield costs little.
 YIELD_EVERY = 20
 # Raw input: a line's bytes, or a record already decoded (from a standard format).
-Line = tuple[int, bytes | dict[str, Any]]
-Item = Record | list[LineError]
+Line = tuple[int, bytes | dict[str, object]]
+Item = AnyRecord | list[LineError]
 
 # On PostgreSQL a batch's rows are held back and written while the next batch is prepared. The
 # first phase's types read only their own tables (and match the keys held back, see
@@ -45,7 +48,10 @@ Item = Record | list[LineError]
 # phase's held rows first. (`changes`, the history, goes with every type.)
 STANCE_TABLES = frozenset({"stances", "changes"})
 
-HANDLERS: dict[str, Callable[[Context, list[Record]], Awaitable[None]]] = {
+# Each takes the records of its own type (`Record[SourceCreate]`, ...): the table is keyed by
+# that type, whatever the schema.
+Handler = Callable[[Context, list[Record[Any]]], Awaitable[None]]
+HANDLERS: dict[str, Handler] = {
     "actor": import_actors,
     "affiliation": import_affiliations,
     "source": import_sources,
@@ -56,7 +62,7 @@ HANDLERS: dict[str, Callable[[Context, list[Record]], Awaitable[None]]] = {
 }
 
 
-def read(line: int, raw: bytes | dict[str, Any]) -> Item:
+def read(line: int, raw: bytes | dict[str, object]) -> Item:
     """One input line parsed and checked."""
     if isinstance(raw, dict):
         return parse(line, raw)
@@ -77,7 +83,7 @@ class Importer:
     async def process(self, items: list[Item]) -> None:
         """Check keys, resolve refs and write one batch."""
         ctx, batch = self.ctx, Batch()
-        records: list[Record] = []
+        records: list[AnyRecord] = []
         for item in items:
             self.lines += 1
             if isinstance(item, list):
@@ -98,7 +104,7 @@ class Importer:
                 )
                 ctx.fail(record, "key", message, "duplicate-key")
                 del batch.by_key[record.key]
-        by_type: dict[str, list[Record]] = {t: [] for t in TYPES}
+        by_type: dict[str, list[AnyRecord]] = {t: [] for t in TYPES}
         for record in records:
             if record.line not in repeated:
                 by_type[record.type].append(record)
@@ -125,8 +131,8 @@ class Importer:
                         id=record.target or "0",
                         line=record.line,
                         created=record.outcome == "created",
-                        has_text=bool(record.extra.get("has_text")),
-                        published_at=record.extra.get("published_at"),
+                        has_text=record.has_text,
+                        published_at=record.published_at,
                         failed=record.failed or record.target is None,
                     ),
                 )

@@ -13,16 +13,20 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select, tuple_
+from sqlalchemy.orm import QueryableAttribute
+
+# A column, or a mapped attribute standing for one.
+Column = ColumnElement[object] | QueryableAttribute[object]
 
 
-def _array(column: Any, values: Sequence[Any]) -> Any:
+def _array(column: Column, values: Sequence[object]) -> Any:
     # Strings go as plain `varchar[]`: a cast to the column's `varchar(n)` would cut a longer
     # key to n characters, which could then match another row.
     element = String() if isinstance(column.type, String) else column.type
     return bindparam(None, list(values), type_=ARRAY(element))
 
 
-def among(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+def among(dialect: str, column: Column, values: Sequence[object]) -> ColumnElement[bool]:
     """`column` is one of `values`."""
     condition: ColumnElement[bool] = (
         column == any_(_array(column, values)) if dialect == "postgresql" else column.in_(values)
@@ -31,7 +35,7 @@ def among(dialect: str, column: Any, values: Sequence[Any]) -> ColumnElement[boo
 
 
 def rows_among(
-    dialect: str, columns: Sequence[Any], rows: Sequence[Sequence[Any]]
+    dialect: str, columns: Sequence[Column], rows: Sequence[Sequence[object]]
 ) -> ColumnElement[bool]:
     """The row of `columns` is one of `rows` (tuples in the columns' order)."""
     if dialect == "postgresql":

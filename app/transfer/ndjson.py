@@ -1,7 +1,6 @@
 """NDJSON framing: numbered lines from a byte stream, and records to bytes."""
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 
 import orjson
 
@@ -33,12 +32,14 @@ async def lines(chunks: AsyncIterable[bytes]) -> AsyncIterator[tuple[int, bytes]
         yield number + 1, bytes(buffer)
 
 
-async def numbered(records: Iterable[dict[str, Any]]) -> AsyncIterator[tuple[int, dict[str, Any]]]:
+async def numbered(
+    records: Iterable[dict[str, object]],
+) -> AsyncIterator[tuple[int, dict[str, object]]]:
     """Decoded records (from a standard format), numbered from 1."""
     for number, record in enumerate(records, start=1):
         yield number, record
 
 
-def dumps(record: dict[str, Any]) -> bytes:
+def dumps(record: Mapping[str, object]) -> bytes:
     """One record as an NDJSON line (UUIDs as strings, times in UTC with a `Z`)."""
     return orjson.dumps(record, option=orjson.OPT_UTC_Z) + b"\n"

@@ -8,25 +8,20 @@ batch by batch.
 """
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from datetime import datetime
+from typing import Generic, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from pydantic_core import PydanticUndefined
 
-from app.actors.schemas import ActorCreate, AffiliationCreate
-from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.errors import InvalidField
-from app.sources.schemas import CitationCreate, SourceCreate
 from app.sources.urls import InvalidURL, normalize_url
-from app.stances.schemas import StanceCreate
-from app.transfer import rules
+from app.transfer.keyindex import Target
+from app.transfer.rows import HexId
+from app.transfer.rules import NOTHING, Derived
+from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES, Spec
 from app.vocabulary import ActorKind
 
-# Record types in dependency order: a record refers only to types before its own.
-TYPES = ("actor", "affiliation", "source", "citation", "claim", "claim_relation", "stance")
-REFERABLE = frozenset({"actor", "source", "claim"})
 MAX_KEY = 400
 PLACEHOLDER = uuid.UUID(int=0)
 
@@ -52,128 +47,40 @@ class NaturalRef(NamedTuple):
 Ref = str | NaturalRef
 
 
-@dataclass(frozen=True, slots=True)
-class RefField:
-    """A field that refers to another record, and the schema field it stands for."""
-
-    name: str
-    target: str
-    schema_field: str | None
-    many: bool = False
-    required: bool = True
-
-
-@dataclass(frozen=True, slots=True)
-class Spec:
-    name: str
-    schema: "type[BaseModel]"
-    refs: tuple[RefField, ...]
-    check: Callable[[Any], dict[str, Any]] | None = None
-
-    @property
-    def id_fields(self) -> frozenset[str]:
-        return frozenset(r.schema_field for r in self.refs if r.schema_field)
-
-
-SPECS: dict[str, Spec] = {
-    spec.name: spec
-    for spec in (
-        Spec("actor", ActorCreate, ()),
-        Spec(
-            "affiliation",
-            AffiliationCreate,
-            (
-                RefField("actor", "actor", None),
-                RefField("organization", "actor", "organization_id"),
-            ),
-            rules.check_affiliation,
-        ),
-        Spec(
-            "source",
-            SourceCreate,
-            (
-                RefField("publisher", "actor", "publisher_id", required=False),
-                RefField("authors", "actor", "author_ids", many=True, required=False),
-            ),
-            rules.check_source,
-        ),
-        Spec(
-            "citation",
-            CitationCreate,
-            (RefField("source", "source", None), RefField("cited", "source", "cited_source_id")),
-        ),
-        Spec(
-            "claim",
-            ClaimCreate,
-            (RefField("about", "actor", "about_actor_ids", many=True, required=False),),
-            rules.check_claim,
-        ),
-        Spec(
-            "claim_relation",
-            ClaimRelationCreate,
-            (RefField("claim", "claim", None), RefField("related", "claim", "related_claim_id")),
-        ),
-        Spec(
-            "stance",
-            StanceCreate,
-            (
-                RefField("claim", "claim", "claim_id"),
-                RefField("actor", "actor", "actor_id"),
-                RefField("source", "source", "source_id"),
-                RefField("retraction_source", "source", "retraction_source_id", required=False),
-            ),
-            rules.check_stance,
-        ),
-    )
-}
-# Fields with a non-null default (lists, dicts): a null there is taken as "not given".
-_NULL_MEANS_ABSENT = {
-    name: frozenset(
-        f
-        for f, info in spec.schema.model_fields.items()
-        if info.default is not None and info.default is not PydanticUndefined
-    )
-    | {r.name for r in spec.refs if r.many}
-    for name, spec in SPECS.items()
-}
-# Optional fields: a null there validates as the default would, so it is not validated.
-_OPTIONAL = {
-    name: frozenset(
-        f for f, info in spec.schema.model_fields.items() if info.default is not PydanticUndefined
-    )
-    for name, spec in SPECS.items()
-}
-_ID_FIELDS = {name: spec.id_fields for name, spec in SPECS.items()}
-_RENAMED = {
-    name: {r.schema_field: r.name for r in spec.refs if r.schema_field}
-    for name, spec in SPECS.items()
-}
+Schema = TypeVar("Schema", bound=BaseModel, covariant=True)
 
 
 @dataclass(slots=True, eq=False)
-class Record:
-    """A valid line, on its way into the database."""
+class Record(Generic[Schema]):
+    """A valid line, on its way into the database; `Record[SourceCreate]` is a source's."""
 
     line: int
     type: str
     key: str
     id: uuid.UUID | None
-    data: Any  # the XCreate schema, refs still placeholders
+    data: Schema  # the XCreate schema, refs still placeholders
     present: frozenset[str]  # the NDJSON fields the line gives
     refs: dict[str, Ref | list[Ref] | None]
-    # Filled in batch by batch:
-    ids: dict[str, Any] = field(default_factory=dict)  # ref field -> resolved id(s)
-    target: str | None = None  # the record's id in the database, 32 hex digits
+    derived: Derived  # what the type's input rules derived (normalized URL, statement key)
+    # Filled in batch by batch: where each ref leads (a ref not given is absent from `one`).
+    one: dict[str, Target] = field(default_factory=dict)
+    many: dict[str, list[Target]] = field(default_factory=dict)
+    target: HexId | None = None  # the record's id in the database
     outcome: str | None = None  # created / updated / unchanged
     failed: bool = False
-    extra: dict[str, Any] = field(default_factory=dict)  # per-type facts (texts, dates)
+    # A source's, once it is matched or created: for the stances that quote it.
+    has_text: bool = False
+    published_at: datetime | None = None
+
+
+AnyRecord = Record[BaseModel]  # a record of any type
 
 
 def _error(line: int, field: str, message: str, type: str) -> list[LineError]:
     return [LineError(line, field, message, type)]
 
 
-def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
+def _natural_ref(target: str, value: dict[str, object]) -> NaturalRef:
     """The natural key a ref object names, or ValueError saying what is wrong with it."""
     if target == "actor":
         if set(value) == {"external_id"} and isinstance(value["external_id"], dict):
@@ -208,7 +115,7 @@ def _natural_ref(target: str, value: dict[str, Any]) -> NaturalRef:
     raise ValueError('a claim ref object is {"statement": "<statement>"}')
 
 
-def _ref(target: str, value: Any) -> Ref:
+def _ref(target: str, value: object) -> Ref:
     if isinstance(value, str):
         if not value or len(value) > MAX_KEY:
             raise ValueError(f"a key is a string of 1 to {MAX_KEY} characters")
@@ -219,7 +126,7 @@ def _ref(target: str, value: Any) -> Ref:
 
 
 def _parse_refs(
-    spec: Spec, body: dict[str, Any], line: int, errors: list[LineError]
+    spec: Spec, body: dict[str, object], line: int, errors: list[LineError]
 ) -> dict[str, Ref | list[Ref] | None]:
     """Take the refs out of `body`, leaving a placeholder id in the schema field."""
     refs: dict[str, Ref | list[Ref] | None] = {}
@@ -254,7 +161,7 @@ def _parse_refs(
 
 
 def _validation_errors(spec: Spec, exc: ValidationError, line: int) -> list[LineError]:
-    renamed = _RENAMED[spec.name]
+    renamed = RENAMED[spec.name]
     out = []
     for err in exc.errors(include_url=False):
         loc = [str(part) for part in err["loc"]]
@@ -264,7 +171,7 @@ def _validation_errors(spec: Spec, exc: ValidationError, line: int) -> list[Line
     return out
 
 
-def parse(line: int, obj: Any) -> Record | list[LineError]:
+def parse(line: int, obj: object) -> AnyRecord | list[LineError]:
     """The record on this line, or every problem with it that needs no database to find."""
     if not isinstance(obj, dict):
         return _error(line, "", "a record must be a JSON object", "model_type")
@@ -291,13 +198,13 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
     nulls = [k for k, v in body.items() if v is None]
     present = frozenset(body)
     if nulls:
-        present = present - _NULL_MEANS_ABSENT[kind].intersection(nulls)
-        optional = _OPTIONAL[kind]
+        present = present - NULL_MEANS_ABSENT[kind].intersection(nulls)
+        optional = OPTIONAL[kind]
         for name in nulls:
             if name in optional:
                 del body[name]
-    if not _ID_FIELDS[kind].isdisjoint(body):
-        for name in sorted(_ID_FIELDS[kind] & body.keys()):
+    if not ID_FIELDS[kind].isdisjoint(body):
+        for name in sorted(ID_FIELDS[kind] & body.keys()):
             message = "Extra inputs are not permitted (use its ref)"
             errors.append(LineError(line, name, message, "extra_forbidden"))
     refs = _parse_refs(spec, body, line, errors)
@@ -305,13 +212,13 @@ def parse(line: int, obj: Any) -> Record | list[LineError]:
         data = spec.schema.model_validate(body)
     except ValidationError as exc:
         return errors + _validation_errors(spec, exc, line)
-    extra: dict[str, Any] = {}
+    derived = NOTHING
     if spec.check is not None:
         try:
-            extra = spec.check(data)
+            derived = spec.check(data)
         except InvalidField as exc:
             errors.extend(LineError(line, e.field, e.message, e.type) for e in exc.errors)
     if errors:
         return errors
     assert isinstance(key, str)
-    return Record(line, kind, key, record_id, data, present, refs, {}, None, None, False, extra)
+    return Record(line, kind, key, record_id, data, present, refs, derived)

@@ -2,25 +2,25 @@
 database (or given earlier) by natural key."""
 
 from collections import defaultdict
-from typing import Any
 
 from sqlalchemy import select
 
 from app.claims.service import statement_key
 from app.models import Actor, ActorExternalId, Claim, Source
 from app.transfer.context import Context, Resolved, chunks
-from app.transfer.records import SPECS, NaturalRef, Record
+from app.transfer.records import AnyRecord, NaturalRef, Ref
+from app.transfer.specs import SPECS
 
 
 class Batch:
     """One batch's records by key, and the ids its records got, for refs within the batch."""
 
     def __init__(self) -> None:
-        self.by_key: dict[str, Record] = {}
+        self.by_key: dict[str, AnyRecord] = {}
         self.line_of_id: dict[str, int] = {}
         self._facts: dict[int, Resolved] = {}
 
-    def facts(self, record: Record) -> Resolved:
+    def facts(self, record: AnyRecord) -> Resolved:
         """What a ref to this batch's record needs (computed once per record)."""
         facts = self._facts.get(record.line)
         if facts is None:
@@ -29,8 +29,8 @@ class Batch:
                 record.target or "",
                 record.line,
                 record.outcome == "created",
-                bool(record.extra.get("has_text")),
-                record.extra.get("published_at"),
+                record.has_text,
+                record.published_at,
             )
         return facts
 
@@ -102,7 +102,7 @@ async def _lookup_natural(ctx: Context, refs: set[NaturalRef]) -> dict[NaturalRe
     return found
 
 
-async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
+async def resolve(ctx: Context, batch: Batch, records: list[AnyRecord]) -> None:
     """Fill each record's `ids` from its refs; a record whose ref fails is failed."""
     natural: set[NaturalRef] = set()
     for record in records:
@@ -125,11 +125,11 @@ async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
                     if got is None:
                         break
                     ids.append(got)
-                record.ids[rf.name] = ids
+                record.many[rf.name] = ids
             elif value is not None:
-                record.ids[rf.name] = _one(ctx, batch, record, rf.name, rf.target, value, found)
-            else:
-                record.ids[rf.name] = None
+                got = _one(ctx, batch, record, rf.name, rf.target, value, found)
+                if got is not None:
+                    record.one[rf.name] = got
             if record.failed:
                 break
 
@@ -137,10 +137,10 @@ async def resolve(ctx: Context, batch: Batch, records: list[Record]) -> None:
 def _one(
     ctx: Context,
     batch: Batch,
-    record: Record,
+    record: AnyRecord,
     field: str,
     target: str,
-    ref: Any,
+    ref: Ref,
     found: dict[NaturalRef, Resolved],
 ) -> Resolved | None:
     if isinstance(ref, NaturalRef):

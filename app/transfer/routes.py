@@ -1,7 +1,7 @@
 """HTTP endpoints for bulk import and export."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -29,7 +29,7 @@ EXAMPLE = (
 )
 
 
-def _body_docs() -> dict[str, Any]:
+def _body_docs() -> dict[str, object]:
     return {
         "requestBody": {
             "required": True,

@@ -5,39 +5,56 @@ services run (they raise `InvalidField` naming the field) rather than restating 
 takes a validated `XCreate` schema and returns what the check derived (normalized values).
 """
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
 
 from app.actors.affiliations import check_interval
+from app.actors.schemas import AffiliationCreate
 from app.claims import service as claims
+from app.claims.schemas import ClaimCreate
 from app.sources import service as sources
+from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
+from app.stances.quotes import QuoteSpan
+from app.stances.schemas import StanceCreate
 from app.transfer.history import dashed
 
-NOTHING: dict[str, Any] = {}  # what a check derives when it derives nothing (never mutated)
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """What a record type's rules derive from its fields: a source's normalized URL and
+    content hash, a claim's statement key."""
+
+    url: str | None = None
+    content_hash: str | None = None
+    statement_key: str = ""
 
 
-def check_affiliation(data: Any) -> dict[str, Any]:
+NOTHING = Derived()  # what a check derives when it derives nothing
+
+
+def check_affiliation(data: AffiliationCreate) -> Derived:
     """valid_from <= valid_to."""
     check_interval(data.valid_from, data.valid_to)
     return NOTHING
 
 
-def check_claim(data: Any) -> dict[str, Any]:
+def check_claim(data: ClaimCreate) -> Derived:
     """occurred_from <= occurred_to; the statement's natural key."""
-    claims._check_interval(data.occurred_from, data.occurred_to)
-    return {"statement_key": claims.statement_key(data.statement)}
+    claims.check_interval(data.occurred_from, data.occurred_to)
+    return Derived(statement_key=claims.statement_key(data.statement))
 
 
-def check_source(data: Any) -> dict[str, Any]:
+def check_source(data: SourceCreate) -> Derived:
     """The normalized URL, and the content hash (which must match the text when both are
     given)."""
-    return {
-        "url": sources._normalized(data.url),
-        "content_hash": sources._hash_for(data.text, data.content_hash),
-    }
+    return Derived(
+        url=sources.normalized_url(data.url),
+        content_hash=sources.content_hash_for(data.text, data.content_hash),
+    )
 
 
-def check_stance(data: Any) -> dict[str, Any]:
+def check_stance(data: StanceCreate) -> Derived:
     """The probability inside the label's band; a retraction source only with a retraction
     date, not before the stance (checked again once the source's date is known)."""
     if data.probability is not None:
@@ -47,15 +64,12 @@ def check_stance(data: Any) -> dict[str, Any]:
     return NOTHING
 
 
-def check_retraction(data: Any, stated_at: Any) -> None:
+def check_retraction(data: StanceCreate, stated_at: datetime | None) -> None:
     """The retraction rule against the stance's effective date."""
     stance_rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
 
 
-def anchor_quote(
-    source_id: str, quote: str, text: str
-) -> tuple[str, int | None, int | None, str | None, str | None]:
+def anchor_quote(source_id: str, quote: str, text: str) -> QuoteSpan:
     """The quote as the source words it, its span and context; InvalidField
     (quote-not-in-source) when the text does not contain it."""
-    span = stance_rules.quote_span(dashed(source_id), quote, text)
-    return span.exact, span.start, span.end, span.prefix, span.suffix
+    return stance_rules.quote_span(dashed(source_id), quote, text)

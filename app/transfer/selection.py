@@ -12,10 +12,10 @@ so the export reads in keyset batches without materializing the selection.
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, or_, true
 from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
 
 from app.models import (
     Actor,
@@ -28,6 +28,8 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
+from app.models.base import Versioned
+from app.transfer.lookup import Column
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,9 @@ class Selection:
     def __init__(self, flt: ExportFilter) -> None:
         self.flt = flt
 
-    def _stance_conditions(self, s: Any) -> list[ColumnElement[bool]]:
+    def _stance_conditions(
+        self, s: type[Stance] | AliasedClass[Stance]
+    ) -> list[ColumnElement[bool]]:
         flt = self.flt
         conditions: list[ColumnElement[bool]] = []
         if flt.claim_id is not None:
@@ -64,14 +68,14 @@ class Selection:
             conditions.append(s.updated_at >= flt.since)
         return conditions
 
-    def _changed(self, model: Any, column: Any, col: Any) -> ColumnElement[bool]:
+    def _changed(self, model: type[Versioned], column: str, col: Column) -> ColumnElement[bool]:
         row = aliased(model)
         return exists().where(getattr(row, column) == col, row.updated_at >= self.flt.since)
 
     def stances(self) -> ColumnElement[bool]:
         return and_(true(), *self._stance_conditions(Stance))
 
-    def claims(self, col: Any) -> ColumnElement[bool]:
+    def claims(self, col: Column) -> ColumnElement[bool]:
         """Whether the claim with id `col` is exported."""
         s = aliased(Stance)
         parts: list[ColumnElement[bool]] = [
@@ -87,7 +91,7 @@ class Selection:
             ]
         return or_(*parts)
 
-    def sources(self, col: Any) -> ColumnElement[bool]:
+    def sources(self, col: Column) -> ColumnElement[bool]:
         """Whether the source with id `col` is exported."""
         s, r = aliased(Stance), aliased(Stance)
         parts: list[ColumnElement[bool]] = [
@@ -102,7 +106,7 @@ class Selection:
             ]
         return or_(*parts)
 
-    def actors(self, col: Any) -> ColumnElement[bool]:
+    def actors(self, col: Column) -> ColumnElement[bool]:
         """Whether the actor with id `col` is exported."""
         s, subject = aliased(Stance), aliased(ClaimSubject)
         source, author = aliased(Source), aliased(SourceAuthor)
@@ -122,13 +126,15 @@ class Selection:
             ]
         return or_(*parts)
 
-    def links(self, model: Any) -> ColumnElement[bool]:
+    def links(
+        self, model: type[Affiliation] | type[Citation] | type[ClaimRelation]
+    ) -> ColumnElement[bool]:
         """Affiliations, citations, relations: changed ones (by `since` alone), or those whose
         both ends are exported."""
         if not self.flt.focused:
-            return model.updated_at >= self.flt.since  # type: ignore[no-any-return]
-        if model is Affiliation:
+            return model.updated_at >= self.flt.since
+        if issubclass(model, Affiliation):
             return and_(self.actors(model.actor_id), self.actors(model.organization_id))
-        if model is Citation:
+        if issubclass(model, Citation):
             return and_(self.sources(model.source_id), self.sources(model.cited_source_id))
         return and_(self.claims(model.claim_id), self.claims(model.related_claim_id))

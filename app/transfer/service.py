@@ -2,7 +2,6 @@
 
 import contextlib
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
 
 import anyio.from_thread
 import orjson
@@ -14,11 +13,12 @@ from app.models import Actor, Claim
 from app.records import load
 from app.transfer import ndjson
 from app.transfer.context import ERROR_CAP, Context
-from app.transfer.export import export_records
+from app.transfer.export import Record, export_records
 from app.transfer.importer import Line, run
-from app.transfer.records import TYPES
 from app.transfer.schemas import ImportReport, TypeCounts
 from app.transfer.selection import ExportFilter
+from app.transfer.specs import TYPES
+from app.vocabulary import EntityType
 
 CHUNK = 64 * 1024
 
@@ -45,7 +45,7 @@ class ImportRejected(DomainError):
 
 
 def report(ctx: Context, records: int, *, dry_run: bool) -> ImportReport:
-    counts: dict[Any, TypeCounts] = {kind: TypeCounts(**ctx.counts[kind]) for kind in TYPES}
+    counts = {EntityType(kind): TypeCounts(**ctx.counts[kind]) for kind in TYPES}
     return ImportReport(dry_run=dry_run, records=records, counts=counts)
 
 
@@ -85,13 +85,13 @@ async def check_filter(session: AsyncSession, flt: ExportFilter) -> None:
 
 async def _records(
     sessionmaker: async_sessionmaker[AsyncSession], flt: ExportFilter
-) -> AsyncIterator[dict[str, Any]]:
+) -> AsyncIterator[Record]:
     async with sessionmaker() as session:
         async for record in export_records(session, flt):
             yield record
 
 
-async def _ndjson(records: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes]:
+async def _ndjson(records: AsyncIterator[Record]) -> AsyncIterator[bytes]:
     buffer = bytearray()
     async for record in records:
         buffer += ndjson.dumps(record)
@@ -102,11 +102,11 @@ async def _ndjson(records: AsyncIterator[dict[str, Any]]) -> AsyncIterator[bytes
         yield bytes(buffer)
 
 
-def _blocking(records: AsyncIterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def _blocking(records: AsyncIterator[Record]) -> Iterator[Record]:
     """The records, for a format renderer running in a worker thread (the reads stay on the
     event loop)."""
 
-    async def step() -> dict[str, Any] | None:
+    async def step() -> Record | None:
         try:
             return await anext(records)
         except StopAsyncIteration:

@@ -173,7 +173,7 @@ def test_enums_are_named_schemas(doc: Doc) -> None:
         assert schemas[enum.__name__]["enum"] == [member.value for member in enum]
     inline = list(_inline_enums(doc, ""))
     assert inline == [], report(
-        "inline enums (make them a StrEnum, e.g. in app/vocabulary.py, so they get a name)",
+        "inline enums (make them a StrEnum, e.g. in app/vocabulary/, so they get a name)",
         inline,
     )
 

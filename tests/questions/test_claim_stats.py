@@ -221,7 +221,7 @@ class TestClaimStats:
         def listen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
             statements.append(" ".join(statement.split()).upper())
 
-        monkeypatch.setattr(stats, "BULK_CHUNK", 1)
+        monkeypatch.setattr("app.tallies.recount.BULK_CHUNK", 1)
         event.listen(engine.sync_engine, "before_cursor_execute", listen)
         try:
             await patch(client, rows[1][0], label="denied")  # the second claim's

@@ -626,7 +626,8 @@ async def test_a_bulk_recount_counts_as_claim_by_claim(
 ) -> None:
     """The import's final recount (set-based over a temporary table of claims on PostgreSQL)
     leaves every claim's counters as recounting that claim alone does."""
-    monkeypatch.setattr(stats, "BULK_CHUNK", 1)  # any recount of 2+ claims is a bulk one
+    # Any recount of 2+ claims is a bulk one.
+    monkeypatch.setattr("app.tallies.recount.BULK_CHUNK", 1)
     await imported(client, body(list(Dataset(stances=400, seed=5).records())))
     ids = [c["id"] for c in await walk(client, "/v1/claims")]
 

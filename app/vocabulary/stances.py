@@ -1,7 +1,7 @@
-"""The controlled vocabularies: stance labels and sides, entity kinds, relation kinds.
+"""Stance labels, their sides and their probability bands, and a stance's confidence.
 
-Stance labels, their sides and their probability bands live here and only here; the database
-stores the values, Pydantic validates them, and exporters map them.
+They live here and only here; the database stores the values, Pydantic validates them, and
+exporters map them.
 """
 
 from dataclasses import dataclass
@@ -159,71 +159,6 @@ def labels_on(side: StanceSide | str) -> list[StanceLabel]:
     return [info.label for info in STANCE_LABELS.values() if info.side == side]
 
 
-class ActorKind(StrEnum):
-    """What sort of actor holds a position; `group` is an unnamed collective."""
-
-    person = "person"
-    organization = "organization"
-    government = "government"
-    agency = "agency"
-    military = "military"
-    media = "media"
-    fact_checker = "fact_checker"
-    group = "group"
-
-
-class Reliability(StrEnum):
-    """Admiralty (NATO AJP-2.1) source-reliability grade."""
-
-    A = "A"
-    B = "B"
-    C = "C"
-    D = "D"
-    E = "E"
-    F = "F"
-
-
-class AffiliationKind(StrEnum):
-    """How an actor belongs to another actor."""
-
-    member_of = "member_of"
-    part_of = "part_of"
-    spokesperson_for = "spokesperson_for"
-    employed_by = "employed_by"
-    leads = "leads"
-
-
-class SourceKind(StrEnum):
-    """What sort of document a source is."""
-
-    news_article = "news_article"
-    statement = "statement"
-    press_briefing = "press_briefing"
-    report = "report"
-    social_post = "social_post"
-    transcript = "transcript"
-    fact_check = "fact_check"
-    other = "other"
-
-
-class CitationKind(StrEnum):
-    """How a source derives from another."""
-
-    cites = "cites"
-    quotes = "quotes"
-    republishes = "republishes"
-    translates = "translates"
-
-
-class ClaimRelationKind(StrEnum):
-    """How a claim relates to another; `refines` means a more specific case of."""
-
-    contradicts = "contradicts"
-    supports = "supports"
-    refines = "refines"
-    same_as = "same_as"
-
-
 # The probabilities a label without a band of its own accepts: those on its side (a neutral
 # label's are the even chances of `possible`).
 SIDE_RANGES = {
@@ -256,40 +191,3 @@ def probability_problem(label: StanceLabel | str, probability: float | None) -> 
         f"{probability} is outside {where} ({accepted.low:.2f}-{accepted.high:.2f}); pick the "
         "label whose band holds it or omit it"
     )
-
-
-class LinkDirection(StrEnum):
-    """Which links of a record to list: from it, to it, or both."""
-
-    outgoing = "outgoing"
-    incoming = "incoming"
-    both = "both"
-
-
-class ClaimSort(StrEnum):
-    """Orders for claim lists."""
-
-    relevance = "relevance"
-    newest = "newest"
-    stances = "stances"
-    created = "created"
-
-
-class GroupBy(StrEnum):
-    """How stances on a claim are rolled up."""
-
-    actor = "actor"
-    organization = "organization"
-    country = "country"
-
-
-class EntityType(StrEnum):
-    """The kinds of record the history covers."""
-
-    actor = "actor"
-    affiliation = "affiliation"
-    source = "source"
-    citation = "citation"
-    claim = "claim"
-    claim_relation = "claim_relation"
-    stance = "stance"

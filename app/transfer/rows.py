@@ -1,0 +1,186 @@
+"""The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
+in order, so a row is both what COPY and executemany take and readable by name.
+
+Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
+so neither write path converts them; timestamps are aware UTC datetimes.
+"""
+
+from datetime import datetime
+from typing import NamedTuple
+
+HexId = str  # a UUID as 32 hex digits
+
+
+class ActorRow(NamedTuple):
+    id: HexId
+    kind: str
+    name: str
+    name_folded: str
+    country: str | None
+    description: str | None
+    reliability: str | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AliasRow(NamedTuple):
+    actor_id: HexId
+    alias: str
+    alias_folded: str
+    position: int
+
+
+class ExternalIdRow(NamedTuple):
+    actor_id: HexId
+    scheme: str
+    value: str
+
+
+class AffiliationRow(NamedTuple):
+    id: HexId
+    actor_id: HexId
+    organization_id: HexId
+    kind: str
+    role: str | None
+    valid_from: datetime | None
+    valid_to: datetime | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class SourceRow(NamedTuple):
+    id: HexId
+    kind: str
+    title: str
+    url: str | None
+    publisher_id: HexId | None
+    published_at: datetime | None
+    retrieved_at: datetime | None
+    language: str | None
+    content_hash: str | None
+    text: str | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AuthorRow(NamedTuple):
+    source_id: HexId
+    actor_id: HexId
+    position: int
+
+
+class CitationRow(NamedTuple):
+    id: HexId
+    source_id: HexId
+    cited_source_id: HexId
+    kind: str
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class RelationRow(NamedTuple):
+    id: HexId
+    claim_id: HexId
+    related_claim_id: HexId
+    kind: str
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class ClaimRow(NamedTuple):
+    id: HexId
+    statement: str
+    statement_key: str
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    created_by: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TagRow(NamedTuple):
+    claim_id: HexId
+    tag: str
+
+
+class SubjectRow(NamedTuple):
+    claim_id: HexId
+    actor_id: HexId
+    position: int
+
+
+class StatsRow(NamedTuple):
+    """A new claim's counters: zero (the columns' defaults) until the import's recount."""
+
+    claim_id: HexId
+    activity_at: datetime
+
+
+class StanceRow(NamedTuple):
+    """A stance as written, or as read back for a match (`id` empty while it is prepared)."""
+
+    id: HexId
+    claim_id: HexId
+    actor_id: HexId
+    source_id: HexId
+    label: str
+    side: str
+    probability: float | None
+    confidence: str | None
+    quote: str | None
+    quote_start: int | None
+    quote_end: int | None
+    quote_prefix: str | None
+    quote_suffix: str | None
+    stated_at: datetime | None
+    recorded_by: str | None
+    retracted_at: datetime | None
+    retraction_source_id: HexId | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    def natural_key(self) -> tuple[HexId, HexId, HexId, str, str | None]:
+        """What makes a stance a repeat: claim, actor, source, label and quote."""
+        return (self.claim_id, self.actor_id, self.source_id, self.label, self.quote)
+
+
+class ChangeRow(NamedTuple):
+    entity: str
+    entity_id: HexId
+    version: int
+    action: str
+    writer: str | None
+    request_id: str | None
+    at: datetime
+    after: str
+
+
+# A row of whichever table, as the bulk writer takes it.
+TableRow = (
+    ActorRow
+    | AliasRow
+    | ExternalIdRow
+    | AffiliationRow
+    | SourceRow
+    | AuthorRow
+    | CitationRow
+    | RelationRow
+    | ClaimRow
+    | TagRow
+    | SubjectRow
+    | StatsRow
+    | StanceRow
+    | ChangeRow
+)
