@@ -6,6 +6,7 @@ and drops it afterwards. CLAIMGRAPH_TEST_BACKENDS=sqlite|postgresql picks one ba
 """
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,7 +16,9 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from _pytest.mark.expression import Expression
 from fastapi import FastAPI
+from hypothesis import is_hypothesis_test
 from sqlalchemy import delete
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,6 +33,46 @@ from app.settings import Settings
 
 PG_VAR = "CLAIMGRAPH_TEST_DATABASE_URL"
 ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests (hypothesis, schemathesis) are fuzzing: each runs its examples' budget,
+    so they are `slow` wherever they are written."""
+    for item in items:
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.slow)
+
+
+SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow$", re.MULTILINE)
+
+
+def _leaves_out_slow(config: pytest.Config) -> bool:
+    """Whether the run's `-m` expression deselects every test marked `slow`, whatever other
+    marks it has."""
+    expression = config.getoption("markexpr")
+    if not expression:
+        return False
+    compiled = Expression.compile(expression)
+
+    def slow_only(name: str, /, **_: object) -> bool:
+        return name == "slow"
+
+    def every_mark(_name: str, /, **_: object) -> bool:
+        return True
+
+    return not (compiled.evaluate(slow_only) or compiled.evaluate(every_mark))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A module marked `slow` as a whole is not even imported when slow tests are left out
+    (`-m "not slow"`): importing and collecting some costs more than their tests do in the
+    fast run (the contract fuzzing builds a test for every operation)."""
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    if _leaves_out_slow(config) and SLOW_MODULE.search(collection_path.read_text()):
+        return True
+    return None
 
 
 def _backends() -> list[str]:

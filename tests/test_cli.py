@@ -10,8 +10,11 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 import httpx
+import pytest
 
 from app.demo.loader import demo_lines
+
+pytestmark = pytest.mark.slow
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 CLI = [sys.executable, "-m", "app.cli.main"]

@@ -18,6 +18,8 @@ from playwright.async_api import ConsoleMessage, Page, Route, async_playwright
 
 from tests.docs.conftest import deployment_claim_id
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 FLAGS = [

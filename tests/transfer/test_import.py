@@ -119,6 +119,7 @@ async def refusing(
 
 
 class TestAllOrNothing:
+    @pytest.mark.slow
     async def test_one_bad_line_in_ten_thousand_changes_nothing(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -271,6 +271,7 @@ class TestChangeFeed:
         page = r.json()
         return page["items"], page["next_cursor"]
 
+    @pytest.mark.slow
     async def test_walk_while_writing(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         seen: list[Body] = []
         cursor: str | None = None

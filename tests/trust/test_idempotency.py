@@ -4,6 +4,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import text
@@ -56,6 +57,7 @@ class TestReplay:
         assert (await client.post("/v1/claims", json=body)).status_code == 201
         problem(await client.post("/v1/claims", json=body), 409)  # a duplicate, not a replay
 
+    @pytest.mark.slow
     async def test_an_immediate_retry_is_always_a_replay(
         self, client: httpx.AsyncClient, engine: AsyncEngine
     ) -> None:

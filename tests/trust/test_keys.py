@@ -297,6 +297,7 @@ class TestNoSecretAtRest:
         assert revoked.json()["revoked_at"] is not None
 
 
+@pytest.mark.slow
 class TestKeysCli:
     """`claimgraph keys create/list/revoke`, run as a separate process."""
 

@@ -26,6 +26,8 @@ from app.main import create_app
 from app.settings import Settings
 from tests.conftest import fresh_database
 
+pytestmark = pytest.mark.slow
+
 EXAMPLES_PER_OPERATION = 110
 MIN_CASES = 5000
 CASES: Counter[str] = Counter()
@@ -111,7 +113,6 @@ def valid_input_is_accepted(ctx: object, response: Response, case: schemathesis.
         assert problem.get("errors") or problem["type"] != "/problems/invalid-request", problem
 
 
-@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
@@ -135,7 +136,6 @@ def test_contract(case: schemathesis.Case, fuzz_app: FastAPI, fuzz_key: str) -> 
     )
 
 
-@pytest.mark.slow
 def test_enough_cases(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the fuzzing (same module): prints the count and checks the budget was spent."""
     total = sum(CASES.values())
