@@ -1,6 +1,6 @@
-"""A live claimgraph server in its own process, and a TCP proxy to PostgreSQL that can be cut
-(a restart: every connection reset, new ones refused) or paused (a frozen network: sockets
-stay open, no byte goes through)."""
+"""The `claimgraph` command in its own process: a command run to its end, a live server, and a
+TCP proxy to PostgreSQL that can be cut (a restart: every connection reset, new ones refused)
+or paused (a frozen network: sockets stay open, no byte goes through)."""
 
 import asyncio
 import contextlib
@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,19 @@ import pytest
 
 CLI = [sys.executable, "-m", "app.cli.main"]
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+
+
+async def run_cli(url: str, *args: str) -> tuple[int, str]:
+    """Run `claimgraph ARGS` against the database at `url`; its exit code and output."""
+    proc = await asyncio.create_subprocess_exec(
+        *CLI,
+        *args,
+        env={**os.environ, "DATABASE_URL": url, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode or 0, out.decode()
 
 
 def free_port() -> int:
@@ -109,7 +122,7 @@ class Server:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
-    async def wait_until_up(self, seconds: float = 30) -> None:
+    async def wait_until_up(self, seconds: float = 60) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as http:
             for _ in range(int(seconds * 10)):
                 if self.process.returncode is not None:
@@ -171,3 +184,9 @@ async def running(command: Sequence[str], env: dict[str, str], log: Path) -> Asy
         yield server
     finally:
         await server.stop()
+
+
+def serve(url: str, log: Path, *options: str) -> AbstractAsyncContextManager[Server]:
+    """`claimgraph serve OPTIONS` on the database at `url`, up and ready (after migrating and
+    loading the worked example with `--demo`); stopped afterwards. Its output goes to `log`."""
+    return running([*CLI, "serve", *options], {"DATABASE_URL": url}, log)

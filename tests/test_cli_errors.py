@@ -5,8 +5,6 @@ traceback; an empty database is initialised by whichever command needs it."""
 import asyncio
 import os
 import re
-import socket
-import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -19,12 +17,12 @@ from sqlalchemy.engine import make_url
 
 from app.db.engines import create_engine
 from tests.conftest import PG_VAR
+from tests.live import CLI, serve
 from tests.trust.conftest import postgres_only
 
 pytestmark = pytest.mark.slow
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
-CLI = [sys.executable, "-m", "app.cli.main"]
 INITIALISED = "was empty"  # part of the one line saying the schema was created
 PREFIX = re.compile(r"cg_[0-9a-f]{12}\b")
 MINUTE = re.compile(r"20\d\d-\d\d-\d\d \d\d:\d\d")
@@ -57,12 +55,6 @@ async def cli(url: str, *args: str, columns: int = 120, cwd: Path | None = None)
     )
     out, err = await asyncio.wait_for(proc.communicate(), 120)
     return Run(proc.returncode or 0, out.decode(), err.decode())
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class TestEmptyDatabase:
@@ -131,39 +123,18 @@ class TestEmptyDatabase:
             assert INITIALISED in run.err
             assert INITIALISED not in run.out  # stdout is the export itself
 
-    async def test_serve_without_demo(self, new_database: NewDatabase) -> None:
-        async with new_database() as url:
-            port = free_port()
-            proc = await asyncio.create_subprocess_exec(
-                *CLI,
-                "serve",
-                "--port",
-                str(port),
-                env={**os.environ, "DATABASE_URL": url},
-                stdout=asyncio.subprocess.PIPE,
-                stderr=asyncio.subprocess.STDOUT,
-            )
-            try:
-                async with httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{port}", timeout=5
-                ) as http:
-                    for _ in range(300):
-                        if proc.returncode is not None:
-                            break
-                        try:
-                            if (await http.get("/readyz")).status_code == 200:
-                                break
-                        except httpx.TransportError:
-                            pass
-                        await asyncio.sleep(0.1)
-                    ready = await http.get("/readyz")
-                    assert ready.status_code == 200, ready.text
-            finally:
-                if proc.returncode is None:
-                    proc.terminate()
-                out, _ = await asyncio.wait_for(proc.communicate(), 15)
-            assert INITIALISED in out.decode()
-            assert "Traceback" not in out.decode()
+    async def test_serve_without_demo(self, new_database: NewDatabase, tmp_path: Path) -> None:
+        log = tmp_path / "serve.log"
+        async with (
+            new_database() as url,
+            serve(url, log) as server,
+            httpx.AsyncClient(base_url=server.url, timeout=5) as http,
+        ):
+            ready = await http.get("/readyz")
+            assert ready.status_code == 200, ready.text
+        output = log.read_text()
+        assert INITIALISED in output
+        assert "Traceback" not in output
 
 
 class TestDatabaseBehind:

@@ -1,8 +1,6 @@
 """`claimgraph suggest`, run as a user runs it: a separate process on a real database."""
 
-import asyncio
 import json
-import os
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
@@ -10,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.test_cli import CLI, free_port, run_cli
+from tests.live import run_cli, serve
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 TEXT = (
@@ -81,41 +79,20 @@ async def test_json_output_is_the_api_answer(new_database: NewDatabase, tmp_path
 
 
 async def test_serve_demo_suggests_the_articles_denials_assertions_and_highly_likely(
-    new_database: NewDatabase,
+    new_database: NewDatabase, tmp_path: Path
 ) -> None:
     """The issue's "done means", as written: `claimgraph serve --demo`, then
     `POST /v1/suggestions {"source_id": <the article>}`."""
-    async with new_database() as url:
-        port = free_port()
-        proc = await asyncio.create_subprocess_exec(
-            *CLI,
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        try:
-            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-                for _ in range(300):  # up to 30 s to migrate, load and start
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("server did not become ready")
-                (source,) = (await http.get("/v1/sources")).json()["items"]
-                text = (await http.get(f"/v1/sources/{source['id']}/text")).text
-                r = await http.post("/v1/suggestions", json={"source_id": source["id"]})
-                assert r.status_code == 200, r.text
-                items = r.json()["items"]
-        finally:
-            proc.terminate()
-            await asyncio.wait_for(proc.wait(), 15)
+    async with (
+        new_database() as url,
+        serve(url, tmp_path / "serve.log", "--demo") as server,
+        httpx.AsyncClient(base_url=server.url, timeout=30) as http,
+    ):
+        (source,) = (await http.get("/v1/sources")).json()["items"]
+        text = (await http.get(f"/v1/sources/{source['id']}/text")).text
+        r = await http.post("/v1/suggestions", json={"source_id": source["id"]})
+        assert r.status_code == 200, r.text
+        items = r.json()["items"]
     found = {(i["speaker"]["name"], i["label"]) for i in items}
     assert {
         ("Kremlin", "denied"),

@@ -8,7 +8,7 @@ import pytest
 from app import migrate
 from app.db.engines import create_engine
 from app.demo.loader import DEMO_FILE
-from tests.test_cli import run_cli
+from tests.live import run_cli
 from tests.transfer.helpers import NewDatabase
 
 pytestmark = pytest.mark.slow

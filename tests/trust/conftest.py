@@ -1,9 +1,6 @@
 """Helpers for the trust tests: keys of each scope, clients that carry them, and second apps
 with other settings on the same database."""
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
@@ -19,7 +16,6 @@ from app.auth import keys
 from app.main import create_app
 from app.settings import Settings
 
-CLI = [sys.executable, "-m", "app.cli.main"]
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 MakeKey = Callable[..., Awaitable[str]]
 
@@ -73,19 +69,6 @@ async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
 async def rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
     async with engine.connect() as conn:
         return list((await conn.execute(text(sql), params)).all())
-
-
-async def run_cli(url: str, *args: str) -> tuple[int, str]:
-    """Run `claimgraph ARGS` against the database at `url`; its exit code and output."""
-    proc = await asyncio.create_subprocess_exec(
-        *CLI,
-        *args,
-        env={**os.environ, "DATABASE_URL": url, "COLUMNS": "200"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode or 0, out.decode()
 
 
 def postgres_only(

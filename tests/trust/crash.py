@@ -32,8 +32,8 @@ from sqlalchemy.engine import make_url
 
 from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
+from tests.live import CLI, Server, free_port, start_server
 from tests.trust.crash_report import Report, Write, verify
-from tests.trust.live import CLI, Server, free_port, start_server
 
 CLIENT_TIMEOUT = 10.0
 IN_PROGRESS = ("idempotency-in-progress", "still being handled")

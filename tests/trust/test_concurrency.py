@@ -16,8 +16,9 @@ from app.transfer import importer
 from app.transfer.service import import_records
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.live import run_cli
 from tests.transfer.helpers import NDJSON, body
-from tests.trust.conftest import postgres_only, run_cli, scalar
+from tests.trust.conftest import postgres_only, scalar
 
 RACES = 20
 

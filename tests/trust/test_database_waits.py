@@ -20,8 +20,8 @@ from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database, problem
-from tests.trust.conftest import app_with, client_for, postgres_only, run_cli
-from tests.trust.live import CLI, Proxy, running
+from tests.live import CLI, Proxy, run_cli, running
+from tests.trust.conftest import app_with, client_for, postgres_only
 
 pytestmark = pytest.mark.slow
 

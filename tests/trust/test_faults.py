@@ -28,9 +28,9 @@ from sqlalchemy.engine import make_url
 
 from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
-from tests.trust.conftest import NewDatabase, postgres_only, run_cli
+from tests.live import Proxy, free_port, run_cli
+from tests.trust.conftest import NewDatabase, postgres_only
 from tests.trust.crash import crash_run
-from tests.trust.live import Proxy, free_port
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,8 @@ import pytest
 
 from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
-from tests.trust.conftest import NewDatabase, postgres_only, run_cli, scalar
+from tests.live import run_cli
+from tests.trust.conftest import NewDatabase, postgres_only, scalar
 from tests.trust.test_faults import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow

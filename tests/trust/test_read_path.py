@@ -17,8 +17,8 @@ from app import migrate
 from app.db.engines import create_engine, unavailable
 from app.http import heap
 from tests.factories import make_claim
+from tests.live import Proxy
 from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
-from tests.trust.live import Proxy
 
 
 async def _two_nows(

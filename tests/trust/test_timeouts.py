@@ -24,8 +24,7 @@ from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database
-from tests.trust.conftest import run_cli
-from tests.trust.live import CLI, UVICORN, Server, running
+from tests.live import CLI, UVICORN, Server, run_cli, running
 
 pytestmark = pytest.mark.slow
 
