@@ -239,14 +239,6 @@ class TestGetSource:
         assert r.status_code == 200, r.text
         assert r.json() == source
 
-    async def test_unknown_id_is_404(self, client: httpx.AsyncClient) -> None:
-        r = await client.get(f"/v1/sources/{uuid.uuid4()}")
-        assert problem(r, 404)["type"] == "/problems/unknown-source"
-
-    async def test_malformed_id_is_422(self, client: httpx.AsyncClient) -> None:
-        r = await client.get("/v1/sources/12345")
-        assert "source_id" in field_errors(problem(r, 422))
-
 
 class TestGetSourceText:
     async def test_returns_the_exact_text_as_plain_text(self, client: httpx.AsyncClient) -> None:
@@ -495,10 +487,6 @@ class TestUpdateSource:
         r = await client.patch(f"/v1/sources/{source['id']}", json={"version": 7})
         assert "version" in field_errors(problem(r, 422))
 
-    async def test_unknown_source_is_404(self, client: httpx.AsyncClient) -> None:
-        r = await client.patch(f"/v1/sources/{uuid.uuid4()}", json={"title": "X"})
-        assert problem(r, 404)["type"] == "/problems/unknown-source"
-
 
 class TestDeleteSource:
     async def test_deletes_then_410(self, client: httpx.AsyncClient) -> None:
@@ -558,7 +546,3 @@ class TestDeleteSource:
         r = await client.get(f"/v1/sources/{primary['id']}/citations")
         assert r.json()["items"] == []
         assert (await client.delete(f"/v1/sources/{primary['id']}")).status_code == 204
-
-    async def test_unknown_source_is_404(self, client: httpx.AsyncClient) -> None:
-        r = await client.delete(f"/v1/sources/{uuid.uuid4()}")
-        assert problem(r, 404)["type"] == "/problems/unknown-source"
