@@ -273,6 +273,15 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+async def kept_as_referenced(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """Assert DELETE `path` is refused as still referenced and the record is kept; return the
+    problem's body."""
+    body = problem(await client.delete(path), 409)
+    assert body["type"] == "/problems/still-referenced"
+    assert (await client.get(path)).status_code == 200
+    return body
+
+
 def field_errors(body: dict[str, Any]) -> set[str]:
     """The fields a 422 problem names."""
     return {e["field"] for e in body.get("errors", [])}
