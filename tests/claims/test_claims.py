@@ -8,24 +8,9 @@ import httpx
 
 from tests.conftest import field_errors, kept_as_referenced, problem
 from tests.factories import make_actor, make_claim, make_stance
+from tests.reading import walk
 
 CLAIM_FIELDS = {"id", "statement", "tags", "about_actor_ids", "occurred_from", "occurred_to"}
-
-
-async def walk(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, following `next_cursor` page by page."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(100):
-        query = {**params, **({"cursor": cursor} if cursor else {})}
-        r = await client.get(path, params=query)
-        assert r.status_code == 200, r.text
-        body = r.json()
-        items.extend(body["items"])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("pagination did not end")
 
 
 class TestCreateClaim:

@@ -20,7 +20,8 @@ from app.db.engines import create_sessionmaker
 from app.tallies import stats
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, get_ok, stance, walk
+from tests.questions.helpers import Json, stance
+from tests.reading import get_ok, walk
 
 LABELS = [label.value for label in StanceLabel]
 

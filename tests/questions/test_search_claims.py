@@ -14,7 +14,8 @@ from app.claims import search
 from tests.conftest import field_errors, problem
 from tests.factories import import_records, make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
-from tests.questions.helpers import Json, ids, stance, walk, word_lists
+from tests.questions.helpers import Json, ids, stance, word_lists
+from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
 

@@ -12,6 +12,7 @@ from app import migrate
 from app.auth import keys
 from app.main import create_app
 from app.settings import Settings
+from tests.reading import walk
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -73,20 +74,6 @@ def strip(value: Any) -> Any:
     if isinstance(value, list):
         return [strip(v) for v in value]
     return value
-
-
-async def walk(client: httpx.AsyncClient, path: str, **params: Any) -> list[Any]:
-    """Every item of a list, following `next_cursor`."""
-    items: list[Any] = []
-    cursor = None
-    while True:
-        query = {"limit": 500, **params, **({"cursor": cursor} if cursor else {})}
-        r = await client.get(path, params=query)
-        assert r.status_code == 200, r.text
-        items.extend(r.json()["items"])
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return items
 
 
 async def answers(client: httpx.AsyncClient, claims: int | None = None) -> dict[str, Any]:
