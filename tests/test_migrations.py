@@ -133,6 +133,7 @@ async def _summaries(http: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewDatabase) -> None:
     """0005 builds the summary tallies of stances written before it: the worked example's
     summaries read the same after going down to 0004 (tallies dropped) and up again."""
@@ -153,6 +154,7 @@ async def _word_searches(http: httpx.AsyncClient) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.slow
 async def test_word_lists_are_filled_from_the_claims_on_upgrade(
     new_database: NewDatabase,
 ) -> None:

@@ -262,6 +262,7 @@ class TestClaimStats:
         assert counts["by_side"]["support"] == {"stances": 8, "actors": 2}
         assert counts["latest_stated_at"] == datetime(2024, 1, 20, tzinfo=UTC)
 
+    @pytest.mark.slow
     async def test_concurrent_changes_of_every_kind(self, client: httpx.AsyncClient) -> None:
         s = await scene(client, actors=4)
         rows = [

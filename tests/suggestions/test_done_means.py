@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from app import migrate
@@ -91,6 +92,7 @@ async def test_the_article_gives_the_denials_assertions_and_highly_likely_with_s
     assert "highly likely" in kim["quote"]
 
 
+@pytest.mark.slow
 async def test_accepted_into_an_empty_database_they_answer_who_asserts_and_who_disputes(
     client: httpx.AsyncClient, demo: dict[str, uuid.UUID], new_database: NewDatabase
 ) -> None:

@@ -116,6 +116,7 @@ class TestIfMatch:
 class TestRaces:
     """Two writers on one record at once: one wins, the other is told; nothing is lost."""
 
+    @pytest.mark.slow
     async def test_same_if_match(self, client: httpx.AsyncClient) -> None:
         for attempt in range(RACES):
             actor = await make_actor(client, name=f"Raced {attempt}")
