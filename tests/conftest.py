@@ -21,7 +21,7 @@ from fastapi import FastAPI
 from hypothesis import is_hypothesis_test
 from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
 from app.auth import keys
@@ -154,13 +154,35 @@ def engine(app: FastAPI) -> AsyncEngine:
     return app.state.engine  # type: ignore[no-any-return]
 
 
+def client_for(
+    app: FastAPI, key: str | None = None, *, timeout: float = 30, **headers: str
+) -> httpx.AsyncClient:
+    """An HTTP client talking to `app` in-process, carrying `key` when given."""
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://test", timeout=timeout, headers=headers
+    )
+
+
+async def new_key(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    scope: keys.Scope = keys.Scope.admin,
+    name: str = "tests",
+    **options: Any,
+) -> str:
+    """A new API key of `scope`, made in the database directly; its secret."""
+    async with sessionmaker() as session:
+        made = await keys.create_key(session, name=name, scope=scope, **options)
+        await session.commit()
+    return made.key
+
+
 @pytest.fixture(scope="session")
 async def admin_key(app: FastAPI) -> str:
     """An admin API key, made once per run (kept when tables are emptied)."""
-    async with app.state.sessionmaker() as session:
-        new = await keys.create_key(session, name="tests", scope=keys.Scope.admin)
-        await session.commit()
-    return new.key
+    return await new_key(app.state.sessionmaker)
 
 
 KEPT_TABLES = frozenset({"api_keys", "service_secrets"})
@@ -204,13 +226,7 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process with an admin key; the database is
     emptied after each test."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://test",
-        timeout=30,
-        headers={"Authorization": f"Bearer {admin_key}"},
-    ) as http:
+    async with client_for(app, admin_key) as http:
         yield http
     await _empty_all_tables(engine)
 
@@ -218,8 +234,7 @@ async def client(
 @pytest.fixture
 async def anonymous(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client without a key (the database is emptied by `client`)."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http:
+    async with client_for(app) as http:
         yield http
 
 

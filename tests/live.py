@@ -16,8 +16,27 @@ from pathlib import Path
 import httpx
 import pytest
 
+from app import migrate
+from app.auth import keys
+from app.db.engines import create_engine, create_sessionmaker
+from tests.conftest import new_key
+
 CLI = [sys.executable, "-m", "app.cli.main"]
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+
+
+async def key_on(
+    url: str, scope: keys.Scope = keys.Scope.write, name: str = "live", *, upgrade: bool = False
+) -> str:
+    """A new key of `scope` made directly in the database at `url` (migrated to head first
+    with `upgrade`), for a server in another process."""
+    engine = create_engine(url)
+    try:
+        if upgrade:
+            await migrate.upgrade(engine)
+        return await new_key(create_sessionmaker(engine), scope, name)
+    finally:
+        await engine.dispose()
 
 
 async def run_cli(url: str, *args: str) -> tuple[int, str]:

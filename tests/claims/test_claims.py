@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import field_errors, kept_as_referenced, problem
 from tests.factories import make_actor, make_claim, make_stance
@@ -278,22 +279,27 @@ class TestDeleteClaim:
         body = await kept_as_referenced(client, f"/v1/claims/{claim['id']}")
         assert body["references"] == {"stances": 1}
 
-    async def test_claim_another_relation_points_at_is_409(self, client: httpx.AsyncClient) -> None:
+    @pytest.fixture
+    async def related(self, client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A claim and another claim that refines it."""
         target, other = await make_claim(client), await make_claim(client)
         r = await client.post(
             f"/v1/claims/{other['id']}/relations",
             json={"related_claim_id": target["id"], "kind": "refines"},
         )
         assert r.status_code == 201, r.text
+        return target, other
+
+    async def test_claim_another_relation_points_at_is_409(
+        self, client: httpx.AsyncClient, related: tuple[dict[str, Any], dict[str, Any]]
+    ) -> None:
+        target, _ = related
         await kept_as_referenced(client, f"/v1/claims/{target['id']}")
 
-    async def test_own_relations_go_with_the_claim(self, client: httpx.AsyncClient) -> None:
-        target, other = await make_claim(client), await make_claim(client)
-        r = await client.post(
-            f"/v1/claims/{other['id']}/relations",
-            json={"related_claim_id": target["id"], "kind": "supports"},
-        )
-        assert r.status_code == 201, r.text
+    async def test_own_relations_go_with_the_claim(
+        self, client: httpx.AsyncClient, related: tuple[dict[str, Any], dict[str, Any]]
+    ) -> None:
+        target, other = related
         assert (await client.delete(f"/v1/claims/{other['id']}")).status_code == 204
         assert await walk(client, f"/v1/claims/{target['id']}/relations") == []
         assert (await client.delete(f"/v1/claims/{target['id']}")).status_code == 204

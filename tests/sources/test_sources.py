@@ -518,23 +518,28 @@ class TestDeleteSource:
         )
         await kept_as_referenced(client, f"/v1/sources/{retraction['id']}")
 
-    async def test_source_cited_by_another_is_409(self, client: httpx.AsyncClient) -> None:
+    @pytest.fixture
+    async def citing(self, client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A story and the primary source it cites."""
         primary = await make_source(client)
         story = await make_source(client)
         r = await client.post(
             f"/v1/sources/{story['id']}/citations", json={"cited_source_id": primary["id"]}
         )
         assert r.status_code == 201, r.text
+        return story, primary
+
+    async def test_source_cited_by_another_is_409(
+        self, client: httpx.AsyncClient, citing: tuple[dict[str, Any], dict[str, Any]]
+    ) -> None:
+        _, primary = citing
         body = await kept_as_referenced(client, f"/v1/sources/{primary['id']}")
         assert body["references"] == {"citing sources": 1}
 
-    async def test_own_citations_go_with_it(self, client: httpx.AsyncClient) -> None:
-        primary = await make_source(client)
-        story = await make_source(client)
-        r = await client.post(
-            f"/v1/sources/{story['id']}/citations", json={"cited_source_id": primary["id"]}
-        )
-        assert r.status_code == 201, r.text
+    async def test_own_citations_go_with_it(
+        self, client: httpx.AsyncClient, citing: tuple[dict[str, Any], dict[str, Any]]
+    ) -> None:
+        story, primary = citing
         assert (await client.delete(f"/v1/sources/{story['id']}")).status_code == 204
         r = await client.get(f"/v1/sources/{primary['id']}/citations")
         assert r.json()["items"] == []

@@ -1,7 +1,7 @@
 """`claimgraph suggest`, run as a user runs it: a separate process on a real database."""
 
 import json
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
@@ -19,6 +19,22 @@ TEXT = (
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture
+async def upgraded(new_database: NewDatabase) -> AsyncIterator[str]:
+    """A new database migrated by `claimgraph db upgrade`; its URL."""
+    async with new_database() as url:
+        assert (await run_cli(url, "db", "upgrade"))[0] == 0
+        yield url
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    """A short article on file, for `claimgraph suggest FILE`."""
+    text = tmp_path / "belarus.txt"
+    text.write_text(TEXT)
+    return text
+
+
 def _stances(out: str) -> tuple[int, int]:
     """(created, already present) in the `accepted` table's stance row."""
     row = next(line for line in out.splitlines() if "│ stance" in line)
@@ -26,56 +42,46 @@ def _stances(out: str) -> tuple[int, int]:
     return int(cells[1]), int(cells[2])
 
 
-async def test_suggest_shows_a_sources_suggestions(new_database: NewDatabase) -> None:
-    async with new_database() as url:
-        assert (await run_cli(url, "db", "upgrade"))[0] == 0
-        assert (await run_cli(url, "demo", "load"))[0] == 0
-        code, out = await run_cli(url, "export", "--format", "ndjson")
-        records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-        source = next(r for r in records if r["type"] == "source")
-        code, out = await run_cli(url, "suggest", source["id"])
-        assert code == 0, out
-        assert "Kremlin" in out
-        assert "highly_likely" in out
+async def test_suggest_shows_a_sources_suggestions(upgraded: str) -> None:
+    assert (await run_cli(upgraded, "demo", "load"))[0] == 0
+    code, out = await run_cli(upgraded, "export", "--format", "ndjson")
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    source = next(r for r in records if r["type"] == "source")
+    code, out = await run_cli(upgraded, "suggest", source["id"])
+    assert code == 0, out
+    assert "Kremlin" in out
+    assert "highly_likely" in out
 
 
 async def test_accept_creates_missing_records_once_all_or_nothing(
-    new_database: NewDatabase, tmp_path: Path
+    upgraded: str, article: Path
 ) -> None:
-    text = tmp_path / "belarus.txt"
-    text.write_text(TEXT)
-    async with new_database() as url:
-        assert (await run_cli(url, "db", "upgrade"))[0] == 0
-        code, out = await run_cli(url, "suggest", str(text), "--accept")
-        assert code == 1, out
-        assert "create-missing" in out or "create_missing" in out
-        code, out = await run_cli(url, "export", "--format", "ndjson")
-        written = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-        assert written == []  # refused: nothing was written
-        code, out = await run_cli(url, "suggest", str(text), "--accept", "--create-missing")
-        assert code == 0, out
-        created, present = _stances(out)
-        assert created >= 2
-        assert present == 0
-        code, out = await run_cli(url, "suggest", str(text), "--accept", "--create-missing")
-        assert code == 0, out
-        assert _stances(out) == (0, created)
-        code, out = await run_cli(url, "export", "--format", "ndjson")
-        records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-        labels = sorted(r["label"] for r in records if r["type"] == "stance")
-        assert "denied" in labels
-        assert "confirmed" in labels
+    code, out = await run_cli(upgraded, "suggest", str(article), "--accept")
+    assert code == 1, out
+    assert "create-missing" in out or "create_missing" in out
+    code, out = await run_cli(upgraded, "export", "--format", "ndjson")
+    written = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert written == []  # refused: nothing was written
+    code, out = await run_cli(upgraded, "suggest", str(article), "--accept", "--create-missing")
+    assert code == 0, out
+    created, present = _stances(out)
+    assert created >= 2
+    assert present == 0
+    code, out = await run_cli(upgraded, "suggest", str(article), "--accept", "--create-missing")
+    assert code == 0, out
+    assert _stances(out) == (0, created)
+    code, out = await run_cli(upgraded, "export", "--format", "ndjson")
+    records = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    labels = sorted(r["label"] for r in records if r["type"] == "stance")
+    assert "denied" in labels
+    assert "confirmed" in labels
 
 
-async def test_json_output_is_the_api_answer(new_database: NewDatabase, tmp_path: Path) -> None:
-    text = tmp_path / "belarus.txt"
-    text.write_text(TEXT)
-    async with new_database() as url:
-        assert (await run_cli(url, "db", "upgrade"))[0] == 0
-        code, out = await run_cli(url, "suggest", str(text), "--json")
-        assert code == 0, out
-        answer = json.loads(out)
-        assert {i["label"] for i in answer["items"]} >= {"denied", "confirmed"}
+async def test_json_output_is_the_api_answer(upgraded: str, article: Path) -> None:
+    code, out = await run_cli(upgraded, "suggest", str(article), "--json")
+    assert code == 0, out
+    answer = json.loads(out)
+    assert {i["label"] for i in answer["items"]} >= {"denied", "confirmed"}
 
 
 async def test_serve_demo_suggests_the_articles_denials_assertions_and_highly_likely(

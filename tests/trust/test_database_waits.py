@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
+from app.db.engines import create_engine
 from app.settings import Settings
-from tests.conftest import fresh_database, problem
-from tests.live import CLI, Proxy, run_cli, running
-from tests.trust.conftest import app_with, client_for, postgres_only
+from tests.conftest import client_for, fresh_database, problem
+from tests.live import CLI, Proxy, key_on, run_cli, running
+from tests.trust.conftest import app_with, postgres_only
 
 pytestmark = pytest.mark.slow
 
@@ -44,11 +44,7 @@ class TestFrozenDatabase:
     async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, out = await run_cli(direct, "db", "upgrade")
         assert code == 0, out
-        engine = create_engine(direct)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="frozen", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
+        key = await key_on(direct, keys.Scope.write, "frozen")
         target = make_url(direct)
         proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
         await proxy.start()

@@ -27,8 +27,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
-from tests.live import Proxy, free_port, run_cli
+from tests.live import Proxy, free_port, key_on, run_cli
 from tests.trust.conftest import NewDatabase, postgres_only
 from tests.trust.crash import crash_run
 
@@ -124,11 +123,7 @@ class TestDatabaseRestarts:
     async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         code, out = await run_cli(direct, "db", "upgrade")
         assert code == 0, out
-        engine = create_engine(direct)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="faults", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
+        key = await key_on(direct, keys.Scope.write, "faults")
 
         target = make_url(direct)
         proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)

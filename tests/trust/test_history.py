@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import Actor
 from app.models.base import new_id
-from tests.conftest import problem
+from tests.conftest import client_for, problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
-from tests.trust.conftest import MakeKey, client_for, postgres_only, prefix_of, scalar
+from tests.trust.conftest import MakeKey, postgres_only, prefix_of, scalar
 
 Body = dict[str, Any]
 Maker = Callable[[httpx.AsyncClient], Awaitable[tuple[Body, Body, str]]]

@@ -10,8 +10,8 @@ from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import problem
-from tests.trust.conftest import MakeKey, client_for, scalar
+from tests.conftest import client_for, problem
+from tests.trust.conftest import MakeKey, scalar
 
 ACTOR = {"kind": "organization", "name": "Ministry of Defence", "country": "KR"}
 

@@ -19,12 +19,11 @@ from hypothesis import HealthCheck, reject, settings
 from schemathesis.core.transport import Response
 from schemathesis.generation.modes import GenerationMode
 
-from app import migrate
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import fresh_database
+from tests.live import key_on
 
 pytestmark = pytest.mark.slow
 
@@ -34,15 +33,7 @@ CASES: Counter[str] = Counter()
 
 
 async def _prepare(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        await migrate.upgrade(engine)
-        async with create_sessionmaker(engine)() as session:
-            key = await keys.create_key(session, name="fuzz", scope=keys.Scope.admin)
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return key.key
+    return await key_on(url, keys.Scope.admin, "fuzz", upgrade=True)
 
 
 @pytest.fixture(scope="module")

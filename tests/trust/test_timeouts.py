@@ -21,10 +21,9 @@ import httpx
 import pytest
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database
-from tests.live import CLI, UVICORN, Server, run_cli, running
+from tests.live import CLI, UVICORN, Server, key_on, run_cli, running
 
 pytestmark = pytest.mark.slow
 
@@ -120,11 +119,7 @@ async def live(
     async with fresh_database(backend, tmp) as url:
         code, out = await run_cli(url, "db", "upgrade")
         assert code == 0, out
-        engine = create_engine(url)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="live", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
+        key = await key_on(url, keys.Scope.write, "live")
         env = {**LIMITS, "DATABASE_URL": url}
         async with running(LAUNCHES[request.param], env, tmp / "server.log") as server:
             yield server, request.param, key
