@@ -8,26 +8,23 @@ import httpx
 import pytest
 
 from tests.conftest import field_errors, problem
-
-# A change each kind of record would accept, so that only the id is wrong.
-CHANGES = {
-    "actor": {"name": "X"},
-    "source": {"title": "X"},
-    "claim": {"tags": ["x"]},
-    "stance": {"label": "denied"},
-}
+from tests.factories import CHANGES
 
 
-@pytest.mark.parametrize("kind", CHANGES)
+@pytest.mark.parametrize("collection", CHANGES)
 @pytest.mark.parametrize("method", ["GET", "PATCH", "DELETE"])
-async def test_an_unknown_id_is_404(client: httpx.AsyncClient, kind: str, method: str) -> None:
-    body = CHANGES[kind] if method == "PATCH" else None
-    r = await client.request(method, f"/v1/{kind}s/{uuid.uuid4()}", json=body)
-    assert problem(r, 404)["type"] == f"/problems/unknown-{kind}"
+async def test_an_unknown_id_is_404(
+    client: httpx.AsyncClient, collection: str, method: str
+) -> None:
+    body = CHANGES[collection] if method == "PATCH" else None  # a change it would accept
+    r = await client.request(method, f"/v1/{collection}/{uuid.uuid4()}", json=body)
+    assert problem(r, 404)["type"] == f"/problems/unknown-{collection.removesuffix('s')}"
 
 
-@pytest.mark.parametrize("kind", CHANGES)
+@pytest.mark.parametrize("collection", CHANGES)
 @pytest.mark.parametrize("malformed", ["not-a-uuid", "12345"])
-async def test_a_malformed_id_is_422(client: httpx.AsyncClient, kind: str, malformed: str) -> None:
-    r = await client.get(f"/v1/{kind}s/{malformed}")
-    assert f"{kind}_id" in field_errors(problem(r, 422))
+async def test_a_malformed_id_is_422(
+    client: httpx.AsyncClient, collection: str, malformed: str
+) -> None:
+    r = await client.get(f"/v1/{collection}/{malformed}")
+    assert f"{collection.removesuffix('s')}_id" in field_errors(problem(r, 422))

@@ -423,36 +423,18 @@ class TestListStances:
         claim, other_claim = await make_claim(client), await make_claim(client)
         actor, other_actor = await make_actor(client), await make_actor(client)
         source, other_source = await make_source(client), await make_source(client)
-        s1 = await make_stance(
-            client,
-            claim_id=claim["id"],
-            actor_id=actor["id"],
-            source_id=source["id"],
-            label="confirmed",
-        )
-        s2 = await make_stance(
-            client,
-            claim_id=claim["id"],
-            actor_id=other_actor["id"],
-            source_id=source["id"],
-            label="denied",
-            stated_at="2024-01-01T00:00:00Z",
-            retracted_at="2024-02-01T00:00:00Z",
-        )
-        s3 = await make_stance(
-            client,
-            claim_id=other_claim["id"],
-            actor_id=actor["id"],
-            source_id=other_source["id"],
-            label="reported",
-        )
-        s4 = await make_stance(
-            client,
-            claim_id=other_claim["id"],
-            actor_id=other_actor["id"],
-            source_id=other_source["id"],
-            label="denied",
-        )
+        retracted = {"stated_at": "2024-01-01T00:00:00Z", "retracted_at": "2024-02-01T00:00:00Z"}
+        s1, s2, s3, s4 = [
+            await make_stance(
+                client, claim_id=c["id"], actor_id=a["id"], source_id=s["id"], label=label, **more
+            )
+            for c, a, s, label, more in [
+                (claim, actor, source, "confirmed", {}),
+                (claim, other_actor, source, "denied", retracted),
+                (other_claim, actor, other_source, "reported", {}),
+                (other_claim, other_actor, other_source, "denied", {}),
+            ]
+        ]
 
         assert ids(await listed(client)) == ids([s1, s2, s3, s4])
         assert ids(await listed(client, claim_id=claim["id"])) == ids([s1, s2])
