@@ -15,6 +15,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from app import migrate
 from app.auth import keys
@@ -124,6 +125,14 @@ class Proxy:
             for w in pair:
                 w.transport.abort()
                 self.transports.discard(w)
+
+
+async def proxied(url: str) -> tuple[Proxy, str]:
+    """A started proxy to the PostgreSQL server of `url`, and `url` through the proxy."""
+    target = make_url(url)
+    proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    return proxy, target.set(port=proxy.port).render_as_string(hide_password=False)
 
 
 @dataclass

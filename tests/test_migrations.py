@@ -173,6 +173,7 @@ async def _listed_links(http: httpx.AsyncClient) -> dict[str, Any]:
     return {c["id"]: (c["tags"], c["about_actor_ids"]) for c in await _listed(http)}
 
 
+@pytest.mark.slow
 async def test_link_arrays_are_filled_from_the_claims_on_upgrade(
     new_database: NewDatabase,
 ) -> None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 import httpx
+import pytest
 
 from app import migrate
 from app.db.engines import create_engine, create_sessionmaker
@@ -106,6 +107,7 @@ class TestCreateNamesCloseClaims:
         assert "link" not in r.headers
 
 
+@pytest.mark.slow
 async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: NewDatabase) -> None:
     async with new_database() as url:
         engine = create_engine(url)

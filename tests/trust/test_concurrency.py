@@ -238,7 +238,10 @@ async def _lock_waited(engine: AsyncEngine) -> None:
     raise AssertionError("the second import never waited for the first")
 
 
-@pytest.mark.parametrize("raced", ["source", "stance", "source by the command line"])
+@pytest.mark.parametrize(
+    "raced",
+    ["source", "stance", pytest.param("source by the command line", marks=pytest.mark.slow)],
+)
 async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
     client: httpx.AsyncClient,
     engine: AsyncEngine,
