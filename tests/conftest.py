@@ -6,6 +6,7 @@ and drops it afterwards. CLAIMGRAPH_TEST_BACKENDS=sqlite|postgresql picks one ba
 """
 
 import os
+import re
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -15,10 +16,12 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from _pytest.mark.expression import Expression
 from fastapi import FastAPI
-from sqlalchemy import delete
+from hypothesis import is_hypothesis_test
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app import migrate
 from app.auth import keys
@@ -30,6 +33,46 @@ from app.settings import Settings
 
 PG_VAR = "CLAIMGRAPH_TEST_DATABASE_URL"
 ALL_BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Property tests (hypothesis, schemathesis) are fuzzing: each runs its examples' budget,
+    so they are `slow` wherever they are written."""
+    for item in items:
+        if is_hypothesis_test(getattr(item, "obj", None)):
+            item.add_marker(pytest.mark.slow)
+
+
+SLOW_MODULE = re.compile(r"^pytestmark = pytest\.mark\.slow$", re.MULTILINE)
+
+
+def _leaves_out_slow(config: pytest.Config) -> bool:
+    """Whether the run's `-m` expression deselects every test marked `slow`, whatever other
+    marks it has."""
+    expression = config.getoption("markexpr")
+    if not expression:
+        return False
+    compiled = Expression.compile(expression)
+
+    def slow_only(name: str, /, **_: object) -> bool:
+        return name == "slow"
+
+    def every_mark(_name: str, /, **_: object) -> bool:
+        return True
+
+    return not (compiled.evaluate(slow_only) or compiled.evaluate(every_mark))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """A module marked `slow` as a whole is not even imported when slow tests are left out
+    (`-m "not slow"`): importing and collecting some costs more than their tests do in the
+    fast run (the contract fuzzing builds a test for every operation)."""
+    if not (collection_path.name.startswith("test_") and collection_path.suffix == ".py"):
+        return None
+    if _leaves_out_slow(config) and SLOW_MODULE.search(collection_path.read_text()):
+        return True
+    return None
 
 
 def _backends() -> list[str]:
@@ -111,23 +154,70 @@ def engine(app: FastAPI) -> AsyncEngine:
     return app.state.engine  # type: ignore[no-any-return]
 
 
+def client_for(
+    app: FastAPI, key: str | None = None, *, timeout: float = 30, **headers: str
+) -> httpx.AsyncClient:
+    """An HTTP client talking to `app` in-process, carrying `key` when given."""
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    transport = httpx.ASGITransport(app=app)
+    return httpx.AsyncClient(
+        transport=transport, base_url="http://test", timeout=timeout, headers=headers
+    )
+
+
+async def new_key(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    scope: keys.Scope = keys.Scope.admin,
+    name: str = "tests",
+    **options: Any,
+) -> str:
+    """A new API key of `scope`, made in the database directly; its secret."""
+    async with sessionmaker() as session:
+        made = await keys.create_key(session, name=name, scope=scope, **options)
+        await session.commit()
+    return made.key
+
+
 @pytest.fixture(scope="session")
 async def admin_key(app: FastAPI) -> str:
     """An admin API key, made once per run (kept when tables are emptied)."""
-    async with app.state.sessionmaker() as session:
-        new = await keys.create_key(session, name="tests", scope=keys.Scope.admin)
-        await session.commit()
-    return new.key
+    return await new_key(app.state.sessionmaker)
 
 
 KEPT_TABLES = frozenset({"api_keys", "service_secrets"})
+# The tables a test's data lives in, parents before children.
+DATA_TABLES = [t for t in Base.metadata.sorted_tables if t.name not in KEPT_TABLES]
 
 
 async def _empty_all_tables(engine: AsyncEngine) -> None:
+    if engine.dialect.name == "sqlite":
+        await _empty_sqlite(engine)
+        return
     async with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name not in KEPT_TABLES:
-                await conn.execute(delete(table))
+        for table in reversed(DATA_TABLES):
+            await conn.execute(delete(table))
+
+
+async def _empty_sqlite(engine: AsyncEngine) -> None:
+    """Every data table emptied in one script. The full-text indexes go first, whole: emptied
+    by the delete triggers instead, each row deleted would search its index (the indexed
+    row's id is not an indexed column), tens of seconds after a large import. Foreign keys
+    are off meanwhile (each deleted parent row would search its children), as no row is
+    left for a key to point at."""
+    async with engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert driver is not None
+        async with driver.execute(
+            "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+        ) as cursor:
+            indexes = [name for (name,) in await cursor.fetchall()]
+        names = [*indexes, *(table.name for table in reversed(DATA_TABLES))]
+        deletes = "".join(f"DELETE FROM {name};" for name in names)
+        try:
+            await driver.executescript(f"PRAGMA foreign_keys=OFF;BEGIN IMMEDIATE;{deletes}COMMIT;")
+        finally:
+            await driver.execute("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture
@@ -136,13 +226,7 @@ async def client(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client talking to the app in-process with an admin key; the database is
     emptied after each test."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://test",
-        timeout=30,
-        headers={"Authorization": f"Bearer {admin_key}"},
-    ) as http:
+    async with client_for(app, admin_key) as http:
         yield http
     await _empty_all_tables(engine)
 
@@ -150,18 +234,46 @@ async def client(
 @pytest.fixture
 async def anonymous(app: FastAPI, client: httpx.AsyncClient) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client without a key (the database is emptied by `client`)."""
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http:
+    async with client_for(app) as http:
         yield http
 
 
+# The worked example as loaded once per database: its record keys' ids, and every data row.
+DemoSnapshot = tuple[dict[str, uuid.UUID], dict[str, list[dict[str, Any]]]]
+_demo_snapshots: dict[str, DemoSnapshot] = {}
+
+
+async def _table_rows(engine: AsyncEngine) -> dict[str, list[dict[str, Any]]]:
+    async with engine.connect() as conn:
+        return {
+            table.name: [dict(row) for row in (await conn.execute(select(table))).mappings()]
+            for table in DATA_TABLES
+        }
+
+
 @pytest.fixture
-async def demo(client: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, uuid.UUID]:
-    """The worked example loaded; maps its record keys (e.g. `kremlin`) to ids."""
+async def demo(
+    client: httpx.AsyncClient, engine: AsyncEngine, database_url: str
+) -> dict[str, uuid.UUID]:
+    """The worked example loaded; maps its record keys (e.g. `kremlin`) to ids.
+
+    The loader runs once per database; later tests get the same rows inserted as they were
+    (the search indexes follow by their triggers), a tenth of the time."""
+    snapshot = _demo_snapshots.get(database_url)
+    if snapshot is not None:
+        ids, rows = snapshot
+        async with engine.begin() as conn:
+            for table in DATA_TABLES:
+                if rows[table.name]:
+                    await conn.execute(insert(table), rows[table.name])
+        return dict(ids)
+    empty = not any((await _table_rows(engine)).values())
     async with create_sessionmaker(engine)() as session:
         loader = Loader(session, by="demo")
         await loader.load(demo_lines())
         await session.commit()
+    if empty:  # rows made by the test before it asked for the example are not part of it
+        _demo_snapshots[database_url] = (dict(loader.ids), await _table_rows(engine))
     return loader.ids
 
 
@@ -173,6 +285,15 @@ def problem(response: httpx.Response, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert body["type"].startswith("/problems/")
     assert body["title"]
+    return body
+
+
+async def kept_as_referenced(client: httpx.AsyncClient, path: str) -> dict[str, Any]:
+    """Assert DELETE `path` is refused as still referenced and the record is kept; return the
+    problem's body."""
+    body = problem(await client.delete(path), 409)
+    assert body["type"] == "/problems/still-referenced"
+    assert (await client.get(path)).status_code == 200
     return body
 
 

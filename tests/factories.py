@@ -58,3 +58,12 @@ async def import_records(client: httpx.AsyncClient, records: list[dict[str, Any]
     r = await client.post("/v1/import", content=content, headers=headers)
     assert r.status_code == 200, r.text
     return r.json()
+
+
+# A change each kind of record accepts, by its collection's name.
+CHANGES: dict[str, dict[str, Any]] = {
+    "actors": {"description": "changed"},
+    "sources": {"title": "changed"},
+    "claims": {"tags": ["changed"]},
+    "stances": {"label": "confirmed"},
+}

@@ -1,38 +1,20 @@
 """The `claimgraph` command, run as a user runs it: a separate process on a real database."""
 
-import asyncio
 import json
-import os
-import socket
-import sys
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
+from pathlib import Path
 
 import httpx
+import pytest
 
 from app.demo.loader import demo_lines
+from tests.live import run_cli, serve
+
+pytestmark = pytest.mark.slow
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
-CLI = [sys.executable, "-m", "app.cli.main"]
-
-
-async def run_cli(url: str, *args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        *CLI,
-        *args,
-        env={**os.environ, "DATABASE_URL": url, "COLUMNS": "120"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode or 0, out.decode()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def test_db_upgrade_then_current(new_database: NewDatabase) -> None:
@@ -72,45 +54,21 @@ async def test_demo_load_is_idempotent(new_database: NewDatabase) -> None:
             assert rows[kind] == ["0", str(in_file[kind])], rows
 
 
-async def test_serve_demo_answers_who_disputes(new_database: NewDatabase) -> None:
-    async with new_database() as url:
-        port = free_port()
-        proc = await asyncio.create_subprocess_exec(
-            *CLI,
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
+async def test_serve_demo_answers_who_disputes(new_database: NewDatabase, tmp_path: Path) -> None:
+    async with (
+        new_database() as url,
+        serve(url, tmp_path / "serve.log", "--demo") as server,
+        httpx.AsyncClient(base_url=server.url, timeout=5) as http,
+    ):
+        claims = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
+        deployment = next(
+            c
+            for c in claims
+            if c["statement"].startswith("North Korean military personnel are deployed")
         )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            async with httpx.AsyncClient(base_url=base, timeout=5) as http:
-                for _ in range(300):  # up to 30 s to migrate, load and start
-                    try:
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    except httpx.TransportError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("server did not become ready")
-                claims = (await http.get("/v1/claims", params={"limit": 500})).json()["items"]
-                deployment = next(
-                    c
-                    for c in claims
-                    if c["statement"].startswith("North Korean military personnel are deployed")
-                )
-                r = await http.get(
-                    "/v1/stances", params={"claim_id": deployment["id"], "side": "dispute"}
-                )
-                names = sorted(s["actor"]["name"] for s in r.json()["items"])
-                assert len(names) == 2
-                assert {s["label"] for s in r.json()["items"]} == {"denied"}
-                docs = await http.get("/docs")
-                assert docs.status_code == 200
-        finally:
-            proc.terminate()
-            await asyncio.wait_for(proc.wait(), 15)
+        r = await http.get("/v1/stances", params={"claim_id": deployment["id"], "side": "dispute"})
+        names = sorted(s["actor"]["name"] for s in r.json()["items"])
+        assert len(names) == 2
+        assert {s["label"] for s in r.json()["items"]} == {"denied"}
+        docs = await http.get("/docs")
+        assert docs.status_code == 200

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engines import create_sessionmaker
 from app.demo.loader import Loader, demo_lines
+from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
 
@@ -18,21 +19,6 @@ SUPPORTERS = [
     "south-korean-defence-officials",
     "kim-yong-hyun",
 ]
-
-
-async def walk(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
-    """Every item of a list, following `next_cursor`."""
-    items: list[dict[str, Any]] = []
-    cursor = None
-    for _ in range(100):
-        query = {"limit": 500, **params, **({"cursor": cursor} if cursor else {})}
-        r = await client.get(path, params=query)
-        assert r.status_code == 200, r.text
-        items.extend(r.json()["items"])
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return items
-    raise AssertionError("pagination did not end")
 
 
 async def on_side(client: httpx.AsyncClient, demo: Ids, side: str) -> dict[str, dict[str, Any]]:

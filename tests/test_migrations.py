@@ -22,6 +22,7 @@ from app.migrate import SchemaNotCurrent
 from app.models import Base
 from app.models.search import include_object, is_search_object
 from app.settings import Settings
+from tests.conftest import client_for
 from tests.questions.helpers import link_lists, word_lists
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
@@ -76,10 +77,8 @@ async def _with_demo(engine: AsyncEngine) -> None:
 async def _api(url: str) -> AsyncIterator[httpx.AsyncClient]:
     """An HTTP client on the app serving `url`."""
     app: FastAPI = create_app(Settings(database_url=url))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-            yield http
+    async with app.router.lifespan_context(app), client_for(app) as http:
+        yield http
 
 
 async def _listed(http: httpx.AsyncClient) -> list[dict[str, Any]]:
@@ -133,6 +132,7 @@ async def _summaries(http: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 async def test_tallies_are_filled_from_the_stances_on_upgrade(new_database: NewDatabase) -> None:
     """0005 builds the summary tallies of stances written before it: the worked example's
     summaries read the same after going down to 0004 (tallies dropped) and up again."""
@@ -153,6 +153,7 @@ async def _word_searches(http: httpx.AsyncClient) -> dict[str, Any]:
     return found
 
 
+@pytest.mark.slow
 async def test_word_lists_are_filled_from_the_claims_on_upgrade(
     new_database: NewDatabase,
 ) -> None:
@@ -172,6 +173,7 @@ async def _listed_links(http: httpx.AsyncClient) -> dict[str, Any]:
     return {c["id"]: (c["tags"], c["about_actor_ids"]) for c in await _listed(http)}
 
 
+@pytest.mark.slow
 async def test_link_arrays_are_filled_from_the_claims_on_upgrade(
     new_database: NewDatabase,
 ) -> None:
@@ -199,8 +201,7 @@ async def test_readyz_reports_a_database_that_is_behind(new_database: NewDatabas
     async with new_database() as url:
         app: FastAPI = create_app(Settings(database_url=url))
         try:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+            async with client_for(app) as http:
                 r = await http.get("/readyz")
             assert r.status_code == 503
             assert "claimgraph db upgrade" in r.json()["reason"]

@@ -7,19 +7,12 @@ import httpx
 
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.reading import walk
 
 
 async def _all(client: httpx.AsyncClient, path: str, **params: Any) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = []
-    cursor = None
-    while True:
-        query = {**params, "limit": 2, **({"cursor": cursor} if cursor else {})}
-        r = await client.get(path, params=query)
-        assert r.status_code == 200, r.text
-        items += r.json()["items"]
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return items
+    """Every item of a list, two a page, so that the answers also cross pages."""
+    return await walk(client, path, limit=2, **params)
 
 
 class TestDemoAnswers:

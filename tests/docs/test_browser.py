@@ -18,6 +18,8 @@ from playwright.async_api import ConsoleMessage, Page, Route, async_playwright
 
 from tests.docs.conftest import deployment_claim_id
 
+pytestmark = pytest.mark.slow
+
 CHROMIUM = Path("/usr/bin/chromium")
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 FLAGS = [
@@ -63,6 +65,28 @@ class Browsing:
         print(f"screenshot: {path}")
 
 
+async def watched(page: Page) -> Browsing:
+    """`page` with its requests off this machine aborted and recorded, and its errors kept."""
+    seen = Browsing(page)
+
+    async def guard(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname in LOCAL_HOSTS:
+            await route.continue_()
+        else:
+            seen.outside.append(url)
+            await route.abort("blockedbyclient")
+
+    def console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            seen.errors.append(f"console: {message.text} at {message.location}")
+
+    await page.route("**/*", guard)
+    page.on("console", console)
+    page.on("pageerror", lambda exc: seen.errors.append(f"page error: {exc}"))
+    return seen
+
+
 @pytest.fixture
 async def browsing(tmp_path: Path) -> AsyncIterator[Browsing]:
     executable = chromium_path()
@@ -75,25 +99,7 @@ async def browsing(tmp_path: Path) -> AsyncIterator[Browsing]:
                 viewport={"width": 1280, "height": 1400}, service_workers="block"
             )
             context.set_default_timeout(TIMEOUT_MS)
-            page = await context.new_page()
-            seen = Browsing(page)
-
-            async def guard(route: Route) -> None:
-                url = route.request.url
-                if url.startswith(("data:", "blob:")) or urlsplit(url).hostname in LOCAL_HOSTS:
-                    await route.continue_()
-                else:
-                    seen.outside.append(url)
-                    await route.abort("blockedbyclient")
-
-            def console(message: ConsoleMessage) -> None:
-                if message.type == "error":
-                    seen.errors.append(f"console: {message.text} at {message.location}")
-
-            await page.route("**/*", guard)
-            page.on("console", console)
-            page.on("pageerror", lambda exc: seen.errors.append(f"page error: {exc}"))
-            yield seen
+            yield await watched(await context.new_page())
         finally:
             await browser.close()
 

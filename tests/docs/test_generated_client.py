@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
+pytestmark = pytest.mark.slow
+
 PACKAGE = "claimgraph_client"
 GENERATOR_TIMEOUT = 120
 # The generator knows no NDJSON: `POST /v1/import` takes it as raw bytes, as a client would.

@@ -273,6 +273,7 @@ def _write(path: Path, examples: dict[str, Any]) -> None:
     path.write_text(json.dumps(examples, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+@pytest.mark.slow
 async def test_examples_are_the_worked_examples_answers(live_server: str) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=10) as http:
         live = await demo_answers(http)

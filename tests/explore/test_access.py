@@ -11,6 +11,8 @@ import pytest
 from fastapi import FastAPI
 
 from app.auth import keys
+from tests.conftest import client_for
+from tests.conftest import new_key as key_in
 from tests.explore.conftest import page
 from tests.factories import make_claim
 from tests.trust.conftest import app_with
@@ -26,16 +28,12 @@ async def strict_app(database_url: str, client: httpx.AsyncClient) -> AsyncItera
 @pytest.fixture
 async def browser(strict_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client without a key that keeps cookies, as a browser does."""
-    transport = httpx.ASGITransport(app=strict_app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with client_for(strict_app) as http:
         yield http
 
 
 async def new_key(app: FastAPI, scope: keys.Scope = keys.Scope.read) -> str:
-    async with app.state.sessionmaker() as session:
-        made = await keys.create_key(session, name=f"reader-{uuid.uuid4().hex[:6]}", scope=scope)
-        await session.commit()
-    return made.key
+    return await key_in(app.state.sessionmaker, scope, f"reader-{uuid.uuid4().hex[:6]}")
 
 
 def token_of(html: str) -> str:

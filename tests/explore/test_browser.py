@@ -7,22 +7,25 @@ Needs Debian's chromium (`apt-get install -y chromium`); Playwright only drives 
 CLAIMGRAPH_UPDATE_SCREENSHOTS=1 the claim page's screenshots are written to docs/img/.
 """
 
-import asyncio
 import os
-import subprocess
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.async_api import Browser, ConsoleMessage, Page, Route, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 from tests.conftest import fresh_database
-from tests.docs.conftest import _wait_ready
-from tests.docs.test_browser import FLAGS, LOCAL_HOSTS, TIMEOUT_MS, Browsing, chromium_path
+from tests.docs.test_browser import (
+    FLAGS,
+    TIMEOUT_MS,
+    Browsing,
+    assert_stayed_local,
+    chromium_path,
+    watched,
+)
 from tests.explore.conftest import DEPLOYMENT_SIDES
-from tests.test_cli import CLI, free_port
+from tests.live import serve
 
 pytestmark = pytest.mark.slow
 
@@ -39,32 +42,11 @@ async def explore_server(
 ) -> AsyncIterator[str]:
     """`claimgraph serve --demo` on a fresh database of the backend under test; its URL."""
     tmp = tmp_path_factory.mktemp(f"explore-{backend}")
-    async with fresh_database(backend, tmp) as url:
-        port = free_port()
-        log_path = tmp / "server.log"
-        with log_path.open("wb") as log:
-            proc = await asyncio.create_subprocess_exec(
-                *CLI,
-                "serve",
-                "--demo",
-                "--port",
-                str(port),
-                env={**os.environ, "DATABASE_URL": url},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            await _wait_ready(base, proc, log_path)
-            yield base
-        finally:
-            if proc.returncode is None:
-                proc.terminate()
-                try:
-                    await asyncio.wait_for(proc.wait(), 15)
-                except TimeoutError:
-                    proc.kill()
-                    await proc.wait()
+    async with (
+        fresh_database(backend, tmp) as url,
+        serve(url, tmp / "server.log", "--demo") as server,
+    ):
+        yield server.url
 
 
 @pytest.fixture(scope="module")
@@ -93,30 +75,11 @@ async def open_page(
         bypass_csp=for_axe,
     )
     context.set_default_timeout(TIMEOUT_MS)
-    page = await context.new_page()
-    seen = Browsing(page)
-
-    async def guard(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname in LOCAL_HOSTS:
-            await route.continue_()
-        else:
-            seen.outside.append(url)
-            await route.abort("blockedbyclient")
-
-    def console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            seen.errors.append(f"console: {message.text} at {message.location}")
-
-    await page.route("**/*", guard)
-    page.on("console", console)
-    page.on("pageerror", lambda exc: seen.errors.append(f"page error: {exc}"))
-    return seen
+    return await watched(await context.new_page())
 
 
 async def close(seen: Browsing) -> None:
-    assert seen.outside == [], f"requests left localhost: {seen.outside}"
-    assert seen.errors == [], "\n".join(seen.errors)
+    assert_stayed_local(seen)
     await seen.page.context.close()
 
 

@@ -10,11 +10,10 @@ import pytest
 from fastapi import FastAPI
 
 from app import migrate
-from app.auth import keys
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import fresh_database
+from tests.conftest import client_for, fresh_database, new_key
 
 Ids = dict[str, uuid.UUID]
 
@@ -37,16 +36,7 @@ async def own_app(
 @asynccontextmanager
 async def admin_client(application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """A client of `application` holding a new admin key."""
-    async with application.state.sessionmaker() as session:
-        new = await keys.create_key(session, name="questions", scope=keys.Scope.admin)
-        await session.commit()
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://test",
-        timeout=30,
-        headers={"Authorization": f"Bearer {new.key}"},
-    ) as http:
+    async with client_for(application, await new_key(application.state.sessionmaker)) as http:
         yield http
 
 
@@ -67,8 +57,7 @@ async def demo_app(
 @pytest.fixture
 async def demo_client(demo_app: tuple[FastAPI, Ids]) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the worked-example app (read-only: every test shares it)."""
-    transport = httpx.ASGITransport(app=demo_app[0])
-    async with httpx.AsyncClient(transport=transport, base_url="http://test", timeout=30) as http:
+    async with client_for(demo_app[0]) as http:
         yield http
 
 

@@ -8,45 +8,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import make_stance
+from tests.reading import key_of
 
 Json = dict[str, Any]
-
-
-async def get_ok(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
-    """The JSON body of a GET that must answer 200."""
-    r = await client.get(path, params=params)
-    assert r.status_code == 200, r.text
-    return r.json()
-
-
-async def walk(
-    client: httpx.AsyncClient, path: str, *, limit: int = 500, **params: Any
-) -> list[Json]:
-    """Every item of a list, following `next_cursor` page by page; no item may repeat."""
-    items: list[Json] = []
-    cursor: str | None = None
-    for _ in range(1000):
-        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
-        body = await get_ok(client, path, **query)
-        assert len(body["items"]) <= limit
-        items.extend(body["items"])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
-    else:
-        raise AssertionError(f"{path}: pagination did not end")
-    keys = [key_of(item) for item in items]
-    assert len(keys) == len(set(keys)), f"{path}: an item repeats across pages"
-    return items
-
-
-def key_of(item: Json) -> str:
-    """What identifies a list item: its id, or its claim's id for disagreements."""
-    if "id" in item:
-        return str(item["id"])
-    if "relation_id" in item:
-        return str(item["relation_id"])
-    return str(item["claim"]["id"])
 
 
 def ids(items: list[Json]) -> list[str]:

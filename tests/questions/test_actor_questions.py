@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, ids, stance, walk
+from tests.questions.helpers import Json, ids, stance
+from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
 

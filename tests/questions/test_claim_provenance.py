@@ -8,7 +8,8 @@ import httpx
 
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, cite, get_ok, stance
+from tests.questions.helpers import Json, cite, stance
+from tests.reading import get_ok
 
 Ids = dict[str, uuid.UUID]
 

@@ -7,7 +7,8 @@ import httpx
 
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, get_ok, stance
+from tests.questions.helpers import Json, stance
+from tests.reading import get_ok
 
 Ids = dict[str, uuid.UUID]
 

@@ -7,7 +7,8 @@ import httpx
 
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, get_ok, ids, relate, stance, walk
+from tests.questions.helpers import Json, ids, relate, stance
+from tests.reading import get_ok, walk
 
 Ids = dict[str, uuid.UUID]
 
@@ -28,6 +29,11 @@ def path(claim_id: object) -> str:
 
 def actor_ids(items: list[Json]) -> list[str]:
     return [item["actor"]["id"] for item in items]
+
+
+async def fresh_parts(client: httpx.AsyncClient) -> tuple[Json, Json, Json]:
+    """A new claim, and a new actor and source to record stances on it with."""
+    return await make_claim(client), await make_actor(client), await make_source(client)
 
 
 class TestClaimStances:
@@ -101,11 +107,7 @@ class TestClaimStances:
     async def test_as_of_between_denial_and_confirmation_shows_only_the_denial(
         self, client: httpx.AsyncClient
     ) -> None:
-        claim, actor, source = (
-            await make_claim(client),
-            await make_actor(client),
-            await make_source(client),
-        )
+        claim, actor, source = await fresh_parts(client)
         denial = await stance(client, claim, actor, source, "denied", "2024-01-01T00:00:00Z")
         confirmation = await stance(
             client, claim, actor, source, "confirmed", "2024-03-01T00:00:00Z"
@@ -120,11 +122,7 @@ class TestClaimStances:
         assert await walk(client, path(claim["id"]), as_of="2023-12-31T23:59:59Z") == []
 
     async def test_as_of_ignores_a_later_retraction(self, client: httpx.AsyncClient) -> None:
-        claim, actor, source = (
-            await make_claim(client),
-            await make_actor(client),
-            await make_source(client),
-        )
+        claim, actor, source = await fresh_parts(client)
         later = await stance(
             client,
             claim,
@@ -143,11 +141,7 @@ class TestClaimStances:
     async def test_as_of_after_a_retraction_hides_it_unless_included(
         self, client: httpx.AsyncClient
     ) -> None:
-        claim, actor, source = (
-            await make_claim(client),
-            await make_actor(client),
-            await make_source(client),
-        )
+        claim, actor, source = await fresh_parts(client)
         retracted = await stance(
             client,
             claim,
@@ -171,11 +165,7 @@ class TestClaimStances:
         ]
 
     async def test_retracted_exactly_at_as_of_is_retracted(self, client: httpx.AsyncClient) -> None:
-        claim, actor, source = (
-            await make_claim(client),
-            await make_actor(client),
-            await make_source(client),
-        )
+        claim, actor, source = await fresh_parts(client)
         await stance(
             client,
             claim,

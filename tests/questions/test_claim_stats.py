@@ -20,7 +20,8 @@ from app.db.engines import create_sessionmaker
 from app.tallies import stats
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, get_ok, stance, walk
+from tests.questions.helpers import Json, stance
+from tests.reading import get_ok, walk
 
 LABELS = [label.value for label in StanceLabel]
 
@@ -261,6 +262,7 @@ class TestClaimStats:
         assert counts["by_side"]["support"] == {"stances": 8, "actors": 2}
         assert counts["latest_stated_at"] == datetime(2024, 1, 20, tzinfo=UTC)
 
+    @pytest.mark.slow
     async def test_concurrent_changes_of_every_kind(self, client: httpx.AsyncClient) -> None:
         s = await scene(client, actors=4)
         rows = [

@@ -5,7 +5,8 @@ import uuid
 import httpx
 
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import get_ok, stance
+from tests.questions.helpers import stance
+from tests.reading import get_ok
 
 Ids = dict[str, uuid.UUID]
 

@@ -6,7 +6,8 @@ import httpx
 
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import get_ok, ids, stance, walk
+from tests.questions.helpers import ids, stance
+from tests.reading import get_ok, walk
 
 Ids = dict[str, uuid.UUID]
 

@@ -9,7 +9,8 @@ import httpx
 import pytest
 
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, get_ok, stance
+from tests.questions.helpers import Json, stance
+from tests.reading import get_ok
 
 Insert = Callable[[], Awaitable[Any]]
 

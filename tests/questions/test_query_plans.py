@@ -4,10 +4,10 @@ with no Index Cond that no Limit stops; SQLite: no SCAN, with or without an inde
 
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import client_for
 from tests.questions.conftest import own_app
 from tests.questions.plans import (
     QUESTIONS,
@@ -42,8 +42,7 @@ async def plans_of(
     engine = application.state.engine
     # GET requests read through the query engine where there is one (PostgreSQL).
     reader = getattr(application.state, "query_engine", engine)
-    transport = httpx.ASGITransport(app=application)
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+    async with client_for(application) as client:
         with captured(reader) as statements:
             r = await client.get(question(seeded))
             assert r.status_code == 200, r.text

@@ -11,10 +11,11 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.claims import search
-from tests.conftest import field_errors, problem
+from tests.conftest import client_for, field_errors, problem
 from tests.factories import import_records, make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
-from tests.questions.helpers import Json, ids, stance, walk, word_lists
+from tests.questions.helpers import Json, ids, stance, word_lists
+from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
 
@@ -117,8 +118,7 @@ async def corpus_app(
 @pytest.fixture
 async def reader(corpus_app: tuple[FastAPI, Corpus]) -> AsyncIterator[httpx.AsyncClient]:
     """A client of the corpus app."""
-    transport = httpx.ASGITransport(app=corpus_app[0])
-    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+    async with client_for(corpus_app[0]) as http:
         yield http
 
 

@@ -7,7 +7,8 @@ import httpx
 
 from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import cite, ids, stance, walk
+from tests.questions.helpers import cite, ids, stance
+from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
 

@@ -13,23 +13,14 @@ from pathlib import Path
 
 import httpx
 
-from app import migrate
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
+from tests.live import key_on
 from tests.scale.cluster import ClusterError, free_port
 
 
 async def prepare(url: str) -> str:
     """Migrate the database at `url` to head; a new `write` key for it."""
-    engine = create_engine(url)
-    try:
-        await migrate.upgrade(engine)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="scale", scope=keys.Scope.write)).key
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return key
+    return await key_on(url, keys.Scope.write, "scale", upgrade=True)
 
 
 class Service:

@@ -9,6 +9,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 
 from app import migrate
@@ -19,6 +20,7 @@ from app.sources.schemas import SourceCreate
 from app.suggestions.accept import accept
 from app.suggestions.schemas import SuggestionOut
 from app.vocabulary import SourceKind
+from tests.conftest import client_for
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 
@@ -91,6 +93,7 @@ async def test_the_article_gives_the_denials_assertions_and_highly_likely_with_s
     assert "highly likely" in kim["quote"]
 
 
+@pytest.mark.slow
 async def test_accepted_into_an_empty_database_they_answer_who_asserts_and_who_disputes(
     client: httpx.AsyncClient, demo: dict[str, uuid.UUID], new_database: NewDatabase
 ) -> None:
@@ -116,8 +119,7 @@ async def test_accepted_into_an_empty_database_they_answer_who_asserts_and_who_d
             )
             await session.commit()
         assert counts["stance created"] > 30
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+        async with client_for(app) as http:
             answered = await _answers(http)
     main = "North Korean military personnel are deployed with Russian forces in Ukraine"
     assert answered[main] == expected[main]

@@ -6,13 +6,14 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
 import httpx
+import pytest
 
 from app import migrate
 from app.db.engines import create_engine, create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import field_errors, problem
+from tests.conftest import client_for, field_errors, problem
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 DEPLOYED = "North Korean military personnel are deployed with Russian forces in Ukraine"
@@ -106,6 +107,7 @@ class TestCreateNamesCloseClaims:
         assert "link" not in r.headers
 
 
+@pytest.mark.slow
 async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: NewDatabase) -> None:
     async with new_database() as url:
         engine = create_engine(url)
@@ -118,10 +120,8 @@ async def test_migration_0010_down_and_up_keeps_similar_claims(new_database: New
             assert await migrate.current_revision(engine) == "0010_secrets"
             await migrate.upgrade(engine)
             app = create_app(Settings(database_url=url))
-            async with app.router.lifespan_context(app):
-                transport = httpx.ASGITransport(app=app)
-                async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
-                    items = await _similar(http, "Nort Korean personel deployd in Ukrane")
+            async with app.router.lifespan_context(app), client_for(app) as http:
+                items = await _similar(http, "Nort Korean personel deployd in Ukrane")
             assert items[0]["statement"] == DEPLOYED
         finally:
             await engine.dispose()

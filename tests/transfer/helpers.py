@@ -9,9 +9,10 @@ import httpx
 import orjson
 
 from app import migrate
-from app.auth import keys
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import client_for, new_key
+from tests.reading import walk
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -54,15 +55,8 @@ async def serving(url: str) -> AsyncIterator[httpx.AsyncClient]:
     app = create_app(Settings(database_url=url))
     await migrate.upgrade(app.state.engine)
     async with app.router.lifespan_context(app):
-        async with app.state.sessionmaker() as session:
-            key = await keys.create_key(session, name="tests", scope=keys.Scope.admin)
-            await session.commit()
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://test",
-            timeout=60,
-            headers={"Authorization": f"Bearer {key.key}"},
-        ) as http:
+        key = await new_key(app.state.sessionmaker)
+        async with client_for(app, key, timeout=60) as http:
             yield http
 
 
@@ -73,20 +67,6 @@ def strip(value: Any) -> Any:
     if isinstance(value, list):
         return [strip(v) for v in value]
     return value
-
-
-async def walk(client: httpx.AsyncClient, path: str, **params: Any) -> list[Any]:
-    """Every item of a list, following `next_cursor`."""
-    items: list[Any] = []
-    cursor = None
-    while True:
-        query = {"limit": 500, **params, **({"cursor": cursor} if cursor else {})}
-        r = await client.get(path, params=query)
-        assert r.status_code == 200, r.text
-        items.extend(r.json()["items"])
-        cursor = r.json()["next_cursor"]
-        if cursor is None:
-            return items
 
 
 async def answers(client: httpx.AsyncClient, claims: int | None = None) -> dict[str, Any]:

@@ -3,11 +3,15 @@
 import json
 from pathlib import Path
 
+import pytest
+
 from app import migrate
 from app.db.engines import create_engine
 from app.demo.loader import DEMO_FILE
-from tests.test_cli import run_cli
+from tests.live import run_cli
 from tests.transfer.helpers import NewDatabase
+
+pytestmark = pytest.mark.slow
 
 DEMO = Path(__file__).resolve().parents[2] / "app" / "demo" / DEMO_FILE
 

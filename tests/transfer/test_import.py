@@ -119,6 +119,7 @@ async def refusing(
 
 
 class TestAllOrNothing:
+    @pytest.mark.slow
     async def test_one_bad_line_in_ten_thousand_changes_nothing(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -478,6 +479,7 @@ class TestUpsert:
         listed = await client.get("/v1/claims", params={"sort": "stances"})
         assert [c["id"] for c in listed.json()["items"]] == [claim["id"]]
 
+    @pytest.mark.slow
     async def test_stances_over_many_batches_are_all_written_in_file_order(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -3,6 +3,7 @@
 import uuid
 
 import httpx
+import pytest
 
 from bench.generate import Dataset
 from tests.transfer.helpers import (
@@ -20,6 +21,7 @@ Ids = dict[str, uuid.UUID]
 
 
 class TestRoundTrip:
+    @pytest.mark.slow
     async def test_demo_reimports_to_the_same_answers(
         self, client: httpx.AsyncClient, demo: Ids, new_database: NewDatabase
     ) -> None:
@@ -33,6 +35,7 @@ class TestRoundTrip:
             assert await answers(copy) == await answers(client)
             assert await export(copy) == exported  # the same ids, the same records
 
+    @pytest.mark.slow
     async def test_generated_data_reimports_to_the_same_answers(
         self, client: httpx.AsyncClient, new_database: NewDatabase
     ) -> None:

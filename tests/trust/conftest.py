@@ -1,15 +1,11 @@
 """Helpers for the trust tests: keys of each scope, clients that carry them, and second apps
 with other settings on the same database."""
 
-import asyncio
-import os
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -18,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.auth import keys
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import new_key
 
-CLI = [sys.executable, "-m", "app.cli.main"]
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 MakeKey = Callable[..., Awaitable[str]]
 
@@ -29,12 +25,7 @@ def make_key(app: FastAPI) -> MakeKey:
     """Make a key of a scope (optionally already expired) directly in the database."""
 
     async def make(scope: str, *, expires_in: timedelta | None = None, name: str = "t") -> str:
-        async with app.state.sessionmaker() as session:
-            new = await keys.create_key(
-                session, name=name, scope=keys.Scope(scope), expires_in=expires_in
-            )
-            await session.commit()
-        return new.key
+        return await new_key(app.state.sessionmaker, keys.Scope(scope), name, expires_in=expires_in)
 
     return make
 
@@ -42,19 +33,6 @@ def make_key(app: FastAPI) -> MakeKey:
 def prefix_of(key: str) -> str:
     """The prefix a key is listed and recorded by (`cg_<hex>`)."""
     return "_".join(key.split("_")[:2])
-
-
-@asynccontextmanager
-async def client_for(
-    app: FastAPI, key: str | None = None, **headers: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    """An in-process client for `app`, carrying `key` when given."""
-    if key is not None:
-        headers["Authorization"] = f"Bearer {key}"
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://test", timeout=30, headers=headers
-    ) as http:
-        yield http
 
 
 @asynccontextmanager
@@ -73,19 +51,6 @@ async def scalar(engine: AsyncEngine, sql: str, **params: Any) -> Any:
 async def rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
     async with engine.connect() as conn:
         return list((await conn.execute(text(sql), params)).all())
-
-
-async def run_cli(url: str, *args: str) -> tuple[int, str]:
-    """Run `claimgraph ARGS` against the database at `url`; its exit code and output."""
-    proc = await asyncio.create_subprocess_exec(
-        *CLI,
-        *args,
-        env={**os.environ, "DATABASE_URL": url, "COLUMNS": "200"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode or 0, out.decode()
 
 
 def postgres_only(

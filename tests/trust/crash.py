@@ -31,9 +31,8 @@ import httpx
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
+from tests.live import CLI, Server, free_port, key_on, start_server
 from tests.trust.crash_report import Report, Write, verify
-from tests.trust.live import CLI, Server, free_port, start_server
 
 CLIENT_TIMEOUT = 10.0
 IN_PROGRESS = ("idempotency-in-progress", "still being handled")
@@ -74,14 +73,7 @@ async def _cli(url: str, *args: str) -> None:
 
 
 async def _write_key(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            new = await keys.create_key(session, name="crash", scope=keys.Scope.write)
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return new.key
+    return await key_on(url, keys.Scope.write, "crash")
 
 
 class Run:

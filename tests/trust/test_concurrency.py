@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.transfer import importer
 from app.transfer.service import import_records
 from tests.conftest import problem
-from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.factories import CHANGES, make_actor, make_claim, make_source, make_stance
+from tests.live import run_cli
 from tests.transfer.helpers import NDJSON, body
-from tests.trust.conftest import postgres_only, run_cli, scalar
+from tests.trust.conftest import postgres_only, scalar
 
 RACES = 20
 
@@ -32,15 +33,7 @@ async def made(client: httpx.AsyncClient, resource: str) -> dict[str, Any]:
     return await makers[resource](client)
 
 
-PATCHES = {
-    "actors": {"description": "changed"},
-    "sources": {"title": "changed"},
-    "claims": {"tags": ["changed"]},
-    "stances": {"label": "confirmed"},
-}
-
-
-@pytest.mark.parametrize("resource", PATCHES)
+@pytest.mark.parametrize("resource", CHANGES)
 class TestETags:
     """Every record read or written carries an ETag; If-None-Match on a read answers 304."""
 
@@ -60,7 +53,7 @@ class TestETags:
         other = await client.get(path, headers={"If-None-Match": '"999-0000000000000000"'})
         assert other.status_code == 200
 
-        patched = await client.patch(path, json=PATCHES[resource], headers={"If-Match": etag})
+        patched = await client.patch(path, json=CHANGES[resource], headers={"If-Match": etag})
         assert patched.status_code == 200, patched.text
         assert patched.headers["etag"].startswith(f'"{record["version"] + 1}-')
         # (a claim's PATCH answer omits the summary its GET carries, so only the version of
@@ -74,7 +67,7 @@ class TestETags:
         assert follow.status_code == 200, follow.text
 
 
-@pytest.mark.parametrize("resource", PATCHES)
+@pytest.mark.parametrize("resource", CHANGES)
 class TestIfMatch:
     """A stale If-Match gets 412 and changes nothing; a current one goes through."""
 
@@ -84,7 +77,7 @@ class TestIfMatch:
         record = await made(client, resource)
         path = f"/v1/{resource}/{record['id']}"
         stale = (await client.get(path)).headers["etag"]
-        first = await client.patch(path, json=PATCHES[resource], headers={"If-Match": stale})
+        first = await client.patch(path, json=CHANGES[resource], headers={"If-Match": stale})
         assert first.status_code == 200, first.text
         current = (await client.get(path)).json()
         changes = await scalar(engine, "SELECT count(*) FROM changes")
@@ -115,6 +108,7 @@ class TestIfMatch:
 class TestRaces:
     """Two writers on one record at once: one wins, the other is told; nothing is lost."""
 
+    @pytest.mark.slow
     async def test_same_if_match(self, client: httpx.AsyncClient) -> None:
         for attempt in range(RACES):
             actor = await make_actor(client, name=f"Raced {attempt}")
@@ -154,7 +148,7 @@ class TestRaces:
             final = await client.get(path)
             assert final.status_code == (200 if patch.status_code == 200 else 410)
 
-    @pytest.mark.parametrize("resource", list(PATCHES))
+    @pytest.mark.parametrize("resource", list(CHANGES))
     async def test_without_if_match_every_writer_succeeds(
         self, client: httpx.AsyncClient, resource: str
     ) -> None:
@@ -162,7 +156,7 @@ class TestRaces:
         writer wins), each recorded in history with the one before it as its `before`."""
         record = await made(client, resource)
         path = f"/v1/{resource}/{record['id']}"
-        field, value = next(iter(PATCHES[resource].items()))
+        field, value = next(iter(CHANGES[resource].items()))
         bodies = [
             {"stated_at": f"2026-01-{n + 1:02d}T00:00:00Z"}
             if resource == "stances"
@@ -244,7 +238,10 @@ async def _lock_waited(engine: AsyncEngine) -> None:
     raise AssertionError("the second import never waited for the first")
 
 
-@pytest.mark.parametrize("raced", ["source", "stance", "source by the command line"])
+@pytest.mark.parametrize(
+    "raced",
+    ["source", "stance", pytest.param("source by the command line", marks=pytest.mark.slow)],
+)
 async def test_an_import_that_loses_a_race_conflicts_and_writes_nothing(
     client: httpx.AsyncClient,
     engine: AsyncEngine,

@@ -17,11 +17,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
+from app.db.engines import create_engine
 from app.settings import Settings
-from tests.conftest import fresh_database, problem
-from tests.trust.conftest import app_with, client_for, postgres_only, run_cli
-from tests.trust.live import CLI, Proxy, running
+from tests.conftest import client_for, fresh_database, problem
+from tests.live import CLI, key_on, proxied, running
+from tests.trust.conftest import app_with, postgres_only
 
 pytestmark = pytest.mark.slow
 
@@ -42,19 +42,11 @@ class TestFrozenDatabase:
             await asyncio.wait_for(self._run(direct, tmp_path, capsys), 150)
 
     async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        code, out = await run_cli(direct, "db", "upgrade")
-        assert code == 0, out
-        engine = create_engine(direct)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="frozen", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
-        target = make_url(direct)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
-        await proxy.start()
+        key = await key_on(direct, keys.Scope.write, "frozen", upgrade=True)
+        proxy, through = await proxied(direct)
         env = {
             **LOG,
-            "DATABASE_URL": target.set(port=proxy.port).render_as_string(hide_password=False),
+            "DATABASE_URL": through,
             "CLAIMGRAPH_DB_POOL_SIZE": "4",
         }
         headers = {"Authorization": f"Bearer {key}"}

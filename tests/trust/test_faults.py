@@ -27,10 +27,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
-from tests.trust.conftest import NewDatabase, postgres_only, run_cli
+from tests.live import Proxy, free_port, key_on, proxied
+from tests.trust.conftest import NewDatabase, postgres_only
 from tests.trust.crash import crash_run
-from tests.trust.live import Proxy, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -122,22 +121,13 @@ class TestDatabaseRestarts:
             await asyncio.wait_for(self._run(direct, tmp_path, capsys), 90)
 
     async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        code, out = await run_cli(direct, "db", "upgrade")
-        assert code == 0, out
-        engine = create_engine(direct)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="faults", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
-
-        target = make_url(direct)
-        proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
-        await proxy.start()
+        key = await key_on(direct, keys.Scope.write, "faults", upgrade=True)
+        proxy, through = await proxied(direct)
         port = free_port()
         log = tmp_path / "server.log"
         env = {
             **os.environ,
-            "DATABASE_URL": target.set(port=proxy.port).render_as_string(hide_password=False),
+            "DATABASE_URL": through,
             "CLAIMGRAPH_DB_POOL_SIZE": "5",
             "CLAIMGRAPH_LOG_LEVEL": "warning",
         }

@@ -16,9 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import Actor
 from app.models.base import new_id
-from tests.conftest import problem
+from tests.conftest import client_for, problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
-from tests.trust.conftest import MakeKey, client_for, postgres_only, prefix_of, scalar
+from tests.trust.conftest import MakeKey, postgres_only, prefix_of, scalar
 
 Body = dict[str, Any]
 Maker = Callable[[httpx.AsyncClient], Awaitable[tuple[Body, Body, str]]]
@@ -271,6 +271,7 @@ class TestChangeFeed:
         page = r.json()
         return page["items"], page["next_cursor"]
 
+    @pytest.mark.slow
     async def test_walk_while_writing(self, client: httpx.AsyncClient, engine: AsyncEngine) -> None:
         seen: list[Body] = []
         cursor: str | None = None

@@ -7,9 +7,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import problem
+from tests.conftest import client_for, problem
 from tests.factories import make_actor, make_claim, make_stance
-from tests.trust.conftest import app_with, client_for
+from tests.trust.conftest import app_with
 
 
 def readable_paths(app: FastAPI, ids: dict[str, str]) -> list[str]:

@@ -4,13 +4,14 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from prometheus_client import REGISTRY
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import problem
-from tests.trust.conftest import MakeKey, client_for, scalar
+from tests.conftest import client_for, problem
+from tests.trust.conftest import MakeKey, scalar
 
 ACTOR = {"kind": "organization", "name": "Ministry of Defence", "country": "KR"}
 
@@ -56,6 +57,7 @@ class TestReplay:
         assert (await client.post("/v1/claims", json=body)).status_code == 201
         problem(await client.post("/v1/claims", json=body), 409)  # a duplicate, not a replay
 
+    @pytest.mark.slow
     async def test_an_immediate_retry_is_always_a_replay(
         self, client: httpx.AsyncClient, engine: AsyncEngine
     ) -> None:

@@ -13,22 +13,16 @@ import httpx
 import pytest
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
-from tests.trust.conftest import NewDatabase, postgres_only, run_cli, scalar
+from app.db.engines import create_engine
+from tests.live import key_on, run_cli
+from tests.trust.conftest import NewDatabase, postgres_only, scalar
 from tests.trust.test_faults import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
 
 
 async def _write_key(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="live", scope=keys.Scope.write)).key
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return key
+    return await key_on(url, keys.Scope.write, "live")
 
 
 @contextlib.asynccontextmanager

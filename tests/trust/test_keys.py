@@ -15,9 +15,10 @@ from sqlalchemy import JSON, String, Text, cast, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.models import Base
-from tests.conftest import problem
+from tests.conftest import client_for, problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
-from tests.trust.conftest import MakeKey, app_with, client_for, prefix_of, rows, run_cli
+from tests.live import run_cli
+from tests.trust.conftest import MakeKey, app_with, prefix_of, rows
 
 
 def assert_unauthorized(response: httpx.Response) -> None:
@@ -297,6 +298,7 @@ class TestNoSecretAtRest:
         assert revoked.json()["revoked_at"] is not None
 
 
+@pytest.mark.slow
 class TestKeysCli:
     """`claimgraph keys create/list/revoke`, run as a separate process."""
 

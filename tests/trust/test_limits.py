@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.http.pagination import MAX_LIMIT
 from app.http.ratelimit import WINDOW_SECONDS
-from tests.conftest import problem
-from tests.trust.conftest import MakeKey, app_with, client_for, postgres_only, scalar
+from tests.conftest import client_for, problem
+from tests.trust.conftest import MakeKey, app_with, postgres_only, scalar
 
 SMALL = 2048
 
@@ -32,68 +32,62 @@ async def chunks(n: int, size: int = 1024) -> AsyncIterator[bytes]:
 class TestBodySize:
     """A body over CLAIMGRAPH_MAX_BODY_BYTES gets 413, declared or streamed; nothing written."""
 
-    async def test_declared_length(
-        self, database_url: str, client: httpx.AsyncClient, admin_key: str, engine: AsyncEngine
-    ) -> None:
+    @pytest.fixture
+    async def small(
+        self, database_url: str, client: httpx.AsyncClient, admin_key: str
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        """An admin's client of another app on the test database whose bodies may hold
+        SMALL bytes at most (`client` empties the database afterwards)."""
         async with (
-            app_with(database_url, max_body_bytes=SMALL) as small,
-            client_for(small, admin_key) as http,
+            app_with(database_url, max_body_bytes=SMALL) as application,
+            client_for(application, admin_key) as http,
         ):
-            fits = await http.post("/v1/actors", json={"kind": "person", "name": "Fits"})
-            assert fits.status_code == 201, fits.text
-            big = {"kind": "person", "name": "Big", "description": "x" * SMALL}
-            r = await http.post("/v1/actors", json=big)
-            assert problem(r, 413)["type"] == "/problems/payload-too-large"
-            patch = {"description": "x" * SMALL}
-            problem(await http.patch(f"/v1/actors/{fits.json()['id']}", json=patch), 413)
-            r = await http.post("/v1/actors", json=big, headers={"Idempotency-Key": "big"})
-            problem(r, 413)
+            yield http
+
+    async def test_declared_length(
+        self, small: httpx.AsyncClient, client: httpx.AsyncClient, engine: AsyncEngine
+    ) -> None:
+        fits = await small.post("/v1/actors", json={"kind": "person", "name": "Fits"})
+        assert fits.status_code == 201, fits.text
+        big = {"kind": "person", "name": "Big", "description": "x" * SMALL}
+        r = await small.post("/v1/actors", json=big)
+        assert problem(r, 413)["type"] == "/problems/payload-too-large"
+        patch = {"description": "x" * SMALL}
+        problem(await small.patch(f"/v1/actors/{fits.json()['id']}", json=patch), 413)
+        r = await small.post("/v1/actors", json=big, headers={"Idempotency-Key": "big"})
+        problem(r, 413)
         names = {a["name"] for a in (await client.get("/v1/actors")).json()["items"]}
         assert names == {"Fits"}
 
-    async def test_streamed_body(
-        self, database_url: str, client: httpx.AsyncClient, admin_key: str
-    ) -> None:
-        async with (
-            app_with(database_url, max_body_bytes=SMALL) as small,
-            client_for(small, admin_key) as http,
-        ):
-            for headers in ({}, {"Idempotency-Key": "stream"}):
-                r = await http.post("/v1/actors", content=chunks(10), headers=headers)
-                assert "content-length" not in r.request.headers
-                assert problem(r, 413)["type"] == "/problems/payload-too-large"
-            small_body = await http.post(
-                "/v1/actors",
-                content=chunks(1, 100),
-                headers={"Content-Type": "application/json"},
-            )
-            assert small_body.status_code == 201, small_body.text
+    async def test_streamed_body(self, small: httpx.AsyncClient, client: httpx.AsyncClient) -> None:
+        for headers in ({}, {"Idempotency-Key": "stream"}):
+            r = await small.post("/v1/actors", content=chunks(10), headers=headers)
+            assert "content-length" not in r.request.headers
+            assert problem(r, 413)["type"] == "/problems/payload-too-large"
+        small_body = await small.post(
+            "/v1/actors",
+            content=chunks(1, 100),
+            headers={"Content-Type": "application/json"},
+        )
+        assert small_body.status_code == 201, small_body.text
         assert [a["name"] for a in (await client.get("/v1/actors")).json()["items"]] == ["Chunked"]
 
     async def test_declared_length_refused_before_reading(
-        self, database_url: str, client: httpx.AsyncClient, admin_key: str
+        self, small: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
         """A declared length over the limit is refused at once, before the body is read."""
-        async with (
-            app_with(database_url, max_body_bytes=SMALL) as small,
-            client_for(small, admin_key) as http,
-        ):
-            request = http.build_request("POST", "/v1/actors", json={"kind": "person", "name": "L"})
-            request.headers["Content-Length"] = str(SMALL + 1)
-            problem(await http.send(request), 413)
+        request = small.build_request("POST", "/v1/actors", json={"kind": "person", "name": "L"})
+        request.headers["Content-Length"] = str(SMALL + 1)
+        problem(await small.send(request), 413)
         assert (await client.get("/v1/actors")).json()["items"] == []
 
     async def test_lying_content_length(
-        self, database_url: str, client: httpx.AsyncClient, admin_key: str
+        self, small: httpx.AsyncClient, client: httpx.AsyncClient
     ) -> None:
         """A body longer than its declared length is cut at the limit all the same."""
-        async with (
-            app_with(database_url, max_body_bytes=SMALL) as small,
-            client_for(small, admin_key) as http,
-        ):
-            request = http.build_request("POST", "/v1/actors", content=chunks(10))
-            request.headers["Content-Length"] = "10"
-            problem(await http.send(request), 413)
+        request = small.build_request("POST", "/v1/actors", content=chunks(10))
+        request.headers["Content-Length"] = "10"
+        problem(await small.send(request), 413)
 
 
 class TestQueryLength:

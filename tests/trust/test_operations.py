@@ -13,8 +13,9 @@ from pythonjsonlogger.json import JsonFormatter
 
 from app.main import create_app
 from app.settings import Settings
+from tests.conftest import client_for
 from tests.factories import make_actor
-from tests.trust.conftest import NewDatabase, client_for
+from tests.trust.conftest import NewDatabase
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

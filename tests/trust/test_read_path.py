@@ -16,9 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app import migrate
 from app.db.engines import create_engine, unavailable
 from app.http import heap
+from tests.conftest import client_for
 from tests.factories import make_claim
-from tests.trust.conftest import NewDatabase, app_with, client_for, postgres_only, scalar
-from tests.trust.live import Proxy
+from tests.live import Proxy
+from tests.trust.conftest import NewDatabase, app_with, postgres_only, scalar
 
 
 async def _two_nows(

@@ -19,12 +19,13 @@ from hypothesis import HealthCheck, reject, settings
 from schemathesis.core.transport import Response
 from schemathesis.generation.modes import GenerationMode
 
-from app import migrate
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import fresh_database
+from tests.live import key_on
+
+pytestmark = pytest.mark.slow
 
 EXAMPLES_PER_OPERATION = 110
 MIN_CASES = 5000
@@ -32,15 +33,7 @@ CASES: Counter[str] = Counter()
 
 
 async def _prepare(url: str) -> str:
-    engine = create_engine(url)
-    try:
-        await migrate.upgrade(engine)
-        async with create_sessionmaker(engine)() as session:
-            key = await keys.create_key(session, name="fuzz", scope=keys.Scope.admin)
-            await session.commit()
-    finally:
-        await engine.dispose()
-    return key.key
+    return await key_on(url, keys.Scope.admin, "fuzz", upgrade=True)
 
 
 @pytest.fixture(scope="module")
@@ -111,7 +104,6 @@ def valid_input_is_accepted(ctx: object, response: Response, case: schemathesis.
         assert problem.get("errors") or problem["type"] != "/problems/invalid-request", problem
 
 
-@pytest.mark.slow
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
@@ -135,7 +127,6 @@ def test_contract(case: schemathesis.Case, fuzz_app: FastAPI, fuzz_key: str) -> 
     )
 
 
-@pytest.mark.slow
 def test_enough_cases(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
     """Runs after the fuzzing (same module): prints the count and checks the budget was spent."""
     total = sum(CASES.values())

@@ -21,11 +21,9 @@ import httpx
 import pytest
 
 from app.auth import keys
-from app.db.engines import create_engine, create_sessionmaker
 from app.settings import Settings
 from tests.conftest import fresh_database
-from tests.trust.conftest import run_cli
-from tests.trust.live import CLI, UVICORN, Server, running
+from tests.live import CLI, UVICORN, Server, key_on, run_cli, running
 
 pytestmark = pytest.mark.slow
 
@@ -121,14 +119,24 @@ async def live(
     async with fresh_database(backend, tmp) as url:
         code, out = await run_cli(url, "db", "upgrade")
         assert code == 0, out
-        engine = create_engine(url)
-        async with create_sessionmaker(engine)() as session:
-            key = (await keys.create_key(session, name="live", scope=keys.Scope.write)).key
-            await session.commit()
-        await engine.dispose()
+        key = await key_on(url, keys.Scope.write, "live")
         env = {**LIMITS, "DATABASE_URL": url}
         async with running(LAUNCHES[request.param], env, tmp / "server.log") as server:
             yield server, request.param, key
+
+
+async def cut_while_dripping(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, lines: list[bytes], why: str
+) -> bytes:
+    """What the server sends before it closes the connection while `lines` drip in a quarter
+    second apart; a failure saying `why` if it does not close it within the deadline."""
+    dripping = asyncio.create_task(send_slowly(writer, lines, 0.25))
+    try:
+        return await until_closed(reader, HEADER_TIMEOUT + SLACK)
+    except TimeoutError:
+        pytest.fail(why)
+    finally:
+        dripping.cancel()
 
 
 def needs_our_protocol(launch: str) -> None:
@@ -139,35 +147,24 @@ def needs_our_protocol(launch: str) -> None:
 class TestRequestHead:
     """The head of each request has a deadline and a size cap."""
 
-    async def test_idle_connection_is_closed(self, live: tuple[Server, str, str]) -> None:
+    @pytest.mark.parametrize("sent", ["nothing", "header lines"])
+    async def test_an_unfinished_head_is_cut(
+        self, live: tuple[Server, str, str], sent: str
+    ) -> None:
+        """An idle connection, and Slowloris (a header line every quarter second, never the
+        blank line): 408 at the deadline, and the connection closed."""
         server, launch, _ = live
         needs_our_protocol(launch)
+        lines = []
+        if sent == "header lines":
+            lines = [b"GET /healthz HTTP/1.1\r\nHost: t\r\n"]
+            lines += [f"X-Line-{i}: {i}\r\n".encode() for i in range(200)]
         reader, writer = await connect(server)
         started = time.monotonic()
         try:
-            received = await until_closed(reader, HEADER_TIMEOUT + SLACK)
-        except TimeoutError:
-            pytest.fail("a connection that sent nothing was still open")
+            why = f"still open after {HEADER_TIMEOUT + SLACK} s of {sent}"
+            received = await cut_while_dripping(reader, writer, lines, why)
         finally:
-            close(writer)
-        assert time.monotonic() - started >= HEADER_TIMEOUT - 0.2
-        assert received.startswith(b"HTTP/1.1 408"), received[:200]
-
-    async def test_slow_header_lines_are_cut(self, live: tuple[Server, str, str]) -> None:
-        """Slowloris: a header line every quarter second, never the blank line."""
-        server, launch, _ = live
-        needs_our_protocol(launch)
-        reader, writer = await connect(server)
-        started = time.monotonic()
-        lines = [b"GET /healthz HTTP/1.1\r\nHost: t\r\n"]
-        lines += [f"X-Line-{i}: {i}\r\n".encode() for i in range(200)]
-        dripping = asyncio.create_task(send_slowly(writer, lines, 0.25))
-        try:
-            received = await until_closed(reader, HEADER_TIMEOUT + SLACK)
-        except TimeoutError:
-            pytest.fail(f"still reading header lines after {HEADER_TIMEOUT + SLACK} s")
-        finally:
-            dripping.cancel()
             close(writer)
         assert time.monotonic() - started >= HEADER_TIMEOUT - 0.2
         assert received.startswith(b"HTTP/1.1 408"), received[:200]
@@ -182,13 +179,9 @@ class TestRequestHead:
             reply = await read_reply(reader)
             assert status(reply) == 200, reply
             lines = [b"GET /healthz HTTP/1.1\r\n", *[b"X-A: b\r\n"] * 100]
-            dripping = asyncio.create_task(send_slowly(writer, lines, 0.25))
-            try:
-                received = await until_closed(reader, HEADER_TIMEOUT + SLACK)
-            except TimeoutError:
-                pytest.fail("the second request's head was never cut")
-            finally:
-                dripping.cancel()
+            received = await cut_while_dripping(
+                reader, writer, lines, "the second request's head was never cut"
+            )
             assert received.startswith(b"HTTP/1.1 408"), received[:200]
         finally:
             close(writer)

@@ -1,6 +1,6 @@
-"""A live claimgraph server in its own process, and a TCP proxy to PostgreSQL that can be cut
-(a restart: every connection reset, new ones refused) or paused (a frozen network: sockets
-stay open, no byte goes through)."""
+"""The `claimgraph` command in its own process: a command run to its end, a live server, and a
+TCP proxy to PostgreSQL that can be cut (a restart: every connection reset, new ones refused)
+or paused (a frozen network: sockets stay open, no byte goes through)."""
 
 import asyncio
 import contextlib
@@ -9,15 +9,48 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
+
+from app import migrate
+from app.auth import keys
+from app.db.engines import create_engine, create_sessionmaker
+from tests.conftest import new_key
 
 CLI = [sys.executable, "-m", "app.cli.main"]
 UVICORN = [sys.executable, "-m", "uvicorn", "app.main:create_app", "--factory"]
+
+
+async def key_on(
+    url: str, scope: keys.Scope = keys.Scope.write, name: str = "live", *, upgrade: bool = False
+) -> str:
+    """A new key of `scope` made directly in the database at `url` (migrated to head first
+    with `upgrade`), for a server in another process."""
+    engine = create_engine(url)
+    try:
+        if upgrade:
+            await migrate.upgrade(engine)
+        return await new_key(create_sessionmaker(engine), scope, name)
+    finally:
+        await engine.dispose()
+
+
+async def run_cli(url: str, *args: str) -> tuple[int, str]:
+    """Run `claimgraph ARGS` against the database at `url`; its exit code and output."""
+    proc = await asyncio.create_subprocess_exec(
+        *CLI,
+        *args,
+        env={**os.environ, "DATABASE_URL": url, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    out, _ = await asyncio.wait_for(proc.communicate(), 120)
+    return proc.returncode or 0, out.decode()
 
 
 def free_port() -> int:
@@ -94,6 +127,14 @@ class Proxy:
                 self.transports.discard(w)
 
 
+async def proxied(url: str) -> tuple[Proxy, str]:
+    """A started proxy to the PostgreSQL server of `url`, and `url` through the proxy."""
+    target = make_url(url)
+    proxy = Proxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    return proxy, target.set(port=proxy.port).render_as_string(hide_password=False)
+
+
 @dataclass
 class Server:
     """A claimgraph server process and where it answers."""
@@ -109,7 +150,7 @@ class Server:
     def tail(self) -> str:
         return self.log.read_text(errors="replace")[-3000:]
 
-    async def wait_until_up(self, seconds: float = 30) -> None:
+    async def wait_until_up(self, seconds: float = 60) -> None:
         async with httpx.AsyncClient(base_url=self.url, timeout=2) as http:
             for _ in range(int(seconds * 10)):
                 if self.process.returncode is not None:
@@ -171,3 +212,9 @@ async def running(command: Sequence[str], env: dict[str, str], log: Path) -> Asy
         yield server
     finally:
         await server.stop()
+
+
+def serve(url: str, log: Path, *options: str) -> AbstractAsyncContextManager[Server]:
+    """`claimgraph serve OPTIONS` on the database at `url`, up and ready (after migrating and
+    loading the worked example with `--demo`); stopped afterwards. Its output goes to `log`."""
+    return running([*CLI, "serve", *options], {"DATABASE_URL": url}, log)
