@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app import migrate
 from app.auth import keys
 from app.db.engines import create_sessionmaker
+from app.db.sqlite import InlineConnection
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.models import Base
@@ -206,18 +207,21 @@ async def _empty_sqlite(engine: AsyncEngine) -> None:
     are off meanwhile (each deleted parent row would search its children), as no row is
     left for a key to point at."""
     async with engine.connect() as conn:
-        driver = (await conn.get_raw_connection()).driver_connection
-        assert driver is not None
-        async with driver.execute(
-            "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
-        ) as cursor:
-            indexes = [name for (name,) in await cursor.fetchall()]
+        raw = (await conn.get_raw_connection()).dbapi_connection
+        assert isinstance(raw, InlineConnection)  # the writer runs SQLite in the loop's thread
+        database = raw.sqlite
+        indexes = [
+            name
+            for (name,) in database.execute(
+                "SELECT name FROM sqlite_master WHERE sql LIKE 'CREATE VIRTUAL TABLE%USING fts5%'"
+            )
+        ]
         names = [*indexes, *(table.name for table in reversed(DATA_TABLES))]
         deletes = "".join(f"DELETE FROM {name};" for name in names)
         try:
-            await driver.executescript(f"PRAGMA foreign_keys=OFF;BEGIN IMMEDIATE;{deletes}COMMIT;")
+            database.executescript(f"PRAGMA foreign_keys=OFF;BEGIN IMMEDIATE;{deletes}COMMIT;")
         finally:
-            await driver.execute("PRAGMA foreign_keys=ON")
+            database.execute("PRAGMA foreign_keys=ON")
 
 
 @pytest.fixture
