@@ -4,7 +4,7 @@ the sides roll up, how positions moved over time, on what evidence, and what it 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from app.claims import provenance, queries, sides
 from app.claims.answers import (
@@ -14,10 +14,8 @@ from app.claims.answers import (
     SidesOut,
     TimelineEntry,
 )
-from app.http.deps import PageDep, SessionDep
-from app.http.pagination import link_next
+from app.http.deps import PagingDep, SessionDep
 from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page
 from app.paths import ClaimIdPath
 from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
@@ -43,9 +41,7 @@ AsOf = Annotated[
 async def list_claim_stances(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     side: Annotated[
         StanceSide | None,
         Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
@@ -75,8 +71,8 @@ async def list_claim_stances(
         include_retracted=include_retracted,
         implied=include == "implied",
     )
-    items, cursor = await queries.claim_stances(session, claim_id, page, query)
-    return json_page(items, cursor, request, response)
+    items, cursor = await queries.claim_stances(session, claim_id, paging.page, query)
+    return paging.json(items, cursor)
 
 
 @router.get(
@@ -111,16 +107,13 @@ async def get_claim_sides(
 async def get_claim_timeline(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
 ) -> Page[TimelineEntry]:
     """The claim's stances in the order they were said (retracted ones included), each marked
     `position_changed` when its actor held a different label before."""
-    items, cursor = await queries.claim_timeline(session, claim_id, page, actor_id=actor_id)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await queries.claim_timeline(session, claim_id, paging.page, actor_id=actor_id)
+    return paging.answer(items, cursor)
 
 
 @router.get(
@@ -146,15 +139,12 @@ async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> Pr
 async def list_related_claims(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     relation: Annotated[
         ClaimRelationKind | None, Query(description="Only relations of this kind.")
     ] = None,
 ) -> Page[RelatedClaimOut]:
     """Claims that this one contradicts, supports, refines or duplicates, and those that do so
     to it, with their stance counts."""
-    items, cursor = await queries.related_claims(session, claim_id, page, relation=relation)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await queries.related_claims(session, claim_id, paging.page, relation=relation)
+    return paging.answer(items, cursor)
