@@ -10,7 +10,6 @@ from app.actors.affiliations import AFFILIATIONS
 from app.actors.queries import DisagreementOut
 from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate
 from app.http.deps import PagingDep, SessionDep, WriterDep
-from app.http.problem_docs import problem_responses
 from app.http.record_routes import RecordRoutes
 from app.links.routes import add_link_routes
 from app.models import Actor
@@ -94,12 +93,11 @@ async def delete_actor(actor_id: ActorIdPath, session: SessionDep) -> None:
 add_link_routes(router, AFFILIATIONS)
 
 
-@router.get(
-    "/{actor_id}/stances",
-    operation_id="list_actor_stances",
-    summary="What an actor asserted, denied or hedged",
+@actors.about(
+    "/stances",
+    "list_actor_stances",
+    "What an actor asserted, denied or hedged",
     response_model=Page[StanceOut],
-    responses=problem_responses(404, 422),
 )
 async def list_actor_stances(
     actor_id: ActorIdPath,
@@ -131,11 +129,8 @@ async def list_actor_stances(
     return paging.json(items, cursor)
 
 
-@router.get(
-    "/{actor_id}/disagreements",
-    operation_id="list_actor_disagreements",
-    summary="Claims on which two actors take opposite sides",
-    responses=problem_responses(404, 422),
+@actors.about(
+    "/disagreements", "list_actor_disagreements", "Claims on which two actors take opposite sides"
 )
 async def list_actor_disagreements(
     actor_id: ActorIdPath,

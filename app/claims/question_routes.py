@@ -15,12 +15,13 @@ from app.claims.answers import (
     TimelineEntry,
 )
 from app.http.deps import PagingDep, SessionDep
-from app.http.problem_docs import problem_responses
+from app.http.record_routes import RecordRoutes
 from app.paths import ClaimIdPath
 from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
 
 AsOf = Annotated[
     UTCDatetime | None,
@@ -31,12 +32,11 @@ AsOf = Annotated[
 ]
 
 
-@router.get(
-    "/{claim_id}/stances",
-    operation_id="list_claim_stances",
-    summary="Who asserts or disputes a claim",
+@claims.about(
+    "/stances",
+    "list_claim_stances",
+    "Who asserts or disputes a claim",
     response_model=Page[ClaimStanceOut],
-    responses=problem_responses(404, 422),
 )
 async def list_claim_stances(
     claim_id: ClaimIdPath,
@@ -75,12 +75,7 @@ async def list_claim_stances(
     return paging.json(items, cursor)
 
 
-@router.get(
-    "/{claim_id}/sides",
-    operation_id="get_claim_sides",
-    summary="Sides of a claim, rolled up",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/sides", "get_claim_sides", "Sides of a claim, rolled up")
 async def get_claim_sides(
     claim_id: ClaimIdPath,
     session: SessionDep,
@@ -98,12 +93,7 @@ async def get_claim_sides(
     return await sides.claim_sides(session, claim_id, group_by=group_by, as_of=as_of)
 
 
-@router.get(
-    "/{claim_id}/timeline",
-    operation_id="get_claim_timeline",
-    summary="How positions on a claim moved over time",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/timeline", "get_claim_timeline", "How positions on a claim moved over time")
 async def get_claim_timeline(
     claim_id: ClaimIdPath,
     session: SessionDep,
@@ -116,11 +106,11 @@ async def get_claim_timeline(
     return paging.answer(items, cursor)
 
 
-@router.get(
-    "/{claim_id}/provenance",
-    operation_id="get_claim_provenance",
-    summary="The evidence behind each side of a claim",
-    responses=problem_responses(404),
+@claims.about(
+    "/provenance",
+    "get_claim_provenance",
+    "The evidence behind each side of a claim",
+    problems=(404,),
 )
 async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> ProvenanceOut:
     """For each side, the sources behind its stances, their citation chains back to primary
@@ -130,12 +120,7 @@ async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> Pr
     return await provenance.claim_provenance(session, claim_id)
 
 
-@router.get(
-    "/{claim_id}/related",
-    operation_id="list_related_claims",
-    summary="Claims related to a claim",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/related", "list_related_claims", "Claims related to a claim")
 async def list_related_claims(
     claim_id: ClaimIdPath,
     session: SessionDep,

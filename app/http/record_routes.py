@@ -1,5 +1,6 @@
 """The declarations that the endpoints of every record type (actors, sources, claims, stances)
-share: create at the collection, list it, and get, update or delete one record by id.
+share: create at the collection, list it, get, update or delete one record by id, and ask
+what is known about one record.
 
 Each record type answers these five operations alike: the same operation ids (`create_actor`,
 `list_actors`, `get_actor`, ...), the same success statuses and the same problem statuses, so
@@ -87,6 +88,20 @@ class RecordRoutes:
         """PATCH on one record: the changed record, or 404, 409 or 422."""
         return self._declare(
             "PATCH", self.item, f"update_{self.noun}", summary, (404, 409, 422), response_model
+        )
+
+    def about(
+        self,
+        segment: str,
+        operation_id: str,
+        summary: str,
+        response_model: object = FROM_ANNOTATION,
+        problems: tuple[int, ...] = (404, 422),
+    ) -> Callable[[DecoratedCallable], DecoratedCallable]:
+        """GET on what is known about one record (`segment` is a path below it, `/stances`):
+        the answer, 404 for an unknown record, 422 for an invalid query parameter."""
+        return self._declare(
+            "GET", self.item + segment, operation_id, summary, problems, response_model
         )
 
     def delete(self, summary: str) -> Callable[[DecoratedCallable], DecoratedCallable]:

@@ -103,12 +103,8 @@ async def delete_source(source_id: SourceIdPath, session: SessionDep) -> None:
 add_link_routes(router, CITATIONS)
 
 
-@router.get(
-    "/{source_id}/stances",
-    operation_id="list_source_stances",
-    summary="Everything a source records",
-    response_model=Page[StanceOut],
-    responses=problem_responses(404, 422),
+@sources.about(
+    "/stances", "list_source_stances", "Everything a source records", response_model=Page[StanceOut]
 )
 async def list_source_stances(
     source_id: SourceIdPath,
