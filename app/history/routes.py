@@ -53,18 +53,7 @@ class ChangeFeed(BaseModel):
 
 
 def _out(row: Change) -> ChangeOut:
-    return ChangeOut(
-        id=row.id,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        version=row.version,
-        action=row.action,
-        writer=row.writer,
-        request_id=row.request_id,
-        at=row.at,
-        before=row.before,
-        after=row.after,
-    )
+    return ChangeOut.model_validate(row, from_attributes=True)
 
 
 async def record_history(
