@@ -137,6 +137,21 @@ async def refuse_if_referenced(
         )
 
 
+async def delete_unreferenced(
+    session: AsyncSession,
+    model: type[M],
+    ident: uuid.UUID,
+    entity: str,
+    references: Iterable[tuple[str, InstrumentedAttribute[uuid.UUID | None]]],
+) -> None:
+    """Delete the record (404 if there is none), or 409 naming what still points at it: the
+    `references`, as `refuse_if_referenced` counts them. Its own sub-records go with it."""
+    row = await load(session, model, ident, entity, for_update=True)
+    await refuse_if_referenced(session, entity, ident, references)
+    await session.delete(row)
+    await session.flush()
+
+
 class Versioned(Protocol):
     version: int
 

@@ -3,16 +3,14 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
 from app.actors import queries, service
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.queries import DisagreementOut
 from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate
-from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.pagination import link_next
-from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page
+from app.http.deps import PagingDep, SessionDep, WriterDep
+from app.http.record_routes import RecordRoutes
 from app.links.routes import add_link_routes
 from app.models import Actor
 from app.paths import ActorIdPath
@@ -23,15 +21,10 @@ from app.stances.schemas import StanceOut
 from app.vocabulary import ActorKind, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
+actors = RecordRoutes(router, "actor", "actors", "/{actor_id}")
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="create_actor",
-    summary="Create an actor",
-    responses=problem_responses(409, 422),
-)
+@actors.create("Create an actor")
 async def create_actor(
     data: ActorCreate, session: SessionDep, by: WriterDep, response: Response, request: Request
 ) -> ActorOut:
@@ -44,12 +37,10 @@ async def create_actor(
     return actor
 
 
-@router.get("", operation_id="list_actors", summary="List actors", responses=problem_responses(422))
+@actors.list("List actors")
 async def list_actors(
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     kind: Annotated[ActorKind | None, Query(description="Only actors of this kind.")] = None,
     country: Annotated[
         CountryCode | None, Query(description="Only actors of this country.")
@@ -72,29 +63,18 @@ async def list_actors(
 ) -> Page[ActorOut]:
     """Actors in creation order, optionally filtered by kind, country and name prefix."""
     items, cursor = await service.list_actors(
-        session, page, kind=kind, country=country, name_prefix=name_prefix, q=q
+        session, paging.page, kind=kind, country=country, name_prefix=name_prefix, q=q
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return paging.answer(items, cursor)
 
 
-@router.get(
-    "/{actor_id}",
-    operation_id="get_actor",
-    summary="Get an actor",
-    responses=problem_responses(404),
-)
+@actors.get("Get an actor")
 async def get_actor(actor_id: ActorIdPath, session: SessionDep) -> ActorOut:
     """One actor by id."""
     return await service.get_actor(session, actor_id)
 
 
-@router.patch(
-    "/{actor_id}",
-    operation_id="update_actor",
-    summary="Update an actor",
-    responses=problem_responses(404, 409, 422),
-)
+@actors.update("Update an actor")
 async def update_actor(
     actor_id: ActorIdPath, data: ActorUpdate, session: SessionDep, by: WriterDep
 ) -> ActorOut:
@@ -103,13 +83,7 @@ async def update_actor(
     return await service.update_actor(session, actor_id, data, by=by)
 
 
-@router.delete(
-    "/{actor_id}",
-    status_code=status.HTTP_204_NO_CONTENT,
-    operation_id="delete_actor",
-    summary="Delete an actor",
-    responses=problem_responses(404, 409),
-)
+@actors.delete("Delete an actor")
 async def delete_actor(actor_id: ActorIdPath, session: SessionDep) -> None:
     """Delete an actor. Refused with 409 while stances, sources, claims or other actors'
     affiliations still refer to it; its own affiliations, aliases and external ids go with it."""
@@ -119,19 +93,16 @@ async def delete_actor(actor_id: ActorIdPath, session: SessionDep) -> None:
 add_link_routes(router, AFFILIATIONS)
 
 
-@router.get(
-    "/{actor_id}/stances",
-    operation_id="list_actor_stances",
-    summary="What an actor asserted, denied or hedged",
+@actors.about(
+    "/stances",
+    "list_actor_stances",
+    "What an actor asserted, denied or hedged",
     response_model=Page[StanceOut],
-    responses=problem_responses(404, 422),
 )
 async def list_actor_stances(
     actor_id: ActorIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     side: Annotated[
         StanceSide | None,
         Query(
@@ -147,7 +118,7 @@ async def list_actor_stances(
     """The actor's stances, each with its claim, source and quote embedded."""
     items, cursor = await stance_service.list_stances(
         session,
-        page,
+        paging.page,
         actor_id=actor_id,
         side=side,
         label=label,
@@ -155,25 +126,19 @@ async def list_actor_stances(
     )
     if not items:  # only an empty page asks whether the actor exists
         await load(session, Actor, actor_id, "actor")
-    return json_page(items, cursor, request, response)
+    return paging.json(items, cursor)
 
 
-@router.get(
-    "/{actor_id}/disagreements",
-    operation_id="list_actor_disagreements",
-    summary="Claims on which two actors take opposite sides",
-    responses=problem_responses(404, 422),
+@actors.about(
+    "/disagreements", "list_actor_disagreements", "Claims on which two actors take opposite sides"
 )
 async def list_actor_disagreements(
     actor_id: ActorIdPath,
     with_actor_id: Annotated[uuid.UUID, Query(description="The other actor.")],
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
 ) -> Page[DisagreementOut]:
     """Claims that one actor supports and the other disputes (or the reverse), with both
     actors' current stances on each."""
-    items, cursor = await queries.disagreements(session, actor_id, with_actor_id, page)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await queries.disagreements(session, actor_id, with_actor_id, paging.page)
+    return paging.answer(items, cursor)

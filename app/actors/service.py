@@ -23,7 +23,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.records import bump_version, changed_fields, load, refuse_if_referenced
+from app.records import bump_version, changed_fields, delete_unreferenced, load
 
 WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
 
@@ -202,11 +202,11 @@ async def update_actor(
 
 async def delete_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     """Delete the actor; 409 while stances, sources, claims or affiliations refer to it."""
-    actor = await load(session, Actor, actor_id, "actor", for_update=True)
-    await refuse_if_referenced(
+    await delete_unreferenced(
         session,
+        Actor,
+        actor_id,
         "actor",
-        actor.id,
         [
             ("stances", Stance.actor_id),
             ("sources as publisher", Source.publisher_id),
@@ -215,8 +215,6 @@ async def delete_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
             ("affiliations of members", Affiliation.organization_id),
         ],
     )
-    await session.delete(actor)
-    await session.flush()
 
 
 async def list_affiliations(

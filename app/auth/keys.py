@@ -67,15 +67,7 @@ def hash_key(key: str) -> str:
 
 
 def _out(row: ApiKey) -> KeyOut:
-    return KeyOut(
-        id=row.id,
-        name=row.name,
-        prefix=row.prefix,
-        scope=Scope(row.scope),
-        created_at=row.created_at,
-        expires_at=row.expires_at,
-        revoked_at=row.revoked_at,
-    )
+    return KeyOut.model_validate(row, from_attributes=True)
 
 
 async def create_key(

@@ -3,15 +3,14 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import Field
 
 from app.auth import keys
 from app.auth.deps import AdminKey, require_admin
 from app.auth.keys import KeyOut, NewKey, Scope
 from app.http import idempotency
-from app.http.deps import PageDep, SessionDep
-from app.http.pagination import link_next
+from app.http.deps import PagingDep, SessionDep
 from app.http.problem_docs import problem_responses
 from app.schemas import InputSchema, Name, Page
 
@@ -50,13 +49,10 @@ async def create_key(data: KeyCreate, session: SessionDep, request: Request) -> 
 
 
 @router.get("", operation_id="list_keys", summary="List API keys", responses=problem_responses(422))
-async def list_keys(
-    session: SessionDep, page: PageDep, request: Request, response: Response
-) -> Page[KeyOut]:
+async def list_keys(session: SessionDep, paging: PagingDep) -> Page[KeyOut]:
     """Keys by prefix, name, scope and state, in creation order; never the keys themselves."""
-    items, cursor = await keys.list_keys(session, page)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await keys.list_keys(session, paging.page)
+    return paging.answer(items, cursor)
 
 
 @router.delete(

@@ -49,22 +49,14 @@ T = TypeVar("T")
 class ListedRow(LinkedClaimRow, Protocol):
     """A row of a page of claims: CLAIM_COLUMNS, STATS_COLUMNS and, with `q`, the score."""
 
-    @property
-    def activity_at(self) -> datetime: ...
-    @property
-    def total(self) -> int: ...
-    @property
-    def support(self) -> int: ...
-    @property
-    def neutral(self) -> int: ...
-    @property
-    def dispute(self) -> int: ...
-    @property
-    def contested(self) -> bool: ...
-    @property
-    def latest_stated_at(self) -> datetime | None: ...
-    @property
-    def score(self) -> float: ...
+    activity_at: datetime
+    total: int
+    support: int
+    neutral: int
+    dispute: int
+    contested: bool
+    latest_stated_at: datetime | None
+    score: float
 
 
 class StatsFields(TypedDict):

@@ -68,10 +68,8 @@ class ClaimStanceFields(StanceFields):
 class ClaimStanceRow(StanceRow, Protocol):
     """A row of the claim's stances: `select_stances()` and where an implied one comes from."""
 
-    @property
-    def implied(self) -> bool: ...
-    @property
-    def via_claim_id(self) -> uuid.UUID | None: ...
+    implied: bool
+    via_claim_id: uuid.UUID | None
 
 
 # Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request.

@@ -4,7 +4,7 @@ the sides roll up, how positions moved over time, on what evidence, and what it 
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Response
 
 from app.claims import provenance, queries, sides
 from app.claims.answers import (
@@ -14,15 +14,14 @@ from app.claims.answers import (
     SidesOut,
     TimelineEntry,
 )
-from app.http.deps import PageDep, SessionDep
-from app.http.pagination import link_next
-from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page
+from app.http.deps import PagingDep, SessionDep
+from app.http.record_routes import RecordRoutes
 from app.paths import ClaimIdPath
 from app.schemas import Page, UTCDatetime
 from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
 
 AsOf = Annotated[
     UTCDatetime | None,
@@ -33,19 +32,16 @@ AsOf = Annotated[
 ]
 
 
-@router.get(
-    "/{claim_id}/stances",
-    operation_id="list_claim_stances",
-    summary="Who asserts or disputes a claim",
+@claims.about(
+    "/stances",
+    "list_claim_stances",
+    "Who asserts or disputes a claim",
     response_model=Page[ClaimStanceOut],
-    responses=problem_responses(404, 422),
 )
 async def list_claim_stances(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     side: Annotated[
         StanceSide | None,
         Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
@@ -75,16 +71,11 @@ async def list_claim_stances(
         include_retracted=include_retracted,
         implied=include == "implied",
     )
-    items, cursor = await queries.claim_stances(session, claim_id, page, query)
-    return json_page(items, cursor, request, response)
+    items, cursor = await queries.claim_stances(session, claim_id, paging.page, query)
+    return paging.json(items, cursor)
 
 
-@router.get(
-    "/{claim_id}/sides",
-    operation_id="get_claim_sides",
-    summary="Sides of a claim, rolled up",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/sides", "get_claim_sides", "Sides of a claim, rolled up")
 async def get_claim_sides(
     claim_id: ClaimIdPath,
     session: SessionDep,
@@ -102,32 +93,24 @@ async def get_claim_sides(
     return await sides.claim_sides(session, claim_id, group_by=group_by, as_of=as_of)
 
 
-@router.get(
-    "/{claim_id}/timeline",
-    operation_id="get_claim_timeline",
-    summary="How positions on a claim moved over time",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/timeline", "get_claim_timeline", "How positions on a claim moved over time")
 async def get_claim_timeline(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
 ) -> Page[TimelineEntry]:
     """The claim's stances in the order they were said (retracted ones included), each marked
     `position_changed` when its actor held a different label before."""
-    items, cursor = await queries.claim_timeline(session, claim_id, page, actor_id=actor_id)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await queries.claim_timeline(session, claim_id, paging.page, actor_id=actor_id)
+    return paging.answer(items, cursor)
 
 
-@router.get(
-    "/{claim_id}/provenance",
-    operation_id="get_claim_provenance",
-    summary="The evidence behind each side of a claim",
-    responses=problem_responses(404),
+@claims.about(
+    "/provenance",
+    "get_claim_provenance",
+    "The evidence behind each side of a claim",
+    problems=(404,),
 )
 async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> ProvenanceOut:
     """For each side, the sources behind its stances, their citation chains back to primary
@@ -137,24 +120,16 @@ async def get_claim_provenance(claim_id: ClaimIdPath, session: SessionDep) -> Pr
     return await provenance.claim_provenance(session, claim_id)
 
 
-@router.get(
-    "/{claim_id}/related",
-    operation_id="list_related_claims",
-    summary="Claims related to a claim",
-    responses=problem_responses(404, 422),
-)
+@claims.about("/related", "list_related_claims", "Claims related to a claim")
 async def list_related_claims(
     claim_id: ClaimIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     relation: Annotated[
         ClaimRelationKind | None, Query(description="Only relations of this kind.")
     ] = None,
 ) -> Page[RelatedClaimOut]:
     """Claims that this one contradicts, supports, refines or duplicates, and those that do so
     to it, with their stance counts."""
-    items, cursor = await queries.related_claims(session, claim_id, page, relation=relation)
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    items, cursor = await queries.related_claims(session, claim_id, paging.page, relation=relation)
+    return paging.answer(items, cursor)

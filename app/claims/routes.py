@@ -9,25 +9,19 @@ from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
 from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimDetail, ClaimUpdate
-from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page, json_record
+from app.http.deps import PagingDep, SessionDep, WriterDep
+from app.http.record_routes import RecordRoutes
+from app.http.rendering import json_record
 from app.links.routes import add_link_routes
 from app.paths import ClaimIdPath
 from app.schemas import Page, Tag, UTCDatetime
 from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
+claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="create_claim",
-    summary="Create a claim",
-    response_model=ClaimDetail,
-    responses=problem_responses(409, 422),
-)
+@claims.create("Create a claim", response_model=ClaimDetail)
 async def create_claim(
     data: ClaimCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
 ) -> Response:
@@ -44,18 +38,10 @@ async def create_claim(
     return json_record(detail, response, status.HTTP_201_CREATED)
 
 
-@router.get(
-    "",
-    operation_id="list_claims",
-    summary="Search and filter claims",
-    response_model=Page[ClaimListItem],
-    responses=problem_responses(422),
-)
+@claims.list("Search and filter claims", response_model=Page[ClaimListItem])
 async def list_claims(
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     q: Annotated[
         str | None,
         Query(
@@ -117,17 +103,11 @@ async def list_claims(
         until=until,
         sort=sort,
     )
-    items, cursor = await search.search_claims(session, page, query)
-    return json_page(items, cursor, request, response)
+    items, cursor = await search.search_claims(session, paging.page, query)
+    return paging.json(items, cursor)
 
 
-@router.get(
-    "/{claim_id}",
-    operation_id="get_claim",
-    summary="Get a claim and its summary",
-    response_model=ClaimDetail,
-    responses=problem_responses(404),
-)
+@claims.get("Get a claim and its summary", response_model=ClaimDetail)
 async def get_claim(claim_id: ClaimIdPath, session: SessionDep, response: Response) -> Response:
     """One claim with its summary: stance counts by side and by label, distinct actors per
     side, whether it is contested (both supporters and disputers), and the first and latest
@@ -135,13 +115,7 @@ async def get_claim(claim_id: ClaimIdPath, session: SessionDep, response: Respon
     return json_record(await service.get_claim(session, claim_id), response)
 
 
-@router.patch(
-    "/{claim_id}",
-    operation_id="update_claim",
-    summary="Update a claim",
-    response_model=ClaimDetail,
-    responses=problem_responses(404, 409, 422),
-)
+@claims.update("Update a claim", response_model=ClaimDetail)
 async def update_claim(
     claim_id: ClaimIdPath, data: ClaimUpdate, session: SessionDep, by: WriterDep, response: Response
 ) -> Response:
@@ -151,13 +125,7 @@ async def update_claim(
     return json_record(await service.get_claim(session, claim_id), response)
 
 
-@router.delete(
-    "/{claim_id}",
-    status_code=204,
-    operation_id="delete_claim",
-    summary="Delete a claim",
-    responses=problem_responses(404, 409),
-)
+@claims.delete("Delete a claim")
 async def delete_claim(claim_id: ClaimIdPath, session: SessionDep) -> None:
     """Delete a claim. Refused with 409 while stances or other claims' relations refer to it;
     its own relations go with it."""

@@ -47,29 +47,20 @@ CLAIM_COLUMNS = (
 class ClaimRow(Protocol):
     """A row holding CLAIM_COLUMNS."""
 
-    @property
-    def id(self) -> uuid.UUID: ...
-    @property
-    def statement(self) -> str: ...
-    @property
-    def occurred_from(self) -> datetime | None: ...
-    @property
-    def occurred_to(self) -> datetime | None: ...
-    @property
-    def created_at(self) -> datetime: ...
-    @property
-    def updated_at(self) -> datetime: ...
-    @property
-    def version(self) -> int: ...
+    id: uuid.UUID
+    statement: str
+    occurred_from: datetime | None
+    occurred_to: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
 
 
 class LinkedClaimRow(ClaimRow, Protocol):
     """A row holding CLAIM_COLUMNS and, on PostgreSQL, `link_columns` (None on SQLite)."""
 
-    @property
-    def tags(self) -> list[str] | None: ...
-    @property
-    def about_actor_ids(self) -> list[uuid.UUID] | None: ...
+    tags: list[str] | None
+    about_actor_ids: list[uuid.UUID] | None
 
 
 class ClaimFields(TypedDict):

@@ -23,6 +23,12 @@ Tags = Annotated[list[Tag], Field(max_length=50, description="Lower-case topic t
 AboutIds = Annotated[
     list[uuid.UUID], Field(max_length=100, description="Actors the claim is about.")
 ]
+OccurredFrom = Annotated[
+    UTCDatetime | None, Field(description="When the claimed event began, if known.")
+]
+OccurredTo = Annotated[
+    UTCDatetime | None, Field(description="When the claimed event ended, if known.")
+]
 
 
 class ClaimCreate(InputSchema):
@@ -31,12 +37,8 @@ class ClaimCreate(InputSchema):
     statement: Statement
     tags: Tags = []
     about_actor_ids: AboutIds = []
-    occurred_from: UTCDatetime | None = Field(
-        default=None, description="When the claimed event began, if known."
-    )
-    occurred_to: UTCDatetime | None = Field(
-        default=None, description="When the claimed event ended, if known."
-    )
+    occurred_from: OccurredFrom = None
+    occurred_to: OccurredTo = None
 
     @field_validator("tags")
     @classmethod
@@ -50,12 +52,8 @@ class ClaimUpdate(InputSchema):
     statement: Settable[Statement] = None
     tags: Tags | None = None
     about_actor_ids: AboutIds | None = None
-    occurred_from: UTCDatetime | None = Field(
-        default=None, description="When the claimed event began, if known."
-    )
-    occurred_to: UTCDatetime | None = Field(
-        default=None, description="When the claimed event ended, if known."
-    )
+    occurred_from: OccurredFrom = None
+    occurred_to: OccurredTo = None
 
     @field_validator("tags")
     @classmethod

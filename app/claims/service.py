@@ -18,9 +18,9 @@ from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stan
 from app.records import (
     bump_version,
     changed_fields,
+    delete_unreferenced,
     load,
     raise_gone_if_deleted,
-    refuse_if_referenced,
     require_ids,
 )
 from app.tallies import stats
@@ -134,15 +134,13 @@ async def update_claim(
 
 async def delete_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
     """Delete the claim; 409 while stances or other claims' relations refer to it."""
-    claim = await load(session, Claim, claim_id, "claim", for_update=True)
-    await refuse_if_referenced(
+    await delete_unreferenced(
         session,
+        Claim,
+        claim_id,
         "claim",
-        claim.id,
         [
             ("stances", Stance.claim_id),
             ("relations from other claims", ClaimRelation.related_claim_id),
         ],
     )
-    await session.delete(claim)
-    await session.flush()

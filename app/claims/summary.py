@@ -54,30 +54,18 @@ class ClaimDetailFields(ClaimFields):
 class SummaryRow(LinkedClaimRow, Protocol):
     """A row of `claim_with_stats`: the counters are None when the claim has none."""
 
-    @property
-    def total(self) -> int | None: ...
-    @property
-    def support(self) -> int: ...
-    @property
-    def neutral(self) -> int: ...
-    @property
-    def dispute(self) -> int: ...
-    @property
-    def retracted(self) -> int: ...
-    @property
-    def support_actors(self) -> int: ...
-    @property
-    def neutral_actors(self) -> int: ...
-    @property
-    def dispute_actors(self) -> int: ...
-    @property
-    def contested(self) -> bool | None: ...
-    @property
-    def first_stated_at(self) -> datetime | None: ...
-    @property
-    def latest_stated_at(self) -> datetime | None: ...
-    @property
-    def tallies(self) -> Sequence[tuple[str, float, int]] | None: ...
+    total: int | None
+    support: int
+    neutral: int
+    dispute: int
+    retracted: int
+    support_actors: int
+    neutral_actors: int
+    dispute_actors: int
+    contested: bool | None
+    first_stated_at: datetime | None
+    latest_stated_at: datetime | None
+    tallies: Sequence[tuple[str, float, int]] | None
 
 
 def _median(weighted: list[tuple[float, int]]) -> float:

@@ -4,13 +4,13 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.http.deps import PageDep, SessionDep
-from app.http.pagination import PageParams, cursors_of, link_next, list_scope
+from app.http.deps import PagingDep, SessionDep
+from app.http.pagination import PageParams, cursors_of, list_scope
 from app.http.problem_docs import problem_responses
 from app.models import Actor, Change, Claim, Source, Stance
 from app.paths import RecordIdPath
@@ -53,18 +53,7 @@ class ChangeFeed(BaseModel):
 
 
 def _out(row: Change) -> ChangeOut:
-    return ChangeOut(
-        id=row.id,
-        entity=row.entity,
-        entity_id=row.entity_id,
-        version=row.version,
-        action=row.action,
-        writer=row.writer,
-        request_id=row.request_id,
-        at=row.at,
-        before=row.before,
-        after=row.after,
-    )
+    return ChangeOut.model_validate(row, from_attributes=True)
 
 
 async def record_history(
@@ -93,17 +82,14 @@ def _history_route(
     async def history(
         record_id: RecordIdPath,
         session: SessionDep,
-        page: PageDep,
-        request: Request,
-        response: Response,
+        paging: PagingDep,
     ) -> Page[ChangeOut]:
-        items, cursor = await record_history(session, entity, record_id, page)
-        if not items and page.key is None:
+        items, cursor = await record_history(session, entity, record_id, paging.page)
+        if not items and paging.page.key is None:
             # No change recorded: a record that exists (written before history was kept)
             # has an empty history; an id that never existed is a 404.
             await load(session, model, record_id, entity)
-        link_next(request, response, cursor)
-        return Page(items=items, next_cursor=cursor)
+        return paging.answer(items, cursor)
 
     history.__doc__ = (
         f"Every change to the {entity.replace('_', ' ')}: who made it, when, in which "

@@ -1,14 +1,19 @@
 """Named dependencies shared by the routes."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.http import idempotency
 from app.http.middleware import IMPORT_PATH
-from app.http.pagination import PageParams, page_params
+from app.http.pagination import PageParams, link_next, page_params
+from app.http.rendering import json_page
+from app.schemas import Page
+
+T = TypeVar("T")
 
 READ_METHODS = frozenset({"GET", "HEAD"})
 
@@ -45,6 +50,33 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 # scope="function": commit before the response is sent, so an acknowledged write is durable.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 PageDep = Annotated[PageParams, Depends(page_params)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    """A list endpoint's page (`limit` and `cursor`) with what its answer needs: the request,
+    whose URL the next page's is built from, and the response that carries it in `Link`."""
+
+    page: PageParams
+    request: Request
+    response: Response
+
+    def answer(self, items: Sequence[T], next_cursor: str | None) -> Page[T]:
+        """The page of `items`, its next page advertised in the `Link` header."""
+        link_next(self.request, self.response, next_cursor)
+        return Page(items=list(items), next_cursor=next_cursor)
+
+    def json(self, items: Sequence[Mapping[str, object]], next_cursor: str | None) -> Response:
+        """The page of trusted rows as JSON, as `app.http.rendering.json_page` writes it."""
+        return json_page(items, next_cursor, self.request, self.response)
+
+
+async def paging(page: PageDep, request: Request, response: Response) -> Paging:
+    """The page asked for, with the request and response that answering it needs."""
+    return Paging(page, request, response)
+
+
+PagingDep = Annotated[Paging, Depends(paging)]
 
 
 async def writer(request: Request) -> str | None:

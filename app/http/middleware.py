@@ -100,6 +100,17 @@ class BodyTooLarge(HTTPException):
         super().__init__(413, f"the body is larger than {limit} bytes")
 
 
+async def _send_too_large(send: Send, path: str, limit: int) -> None:
+    await send_problem(
+        send,
+        path,
+        413,
+        "payload-too-large",
+        "Payload too large",
+        f"the body is larger than {limit} bytes",
+    )
+
+
 class LimitSizes:
     """414 for an over-long query string; 413 for a body over the limit, whether its length
     is declared or it streams (the stream is cut as soon as it passes the limit)."""
@@ -128,14 +139,7 @@ class LimitSizes:
         limit = self.max_import if path == IMPORT_PATH else self.max_body
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await send_problem(
-                send,
-                path,
-                413,
-                "payload-too-large",
-                "Payload too large",
-                f"the body is larger than {limit} bytes",
-            )
+            await _send_too_large(send, path, limit)
             return
         received = 0
         started = False
@@ -159,14 +163,7 @@ class LimitSizes:
             await self.app(scope, counted_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await send_problem(
-                    send,
-                    path,
-                    413,
-                    "payload-too-large",
-                    "Payload too large",
-                    f"the body is larger than {limit} bytes",
-                )
+                await _send_too_large(send, path, limit)
 
 
 _QUERY_NAMES: dict[int, frozenset[str]] = {}

@@ -12,8 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel
 
-from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.pagination import link_next
+from app.http.deps import PagingDep, SessionDep, WriterDep
 from app.http.problem_docs import problem_responses
 from app.links import service
 from app.links.kind import Edit, LinkKind, New, Out, Row
@@ -117,9 +116,7 @@ def add_link_routes(router: APIRouter, kind: LinkKind[Row, New, Edit, Out]) -> N
     async def list_links(
         owner_id: uuid.UUID,
         session: SessionDep,
-        page: PageDep,
-        request: Request,
-        response: Response,
+        paging: PagingDep,
         direction: LinkDirection = LinkDirection.both,
         # `kind` names the kind's vocabulary only in the annotation the route is given below.
         link_kind: str | None = Query(None, alias="kind", description="Only this kind."),
@@ -127,10 +124,9 @@ def add_link_routes(router: APIRouter, kind: LinkKind[Row, New, Edit, Out]) -> N
         """The {owner}'s {links} in creation order: those from it (`direction=outgoing`),
         those to it (`incoming`), or both (the default); optionally of one kind."""
         items, cursor = await service.list_links(
-            session, kind, owner_id, page, direction=direction, link_kind=link_kind
+            session, kind, owner_id, paging.page, direction=direction, link_kind=link_kind
         )
-        link_next(request, response, cursor)
-        return Page(items=items, next_cursor=cursor)
+        return paging.answer(items, cursor)
 
     async def get_link(owner_id: uuid.UUID, link_id: uuid.UUID, session: SessionDep) -> Out:
         """One {link} from or to this {owner}: each {link} is found under either of the

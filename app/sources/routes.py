@@ -3,14 +3,13 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from app.errors import NotFound
-from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.pagination import link_next
+from app.http.deps import PagingDep, SessionDep, WriterDep
 from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page
+from app.http.record_routes import RecordRoutes
 from app.links.routes import add_link_routes
 from app.paths import SourceIdPath
 from app.schemas import Page
@@ -22,15 +21,10 @@ from app.stances.schemas import StanceOut
 from app.vocabulary import SourceKind
 
 router = APIRouter(prefix="/v1/sources", tags=["sources"])
+sources = RecordRoutes(router, "source", "sources", "/{source_id}")
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="create_source",
-    summary="Create a source",
-    responses=problem_responses(409, 422),
-)
+@sources.create("Create a source")
 async def create_source(
     data: SourceCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
 ) -> SourceOut:
@@ -43,14 +37,10 @@ async def create_source(
     return source
 
 
-@router.get(
-    "", operation_id="list_sources", summary="List sources", responses=problem_responses(422)
-)
+@sources.list("List sources")
 async def list_sources(
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     kind: Annotated[SourceKind | None, Query(description="Only sources of this kind.")] = None,
     publisher_id: Annotated[
         uuid.UUID | None, Query(description="Only sources this actor published.")
@@ -64,18 +54,12 @@ async def list_sources(
 ) -> Page[SourceOut]:
     """Sources in creation order, optionally filtered by kind, publisher or URL."""
     items, cursor = await service.list_sources(
-        session, page, kind=kind, publisher_id=publisher_id, url=url
+        session, paging.page, kind=kind, publisher_id=publisher_id, url=url
     )
-    link_next(request, response, cursor)
-    return Page(items=items, next_cursor=cursor)
+    return paging.answer(items, cursor)
 
 
-@router.get(
-    "/{source_id}",
-    operation_id="get_source",
-    summary="Get a source",
-    responses=problem_responses(404),
-)
+@sources.get("Get a source")
 async def get_source(source_id: SourceIdPath, session: SessionDep) -> SourceOut:
     """One source by id (without its text; see `/v1/sources/{source_id}/text`)."""
     return await service.get_source(session, source_id)
@@ -100,12 +84,7 @@ async def get_source_text(source_id: SourceIdPath, session: SessionDep) -> Plain
     return PlainTextResponse(text)
 
 
-@router.patch(
-    "/{source_id}",
-    operation_id="update_source",
-    summary="Update a source",
-    responses=problem_responses(404, 409, 422),
-)
+@sources.update("Update a source")
 async def update_source(
     source_id: SourceIdPath, data: SourceUpdate, session: SessionDep, by: WriterDep
 ) -> SourceOut:
@@ -114,13 +93,7 @@ async def update_source(
     return await service.update_source(session, source_id, data, by=by)
 
 
-@router.delete(
-    "/{source_id}",
-    status_code=204,
-    operation_id="delete_source",
-    summary="Delete a source",
-    responses=problem_responses(404, 409),
-)
+@sources.delete("Delete a source")
 async def delete_source(source_id: SourceIdPath, session: SessionDep) -> None:
     """Delete a source. Refused with 409 while stances refer to it or other sources cite it;
     its own citations go with it."""
@@ -130,22 +103,16 @@ async def delete_source(source_id: SourceIdPath, session: SessionDep) -> None:
 add_link_routes(router, CITATIONS)
 
 
-@router.get(
-    "/{source_id}/stances",
-    operation_id="list_source_stances",
-    summary="Everything a source records",
-    response_model=Page[StanceOut],
-    responses=problem_responses(404, 422),
+@sources.about(
+    "/stances", "list_source_stances", "Everything a source records", response_model=Page[StanceOut]
 )
 async def list_source_stances(
     source_id: SourceIdPath,
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
 ) -> Response:
     """Every stance recorded in this source (retracted ones included), with actor, claim and
     quote embedded."""
     await service.get_source(session, source_id)
-    items, cursor = await stance_service.list_stances(session, page, source_id=source_id)
-    return json_page(items, cursor, request, response)
+    items, cursor = await stance_service.list_stances(session, paging.page, source_id=source_id)
+    return paging.json(items, cursor)

@@ -44,6 +44,9 @@ Text = Annotated[
 AuthorIds = Annotated[
     list[uuid.UUID], Field(max_length=100, description="Actors who wrote the document, in order.")
 ]
+PublisherId = Annotated[uuid.UUID | None, Field(description="The publishing actor.")]
+PublishedAt = Annotated[UTCDatetime | None, Field(description="When the document was published.")]
+RetrievedAt = Annotated[UTCDatetime | None, Field(description="When the document was retrieved.")]
 
 
 class SourceCreate(InputSchema):
@@ -52,14 +55,10 @@ class SourceCreate(InputSchema):
     kind: SourceKind = Field(description="What sort of document.")
     title: Title = Field(description="The document's title or headline.")
     url: Url | None = None
-    publisher_id: uuid.UUID | None = Field(default=None, description="The publishing actor.")
+    publisher_id: PublisherId = None
     author_ids: AuthorIds = []
-    published_at: UTCDatetime | None = Field(
-        default=None, description="When the document was published."
-    )
-    retrieved_at: UTCDatetime | None = Field(
-        default=None, description="When the document was retrieved."
-    )
+    published_at: PublishedAt = None
+    retrieved_at: RetrievedAt = None
     language: Language | None = None
     content_hash: Sha256 | None = None
     text: Text | None = None
@@ -71,14 +70,10 @@ class SourceUpdate(InputSchema):
     kind: Settable[SourceKind] = Field(default=None, description="What sort of document.")
     title: Settable[Title] = Field(default=None, description="The document's title.")
     url: Url | None = None
-    publisher_id: uuid.UUID | None = Field(default=None, description="The publishing actor.")
+    publisher_id: PublisherId = None
     author_ids: AuthorIds | None = None
-    published_at: UTCDatetime | None = Field(
-        default=None, description="When the document was published."
-    )
-    retrieved_at: UTCDatetime | None = Field(
-        default=None, description="When the document was retrieved."
-    )
+    published_at: PublishedAt = None
+    retrieved_at: RetrievedAt = None
     language: Language | None = None
     content_hash: Sha256 | None = None
     text: Text | None = None

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload, undefer
 from app.errors import Conflict, Duplicate, InvalidField
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
-from app.records import bump_version, changed_fields, load, refuse_if_referenced, require_ids
+from app.records import bump_version, changed_fields, delete_unreferenced, load, require_ids
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.sources.urls import InvalidURL, normalize_url
 from app.stances.quotes import locate_quote
@@ -215,16 +215,14 @@ async def update_source(
 
 async def delete_source(session: AsyncSession, source_id: uuid.UUID) -> None:
     """Delete the source; 409 while stances quote it or other sources cite it."""
-    source = await load(session, Source, source_id, "source", for_update=True)
-    await refuse_if_referenced(
+    await delete_unreferenced(
         session,
+        Source,
+        source_id,
         "source",
-        source.id,
         [
             ("stances", Stance.source_id),
             ("stances as retraction source", Stance.retraction_source_id),
             ("citing sources", Citation.cited_source_id),
         ],
     )
-    await session.delete(source)
-    await session.flush()

@@ -3,11 +3,10 @@
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Query, Request, Response
 
-from app.http.deps import PageDep, SessionDep, WriterDep
-from app.http.problem_docs import problem_responses
-from app.http.rendering import json_page
+from app.http.deps import PagingDep, SessionDep, WriterDep
+from app.http.record_routes import RecordRoutes
 from app.paths import StanceIdPath
 from app.schemas import Page
 from app.stances import service
@@ -16,15 +15,11 @@ from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.vocabulary import StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/stances", tags=["stances"])
+# Nothing refers to a stance, and nothing about one must be unique: no 409.
+stances = RecordRoutes(router, "stance", "stances", "/{stance_id}", conflicts=False)
 
 
-@router.post(
-    "",
-    status_code=status.HTTP_201_CREATED,
-    operation_id="create_stance",
-    summary="Record a stance",
-    responses=problem_responses(422),
-)
+@stances.create("Record a stance")
 async def create_stance(
     data: StanceCreate, session: SessionDep, by: WriterDep, request: Request, response: Response
 ) -> StanceOut:
@@ -37,18 +32,10 @@ async def create_stance(
     return stance
 
 
-@router.get(
-    "",
-    operation_id="list_stances",
-    summary="List stances",
-    response_model=Page[StanceOut],
-    responses=problem_responses(422),
-)
+@stances.list("List stances", response_model=Page[StanceOut])
 async def list_stances(
     session: SessionDep,
-    page: PageDep,
-    request: Request,
-    response: Response,
+    paging: PagingDep,
     claim_id: Annotated[uuid.UUID | None, Query(description="Only stances on this claim.")] = None,
     actor_id: Annotated[uuid.UUID | None, Query(description="Only stances by this actor.")] = None,
     source_id: Annotated[
@@ -76,27 +63,17 @@ async def list_stances(
         side=side,
         retracted=retracted,
     )
-    items, cursor = await service.list_stances(session, page, query)
-    return json_page(items, cursor, request, response)
+    items, cursor = await service.list_stances(session, paging.page, query)
+    return paging.json(items, cursor)
 
 
-@router.get(
-    "/{stance_id}",
-    operation_id="get_stance",
-    summary="Get a stance",
-    responses=problem_responses(404),
-)
+@stances.get("Get a stance")
 async def get_stance(stance_id: StanceIdPath, session: SessionDep) -> StanceOut:
     """One stance with its actor, source and claim embedded."""
     return await service.get_stance(session, stance_id)
 
 
-@router.patch(
-    "/{stance_id}",
-    operation_id="update_stance",
-    summary="Update a stance",
-    responses=problem_responses(404, 422),
-)
+@stances.update("Update a stance")
 async def update_stance(
     stance_id: StanceIdPath, data: StanceUpdate, session: SessionDep, by: WriterDep
 ) -> StanceOut:
@@ -105,13 +82,7 @@ async def update_stance(
     return await service.update_stance(session, stance_id, data, by=by)
 
 
-@router.delete(
-    "/{stance_id}",
-    status_code=204,
-    operation_id="delete_stance",
-    summary="Delete a stance",
-    responses=problem_responses(404),
-)
+@stances.delete("Delete a stance")
 async def delete_stance(stance_id: StanceIdPath, session: SessionDep) -> None:
     """Delete a stance recorded in error. To record that an actor withdrew a position, retract
     the stance instead (PATCH `retracted_at`)."""
