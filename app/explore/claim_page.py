@@ -13,11 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims import provenance, queries, service, sides
 from app.claims.answers import ProvenanceOut, RelatedClaimOut
 from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
+from app.explore.reading import first_page
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
 from app.explore.views import SideGroup, StanceView, by_side, stance_view
-from app.http.pagination import MAX_LIMIT, PageParams
+from app.http.pagination import MAX_LIMIT
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 
 
@@ -190,13 +191,13 @@ async def claim_page(
     """Everything the claim's page shows, or the API's 404 (410 when deleted)."""
     claim = await service.get_claim(session, claim_id)
     rows, cursor = await queries.claim_stances(
-        session, claim_id, PageParams(limit=MAX_LIMIT), as_of=as_of, include_retracted=True
+        session, claim_id, first_page(MAX_LIMIT), as_of=as_of, include_retracted=True
     )
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)
     current = [s for s in views if s.current_at(as_of)]
     found = await provenance.claim_provenance(session, claim_id, chains=False)
-    related, _ = await queries.related_claims(session, claim_id, PageParams(limit=100))
+    related, _ = await queries.related_claims(session, claim_id, first_page(100))
     counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
     marks = [
         TimelineMark(
