@@ -18,7 +18,7 @@ from app.claims.answers import (
 )
 from app.claims.rows import is_postgres
 from app.db.engines import built_once, select_rows
-from app.models import Citation, Claim, Source, Stance
+from app.models import Citation, Claim, Source, SourceOrigin, Stance
 from app.records import require
 from app.vocabulary import StanceSide
 
@@ -28,87 +28,6 @@ MAX_SOURCES_PER_SIDE = 500
 
 # A citation as read: (citing source, cited source, kind).
 Edge = tuple[uuid.UUID, uuid.UUID, str]
-
-
-def _components(edges: dict[uuid.UUID, list[Edge]]) -> list[list[uuid.UUID]]:
-    """The citation graph's strongly connected components (sources that lead to each other),
-    each after every component it leads to: Tarjan's algorithm, without recursion (chains
-    may be long)."""
-    index: dict[uuid.UUID, int] = {}
-    low: dict[uuid.UUID, int] = {}
-    stack: list[uuid.UUID] = []
-    on_stack: set[uuid.UUID] = set()
-    out: list[list[uuid.UUID]] = []
-
-    def visit(node: uuid.UUID) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-
-    for root in list(edges):
-        if root in index:
-            continue
-        visit(root)
-        work = [(root, 0)]
-        while work:
-            node, i = work[-1]
-            ahead = edges.get(node, [])
-            if i < len(ahead):
-                work[-1] = (node, i + 1)
-                cited = ahead[i][1]
-                if cited not in index:
-                    visit(cited)
-                    work.append((cited, 0))
-                elif cited in on_stack:
-                    low[node] = min(low[node], index[cited])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component: list[uuid.UUID] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                out.append(component)
-    return out
-
-
-def _ends(edges: dict[uuid.UUID, list[Edge]]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """For each source in the citation graph, the origin it is part of when it ends a chain,
-    else None. A source ends a chain when everything it leads to leads back to it: a source
-    that cites nothing is its own origin; sources that only cite each other in a loop are one
-    origin together, named by the least id among them (circular reporting counts once). A
-    source absent from the graph cites nothing: it is its own origin.
-
-    Most chains end in a source that cites nothing: every source that leads to one is found
-    by one walk back from them all, and is no end. Only the rest, which lead into loops, need
-    their strongly connected components."""
-    ends: dict[uuid.UUID, uuid.UUID | None] = {}
-    cited_by: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for source_id, made in edges.items():
-        for _, cited, _ in made:
-            cited_by[cited].append(source_id)
-            if cited not in edges:
-                ends[cited] = cited  # cites nothing
-    stack = list(ends)
-    while stack:
-        for citing in cited_by.get(stack.pop(), ()):
-            if citing not in ends:
-                ends[citing] = None
-                stack.append(citing)
-    looping = {node: made for node, made in edges.items() if node not in ends}
-    for members in _components(looping):
-        inside = set(members)
-        leaves = any(e[1] not in inside for m in members for e in edges.get(m, []))
-        name = None if leaves else min(members)
-        for member in members:
-            ends[member] = name
-    return ends
 
 
 CLAIM_ID = bindparam("claim_id", type_=Uuid)
@@ -123,6 +42,18 @@ def _per_source() -> Any:
         .where(Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None))
         .group_by(Stance.side, Stance.source_id)
         .order_by(n.desc(), Stance.source_id)
+    )
+
+
+@built_once
+def _origins() -> Any:
+    """The kept origins (app/sources/origins.py) of the sources behind the claim's current
+    stances; a source without a row cites nothing and is its own origin."""
+    starts = select(Stance.source_id).where(
+        Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None)
+    )
+    return select(SourceOrigin.source_id, SourceOrigin.origin_id).where(
+        SourceOrigin.source_id.in_(starts)
     )
 
 
@@ -213,13 +144,16 @@ async def claim_provenance(
         by_side[StanceSide(side)].append((source_id, int(n)))
     truncated = any(len(v) > MAX_SOURCES_PER_SIDE for v in by_side.values())
     starts = {source_id for rows in by_side.values() for source_id, _ in rows}
-    edges = await _graph(session, claim_id) if starts else defaultdict(list)
-    reached = {start: _reached(edges, start) for start in starts}
-    ends = _ends(edges)
+    kept: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    if starts:
+        for source_id, origin_id in await select_rows(session, _origins(), {"claim_id": claim_id}):
+            kept[source_id].append(origin_id)
+    # The chains are walked only when they are listed: the origins are kept apart.
+    edges = await _graph(session, claim_id) if chains and starts else defaultdict(list)
+    reached = {start: _reached(edges, start) for start in starts} if chains else {}
 
     def origins(start: uuid.UUID) -> list[uuid.UUID]:
-        ahead = (ends.get(node, node) for node in reached.get(start, (start,)))
-        return sorted({end for end in ahead if end is not None})
+        return sorted(kept.get(start, (start,)))
 
     sides_origins: dict[StanceSide, list[list[uuid.UUID]]] = {
         side: [origins(source_id) for source_id, _ in by_side.get(side, [])] for side in StanceSide

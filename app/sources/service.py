@@ -19,6 +19,7 @@ from app.records import (
     refuse_if_referenced,
     require_ids,
 )
+from app.sources.origins import refresh_origins
 from app.sources.schemas import (
     CitationCreate,
     CitationOut,
@@ -280,6 +281,7 @@ async def create_citation(
     )
     session.add(row)
     await session.flush()
+    await refresh_origins(session, [source_id])
     return CitationOut.model_validate(row)
 
 
@@ -340,3 +342,4 @@ async def delete_citation(
     )
     await session.delete(row)
     await session.flush()
+    await refresh_origins(session, [source_id])
