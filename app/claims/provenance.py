@@ -3,6 +3,8 @@ citation chains back to primary sources, and how many independent origins each s
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Uuid, any_, bindparam, cast, func, null, select, true
@@ -35,26 +37,58 @@ CLAIM_ID = bindparam("claim_id", type_=Uuid)
 
 @built_once
 def _per_source() -> Any:
-    """The claim's current stances counted by side and source, most first."""
-    n = func.count()
-    return (
+    """The claim's current stances counted by side and source, most first, each source with
+    its kept origins (app/sources/origins.py), one row per origin: a source without rows
+    cites nothing and is its own origin (its origin here is null)."""
+    n = func.count().label("n")
+    per = (
         select(Stance.side, Stance.source_id, n)
         .where(Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None))
         .group_by(Stance.side, Stance.source_id)
-        .order_by(n.desc(), Stance.source_id)
+        .subquery("per")
+    )
+    return (
+        select(per.c.side, per.c.source_id, per.c.n, SourceOrigin.origin_id)
+        .outerjoin(SourceOrigin, SourceOrigin.source_id == per.c.source_id)
+        .order_by(per.c.n.desc(), per.c.source_id, per.c.side)
     )
 
 
-@built_once
-def _origins() -> Any:
-    """The kept origins (app/sources/origins.py) of the sources behind the claim's current
-    stances; a source without a row cites nothing and is its own origin."""
-    starts = select(Stance.source_id).where(
-        Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None)
-    )
-    return select(SourceOrigin.source_id, SourceOrigin.origin_id).where(
-        SourceOrigin.source_id.in_(starts)
-    )
+@dataclass(frozen=True, slots=True)
+class ClaimOrigins:
+    """The sources behind the claim's current stances and where they come from."""
+
+    # By side, the sources and their stances on that side, most first.
+    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]]
+    # Each of those sources' origins, in id order.
+    origins: dict[uuid.UUID, list[uuid.UUID]]
+
+    def side_origins(self, side: StanceSide) -> set[uuid.UUID]:
+        """The side's independent origins: those of every source behind it."""
+        return {o for source_id, _ in self.by_side.get(side, []) for o in self.origins[source_id]}
+
+
+async def claim_origins(session: AsyncSession, claim_id: uuid.UUID) -> ClaimOrigins:
+    """The sources behind the claim's current stances, by side, and their origins: one
+    statement over the claim's stances and the kept origins, no walk through the citations."""
+    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]] = defaultdict(list)
+    origins: dict[uuid.UUID, list[uuid.UUID]] = {}
+    last: tuple[str, uuid.UUID] | None = None
+    for side, source_id, n, origin_id in await select_rows(
+        session, _per_source(), {"claim_id": claim_id}
+    ):
+        if (side, source_id) != last:  # a source's rows come together
+            last = (side, source_id)
+            by_side[StanceSide(side)].append((source_id, int(n)))
+        its = origins.setdefault(source_id, [])
+        if origin_id is not None and origin_id not in its:
+            its.append(origin_id)
+    for source_id, its in origins.items():
+        if its:
+            its.sort()
+        else:
+            its.append(source_id)
+    return ClaimOrigins(by_side=dict(by_side), origins=origins)
 
 
 @built_once
@@ -106,6 +140,21 @@ def _briefs(postgres: bool) -> Any:
     return stmt.where(Source.id == ids if postgres else Source.id.in_(ids))
 
 
+async def source_briefs(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, SourceBrief]:
+    """The sources `ids`, briefly, by id."""
+    if not ids:
+        return {}
+    return {
+        # Rows the database's constraints already hold to the model: built, not validated.
+        row.id: SourceBrief.model_construct(
+            id=row.id, title=row.title, url=row.url, published_at=row.published_at
+        )
+        for row in await select_rows(session, _briefs(is_postgres(session)), {"ids": list(ids)})
+    }
+
+
 async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, list[Edge]]:
     """The citations of the claim's chains by citing source, each list in citation id order
     (sorted here, not in SQL: ORDER BY id would make SQLite walk every citation by id instead
@@ -138,36 +187,19 @@ async def claim_provenance(
     """The sources behind each side of the claim, their chains (left empty with
     `chains=False`, for callers that need only the origins) and independent origins."""
     await require(session, Claim, claim_id, "claim")
-    per_source = await select_rows(session, _per_source(), {"claim_id": claim_id})
-    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]] = defaultdict(list)
-    for side, source_id, n in per_source:
-        by_side[StanceSide(side)].append((source_id, int(n)))
+    found = await claim_origins(session, claim_id)
+    by_side = found.by_side
     truncated = any(len(v) > MAX_SOURCES_PER_SIDE for v in by_side.values())
-    starts = {source_id for rows in by_side.values() for source_id, _ in rows}
-    kept: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    if starts:
-        for source_id, origin_id in await select_rows(session, _origins(), {"claim_id": claim_id}):
-            kept[source_id].append(origin_id)
+    starts = set(found.origins)
     # The chains are walked only when they are listed: the origins are kept apart.
     edges = await _graph(session, claim_id) if chains and starts else defaultdict(list)
     reached = {start: _reached(edges, start) for start in starts} if chains else {}
-
-    def origins(start: uuid.UUID) -> list[uuid.UUID]:
-        return sorted(kept.get(start, (start,)))
-
     sides_origins: dict[StanceSide, list[list[uuid.UUID]]] = {
-        side: [origins(source_id) for source_id, _ in by_side.get(side, [])] for side in StanceSide
+        side: [found.origins[source_id] for source_id, _ in by_side.get(side, [])]
+        for side in StanceSide
     }
     described = starts | {o for lists in sides_origins.values() for os in lists for o in os}
-    briefs = {
-        # Rows the database's constraints already hold to the model: built, not validated.
-        row.id: SourceBrief.model_construct(
-            id=row.id, title=row.title, url=row.url, published_at=row.published_at
-        )
-        for row in await select_rows(
-            session, _briefs(is_postgres(session)), {"ids": list(described)}
-        )
-    }
+    briefs = await source_briefs(session, described)
 
     sides: dict[StanceSide, SideProvenance] = {}
     for side in StanceSide:

@@ -11,7 +11,8 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import provenance, queries, service, sides
-from app.claims.answers import ProvenanceOut, RelatedClaimOut
+from app.claims.answers import RelatedClaimOut
+from app.claims.provenance import ClaimOrigins
 from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
 from app.explore.reading import first_page
 from app.explore.sides import LOOKS, SIDES, span
@@ -131,18 +132,33 @@ def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str)
     return Node(key, label, tooltip, f"/explore/{kind}/{key}")
 
 
-def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | None) -> Markup:
-    """The provenance picture from the stances standing and the API's provenance answer: its
-    origins per source, and its count of independent origins per side (for another date than
-    now, the origins of the sources behind the stances standing then)."""
-    origins_of: dict[uuid.UUID, list[uuid.UUID]] = {}
-    briefs: dict[uuid.UUID, str] = {}
-    for side_found in found.sides.values():
-        for listed in side_found.sources:
-            origins_of[listed.source.id] = listed.origins
-            briefs[listed.source.id] = listed.source.title
-        for brief in side_found.origins:
-            briefs[brief.id] = brief.title
+def _origins_drawn(
+    current: list[StanceView], origins_of: dict[uuid.UUID, list[uuid.UUID]]
+) -> set[uuid.UUID]:
+    """The origins the picture draws (the first MAX_NODES of each side, in the order of its
+    stances, as `_chains` meets them): the only ones whose titles it needs."""
+    drawn: set[uuid.UUID] = set()
+    for side in SIDES:
+        seen: dict[uuid.UUID, None] = {}
+        for s in (s for s in current if s.side == side):
+            for origin in origins_of.get(s.source_id, [s.source_id]):
+                seen.setdefault(origin)
+            if len(seen) >= MAX_NODES:
+                break
+        drawn.update(list(seen)[:MAX_NODES])
+    return drawn
+
+
+def _chains(
+    current: list[StanceView],
+    found: ClaimOrigins,
+    titles: dict[uuid.UUID, str],
+    as_of: datetime | None,
+) -> Markup:
+    """The provenance picture from the stances standing and the API's origins of the claim's
+    sources: its origins per source, and its count of independent origins per side (for
+    another date than now, the origins of the sources behind the stances standing then)."""
+    origins_of = found.origins
     chains = []
     for side in SIDES:
         chain = ChainSide(side, 0)
@@ -167,7 +183,7 @@ def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | N
                 seen_origins.add(origin)
                 origin_key = str(origin)
                 if origin_key not in chain.origins:
-                    name = briefs.get(origin, s.source)
+                    name = titles.get(origin, s.source)
                     chain.origins[origin_key] = _node(
                         chain.origins, origin_key, name, name, "sources"
                     )
@@ -179,7 +195,7 @@ def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | N
                 str(actor_id), label, label, f"/explore/actors/{actor_id}"
             )
         chain.independent_origins = (
-            found.sides[side].independent_origins if as_of is None else len(seen_origins)
+            len(found.side_origins(side)) if as_of is None else len(seen_origins)
         )
         chains.append(chain)
     return provenance_chain(chains)
@@ -196,7 +212,9 @@ async def claim_page(
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)
     current = [s for s in views if s.current_at(as_of)]
-    found = await provenance.claim_provenance(session, claim_id, chains=False)
+    found = await provenance.claim_origins(session, claim_id)
+    drawn = _origins_drawn(current, found.origins)
+    titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
     related, _ = await queries.related_claims(session, claim_id, first_page(100))
     counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
     marks = [
@@ -220,6 +238,6 @@ async def claim_page(
         truncated=cursor is not None,
         sides_svg=sides_bar({c.side: c.stances for c in counts}),
         timeline_svg=timeline(marks),
-        provenance_svg=_chains(current, found, as_of),
+        provenance_svg=_chains(current, found, titles, as_of),
         related=sorted(related, key=lambda r: (r.kind, r.claim.statement)),
     )
