@@ -92,6 +92,36 @@ async def claim_origins(session: AsyncSession, claim_id: uuid.UUID) -> ClaimOrig
 
 
 @built_once
+def _kept(postgres: bool) -> Any:
+    """The kept origins of the sources `ids` (one array parameter on PostgreSQL)."""
+    ids = (
+        any_(bindparam("ids", type_=ARRAY(Uuid))) if postgres else bindparam("ids", expanding=True)
+    )
+    stmt = select(SourceOrigin.source_id, SourceOrigin.origin_id)
+    return stmt.where(
+        SourceOrigin.source_id == ids if postgres else SourceOrigin.source_id.in_(ids)
+    )
+
+
+async def source_origins(
+    session: AsyncSession, source_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each of the sources' origins, in id order (itself alone when it cites nothing): for a
+    caller that has read the claim's stances already."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {source_id: [] for source_id in source_ids}
+    if found:
+        rows = await select_rows(session, _kept(is_postgres(session)), {"ids": list(found)})
+        for source_id, origin_id in rows:
+            found[source_id].append(origin_id)
+    for source_id, its in found.items():
+        if its:
+            its.sort()
+        else:
+            its.append(source_id)
+    return found
+
+
+@built_once
 def _walk(postgres: bool) -> Any:
     """Every citation the chains of the sources behind the claim's current stances lead
     through, as (citation id, citing, cited, kind): one recursive query, with UNION so that

@@ -3,6 +3,7 @@ summary, its stances (one read serves the list, the timeline and the provenance 
 speakers), the sides as of a date, the provenance, and the related claims."""
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,6 +202,24 @@ def _chains(
     return provenance_chain(chains)
 
 
+async def _origins(
+    session: AsyncSession, claim_id: uuid.UUID, views: list[StanceView], complete: bool
+) -> ClaimOrigins:
+    """Where the claim's sources come from. When the page holds every stance of the claim,
+    the sources behind its current ones are counted from them and only the sources' kept
+    origins are read (the stances are not read a second time); else the API's claim-wide
+    answer."""
+    if not complete:
+        return await provenance.claim_origins(session, claim_id)
+    origins = await provenance.source_origins(session, {s.source_id for s in views})
+    per_side: dict[StanceSide, Counter[uuid.UUID]] = {side: Counter() for side in SIDES}
+    for s in views:
+        if s.current_at(None):
+            per_side[s.side][s.source_id] += 1
+    by_side = {side: counts.most_common() for side, counts in per_side.items() if counts}
+    return ClaimOrigins(by_side=by_side, origins=origins)
+
+
 async def claim_page(
     session: AsyncSession, claim_id: uuid.UUID, as_of: datetime | None
 ) -> ClaimPage:
@@ -212,7 +231,7 @@ async def claim_page(
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)
     current = [s for s in views if s.current_at(as_of)]
-    found = await provenance.claim_origins(session, claim_id)
+    found = await _origins(session, claim_id, views, complete=cursor is None)
     drawn = _origins_drawn(current, found.origins)
     titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
     related, _ = await queries.related_claims(session, claim_id, first_page(100))
