@@ -3,13 +3,11 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, Versioned, sql_in
 from app.vocabulary import STANCE_LABELS, Confidence, StanceLabel, StanceSide
-
-CURRENT = text("retracted_at IS NULL")
 
 
 def _side_matches_label() -> str:
@@ -48,11 +46,6 @@ class Stance(Versioned, Base):
         Index(None, "label", "id"),
         Index(None, "side", "id"),
         Index(None, "retraction_source_id"),
-        # The sources behind a claim's current stances by side, read from the index alone: a
-        # claim's stances lie on as many heap pages as there are of them (provenance).
-        Index(
-            None, "claim_id", "side", "source_id", postgresql_where=CURRENT, sqlite_where=CURRENT
-        ),
     )
 
     claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("claims.id", ondelete="RESTRICT"))

@@ -1,14 +1,10 @@
-"""Each source's origins kept in a table (the sources its citation chains end in), and the
-sources behind a claim's current stances indexed.
+"""Each source's origins kept in a table: the sources its citation chains end in.
 
 A claim's provenance read them by walking the citation graph from the claim's sources on
 every request; app/sources/origins.py now keeps them as citations change, and this revision
 fills the table from the citations already recorded. Only sources that cite something have
 rows (one that cites nothing is its own origin). A source in a loop of citations that no
 citation leaves has the loop as its origin, named by the least id in it.
-
-It also indexes the current stances of a claim by side and source, which the provenance
-reads from the index alone (a claim's stances lie on as many heap pages as there are of them).
 
 The computation is this revision's own copy, so that later changes to the app's code do not
 change what this revision writes.
@@ -31,7 +27,6 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 ROWS_PER_INSERT = 10_000
-CURRENT = sa.text("retracted_at IS NULL")
 
 
 def _origins(cites: dict[uuid.UUID, list[uuid.UUID]]) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
@@ -105,13 +100,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("source_id", "origin_id", name=op.f("pk_source_origins")),
     )
-    op.create_index(
-        "ix_stances_claim_id_side_source_id",
-        "stances",
-        ["claim_id", "side", "source_id"],
-        postgresql_where=CURRENT,
-        sqlite_where=CURRENT,
-    )
     bind = op.get_bind()
     cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for citing, cited in bind.execute(sa.text("SELECT source_id, cited_source_id FROM citations")):
@@ -133,5 +121,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_stances_claim_id_side_source_id", table_name="stances")
     op.drop_table("source_origins")
