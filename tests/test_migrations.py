@@ -10,16 +10,17 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from fastapi import FastAPI
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
+from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
 from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.migrate import SchemaNotCurrent
-from app.models import Base
+from app.models import Base, SourceOrigin
 from app.models.search import include_object, is_search_object
 from app.settings import Settings
 from tests.conftest import client_for
@@ -207,3 +208,49 @@ async def test_readyz_reports_a_database_that_is_behind(new_database: NewDatabas
             assert "claimgraph db upgrade" in r.json()["reason"]
         finally:
             await app.state.engine.dispose()
+
+
+async def _origins(engine: AsyncEngine) -> list[tuple[Any, Any]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(select(SourceOrigin.source_id, SourceOrigin.origin_id))
+        return sorted((str(s), str(o)) for s, o in rows)
+
+
+async def test_source_origins_are_filled_from_the_citations_on_upgrade(
+    new_database: NewDatabase,
+) -> None:
+    """0011 fills each source's origins from the citations recorded before it: a chain, two
+    copies of one story, and a loop that no citation leaves hold the same rows after going
+    down to 0010_similarity (table dropped) and up again."""
+    async with new_database() as url:
+        engine = create_engine(url)
+        try:
+            await migrate.upgrade(engine)
+            async with _api(url) as http:
+                key = await _admin_key(engine)
+                http.headers["Authorization"] = f"Bearer {key}"
+                made = []
+                for i in range(6):
+                    r = await http.post("/v1/sources", json={"kind": "report", "title": f"s{i}"})
+                    made.append(r.json()["id"])
+                for a, b in [(1, 0), (2, 1), (3, 1), (4, 5), (5, 4)]:
+                    r = await http.post(
+                        f"/v1/sources/{made[a]}/citations", json={"cited_source_id": made[b]}
+                    )
+                    assert r.status_code == 201, r.text
+            before = await _origins(engine)
+            assert len(before) == 5
+            await migrate.downgrade(engine, "0010_similarity")
+            async with engine.connect() as conn:
+                assert "source_origins" not in await conn.run_sync(_all_tables)
+            await migrate.upgrade(engine)
+            assert await _origins(engine) == before
+        finally:
+            await engine.dispose()
+
+
+async def _admin_key(engine: AsyncEngine) -> str:
+    async with create_sessionmaker(engine)() as session:
+        made = await keys.create_key(session, name="migrations", scope=keys.Scope.admin)
+        await session.commit()
+    return made.key

@@ -3,6 +3,9 @@ citation chains back to primary sources, and how many independent origins each s
 
 import uuid
 from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Uuid, any_, bindparam, cast, func, null, select, true
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -16,8 +19,8 @@ from app.claims.answers import (
     SourceProvenance,
 )
 from app.claims.rows import is_postgres
-from app.db.statements import SqlRow, Statement, built_once, select_rows
-from app.models import Citation, Claim, Source, Stance
+from app.db.statements import built_once, select_rows
+from app.models import Citation, Claim, Source, SourceOrigin, Stance
 from app.records import require
 from app.vocabulary import StanceSide
 
@@ -29,104 +32,97 @@ MAX_SOURCES_PER_SIDE = 500
 Edge = tuple[uuid.UUID, uuid.UUID, str]
 
 
-def _components(edges: dict[uuid.UUID, list[Edge]]) -> list[list[uuid.UUID]]:
-    """The citation graph's strongly connected components (sources that lead to each other),
-    each after every component it leads to: Tarjan's algorithm, without recursion (chains
-    may be long)."""
-    index: dict[uuid.UUID, int] = {}
-    low: dict[uuid.UUID, int] = {}
-    stack: list[uuid.UUID] = []
-    on_stack: set[uuid.UUID] = set()
-    out: list[list[uuid.UUID]] = []
-
-    def visit(node: uuid.UUID) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-
-    for root in list(edges):
-        if root in index:
-            continue
-        visit(root)
-        work = [(root, 0)]
-        while work:
-            node, i = work[-1]
-            ahead = edges.get(node, [])
-            if i < len(ahead):
-                work[-1] = (node, i + 1)
-                cited = ahead[i][1]
-                if cited not in index:
-                    visit(cited)
-                    work.append((cited, 0))
-                elif cited in on_stack:
-                    low[node] = min(low[node], index[cited])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                component: list[uuid.UUID] = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                out.append(component)
-    return out
-
-
-def _ends(edges: dict[uuid.UUID, list[Edge]]) -> dict[uuid.UUID, uuid.UUID | None]:
-    """For each source in the citation graph, the origin it is part of when it ends a chain,
-    else None. A source ends a chain when everything it leads to leads back to it: a source
-    that cites nothing is its own origin; sources that only cite each other in a loop are one
-    origin together, named by the least id among them (circular reporting counts once). A
-    source absent from the graph cites nothing: it is its own origin.
-
-    Most chains end in a source that cites nothing: every source that leads to one is found
-    by one walk back from them all, and is no end. Only the rest, which lead into loops, need
-    their strongly connected components."""
-    ends: dict[uuid.UUID, uuid.UUID | None] = {}
-    cited_by: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for source_id, made in edges.items():
-        for _, cited, _ in made:
-            cited_by[cited].append(source_id)
-            if cited not in edges:
-                ends[cited] = cited  # cites nothing
-    stack = list(ends)
-    while stack:
-        for citing in cited_by.get(stack.pop(), ()):
-            if citing not in ends:
-                ends[citing] = None
-                stack.append(citing)
-    looping = {node: made for node, made in edges.items() if node not in ends}
-    for members in _components(looping):
-        inside = set(members)
-        leaves = any(e[1] not in inside for m in members for e in edges.get(m, []))
-        name = None if leaves else min(members)
-        for member in members:
-            ends[member] = name
-    return ends
-
-
 CLAIM_ID = bindparam("claim_id", type_=Uuid)
 
 
 @built_once
-def _per_source() -> Statement:
-    """The claim's current stances counted by side and source, most first."""
-    n = func.count()
-    return (
+def _per_source() -> Any:
+    """The claim's current stances counted by side and source, most first, each source with
+    its kept origins (app/sources/origins.py), one row per origin: a source without rows
+    cites nothing and is its own origin (its origin here is null)."""
+    n = func.count().label("n")
+    per = (
         select(Stance.side, Stance.source_id, n)
         .where(Stance.claim_id == CLAIM_ID, Stance.retracted_at.is_(None))
         .group_by(Stance.side, Stance.source_id)
-        .order_by(n.desc(), Stance.source_id)
+        .subquery("per")
+    )
+    return (
+        select(per.c.side, per.c.source_id, per.c.n, SourceOrigin.origin_id)
+        .outerjoin(SourceOrigin, SourceOrigin.source_id == per.c.source_id)
+        .order_by(per.c.n.desc(), per.c.source_id, per.c.side)
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimOrigins:
+    """The sources behind the claim's current stances and where they come from."""
+
+    # By side, the sources and their stances on that side, most first.
+    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]]
+    # Each of those sources' origins, in id order.
+    origins: dict[uuid.UUID, list[uuid.UUID]]
+
+    def side_origins(self, side: StanceSide) -> set[uuid.UUID]:
+        """The side's independent origins: those of every source behind it."""
+        return {o for source_id, _ in self.by_side.get(side, []) for o in self.origins[source_id]}
+
+
+async def claim_origins(session: AsyncSession, claim_id: uuid.UUID) -> ClaimOrigins:
+    """The sources behind the claim's current stances, by side, and their origins: one
+    statement over the claim's stances and the kept origins, no walk through the citations."""
+    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]] = defaultdict(list)
+    origins: dict[uuid.UUID, list[uuid.UUID]] = {}
+    last: tuple[str, uuid.UUID] | None = None
+    for side, source_id, n, origin_id in await select_rows(
+        session, _per_source(), {"claim_id": claim_id}
+    ):
+        if (side, source_id) != last:  # a source's rows come together
+            last = (side, source_id)
+            by_side[StanceSide(side)].append((source_id, int(n)))
+        its = origins.setdefault(source_id, [])
+        if origin_id is not None and origin_id not in its:
+            its.append(origin_id)
+    for source_id, its in origins.items():
+        if its:
+            its.sort()
+        else:
+            its.append(source_id)
+    return ClaimOrigins(by_side=dict(by_side), origins=origins)
+
+
 @built_once
-def _walk(postgres: bool) -> Statement:
+def _kept(postgres: bool) -> Any:
+    """The kept origins of the sources `ids` (one array parameter on PostgreSQL)."""
+    ids = (
+        any_(bindparam("ids", type_=ARRAY(Uuid))) if postgres else bindparam("ids", expanding=True)
+    )
+    stmt = select(SourceOrigin.source_id, SourceOrigin.origin_id)
+    return stmt.where(
+        SourceOrigin.source_id == ids if postgres else SourceOrigin.source_id.in_(ids)
+    )
+
+
+async def source_origins(
+    session: AsyncSession, source_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Each of the sources' origins, in id order (itself alone when it cites nothing): for a
+    caller that has read the claim's stances already."""
+    found: dict[uuid.UUID, list[uuid.UUID]] = {source_id: [] for source_id in source_ids}
+    if found:
+        rows = await select_rows(session, _kept(is_postgres(session)), {"ids": list(found)})
+        for source_id, origin_id in rows:
+            found[source_id].append(origin_id)
+    for source_id, its in found.items():
+        if its:
+            its.sort()
+        else:
+            its.append(source_id)
+    return found
+
+
+@built_once
+def _walk(postgres: bool) -> Any:
     """Every citation the chains of the sources behind the claim's current stances lead
     through, as (citation id, citing, cited, kind): one recursive query, with UNION so that
     cycles end instead of looping.
@@ -147,11 +143,11 @@ def _walk(postgres: bool) -> Statement:
     followed = select(Citation.cited_source_id, Citation.source_id, Citation.id, Citation.kind)
     if postgres:
         # Each source's citations looked up by index, whatever the planner guesses: given
-        # a claim's hundreds of sources as an array, it hashed all of `citations` at every
-        # step instead, which takes seconds on a large database. OFFSET 0 keeps the lateral
-        # lookup from being flattened back into that join. The starts are read from the stances
-        # in the same statement, not sent as that array: the planner then expects few and
-        # leaves JIT compilation, which costs more than it saves here, to statements that need it.
+        # the claim's 500 sources as an array, it hashed all of `citations` at every step
+        # instead (4.5 s at 1M stances). OFFSET 0 keeps the lateral lookup from being
+        # flattened back into that join. The starts are read from the stances in the same
+        # statement, not sent as that array: the planner then expects few and leaves JIT
+        # compilation (20 ms here) for statements that need it.
         lookup = followed.where(Citation.source_id == reach.c.node_id).offset(0).lateral()
         step = select(*lookup.c).select_from(reach).join(lookup, true())
     else:
@@ -163,7 +159,7 @@ def _walk(postgres: bool) -> Statement:
 
 
 @built_once
-def _briefs(postgres: bool) -> Statement:
+def _briefs(postgres: bool) -> Any:
     """The sources given as `ids`, briefly. On PostgreSQL as `= ANY(:ids)`, one array
     parameter: a claim's chains may end in thousands of sources, and an expanding IN renders
     (and SQLAlchemy compiles) a parameter per id."""
@@ -172,6 +168,21 @@ def _briefs(postgres: bool) -> Statement:
     )
     stmt = select(Source.id, Source.title, Source.url, Source.published_at)
     return stmt.where(Source.id == ids if postgres else Source.id.in_(ids))
+
+
+async def source_briefs(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, SourceBrief]:
+    """The sources `ids`, briefly, by id."""
+    if not ids:
+        return {}
+    return {
+        # Rows the database's constraints already hold to the model: built, not validated.
+        row.id: SourceBrief.model_construct(
+            id=row.id, title=row.title, url=row.url, published_at=row.published_at
+        )
+        for row in await select_rows(session, _briefs(is_postgres(session)), {"ids": list(ids)})
+    }
 
 
 async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, list[Edge]]:
@@ -185,9 +196,8 @@ async def _graph(session: AsyncSession, claim_id: uuid.UUID) -> dict[uuid.UUID, 
     return edges
 
 
-def _first(row: SqlRow) -> uuid.UUID:
-    citation_id: uuid.UUID = row[0]
-    return citation_id
+def _first(row: Any) -> Any:
+    return row[0]
 
 
 def _reached(edges: dict[uuid.UUID, list[Edge]], start: uuid.UUID) -> set[uuid.UUID]:
@@ -207,33 +217,19 @@ async def claim_provenance(
     """The sources behind each side of the claim, their chains (left empty with
     `chains=False`, for callers that need only the origins) and independent origins."""
     await require(session, Claim, claim_id, "claim")
-    per_source = await select_rows(session, _per_source(), {"claim_id": claim_id})
-    by_side: dict[StanceSide, list[tuple[uuid.UUID, int]]] = defaultdict(list)
-    for side, source_id, n in per_source:
-        by_side[StanceSide(side)].append((source_id, int(n)))
+    found = await claim_origins(session, claim_id)
+    by_side = found.by_side
     truncated = any(len(v) > MAX_SOURCES_PER_SIDE for v in by_side.values())
-    starts = {source_id for rows in by_side.values() for source_id, _ in rows}
-    edges = await _graph(session, claim_id) if starts else defaultdict(list)
-    reached = {start: _reached(edges, start) for start in starts}
-    ends = _ends(edges)
-
-    def origins(start: uuid.UUID) -> list[uuid.UUID]:
-        ahead = (ends.get(node, node) for node in reached.get(start, (start,)))
-        return sorted({end for end in ahead if end is not None})
-
+    starts = set(found.origins)
+    # The chains are walked only when they are listed: the origins are kept apart.
+    edges = await _graph(session, claim_id) if chains and starts else defaultdict(list)
+    reached = {start: _reached(edges, start) for start in starts} if chains else {}
     sides_origins: dict[StanceSide, list[list[uuid.UUID]]] = {
-        side: [origins(source_id) for source_id, _ in by_side.get(side, [])] for side in StanceSide
+        side: [found.origins[source_id] for source_id, _ in by_side.get(side, [])]
+        for side in StanceSide
     }
     described = starts | {o for lists in sides_origins.values() for os in lists for o in os}
-    briefs = {
-        # Rows the database's constraints already hold to the model: built, not validated.
-        row.id: SourceBrief.model_construct(
-            id=row.id, title=row.title, url=row.url, published_at=row.published_at
-        )
-        for row in await select_rows(
-            session, _briefs(is_postgres(session)), {"ids": list(described)}
-        )
-    }
+    briefs = await source_briefs(session, described)
 
     sides: dict[StanceSide, SideProvenance] = {}
     for side in StanceSide:

@@ -3,6 +3,7 @@ summary, its stances (one read serves the list, the timeline and the provenance 
 speakers), the sides as of a date, the provenance, and the related claims."""
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,15 +12,17 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import provenance, queries, service, sides
-from app.claims.answers import ProvenanceOut, RelatedClaimOut
+from app.claims.answers import RelatedClaimOut
+from app.claims.provenance import ClaimOrigins
 from app.claims.queries import ClaimStanceFields
 from app.claims.summary import ClaimDetailFields
 from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
+from app.explore.reading import first_page
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
 from app.explore.views import SideGroup, StanceView, by_side, stance_view
-from app.http.pagination import MAX_LIMIT, PageParams
+from app.http.pagination import MAX_LIMIT
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 
 
@@ -132,18 +135,33 @@ def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str)
     return Node(key, label, tooltip, f"/explore/{kind}/{key}")
 
 
-def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | None) -> Markup:
-    """The provenance picture from the stances standing and the API's provenance answer: its
-    origins per source, and its count of independent origins per side (for another date than
-    now, the origins of the sources behind the stances standing then)."""
-    origins_of: dict[uuid.UUID, list[uuid.UUID]] = {}
-    briefs: dict[uuid.UUID, str] = {}
-    for side_found in found.sides.values():
-        for listed in side_found.sources:
-            origins_of[listed.source.id] = listed.origins
-            briefs[listed.source.id] = listed.source.title
-        for brief in side_found.origins:
-            briefs[brief.id] = brief.title
+def _origins_drawn(
+    current: list[StanceView], origins_of: dict[uuid.UUID, list[uuid.UUID]]
+) -> set[uuid.UUID]:
+    """The origins the picture draws (the first MAX_NODES of each side, in the order of its
+    stances, as `_chains` meets them): the only ones whose titles it needs."""
+    drawn: set[uuid.UUID] = set()
+    for side in SIDES:
+        seen: dict[uuid.UUID, None] = {}
+        for s in (s for s in current if s.side == side):
+            for origin in origins_of.get(s.source_id, [s.source_id]):
+                seen.setdefault(origin)
+            if len(seen) >= MAX_NODES:
+                break
+        drawn.update(list(seen)[:MAX_NODES])
+    return drawn
+
+
+def _chains(
+    current: list[StanceView],
+    found: ClaimOrigins,
+    titles: dict[uuid.UUID, str],
+    as_of: datetime | None,
+) -> Markup:
+    """The provenance picture from the stances standing and the API's origins of the claim's
+    sources: its origins per source, and its count of independent origins per side (for
+    another date than now, the origins of the sources behind the stances standing then)."""
+    origins_of = found.origins
     chains = []
     for side in SIDES:
         chain = ChainSide(side, 0)
@@ -168,7 +186,7 @@ def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | N
                 seen_origins.add(origin)
                 origin_key = str(origin)
                 if origin_key not in chain.origins:
-                    name = briefs.get(origin, s.source)
+                    name = titles.get(origin, s.source)
                     chain.origins[origin_key] = _node(
                         chain.origins, origin_key, name, name, "sources"
                     )
@@ -180,10 +198,28 @@ def _chains(current: list[StanceView], found: ProvenanceOut, as_of: datetime | N
                 str(actor_id), label, label, f"/explore/actors/{actor_id}"
             )
         chain.independent_origins = (
-            found.sides[side].independent_origins if as_of is None else len(seen_origins)
+            len(found.side_origins(side)) if as_of is None else len(seen_origins)
         )
         chains.append(chain)
     return provenance_chain(chains)
+
+
+async def _origins(
+    session: AsyncSession, claim_id: uuid.UUID, views: list[StanceView], complete: bool
+) -> ClaimOrigins:
+    """Where the claim's sources come from. When the page holds every stance of the claim,
+    the sources behind its current ones are counted from them and only the sources' kept
+    origins are read (the stances are not read a second time); else the API's claim-wide
+    answer."""
+    if not complete:
+        return await provenance.claim_origins(session, claim_id)
+    origins = await provenance.source_origins(session, {s.source_id for s in views})
+    per_side: dict[StanceSide, Counter[uuid.UUID]] = {side: Counter() for side in SIDES}
+    for s in views:
+        if s.current_at(None):
+            per_side[s.side][s.source_id] += 1
+    by_side = {side: counts.most_common() for side, counts in per_side.items() if counts}
+    return ClaimOrigins(by_side=by_side, origins=origins)
 
 
 async def claim_page(
@@ -192,14 +228,14 @@ async def claim_page(
     """Everything the claim's page shows, or the API's 404 (410 when deleted)."""
     claim = await service.get_claim(session, claim_id)
     query = queries.ClaimStanceQuery(as_of=as_of, include_retracted=True)
-    rows, cursor = await queries.claim_stances(
-        session, claim_id, PageParams(limit=MAX_LIMIT), query
-    )
+    rows, cursor = await queries.claim_stances(session, claim_id, first_page(MAX_LIMIT), query)
     by_id = {fields["id"]: fields for fields in rows}
     views = _with_changes(rows)
     current = [s for s in views if s.current_at(as_of)]
-    found = await provenance.claim_provenance(session, claim_id, chains=False)
-    related, _ = await queries.related_claims(session, claim_id, PageParams(limit=100))
+    found = await _origins(session, claim_id, views, complete=cursor is None)
+    drawn = _origins_drawn(current, found.origins)
+    titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
+    related, _ = await queries.related_claims(session, claim_id, first_page(100))
     counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
     marks = [
         TimelineMark(
@@ -222,6 +258,6 @@ async def claim_page(
         truncated=cursor is not None,
         sides_svg=sides_bar({c.side: c.stances for c in counts}),
         timeline_svg=timeline(marks),
-        provenance_svg=_chains(current, found, as_of),
+        provenance_svg=_chains(current, found, titles, as_of),
         related=sorted(related, key=lambda r: (r.kind, r.claim.statement)),
     )

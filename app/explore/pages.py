@@ -14,10 +14,11 @@ from app.actors.schemas import ActorOut, AffiliationOut
 from app.claims import search
 from app.claims.listing import ListedClaimFields
 from app.explore.passages import Passage, passages
+from app.explore.reading import first_page
 from app.explore.svg import clip
 from app.explore.views import SideGroup, by_side, stance_view
 from app.history.routes import ChangeOut, recent_changes
-from app.http.pagination import MAX_LIMIT, PageParams
+from app.http.pagination import MAX_LIMIT
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
 from app.stances import service as stance_service
@@ -66,11 +67,9 @@ async def start_page(session: AsyncSession, q: str | None) -> StartPage:
     the latest changes."""
     results = None
     if q is not None:
-        results, _ = await search.search_claims(
-            session, PageParams(limit=LISTED), search.ClaimQuery(q=q)
-        )
+        results, _ = await search.search_claims(session, first_page(LISTED), search.ClaimQuery(q=q))
     contested, _ = await search.search_claims(
-        session, PageParams(limit=LISTED), search.ClaimQuery(contested=True, sort="stances")
+        session, first_page(LISTED), search.ClaimQuery(contested=True, sort="stances")
     )
     changes = [_change(c) for c in await recent_changes(session, CHANGES)]
     return StartPage(q, results, contested, changes)
@@ -96,7 +95,7 @@ async def _memberships(
     session: AsyncSession, actor_id: uuid.UUID, direction: str
 ) -> list[Membership]:
     found, _ = await actor_service.list_affiliations(
-        session, actor_id, PageParams(limit=100), direction=direction
+        session, actor_id, first_page(100), direction=direction
     )
     others: dict[uuid.UUID, ActorOut] = {}
     for a in found:
@@ -121,7 +120,7 @@ async def actor_page(session: AsyncSession, actor_id: uuid.UUID) -> ActorPage:
     with most."""
     actor = await actor_service.get_actor(session, actor_id)
     rows, cursor = await stance_service.list_stances(
-        session, PageParams(limit=MAX_LIMIT), actor_id=actor_id
+        session, first_page(MAX_LIMIT), actor_id=actor_id
     )
     return ActorPage(
         actor=actor,
@@ -147,7 +146,7 @@ async def source_page(session: AsyncSession, source_id: uuid.UUID) -> SourcePage
     source = await source_service.get_source(session, source_id)
     text = await source_service.get_source_text(session, source_id)
     rows, cursor = await stance_service.list_stances(
-        session, PageParams(limit=MAX_LIMIT), source_id=source_id
+        session, first_page(MAX_LIMIT), source_id=source_id
     )
     stances = [stance_view(fields) for fields in rows]
     publisher = (

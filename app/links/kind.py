@@ -2,12 +2,13 @@
 checks and its routes' names and words."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.models import Affiliation, Citation, ClaimRelation
@@ -70,6 +71,9 @@ class LinkKind(Generic[Row, New, Edit, Out]):
     update_schema: type[Edit]
     out_schema: type[Out]
     check: Callable[[Row], None] = field(default=no_check)  # a row's own rules, after any write
+    # What else must follow when one of the owner's links is created or deleted (a source's
+    # kept origins follow its citations); given the owner's id, in the same transaction.
+    follow: Callable[[AsyncSession, uuid.UUID], Awaitable[None]] | None = None
     segment: str  # the owner's sub-path: `affiliations`, `relations`
     link_param: str  # the link id's path parameter: `affiliation_id`, `relation_id`
     docs: LinkDocs

@@ -62,6 +62,8 @@ async def create(
     await _refuse_duplicate(session, kind, row, exclude=None)
     session.add(row)
     await session.flush()
+    if kind.follow is not None:
+        await kind.follow(session, owner_id)
     return kind.out_schema.model_validate(row)
 
 
@@ -148,3 +150,5 @@ async def delete(
     row = await _load_for_change(session, kind, owner_id, link_id)
     await session.delete(row)
     await session.flush()
+    if kind.follow is not None:
+        await kind.follow(session, owner_id)

@@ -11,7 +11,7 @@ from app.models.claim import (
     ClaimTag,
     ClaimTally,
 )
-from app.models.source import Citation, Source, SourceAuthor
+from app.models.source import Citation, Source, SourceAuthor, SourceOrigin
 from app.models.stance import Stance
 from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow, ServiceSecret
 
@@ -36,5 +36,6 @@ __all__ = [
     "ServiceSecret",
     "Source",
     "SourceAuthor",
+    "SourceOrigin",
     "Stance",
 ]

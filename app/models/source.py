@@ -82,3 +82,20 @@ class Citation(Versioned, Base):
     )
     kind: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class SourceOrigin(Base):
+    """An origin of a source that cites something: a source its citation chains end in (see
+    app/sources/origins.py, which keeps these rows as citations change). A source that cites
+    nothing is its own only origin and has no row.
+
+    `origin_id` names a source without a foreign key: an origin is cited (a chain ends in it,
+    or it is in a loop of citations), so it cannot be deleted while it is one, and a key would
+    make every deletion of a source look the column up."""
+
+    __tablename__ = "source_origins"
+
+    source_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    origin_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

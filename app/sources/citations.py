@@ -1,10 +1,20 @@
 """Citations: a source (the owner) cites, quotes, republishes or translates another, so that
 a story can be followed back to its primary source."""
 
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from app.links.kind import End, LinkDocs, LinkKind
 from app.models import Citation, Source
+from app.sources.origins import refresh_origins
 from app.sources.schemas import CitationCreate, CitationOut, CitationUpdate
 from app.vocabulary import CitationKind
+
+
+async def _refresh_origins_of(session: AsyncSession, source_id: uuid.UUID) -> None:
+    await refresh_origins(session, [source_id])
+
 
 CITATIONS = LinkKind(
     entity="citation",
@@ -19,6 +29,7 @@ CITATIONS = LinkKind(
     out_schema=CitationOut,
     segment="citations",
     link_param="citation_id",
+    follow=_refresh_origins_of,
     docs=LinkDocs(
         create_summary="Record that a source cites another",
         create="Record that this source cites, quotes, republishes or translates another: the "

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.sources.origins import refresh_origins_since
 from app.tallies import stats
 from app.transfer.bulk import BulkWriter
 from app.transfer.context import Context, as_uuid
@@ -139,8 +140,11 @@ class Importer:
 
     async def finish(self) -> None:
         """Recount the counters of every claim whose stances changed (once, at the end: a
-        popular claim recounted per batch would cost its stances once per batch)."""
+        popular claim recounted per batch would cost its stances once per batch), and the
+        origins of the sources whose citations were created (created at the import's time)."""
         await stats.recount_bulk(self.ctx.session, [as_uuid(c) for c in self.ctx.touched_claims])
+        if self.ctx.counts["citation"]["created"]:
+            await refresh_origins_since(self.ctx.session, self.ctx.now)
 
 
 async def _produce(lines: AsyncIterator[Line], queue: "asyncio.Queue[list[Item] | None]") -> None:

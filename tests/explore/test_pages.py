@@ -2,11 +2,13 @@
 of the worked example, its pictures, its errors, and the escaping of every piece of user text."""
 
 import uuid
+from typing import Any
 
 import httpx
 
 from tests.explore.conftest import DEPLOYMENT, DEPLOYMENT_SIDES, count, page, svg
 from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.transfer.helpers import body, imported
 
 
 class TestStartPage:
@@ -82,6 +84,45 @@ class TestClaimPage:
         assert "Support: 5 speakers, 1 independent origin" in chain
         assert count(chain, 'class="edge reported side-') == 8
         assert count(chain, 'class="edge derived side-') == 8
+
+    async def test_a_claim_of_more_stances_than_a_page_shows_the_first_and_every_origin(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """501 stances: the first 500 are listed and the page says so; the provenance counts
+        the origins the citations give: three copies of one wire story are one origin, and a
+        loop of two sources citing each other is one more."""
+        records: list[dict[str, Any]] = [
+            {"type": "source", "key": key, "kind": "report", "title": f"Source {key}"}
+            for key in ("wire", "c0", "c1", "c2", "c3", "l0", "l1")
+        ]
+        cites = [("c0", "wire"), ("c1", "wire"), ("c2", "wire"), ("c3", "l0")]
+        cites += [("l0", "l1"), ("l1", "l0")]
+        records += [
+            {"type": "citation", "key": f"{a}-{b}", "source": a, "cited": b, "kind": "cites"}
+            for a, b in cites
+        ]
+        records.append({"type": "claim", "key": "k", "statement": "Five hundred and one said"})
+        for i in range(501):
+            records.append({"type": "actor", "key": f"a{i}", "kind": "person", "name": f"P {i}"})
+            records.append(
+                {
+                    "type": "stance",
+                    "key": f"s{i}",
+                    "claim": "k",
+                    "actor": f"a{i}",
+                    "source": f"c{i % 4}",
+                    "label": "asserted" if i % 2 == 0 else "denied",
+                }
+            )
+        await imported(client, body(records))
+        claim_id = (await client.get("/v1/claims")).json()["items"][0]["id"]
+        html = page(await client.get(f"/explore/claims/{claim_id}"))
+        assert "The first 500 stances recorded are listed" in html
+        assert count(html, '<li id="stance-') == 500
+        chain = svg(html, "provenance")
+        assert "1 independent origin" in chain  # support: c0, c2 -> the wire
+        assert "2 independent origins" in chain  # dispute: c1 -> the wire, c3 -> the loop
+        assert "Source wire" in chain
 
     async def test_as_of_shows_the_record_as_it_stood(
         self, anonymous: httpx.AsyncClient, demo: dict[str, uuid.UUID]

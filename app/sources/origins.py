@@ -1,0 +1,270 @@
+"""Each source's origins, kept in `source_origins` as citations change, so that a claim's
+provenance reads them with one indexed lookup instead of walking the citation graph for every
+request.
+
+An origin is where a chain of citations ends. A source that cites nothing is its own origin;
+sources that only cite each other in a loop (a strongly connected component that no citation
+leaves) are one origin together, named by the least id among them: circular reporting counts
+once. A source's origins are the origins of everything its citations lead to. Only a source
+that cites something has rows; one that cites nothing has itself as its only origin.
+
+A source's origins depend on everything its citations lead to, so a citation made or removed
+by source S changes the origins of S and of every source whose chains lead to S, and of no
+other: `refresh_origins` recomputes those. Deleting a source needs nothing: nothing cites it
+(the database refuses otherwise), and its own rows go with it (ON DELETE CASCADE).
+"""
+
+import uuid
+from collections import defaultdict
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Uuid,
+    any_,
+    bindparam,
+    cast,
+    delete,
+    func,
+    insert,
+    null,
+    select,
+    true,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db.statements import built_once, select_rows
+from app.models import Citation, Source, SourceOrigin
+
+# Ids per statement where they are sent as a list (SQLite's IN, and the walks' starts).
+CHUNK = 500
+# Rows per INSERT on PostgreSQL, sent as two arrays.
+WRITE_CHUNK = 20_000
+# Past this many sources to recompute, reading every citation once costs less than walking
+# from each chunk of them.
+REBUILD_ABOVE = 20_000
+# The transaction-level advisory lock that orders writers of the table on PostgreSQL (an
+# arbitrary constant of this table's own).
+LOCK_KEY = 0x5052_4F56  # "PROV"
+
+Graph = Mapping[uuid.UUID, Collection[uuid.UUID]]
+
+
+def origins_of(cites: Graph) -> dict[uuid.UUID, frozenset[uuid.UUID]]:
+    """The origins of every source that cites something, given what each such source cites.
+    The graph must be closed: every source a citation leads to that cites anything is a key
+    (one that is no key cites nothing: its own origin).
+
+    Tarjan's algorithm, without recursion (chains may be thousands of citations long), finds
+    the loops; each component is finished after every component it leads to, so its origins
+    are the union of theirs, or itself (its least id) when no citation leaves it. Components
+    whose citations lead to one origin set share that set."""
+    index: dict[uuid.UUID, int] = {}
+    low: dict[uuid.UUID, int] = {}
+    stack: list[uuid.UUID] = []
+    on_stack: set[uuid.UUID] = set()
+    found: dict[uuid.UUID, frozenset[uuid.UUID]] = {}
+
+    def enter(node: uuid.UUID) -> Iterator[uuid.UUID]:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        return iter(cites[node])
+
+    for root in cites:
+        if root in index:
+            continue
+        work = [(root, enter(root))]
+        while work:
+            node, ahead = work[-1]
+            for cited in ahead:
+                if cited not in cites:
+                    continue  # cites nothing: an origin, and a component of its own
+                if cited not in index:
+                    work.append((cited, enter(cited)))
+                    break
+                if cited in on_stack:
+                    low[node] = min(low[node], index[cited])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    members = set()
+                    while True:
+                        member = stack.pop()
+                        on_stack.discard(member)
+                        members.add(member)
+                        if member == node:
+                            break
+                    origins = _union(
+                        found[c] if c in cites else frozenset((c,))
+                        for m in members
+                        for c in cites[m]
+                        if c not in members
+                    )
+                    shared = origins if origins is not None else frozenset((min(members),))
+                    for member in members:
+                        found[member] = shared
+    return found
+
+
+def _union(parts: Iterable[frozenset[uuid.UUID]]) -> frozenset[uuid.UUID] | None:
+    """The union of the sets (the one set itself when they are all the same), else None
+    when there are none."""
+    distinct = {id(p): p for p in parts}
+    if not distinct:
+        return None
+    if len(distinct) == 1:
+        return next(iter(distinct.values()))
+    return frozenset().union(*distinct.values())
+
+
+@built_once
+def _walk(postgres: bool, upward: bool) -> Any:
+    """Every source reached from the sources `ids` by following citations forward (to what
+    they cite) or back (`upward`, to what cites them), as (source, the source it was reached
+    from; none for the starts). UNION ends the walk at loops.
+
+    On PostgreSQL each step looks its sources' citations up by index through a LATERAL
+    subquery (OFFSET 0 keeps it from being flattened): as a join, the planner hashes the whole
+    of `citations` at every step of a chain."""
+    near, far = (
+        (Citation.cited_source_id, Citation.source_id)
+        if upward
+        else (Citation.source_id, Citation.cited_source_id)
+    )
+    starts = select(Source.id.label("node"), cast(null(), Uuid).label("via")).where(
+        Source.id.in_(bindparam("ids", expanding=True))
+    )
+    reach = starts.cte("reach", recursive=True)
+    if postgres:
+        lookup = (
+            select(far.label("node"), near.label("via"))
+            .where(near == reach.c.node)
+            .offset(0)
+            .lateral()
+        )
+        step = select(lookup.c.node, lookup.c.via).select_from(reach).join(lookup, true())
+    else:
+        step = select(far, near).join(reach, near == reach.c.node)
+    reach = reach.union(step)
+    return select(reach.c.node, reach.c.via)
+
+
+def _chunks(ids: Sequence[uuid.UUID], size: int = CHUNK) -> Iterator[Sequence[uuid.UUID]]:
+    for i in range(0, len(ids), size):
+        yield ids[i : i + size]
+
+
+async def _reach(
+    session: AsyncSession, ids: Collection[uuid.UUID], *, upward: bool
+) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
+    statement = _walk(_is_postgres(session), upward)
+    rows: list[tuple[uuid.UUID, uuid.UUID | None]] = []
+    for part in _chunks(sorted(ids)):
+        rows.extend(
+            (node, via) for node, via in await select_rows(session, statement, {"ids": part})
+        )
+    return rows
+
+
+def _is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+async def _lock(session: AsyncSession) -> None:
+    """On PostgreSQL, one writer of origins at a time, until its transaction ends: each
+    recomputes from the citations committed when it gets the lock (its own included), so a
+    later writer never keeps what an earlier one computed without the later's citations.
+    SQLite's writer already holds the database's write lock."""
+    if _is_postgres(session):
+        await session.execute(select(func.pg_advisory_xact_lock(LOCK_KEY)))
+
+
+async def _write(
+    session: AsyncSession,
+    found: Mapping[uuid.UUID, frozenset[uuid.UUID]],
+    replaced: Collection[uuid.UUID] | None,
+) -> None:
+    """Replace the rows of the sources `replaced` (every row when None) with `found`'s."""
+    connection = await session.connection()
+    postgres = _is_postgres(session)
+    if replaced is None:
+        await connection.execute(delete(SourceOrigin))
+    elif postgres:
+        ids = bindparam("ids", type_=ARRAY(Uuid))
+        await connection.execute(
+            delete(SourceOrigin).where(SourceOrigin.source_id == any_(ids)),
+            {"ids": list(replaced)},
+        )
+    else:
+        for part in _chunks(list(replaced)):
+            await connection.execute(delete(SourceOrigin).where(SourceOrigin.source_id.in_(part)))
+    pairs = [(source, origin) for source, origins in found.items() for origin in origins]
+    if postgres:
+        # Two arrays a statement: one row of parameters per origin would be a round trip each.
+        statement = insert(SourceOrigin).from_select(
+            ["source_id", "origin_id"],
+            select(
+                func.unnest(bindparam("sources", type_=ARRAY(Uuid))),
+                func.unnest(bindparam("origins", type_=ARRAY(Uuid))),
+            ),
+        )
+        for i in range(0, len(pairs), WRITE_CHUNK):
+            some = pairs[i : i + WRITE_CHUNK]
+            await connection.execute(
+                statement, {"sources": [s for s, _ in some], "origins": [o for _, o in some]}
+            )
+    elif pairs:
+        await connection.execute(
+            insert(SourceOrigin), [{"source_id": s, "origin_id": o} for s, o in pairs]
+        )
+
+
+async def rebuild_origins(session: AsyncSession) -> None:
+    """Every source's origins computed afresh from every citation (after a bulk change)."""
+    await _lock(session)
+    await _rebuild(session)
+
+
+async def _rebuild(session: AsyncSession) -> None:
+    cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    statement = select(Citation.source_id, Citation.cited_source_id)
+    for citing, cited in await select_rows(session, statement):
+        cites[citing].append(cited)
+    await _write(session, origins_of(cites), None)
+
+
+async def refresh_origins(session: AsyncSession, citing: Collection[uuid.UUID]) -> None:
+    """Bring the origins up to date after citations made by the sources `citing` were
+    created or deleted (in this transaction, flushed): theirs and those of every source whose
+    chains lead to them are recomputed."""
+    if not citing:
+        return
+    await _lock(session)
+    affected = {node for node, _ in await _reach(session, citing, upward=True)}
+    if len(affected) > REBUILD_ABOVE:
+        await _rebuild(session)
+        return
+    cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    for node, via in await _reach(session, affected, upward=False):
+        if via is not None and (via, node) not in seen:
+            seen.add((via, node))
+            cites[via].append(node)
+    found = origins_of(cites)
+    await _write(session, {s: found[s] for s in affected if s in found}, affected)
+
+
+async def refresh_origins_since(session: AsyncSession, since: Any) -> None:
+    """`refresh_origins` for the sources that made the citations created at or after
+    `since` (a bulk import's, created with its start time)."""
+    statement = select(Citation.source_id).where(Citation.created_at >= since).distinct()
+    citing = [row[0] for row in await select_rows(session, statement)]
+    if len(citing) > REBUILD_ABOVE:
+        await rebuild_origins(session)
+    else:
+        await refresh_origins(session, citing)
