@@ -28,7 +28,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 # The API tests run through PgBouncer: records of every kind written and read, the questions,
 # idempotent retries, the history and its feed, concurrent writers, the export's snapshot, and
-# GET statements on asyncpg itself.
+# the owned links.
 THROUGH_PGBOUNCER = (
     "tests/claims/test_claims.py",
     "tests/stances/test_stances.py",
@@ -41,7 +41,7 @@ THROUGH_PGBOUNCER = (
     "tests/trust/test_history.py",
     "tests/trust/test_concurrency.py",
     "tests/transfer/test_export.py",
-    "tests/trust/test_read_path.py::test_reads_on_asyncpg_answer_as_through_sqlalchemy",
+    "tests/links",
 )
 AT_LEAST_PASSED = 350
 POOL_SIZE = 20
