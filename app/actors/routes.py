@@ -17,6 +17,7 @@ from app.paths import ActorIdPath
 from app.records import load
 from app.schemas import CountryCode, Page
 from app.stances import service as stance_service
+from app.stances.filters import StanceQuery
 from app.stances.schemas import StanceOut
 from app.vocabulary import ActorKind, StanceLabel, StanceSide
 
@@ -119,10 +120,12 @@ async def list_actor_stances(
     items, cursor = await stance_service.list_stances(
         session,
         paging.page,
-        actor_id=actor_id,
-        side=side,
-        label=label,
-        retracted=None if include_retracted else False,
+        StanceQuery(
+            actor_id=actor_id,
+            side=side,
+            label=label,
+            retracted=None if include_retracted else False,
+        ),
     )
     if not items:  # only an empty page asks whether the actor exists
         await load(session, Actor, actor_id, "actor")

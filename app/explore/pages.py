@@ -22,6 +22,7 @@ from app.http.pagination import MAX_LIMIT
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
 from app.stances import service as stance_service
+from app.stances.filters import StanceQuery
 
 LISTED = 20  # search results and contested claims on the start page
 CHANGES = 15
@@ -120,7 +121,7 @@ async def actor_page(session: AsyncSession, actor_id: uuid.UUID) -> ActorPage:
     with most."""
     actor = await actor_service.get_actor(session, actor_id)
     rows, cursor = await stance_service.list_stances(
-        session, first_page(MAX_LIMIT), actor_id=actor_id
+        session, first_page(MAX_LIMIT), StanceQuery(actor_id=actor_id)
     )
     return ActorPage(
         actor=actor,
@@ -146,7 +147,7 @@ async def source_page(session: AsyncSession, source_id: uuid.UUID) -> SourcePage
     source = await source_service.get_source(session, source_id)
     text = await source_service.get_source_text(session, source_id)
     rows, cursor = await stance_service.list_stances(
-        session, first_page(MAX_LIMIT), source_id=source_id
+        session, first_page(MAX_LIMIT), StanceQuery(source_id=source_id)
     )
     stances = [stance_view(fields) for fields in rows]
     publisher = (

@@ -17,6 +17,7 @@ from app.sources import service
 from app.sources.citations import CITATIONS
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.stances import service as stance_service
+from app.stances.filters import StanceQuery
 from app.stances.schemas import StanceOut
 from app.vocabulary import SourceKind
 
@@ -114,5 +115,7 @@ async def list_source_stances(
     """Every stance recorded in this source (retracted ones included), with actor, claim and
     quote embedded."""
     await service.get_source(session, source_id)
-    items, cursor = await stance_service.list_stances(session, paging.page, source_id=source_id)
+    items, cursor = await stance_service.list_stances(
+        session, paging.page, StanceQuery(source_id=source_id)
+    )
     return paging.json(items, cursor)

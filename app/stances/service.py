@@ -115,27 +115,10 @@ async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
 async def list_stances(
     session: AsyncSession,
     page: PageParams,
-    query: StanceQuery | None = None,
-    *,
-    claim_id: uuid.UUID | None = None,
-    actor_id: uuid.UUID | None = None,
-    source_id: uuid.UUID | None = None,
-    label: str | None = None,
-    side: str | None = None,
-    retracted: bool | None = None,
+    query: StanceQuery,
 ) -> tuple[list[StanceFields], str | None]:
-    """One page of stances in creation order, filtered by `query` (or, for callers that name
-    a few filters, by the keywords), as `StanceOut` fields ready for JSON; and the next
-    cursor."""
-    if query is None:
-        query = StanceQuery(
-            claim_id=claim_id,
-            actor_id=actor_id,
-            source_id=source_id,
-            label=label,
-            side=side,
-            retracted=retracted,
-        )
+    """One page of stances in creation order, filtered by `query`, as `StanceOut` fields
+    ready for JSON; and the next cursor."""
     stmt, params = stance_list(query, page)
     rows = await select_rows(session, stmt, params)
     page_rows, cursor = split_page(list(rows), page)

@@ -9,6 +9,7 @@ CLAIMGRAPH_STATEMENT_TIMEOUT_MS.
 import asyncio
 import sqlite3
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import uuid4
 
@@ -142,7 +143,7 @@ class TestClientSideTimeout:
     async def test_request_cut_import_not(
         self, backend: str, database_url: str, admin_key: str, client: httpx.AsyncClient
     ) -> None:
-        postgres_only(backend, "SQLite's wait for a lock is its busy timeout (below)")
+        postgres_only(backend, "SQLite's wait for another process's lock is tested below")
         engine = create_engine(database_url)
         settings = {"statement_timeout_ms": 30_000, "db_command_timeout_ms": 1_000}
         try:
@@ -176,65 +177,66 @@ class TestClientSideTimeout:
 
 class TestSqliteLocked:
     """SQLite has no network: the wait that can hang is for another writer's lock, bounded
-    by the busy timeout (CLAIMGRAPH_STATEMENT_TIMEOUT_MS), then 503 with Retry-After."""
+    by CLAIMGRAPH_STATEMENT_TIMEOUT_MS, then 503 with Retry-After."""
 
-    async def test_writer_waits_then_503(
-        self, backend: str, database_url: str, admin_key: str, client: httpx.AsyncClient
-    ) -> None:
+    @pytest.fixture
+    def other_writer(self, backend: str, database_url: str) -> Iterator[sqlite3.Connection]:
+        """A connection of its own to the test's SQLite file: another process's writer."""
         if backend != "sqlite":
             pytest.skip("SQLite only: PostgreSQL writers do not lock the database")
         path = make_url(database_url).database
         assert path is not None
         holder = sqlite3.connect(path, timeout=0)
         try:
-            async with (
-                app_with(database_url, statement_timeout_ms=500) as quick,
-                client_for(quick, admin_key) as http,
-            ):
-                holder.execute("BEGIN IMMEDIATE")  # another process writing, for a while
-                started = time.monotonic()
-                r = await http.post("/v1/actors", json={"kind": "person", "name": "Locked"})
-                took = time.monotonic() - started
-                holder.rollback()
-                problem(r, 503)
-                assert int(r.headers["retry-after"]) > 0
-                assert took < 2.5, took
-                r = await http.post("/v1/actors", json={"kind": "person", "name": "Unlocked"})
-                assert r.status_code == 201, r.text
+            yield holder
         finally:
             holder.close()
 
+    async def test_writer_waits_then_503(
+        self,
+        other_writer: sqlite3.Connection,
+        database_url: str,
+        admin_key: str,
+        client: httpx.AsyncClient,
+    ) -> None:
+        async with (
+            app_with(database_url, statement_timeout_ms=500) as quick,
+            client_for(quick, admin_key) as http,
+        ):
+            other_writer.execute("BEGIN IMMEDIATE")  # another process writing, for a while
+            started = time.monotonic()
+            r = await http.post("/v1/actors", json={"kind": "person", "name": "Locked"})
+            took = time.monotonic() - started
+            other_writer.rollback()
+            problem(r, 503)
+            assert int(r.headers["retry-after"]) > 0
+            assert took < 2.5, took
+            r = await http.post("/v1/actors", json={"kind": "person", "name": "Unlocked"})
+            assert r.status_code == 201, r.text
+
     async def test_a_writer_waiting_for_the_lock_leaves_reads_running(
-        self, backend: str, database_url: str, admin_key: str
+        self, other_writer: sqlite3.Connection, database_url: str, admin_key: str
     ) -> None:
         """The writer waits for another process's lock in the event loop (app/db/sqlite.py),
         not in SQLite's busy handler: reads go on meanwhile, and the write then proceeds."""
-        if backend != "sqlite":
-            pytest.skip("SQLite only: PostgreSQL writers do not lock the database")
-        path = make_url(database_url).database
-        assert path is not None
-        holder = sqlite3.connect(path, timeout=0)
-        try:
-            async with (
-                app_with(database_url, statement_timeout_ms=5000) as patient,
-                client_for(patient, admin_key) as http,
-            ):
-                holder.execute("BEGIN IMMEDIATE")
-                writing = asyncio.create_task(
-                    http.post("/v1/actors", json={"kind": "person", "name": "Waiting"})
-                )
-                await asyncio.sleep(0.3)
-                started = time.monotonic()
-                r = await http.get("/v1/actors?limit=1")
-                took = time.monotonic() - started
-                assert r.status_code == 200, r.text
-                assert took < 1.0, took
-                assert not writing.done()  # still waiting for the lock
-                holder.rollback()
-                r = await asyncio.wait_for(writing, 10)
-                assert r.status_code == 201, r.text
-        finally:
-            holder.close()
+        async with (
+            app_with(database_url, statement_timeout_ms=5000) as patient,
+            client_for(patient, admin_key) as http,
+        ):
+            other_writer.execute("BEGIN IMMEDIATE")
+            writing = asyncio.create_task(
+                http.post("/v1/actors", json={"kind": "person", "name": "Waiting"})
+            )
+            await asyncio.sleep(0.3)
+            started = time.monotonic()
+            r = await http.get("/v1/actors?limit=1")
+            took = time.monotonic() - started
+            assert r.status_code == 200, r.text
+            assert took < 1.0, took
+            assert not writing.done()  # still waiting for the lock
+            other_writer.rollback()
+            r = await asyncio.wait_for(writing, 10)
+            assert r.status_code == 201, r.text
 
 
 def test_database_waits_add_up_to_less_than_10_s() -> None:
