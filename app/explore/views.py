@@ -10,6 +10,12 @@ from app.stances.rows import StanceFields
 from app.vocabulary import StanceSide
 
 
+def day(value: datetime | None) -> str:
+    """A time as the pages show it: its day, YYYY-MM-DD (by `isoformat`, a fifth of the cost
+    of `strftime`)."""
+    return "" if value is None else value.date().isoformat()
+
+
 @dataclass(frozen=True, slots=True)
 class StanceView:
     id: uuid.UUID
