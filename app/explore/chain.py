@@ -2,6 +2,7 @@
 who took them, and the primary sources the outlets' citation chains lead back to, with the
 side's count of independent origins."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -17,11 +18,14 @@ ROW = 34.0
 COLUMNS = (8.0, 273.0, 538.0)  # outlet, speaker, primary source
 MAX_NODES = 12  # per column and side; the rest are counted in a last node
 CHARS = 30
+# What tells a column's nodes apart: the id of the record a node stands for (any string
+# does, as long as it is unique in its column). Ids order as their text does.
+NodeKey = uuid.UUID | str
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    key: str
+    key: NodeKey
     label: str
     tooltip: str
     href: str
@@ -33,16 +37,16 @@ class ChainSide:
 
     side: StanceSide
     independent_origins: int
-    outlets: dict[str, Node] = field(default_factory=dict)
-    speakers: dict[str, Node] = field(default_factory=dict)
-    origins: dict[str, Node] = field(default_factory=dict)
-    reported: set[tuple[str, str]] = field(default_factory=set)  # (outlet, speaker)
-    derived: set[tuple[str, str]] = field(default_factory=set)  # (speaker, origin)
+    outlets: dict[NodeKey, Node] = field(default_factory=dict)
+    speakers: dict[NodeKey, Node] = field(default_factory=dict)
+    origins: dict[NodeKey, Node] = field(default_factory=dict)
+    reported: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)  # (outlet, speaker)
+    derived: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)  # (speaker, origin)
 
 
 def _column(
-    nodes: dict[str, Node], x: float, top: float, rows: int, kind: str, side: StanceSide
-) -> tuple[list[str], dict[str, float]]:
+    nodes: dict[NodeKey, Node], x: float, top: float, rows: int, kind: str, side: StanceSide
+) -> tuple[list[str], dict[NodeKey, float]]:
     """A column of nodes spread over `rows` rows; their drawn parts and the y of each centre.
     Past MAX_NODES one more node counts the rest."""
     shown = list(nodes.values())[:MAX_NODES]
@@ -50,7 +54,7 @@ def _column(
     slots = len(shown) + (1 if hidden else 0)
     offset = top + (rows - slots) * ROW / 2
     parts: list[str] = []
-    centres: dict[str, float] = {}
+    centres: dict[NodeKey, float] = {}
     for i, node in enumerate(shown):
         y = offset + i * ROW
         centres[node.key] = y + NODE_H / 2
@@ -107,7 +111,7 @@ def provenance_chain(sides: list[ChainSide]) -> Markup:
             min(len(nodes), MAX_NODES) + (len(nodes) > MAX_NODES)
             for nodes in (chain.outlets, chain.speakers, chain.origins)
         )
-        drawn: list[dict[str, float]] = []
+        drawn: list[dict[NodeKey, float]] = []
         for nodes, x, kind in zip(
             (chain.outlets, chain.speakers, chain.origins),
             COLUMNS,

@@ -15,12 +15,12 @@ from app.claims import provenance, queries, service, sides
 from app.claims.answers import RelatedClaimOut
 from app.claims.provenance import ClaimOrigins
 from app.claims.summary import ClaimDetailFields
-from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
+from app.explore.chain import MAX_NODES, ChainSide, Node, NodeKey, provenance_chain
 from app.explore.reading import first_page, first_rows
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
-from app.explore.views import SideGroup, StanceView, by_side, stance_view
+from app.explore.views import SideGroup, StanceView, by_side, day, stance_view
 from app.http.pagination import MAX_LIMIT
 from app.stances.rows import StanceRow
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
@@ -134,7 +134,7 @@ async def _counts(
 HIDDEN = Node("", "", "", "")  # a node past the drawn ones: counted, never drawn
 
 
-def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str) -> Node:
+def _node(nodes: dict[NodeKey, Node], key: uuid.UUID, label: str, tooltip: str, kind: str) -> Node:
     """The node to keep under `key`: built only while the column still has room."""
     if len(nodes) >= MAX_NODES:
         return HIDDEN
@@ -166,46 +166,50 @@ def _chains(
 ) -> Markup:
     """The provenance picture from the stances standing and the API's origins of the claim's
     sources: its origins per source, and its count of independent origins per side (for
-    another date than now, the origins of the sources behind the stances standing then)."""
+    another date than now, the origins of the sources behind the stances standing then).
+    Nodes are keyed by their records' ids; only the drawn ones are given words."""
     origins_of = found.origins
     chains = []
     for side in SIDES:
         chain = ChainSide(side, 0)
         said: dict[uuid.UUID, list[str]] = {}  # each speaker's labels on this side
         names: dict[uuid.UUID, str] = {}
-        seen_origins: set[uuid.UUID] = set()
-        for s in (s for s in current if s.side == side):
-            source_key, actor_key = str(s.source_id), str(s.actor_id)
-            if source_key not in chain.outlets:
+        outlets, origins = chain.outlets, chain.origins
+        for s in current:
+            if s.side != side:
+                continue
+            source_id, actor_id = s.source_id, s.actor_id
+            if source_id not in outlets:
                 outlet = s.outlet or s.source
-                chain.outlets[source_key] = _node(
-                    chain.outlets, source_key, outlet, f"{outlet}: {s.source}", "sources"
+                outlets[source_id] = _node(
+                    outlets, source_id, outlet, f"{outlet}: {s.source}", "sources"
                 )
-            words = said.setdefault(s.actor_id, [])
+            words = said.get(actor_id)
+            if words is None:
+                words = said[actor_id] = []
+                names[actor_id] = s.actor
             if s.words not in words:
                 words.append(s.words)
-            names[s.actor_id] = s.actor
             drawn = len(said) <= MAX_NODES  # only the first speakers are drawn
             if drawn:
-                chain.reported.add((source_key, actor_key))
-            for origin in origins_of.get(s.source_id, [s.source_id]):
-                seen_origins.add(origin)
-                origin_key = str(origin)
-                if origin_key not in chain.origins:
+                chain.reported.add((source_id, actor_id))
+            for origin in origins_of.get(source_id, (source_id,)):
+                if origin not in origins:
                     name = titles.get(origin, s.source)
-                    chain.origins[origin_key] = _node(
-                        chain.origins, origin_key, name, name, "sources"
-                    )
+                    origins[origin] = _node(origins, origin, name, name, "sources")
                 if drawn:
-                    chain.derived.add((actor_key, origin_key))
+                    chain.derived.add((actor_id, origin))
         for actor_id, words in said.items():
-            label = f"{names[actor_id]}: {' / '.join(words)}"
-            chain.speakers[str(actor_id)] = Node(
-                str(actor_id), label, label, f"/explore/actors/{actor_id}"
-            )
-        chain.independent_origins = (
-            len(found.side_origins(side)) if as_of is None else len(seen_origins)
-        )
+            if len(chain.speakers) < MAX_NODES:
+                label = f"{names[actor_id]}: {' / '.join(words)}"
+                chain.speakers[actor_id] = Node(
+                    actor_id, label, label, f"/explore/actors/{actor_id}"
+                )
+            else:
+                chain.speakers[actor_id] = HIDDEN
+        # For now the API's count over every current stance; for another date, the origins
+        # met here (each once: they are the keys of `origins`).
+        chain.independent_origins = len(found.side_origins(side)) if as_of is None else len(origins)
         chains.append(chain)
     return provenance_chain(chains)
 
@@ -253,7 +257,7 @@ async def claim_page(
             side=s.side,
             at=s.at,
             retracted_at=s.retracted_at if not s.current_at(as_of) else None,
-            words=f"{s.actor}: {s.words}, {s.at:%Y-%m-%d}",
+            words=f"{s.actor}: {s.words}, {day(s.at)}",
             changed=s.changed_from is not None,
         )
         for s in views
