@@ -223,6 +223,18 @@ async def related_claims(
 ) -> tuple[list[RelatedClaimOut], str | None]:
     """Claims related to this one in either direction, with their stance counts."""
     await require(session, Claim, claim_id, "claim")
+    return await related_to_known(session, claim_id, page, relation=relation)
+
+
+async def related_to_known(
+    session: AsyncSession,
+    claim_id: uuid.UUID,
+    page: PageParams,
+    *,
+    relation: ClaimRelationKind | None = None,
+) -> tuple[list[RelatedClaimOut], str | None]:
+    """`related_claims` of a claim known to exist (the caller has read it): without asking
+    the database again."""
     outgoing = ClaimRelation.claim_id == claim_id
     other = case((outgoing, ClaimRelation.related_claim_id), else_=ClaimRelation.claim_id)
     stmt = (
@@ -242,7 +254,7 @@ async def related_claims(
     if relation is not None:
         stmt = stmt.where(ClaimRelation.kind == relation)
     rows, cursor = split_page(
-        list((await session.execute(keyset(stmt, ClaimRelation.id, page))).all()), page
+        list(await select_rows(session, keyset(stmt, ClaimRelation.id, page))), page
     )
     return [
         RelatedClaimOut(
@@ -257,4 +269,4 @@ async def related_claims(
     ], cursor
 
 
-__all__ = ["claim_stances", "claim_timeline", "related_claims"]
+__all__ = ["claim_stances", "claim_timeline", "related_claims", "related_to_known"]

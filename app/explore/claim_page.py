@@ -190,15 +190,18 @@ def _chains(
                 names[actor_id] = s.actor
             if s.words not in words:
                 words.append(s.words)
-            drawn = len(said) <= MAX_NODES  # only the first speakers are drawn
-            if drawn:
+            its = origins_of.get(source_id, (source_id,))
+            if len(said) <= MAX_NODES:  # only the first speakers are drawn, with their edges
                 chain.reported.add((source_id, actor_id))
-            for origin in origins_of.get(source_id, (source_id,)):
-                if origin not in origins:
-                    name = titles.get(origin, s.source)
-                    origins[origin] = _node(origins, origin, name, name, "sources")
-                if drawn:
-                    chain.derived.add((actor_id, origin))
+                chain.derived.update([(actor_id, origin) for origin in its])
+            if len(origins) < MAX_NODES:
+                for origin in its:
+                    if origin not in origins:
+                        name = titles.get(origin, s.source)
+                        origins[origin] = _node(origins, origin, name, name, "sources")
+            else:  # the column is full: the rest are only counted
+                for origin in its:
+                    origins.setdefault(origin, HIDDEN)
         for actor_id, words in said.items():
             if len(chain.speakers) < MAX_NODES:
                 label = f"{names[actor_id]}: {' / '.join(words)}"
@@ -249,7 +252,7 @@ async def claim_page(
     found = await _origins(session, claim_id, views, complete=not more)
     drawn = _origins_drawn(current, found.origins)
     titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
-    related, _ = await queries.related_claims(session, claim_id, first_page(100))
+    related, _ = await queries.related_to_known(session, claim_id, first_page(100))
     counts = await _counts(session, claim, as_of, current, by_id, not more)
     marks = [
         TimelineMark(
