@@ -220,21 +220,12 @@ async def related_claims(
     page: PageParams,
     *,
     relation: ClaimRelationKind | None = None,
+    known: bool = False,
 ) -> tuple[list[RelatedClaimOut], str | None]:
-    """Claims related to this one in either direction, with their stance counts."""
-    await require(session, Claim, claim_id, "claim")
-    return await related_to_known(session, claim_id, page, relation=relation)
-
-
-async def related_to_known(
-    session: AsyncSession,
-    claim_id: uuid.UUID,
-    page: PageParams,
-    *,
-    relation: ClaimRelationKind | None = None,
-) -> tuple[list[RelatedClaimOut], str | None]:
-    """`related_claims` of a claim known to exist (the caller has read it): without asking
-    the database again."""
+    """Claims related to this one in either direction, with their stance counts. `known`:
+    the caller has read the claim, so whether it exists is not asked again."""
+    if not known:
+        await require(session, Claim, claim_id, "claim")
     outgoing = ClaimRelation.claim_id == claim_id
     other = case((outgoing, ClaimRelation.related_claim_id), else_=ClaimRelation.claim_id)
     stmt = (
@@ -269,4 +260,4 @@ async def related_to_known(
     ], cursor
 
 
-__all__ = ["claim_stances", "claim_timeline", "related_claims", "related_to_known"]
+__all__ = ["claim_stances", "claim_timeline", "related_claims"]

@@ -252,7 +252,7 @@ async def claim_page(
     found = await _origins(session, claim_id, views, complete=not more)
     drawn = _origins_drawn(current, found.origins)
     titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
-    related, _ = await queries.related_to_known(session, claim_id, first_page(100))
+    related, _ = await queries.related_claims(session, claim_id, first_page(100), known=True)
     counts = await _counts(session, claim, as_of, current, by_id, not more)
     marks = [
         TimelineMark(
