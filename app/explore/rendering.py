@@ -1,5 +1,6 @@
 """Pages as HTML: the Jinja2 templates (autoescaped: every piece of user text is escaped unless
-it is Markup built by app.explore.svg), the headers every page carries, and the error page."""
+it is Markup built, escaping it, by the pictures (app.explore.svg and its users) or
+app.explore.stance_items), the headers every page carries, and the error page."""
 
 from typing import Any
 
