@@ -10,12 +10,14 @@ API's queries, and rendering the templates and pictures. Picks the claims whose 
 is nearest `--target` (500), asks for each page `--warmup` times unmeasured and `--repeat`
 times measured, and prints the minimum, median, 90th percentile and maximum, with the app's
 own CPU time per page (the rest of the wall time is PostgreSQL's, or waiting for a core on a
-shared machine). Figures go to docs/explore.md, never into tests.
+shared machine) and the load average when the run started and ended. Figures go to
+docs/explore.md, never into tests.
 """
 
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import time
@@ -124,7 +126,11 @@ def main() -> None:
         import run  # bench/run.py: the same dataset and database as the other benchmarks
 
         url = run.database(args.db, args.stances, args.seed, run.dataset(args.stances, args.seed))
+    # The machine's load over the run: on a shared machine the medians follow it, and the
+    # app's CPU time per page far less.
+    load_before = os.getloadavg()[0]
     figures = asyncio.run(measure(url, args.target, args.claims, args.warmup, args.repeat))
+    figures["load_average"] = {"start": load_before, "end": os.getloadavg()[0]}
     print(json.dumps(figures, indent=2))
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")

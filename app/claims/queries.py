@@ -220,9 +220,12 @@ async def related_claims(
     page: PageParams,
     *,
     relation: ClaimRelationKind | None = None,
+    known: bool = False,
 ) -> tuple[list[RelatedClaimOut], str | None]:
-    """Claims related to this one in either direction, with their stance counts."""
-    await require(session, Claim, claim_id, "claim")
+    """Claims related to this one in either direction, with their stance counts. `known`:
+    the caller has read the claim, so whether it exists is not asked again."""
+    if not known:
+        await require(session, Claim, claim_id, "claim")
     outgoing = ClaimRelation.claim_id == claim_id
     other = case((outgoing, ClaimRelation.related_claim_id), else_=ClaimRelation.claim_id)
     stmt = (
@@ -242,7 +245,7 @@ async def related_claims(
     if relation is not None:
         stmt = stmt.where(ClaimRelation.kind == relation)
     rows, cursor = split_page(
-        list((await session.execute(keyset(stmt, ClaimRelation.id, page))).all()), page
+        list(await select_rows(session, keyset(stmt, ClaimRelation.id, page))), page
     )
     return [
         RelatedClaimOut(

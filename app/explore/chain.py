@@ -2,6 +2,7 @@
 who took them, and the primary sources the outlets' citation chains lead back to, with the
 side's count of independent origins."""
 
+import uuid
 from dataclasses import dataclass, field
 
 from markupsafe import Markup, escape
@@ -17,11 +18,14 @@ ROW = 34.0
 COLUMNS = (8.0, 273.0, 538.0)  # outlet, speaker, primary source
 MAX_NODES = 12  # per column and side; the rest are counted in a last node
 CHARS = 30
+# What tells a column's nodes apart: the id of the record a node stands for (any string
+# does, as long as it is unique in its column). Ids order as their text does.
+NodeKey = uuid.UUID | str
 
 
 @dataclass(frozen=True, slots=True)
 class Node:
-    key: str
+    key: NodeKey
     label: str
     tooltip: str
     href: str
@@ -33,32 +37,32 @@ class ChainSide:
 
     side: StanceSide
     independent_origins: int
-    outlets: dict[str, Node] = field(default_factory=dict)
-    speakers: dict[str, Node] = field(default_factory=dict)
-    origins: dict[str, Node] = field(default_factory=dict)
-    reported: set[tuple[str, str]] = field(default_factory=set)  # (outlet, speaker)
-    derived: set[tuple[str, str]] = field(default_factory=set)  # (speaker, origin)
+    outlets: dict[NodeKey, Node] = field(default_factory=dict)
+    speakers: dict[NodeKey, Node] = field(default_factory=dict)
+    origins: dict[NodeKey, Node] = field(default_factory=dict)
+    reported: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)  # (outlet, speaker)
+    derived: set[tuple[NodeKey, NodeKey]] = field(default_factory=set)  # (speaker, origin)
 
 
 def _column(
-    nodes: dict[str, Node], x: float, top: float, rows: int, kind: str, side: StanceSide
-) -> tuple[list[str], dict[str, float]]:
-    """A column of nodes spread over `rows` rows; their drawn parts and the y of each centre.
-    Past MAX_NODES one more node counts the rest."""
+    nodes: dict[NodeKey, Node], x: float, top: float, rows: int, kind: str, side: StanceSide
+) -> tuple[list[str], dict[NodeKey, str]]:
+    """A column of nodes spread over `rows` rows; their drawn parts and the y of each centre
+    (as written, for the edges). Past MAX_NODES one more node counts the rest."""
     shown = list(nodes.values())[:MAX_NODES]
     hidden = len(nodes) - len(shown)
     slots = len(shown) + (1 if hidden else 0)
     offset = top + (rows - slots) * ROW / 2
     parts: list[str] = []
-    centres: dict[str, float] = {}
+    centres: dict[NodeKey, str] = {}
+    box = f'<rect x="{fmt(x)}" y="{{}}" width="{fmt(NODE_W)}" height="{fmt(NODE_H)}" rx="5"/>'
     for i, node in enumerate(shown):
         y = offset + i * ROW
-        centres[node.key] = y + NODE_H / 2
+        centres[node.key] = fmt(y + NODE_H / 2)
         link = f'<a href="{escape(node.href)}" class="node {kind} side-{side.value}">'
         parts.append(
-            f"{link}{title(node.tooltip)}"
-            f'<rect x="{fmt(x)}" y="{fmt(y)}" width="{fmt(NODE_W)}" height="{fmt(NODE_H)}" '
-            f'rx="5"/>{text(x + 8, y + 17, clip(node.label, CHARS))}</a>'
+            f"{link}{title(node.tooltip)}{box.format(fmt(y))}"
+            f"{text(x + 8, y + 17, clip(node.label, CHARS))}</a>"
         )
     if hidden:
         y = offset + len(shown) * ROW + 17
@@ -66,12 +70,25 @@ def _column(
     return parts, centres
 
 
-def _edge(x1: float, y1: float, x2: float, y2: float, side: StanceSide, kind: str) -> str:
+def _edges(
+    pairs: set[tuple[NodeKey, NodeKey]],
+    x1: float,
+    starts: dict[NodeKey, str],
+    x2: float,
+    ends: dict[NodeKey, str],
+    side: StanceSide,
+    kind: str,
+) -> list[str]:
+    """A curve for each pair whose nodes are both drawn, from the first's centre at `x1` to
+    the second's at `x2`, in the pairs' order (the x parts are the same for every curve)."""
     bend = (x2 - x1) / 2
-    return (
-        f'<path class="edge {kind} side-{side.value}" d="M{fmt(x1)} {fmt(y1)}'
-        f'C{fmt(x1 + bend)} {fmt(y1)} {fmt(x2 - bend)} {fmt(y2)} {fmt(x2)} {fmt(y2)}"/>'
-    )
+    start, c1, c2, end = fmt(x1), fmt(x1 + bend), fmt(x2 - bend), fmt(x2)
+    return [
+        f'<path class="edge {kind} side-{side.value}" d="M{start} {starts[a]}'
+        f'C{c1} {starts[a]} {c2} {ends[b]} {end} {ends[b]}"/>'
+        for a, b in sorted(pairs)
+        if a in starts and b in ends
+    ]
 
 
 def provenance_chain(sides: list[ChainSide]) -> Markup:
@@ -107,7 +124,7 @@ def provenance_chain(sides: list[ChainSide]) -> Markup:
             min(len(nodes), MAX_NODES) + (len(nodes) > MAX_NODES)
             for nodes in (chain.outlets, chain.speakers, chain.origins)
         )
-        drawn: list[dict[str, float]] = []
+        drawn: list[dict[NodeKey, str]] = []
         for nodes, x, kind in zip(
             (chain.outlets, chain.speakers, chain.origins),
             COLUMNS,
@@ -118,19 +135,26 @@ def provenance_chain(sides: list[ChainSide]) -> Markup:
             parts.extend(column)
             drawn.append(centres)
         outlets, speakers, origins_at = drawn
-        left = (COLUMNS[0] + NODE_W, COLUMNS[1])  # from the outlets to the speakers
-        middle = (COLUMNS[1] + NODE_W, COLUMNS[2])  # from the speakers to the origins
-        edges = [
-            _edge(left[0], outlets[o], left[1], speakers[s], chain.side, "reported")
-            for o, s in sorted(chain.reported)
-            if o in outlets and s in speakers
-        ]
-        edges += [
-            _edge(middle[0], speakers[s], middle[1], origins_at[o], chain.side, "derived")
-            for s, o in sorted(chain.derived)
-            if s in speakers and o in origins_at
-        ]
-        parts[len(parts) :] = edges  # drawn over the nodes' borders, under nothing
+        # From the outlets to the speakers, and from the speakers to the origins: drawn over
+        # the nodes' borders, under nothing.
+        parts += _edges(
+            chain.reported,
+            COLUMNS[0] + NODE_W,
+            outlets,
+            COLUMNS[1],
+            speakers,
+            chain.side,
+            "reported",
+        )
+        parts += _edges(
+            chain.derived,
+            COLUMNS[1] + NODE_W,
+            speakers,
+            COLUMNS[2],
+            origins_at,
+            chain.side,
+            "derived",
+        )
         parts.append("</g>")
         y = top + rows * ROW + 10
     if not described:

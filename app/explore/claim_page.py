@@ -14,15 +14,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.claims import provenance, queries, service, sides
 from app.claims.answers import RelatedClaimOut
 from app.claims.provenance import ClaimOrigins
-from app.claims.queries import ClaimStanceFields
 from app.claims.summary import ClaimDetailFields
-from app.explore.chain import MAX_NODES, ChainSide, Node, provenance_chain
-from app.explore.reading import first_page
+from app.explore.chain import MAX_NODES, ChainSide, Node, NodeKey, provenance_chain
+from app.explore.reading import first_page, first_rows
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
-from app.explore.views import SideGroup, StanceView, by_side, stance_view
+from app.explore.views import SideGroup, StanceView, by_side, day, stance_view
 from app.http.pagination import MAX_LIMIT
+from app.stances.rows import StanceRow
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 
 
@@ -50,16 +50,22 @@ class ClaimPage:
     related: list[RelatedClaimOut]
 
 
-def _with_changes(rows: list[ClaimStanceFields]) -> list[StanceView]:
-    """The stances, each knowing its actor's previous label on the claim when it differs (the
-    timeline's `position_changed`, from the rows already read)."""
+def _with_changes(views: list[StanceView]) -> list[StanceView]:
+    """The stances in the order they were said, each marked with its actor's previous label
+    on the claim when it differs (the timeline's `position_changed`, from the rows already
+    read)."""
     previous: dict[uuid.UUID, str] = {}
-    views = []
-    for fields in sorted(rows, key=lambda f: (f["stated_at"] or f["created_at"], f["id"])):
-        before = previous.get(fields["actor_id"])
-        views.append(stance_view(fields, before if before not in (None, fields["label"]) else None))
-        previous[fields["actor_id"]] = fields["label"]
-    return views
+    said = sorted(views, key=_said)
+    for view in said:
+        before = previous.get(view.actor_id)
+        if before is not None and before != view.label:
+            view.changed_from = before
+        previous[view.actor_id] = view.label
+    return said
+
+
+def _said(view: StanceView) -> tuple[datetime, uuid.UUID]:
+    return (view.at, view.id)
 
 
 def _range(intervals: list[tuple[float, float]]) -> str:
@@ -73,16 +79,16 @@ def _label_intervals(labels: dict[str, int]) -> list[tuple[float, float]]:
     return [(band.low, band.high) for band in bands if band is not None]
 
 
-def _stance_intervals(stances: list[StanceView], rows: dict[uuid.UUID, Any]) -> list[Any]:
+def _stance_intervals(stances: list[StanceView], rows: dict[uuid.UUID, StanceRow]) -> list[Any]:
     """Each stance's stated probability, else its label's band."""
     out = []
     for stance in stances:
-        p = rows[stance.id]["probability"]
-        band = rows[stance.id]["band"]
-        if p is not None:
-            out.append((p, p))
+        row = rows[stance.id]
+        band = STANCE_LABELS[StanceLabel(row.label)].band
+        if row.probability is not None:
+            out.append((row.probability, row.probability))
         elif band is not None:
-            out.append((band["low"], band["high"]))
+            out.append((band.low, band.high))
     return out
 
 
@@ -91,7 +97,7 @@ async def _counts(
     claim: ClaimDetailFields,
     as_of: datetime | None,
     current: list[StanceView],
-    rows: dict[uuid.UUID, Any],
+    rows: dict[uuid.UUID, StanceRow],
     complete: bool,
 ) -> list[SideCount]:
     """Stances and actors per side, exact whatever the number of stances: the claim's kept
@@ -128,7 +134,7 @@ async def _counts(
 HIDDEN = Node("", "", "", "")  # a node past the drawn ones: counted, never drawn
 
 
-def _node(nodes: dict[str, Node], key: str, label: str, tooltip: str, kind: str) -> Node:
+def _node(nodes: dict[NodeKey, Node], key: uuid.UUID, label: str, tooltip: str, kind: str) -> Node:
     """The node to keep under `key`: built only while the column still has room."""
     if len(nodes) >= MAX_NODES:
         return HIDDEN
@@ -160,46 +166,53 @@ def _chains(
 ) -> Markup:
     """The provenance picture from the stances standing and the API's origins of the claim's
     sources: its origins per source, and its count of independent origins per side (for
-    another date than now, the origins of the sources behind the stances standing then)."""
+    another date than now, the origins of the sources behind the stances standing then).
+    Nodes are keyed by their records' ids; only the drawn ones are given words."""
     origins_of = found.origins
     chains = []
     for side in SIDES:
         chain = ChainSide(side, 0)
         said: dict[uuid.UUID, list[str]] = {}  # each speaker's labels on this side
         names: dict[uuid.UUID, str] = {}
-        seen_origins: set[uuid.UUID] = set()
-        for s in (s for s in current if s.side == side):
-            source_key, actor_key = str(s.source_id), str(s.actor_id)
-            if source_key not in chain.outlets:
+        outlets, origins = chain.outlets, chain.origins
+        for s in current:
+            if s.side != side:
+                continue
+            source_id, actor_id = s.source_id, s.actor_id
+            if source_id not in outlets:
                 outlet = s.outlet or s.source
-                chain.outlets[source_key] = _node(
-                    chain.outlets, source_key, outlet, f"{outlet}: {s.source}", "sources"
+                outlets[source_id] = _node(
+                    outlets, source_id, outlet, f"{outlet}: {s.source}", "sources"
                 )
-            words = said.setdefault(s.actor_id, [])
+            words = said.get(actor_id)
+            if words is None:
+                words = said[actor_id] = []
+                names[actor_id] = s.actor
             if s.words not in words:
                 words.append(s.words)
-            names[s.actor_id] = s.actor
-            drawn = len(said) <= MAX_NODES  # only the first speakers are drawn
-            if drawn:
-                chain.reported.add((source_key, actor_key))
-            for origin in origins_of.get(s.source_id, [s.source_id]):
-                seen_origins.add(origin)
-                origin_key = str(origin)
-                if origin_key not in chain.origins:
-                    name = titles.get(origin, s.source)
-                    chain.origins[origin_key] = _node(
-                        chain.origins, origin_key, name, name, "sources"
-                    )
-                if drawn:
-                    chain.derived.add((actor_key, origin_key))
+            its = origins_of.get(source_id, (source_id,))
+            if len(said) <= MAX_NODES:  # only the first speakers are drawn, with their edges
+                chain.reported.add((source_id, actor_id))
+                chain.derived.update([(actor_id, origin) for origin in its])
+            if len(origins) < MAX_NODES:
+                for origin in its:
+                    if origin not in origins:
+                        name = titles.get(origin, s.source)
+                        origins[origin] = _node(origins, origin, name, name, "sources")
+            else:  # the column is full: the rest are only counted
+                for origin in its:
+                    origins.setdefault(origin, HIDDEN)
         for actor_id, words in said.items():
-            label = f"{names[actor_id]}: {' / '.join(words)}"
-            chain.speakers[str(actor_id)] = Node(
-                str(actor_id), label, label, f"/explore/actors/{actor_id}"
-            )
-        chain.independent_origins = (
-            len(found.side_origins(side)) if as_of is None else len(seen_origins)
-        )
+            if len(chain.speakers) < MAX_NODES:
+                label = f"{names[actor_id]}: {' / '.join(words)}"
+                chain.speakers[actor_id] = Node(
+                    actor_id, label, label, f"/explore/actors/{actor_id}"
+                )
+            else:
+                chain.speakers[actor_id] = HIDDEN
+        # For now the API's count over every current stance; for another date, the origins
+        # met here (each once: they are the keys of `origins`).
+        chain.independent_origins = len(found.side_origins(side)) if as_of is None else len(origins)
         chains.append(chain)
     return provenance_chain(chains)
 
@@ -228,22 +241,26 @@ async def claim_page(
     """Everything the claim's page shows, or the API's 404 (410 when deleted)."""
     claim = await service.get_claim(session, claim_id)
     query = queries.ClaimStanceQuery(as_of=as_of, include_retracted=True)
-    rows, cursor = await queries.claim_stances(session, claim_id, first_page(MAX_LIMIT), query)
-    by_id = {fields["id"]: fields for fields in rows}
-    views = _with_changes(rows)
+    # The API's statement of the claim's stances, its rows read here (the claim is known to
+    # exist: `get_claim` answered).
+    listed = queries.claim_stance_list(claim_id, query, first_page(MAX_LIMIT))
+    rows, more = await first_rows(session, listed, MAX_LIMIT)
+    read = [stance_view(row) for row in rows]
+    by_id: dict[uuid.UUID, StanceRow] = {view.id: row for view, row in zip(read, rows, strict=True)}
+    views = _with_changes(read)
     current = [s for s in views if s.current_at(as_of)]
-    found = await _origins(session, claim_id, views, complete=cursor is None)
+    found = await _origins(session, claim_id, views, complete=not more)
     drawn = _origins_drawn(current, found.origins)
     titles = {i: b.title for i, b in (await provenance.source_briefs(session, drawn)).items()}
-    related, _ = await queries.related_claims(session, claim_id, first_page(100))
-    counts = await _counts(session, claim, as_of, current, by_id, cursor is None)
+    related, _ = await queries.related_claims(session, claim_id, first_page(100), known=True)
+    counts = await _counts(session, claim, as_of, current, by_id, not more)
     marks = [
         TimelineMark(
             stance_id=str(s.id),
             side=s.side,
             at=s.at,
             retracted_at=s.retracted_at if not s.current_at(as_of) else None,
-            words=f"{s.actor}: {s.words}, {s.at:%Y-%m-%d}",
+            words=f"{s.actor}: {s.words}, {day(s.at)}",
             changed=s.changed_from is not None,
         )
         for s in views
@@ -255,7 +272,7 @@ async def claim_page(
         groups=by_side(current),
         retracted=[s for s in views if not s.current_at(as_of)],
         shown=len(views),
-        truncated=cursor is not None,
+        truncated=more,
         sides_svg=sides_bar({c.side: c.stances for c in counts}),
         timeline_svg=timeline(marks),
         provenance_svg=_chains(current, found, titles, as_of),

@@ -14,15 +14,14 @@ from app.actors.schemas import ActorOut, AffiliationOut
 from app.claims import search
 from app.claims.listing import ListedClaimFields
 from app.explore.passages import Passage, passages
-from app.explore.reading import first_page
+from app.explore.reading import first_page, first_rows
 from app.explore.svg import clip
 from app.explore.views import SideGroup, by_side, stance_view
 from app.history.routes import ChangeOut, recent_changes
 from app.http.pagination import MAX_LIMIT
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
-from app.stances import service as stance_service
-from app.stances.filters import StanceQuery
+from app.stances.filters import StanceQuery, stance_list
 
 LISTED = 20  # search results and contested claims on the start page
 CHANGES = 15
@@ -120,13 +119,12 @@ async def actor_page(session: AsyncSession, actor_id: uuid.UUID) -> ActorPage:
     """The actor, its stances by side, its affiliations either way, and whom it disagrees
     with most."""
     actor = await actor_service.get_actor(session, actor_id)
-    rows, cursor = await stance_service.list_stances(
-        session, first_page(MAX_LIMIT), StanceQuery(actor_id=actor_id)
-    )
+    listed = stance_list(StanceQuery(actor_id=actor_id), first_page(MAX_LIMIT))
+    rows, more = await first_rows(session, listed, MAX_LIMIT)
     return ActorPage(
         actor=actor,
-        groups=by_side(stance_view(fields) for fields in rows),
-        truncated=cursor is not None,
+        groups=by_side(stance_view(row) for row in rows),
+        truncated=more,
         belongs_to=await _memberships(session, actor_id, "outgoing"),
         members=await _memberships(session, actor_id, "incoming"),
         disagreers=await actor_queries.top_disagreers(session, actor_id),
@@ -146,10 +144,9 @@ async def source_page(session: AsyncSession, source_id: uuid.UUID) -> SourcePage
     """The source, its text cut into passages at every quote's edges, and what it records."""
     source = await source_service.get_source(session, source_id)
     text = await source_service.get_source_text(session, source_id)
-    rows, cursor = await stance_service.list_stances(
-        session, first_page(MAX_LIMIT), StanceQuery(source_id=source_id)
-    )
-    stances = [stance_view(fields) for fields in rows]
+    listed = stance_list(StanceQuery(source_id=source_id), first_page(MAX_LIMIT))
+    rows, more = await first_rows(session, listed, MAX_LIMIT)
+    stances = [stance_view(row) for row in rows]
     publisher = (
         await actor_service.get_actor(session, source.publisher_id)
         if source.publisher_id is not None
@@ -160,5 +157,5 @@ async def source_page(session: AsyncSession, source_id: uuid.UUID) -> SourcePage
         publisher=publisher,
         text=None if text is None else passages(text, stances),
         groups=by_side(stances),
-        truncated=cursor is not None,
+        truncated=more,
     )

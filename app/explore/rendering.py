@@ -1,7 +1,7 @@
 """Pages as HTML: the Jinja2 templates (autoescaped: every piece of user text is escaped unless
-it is Markup built by app.explore.svg), the headers every page carries, and the error page."""
+it is Markup built, escaping it, by the pictures (app.explore.svg and its users) or
+app.explore.stance_items), the headers every page carries, and the error page."""
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request, Response
@@ -10,6 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from app.explore import cookies
 from app.explore.sides import LOOKS, SIDES, label_text
+from app.explore.stance_items import stance_items
+from app.explore.views import day
 from app.vocabulary import StanceSide
 
 # Nothing but this server: no inline script or style, no frames, forms only back to it.
@@ -24,10 +26,6 @@ HEADERS = {
 }
 
 
-def _day(value: datetime | None) -> str:
-    return "" if value is None else f"{value:%Y-%m-%d}"
-
-
 environment = Environment(
     loader=PackageLoader("app.explore", "templates"),
     autoescape=True,
@@ -35,10 +33,11 @@ environment = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-environment.filters["day"] = _day
+environment.filters["day"] = day
 environment.filters["words"] = label_text
 environment.globals["LOOKS"] = LOOKS
 environment.globals["SIDES"] = SIDES
+environment.globals["stance_items"] = stance_items
 environment.globals["WHO"] = {side: look.who for side, look in LOOKS.items()}
 environment.globals["ACTOR_SAID"] = {
     StanceSide.support: "What it asserted",

@@ -18,8 +18,9 @@ FONT = 12  # px of text at the picture's own scale
 
 
 def fmt(value: float) -> str:
-    """A coordinate, short."""
-    return f"{value:.1f}".rstrip("0").rstrip(".")
+    """A coordinate, short: to a tenth, without a tenth of 0 ("12", "12.5")."""
+    short = f"{value:.1f}"
+    return short[:-2] if short.endswith(".0") else short
 
 
 def text(x: float, y: float, content: str, *, cls: str = "", anchor: str = "start") -> str:
