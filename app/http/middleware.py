@@ -12,9 +12,8 @@ from app.errors import (
     PROBLEM_JSON,
     FieldError,
     InvalidField,
-    Problem,
     UnsupportedMediaType,
-    problem_type,
+    problem,
 )
 
 IMPORT_PATH = "/v1/import"
@@ -31,15 +30,8 @@ async def send_problem(
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Answer with a problem+json response straight from middleware."""
-    problem = Problem(
-        type=problem_type(slug),
-        title=title,
-        status=status,
-        detail=detail,
-        instance=path,
-        errors=errors or None,
-    )
-    body = problem.model_dump_json(exclude_none=True).encode()
+    details = problem(status, slug, title, detail, path, errors=errors or None)
+    body = details.model_dump_json(exclude_none=True).encode()
     await send(
         {
             "type": "http.response.start",

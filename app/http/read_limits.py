@@ -19,8 +19,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, Problem, problem_type
 from app.http.middleware import send_problem
+from app.http.problems import problem_response
 from app.http.serving import CONNECTION_KEY, PROTOCOL
 from app.settings import Settings
 
@@ -37,18 +37,9 @@ class BodyTimeout(HTTPException):
 
 
 async def _body_timeout(request: Request, exc: Exception) -> JSONResponse:
-    problem = Problem(
-        type=problem_type("request-timeout"),
-        title="Request timeout",
-        status=408,
-        detail=str(getattr(exc, "detail", "")),
-        instance=request.url.path,
-    )
-    return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
-        status_code=408,
-        media_type=PROBLEM_JSON,
-        headers={"Connection": "close"},
+    detail = str(getattr(exc, "detail", ""))
+    return problem_response(
+        request.url.path, 408, "request-timeout", "Request timeout", detail, {"Connection": "close"}
     )
 
 
