@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.http.asgi import HTTPMiddleware
 from app.http.middleware import send_problem
 from app.http.problems import problem_response
 from app.http.serving import CONNECTION_KEY, PROTOCOL
@@ -60,23 +61,20 @@ def _declares_body(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-class ReadLimits:
+class ReadLimits(HTTPMiddleware):
     """The body's deadline, the header fields' size cap, and the connection's protocol told
     when a request starts and when its response is done."""
 
     def __init__(
         self, app: ASGIApp, *, max_header_bytes: int, body_timeout: float, body_min_rate: int
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_header_bytes = max_header_bytes
         self.body_timeout = body_timeout
         self.body_min_rate = body_min_rate
         self.unguarded_noted = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = scope.get("state", {}).get(CONNECTION_KEY)
         if connection is not None:
             connection.request_started()
