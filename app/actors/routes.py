@@ -34,7 +34,7 @@ async def create_actor(
     (`kind`, `name`) and each external id are unique: a repeat is a 409 naming the existing actor.
     """
     actor = await service.create_actor(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_actor", actor_id=actor.id))
+    response.headers["Location"] = actors.location(request, actor.id)
     return actor
 
 

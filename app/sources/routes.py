@@ -34,7 +34,7 @@ async def create_source(
     (a repeat is a 409 naming the existing source). When `text` is given its SHA-256 is stored
     as `content_hash`, and stances quoting this source are checked against it."""
     source = await service.create_source(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_source", source_id=source.id))
+    response.headers["Location"] = sources.location(request, source.id)
     return source
 
 
