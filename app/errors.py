@@ -37,6 +37,25 @@ def problem_type(slug: str) -> str:
     return f"/problems/{slug}"
 
 
+def problem(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None,
+    instance: str | None = None,
+    **extra: object,
+) -> Problem:
+    """The problem details of one error; `slug` names its kind (`/problems/{slug}`)."""
+    return Problem(
+        type=problem_type(slug),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=instance,
+        **extra,
+    )
+
+
 class DomainError(Exception):
     """Base of every error a service raises on purpose; rendered as problem+json."""
 

@@ -13,13 +13,13 @@ from app.http.deps import PagingDep, SessionDep, WriterDep
 from app.http.record_routes import RecordRoutes
 from app.links.routes import add_link_routes
 from app.models import Actor
-from app.paths import ActorIdPath
+from app.paths import ActorIdPath, LabelFilter
 from app.records import load
 from app.schemas import CountryCode, Page
 from app.stances import service as stance_service
 from app.stances.filters import StanceQuery
 from app.stances.schemas import StanceOut
-from app.vocabulary import ActorKind, StanceLabel, StanceSide
+from app.vocabulary import ActorKind, StanceSide
 
 router = APIRouter(prefix="/v1/actors", tags=["actors"])
 actors = RecordRoutes(router, "actor", "actors", "/{actor_id}")
@@ -34,7 +34,7 @@ async def create_actor(
     (`kind`, `name`) and each external id are unique: a repeat is a 409 naming the existing actor.
     """
     actor = await service.create_actor(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_actor", actor_id=actor.id))
+    response.headers["Location"] = actors.location(request, actor.id)
     return actor
 
 
@@ -111,7 +111,7 @@ async def list_actor_stances(
             "`neutral`: what it hedged or relayed."
         ),
     ] = None,
-    label: Annotated[StanceLabel | None, Query(description="Only this label.")] = None,
+    label: LabelFilter = None,
     include_retracted: Annotated[
         bool, Query(description="Also list stances the actor retracted.")
     ] = False,

@@ -80,18 +80,25 @@ class ActorOut(Audit):
     reliability: Reliability | None = Field(description="Admiralty reliability grade.")
 
 
+# An affiliation's validity interval, as bodies that set it take it.
+ValidFrom = Annotated[
+    UTCDatetime | None,
+    Field(description="Start of the affiliation's validity; null if unknown."),
+]
+ValidTo = Annotated[
+    UTCDatetime | None,
+    Field(description="End of the affiliation's validity; null if ongoing or unknown."),
+]
+
+
 class AffiliationCreate(InputSchema):
     """The path's actor belongs to `organization_id` in the given way."""
 
     organization_id: uuid.UUID = Field(description="The actor the path's actor belongs to.")
     kind: AffiliationKind = Field(description="How the actor belongs.")
     role: str | None = Field(default=None, max_length=400, description="e.g. `Defence Minister`.")
-    valid_from: UTCDatetime | None = Field(
-        default=None, description="Start of the affiliation's validity; null if unknown."
-    )
-    valid_to: UTCDatetime | None = Field(
-        default=None, description="End of the affiliation's validity; null if ongoing or unknown."
-    )
+    valid_from: ValidFrom = None
+    valid_to: ValidTo = None
 
 
 class AffiliationUpdate(InputSchema):
@@ -99,12 +106,8 @@ class AffiliationUpdate(InputSchema):
 
     kind: Settable[AffiliationKind] = Field(default=None, description="How the actor belongs.")
     role: str | None = Field(default=None, max_length=400, description="The actor's role.")
-    valid_from: UTCDatetime | None = Field(
-        default=None, description="Start of the affiliation's validity; null if unknown."
-    )
-    valid_to: UTCDatetime | None = Field(
-        default=None, description="End of the affiliation's validity; null if ongoing or unknown."
-    )
+    valid_from: ValidFrom = None
+    valid_to: ValidTo = None
 
 
 class AffiliationOut(Audit):

@@ -200,21 +200,19 @@ async def update_actor(
     return to_out(actor)
 
 
+# What refers to an actor, as a refused deletion (409) names it.
+REFERENCES = [
+    ("stances", Stance.actor_id),
+    ("sources as publisher", Source.publisher_id),
+    ("sources as author", SourceAuthor.actor_id),
+    ("claims as subject", ClaimSubject.actor_id),
+    ("affiliations of members", Affiliation.organization_id),
+]
+
+
 async def delete_actor(session: AsyncSession, actor_id: uuid.UUID) -> None:
     """Delete the actor; 409 while stances, sources, claims or affiliations refer to it."""
-    await delete_unreferenced(
-        session,
-        Actor,
-        actor_id,
-        "actor",
-        [
-            ("stances", Stance.actor_id),
-            ("sources as publisher", Source.publisher_id),
-            ("sources as author", SourceAuthor.actor_id),
-            ("claims as subject", ClaimSubject.actor_id),
-            ("affiliations of members", Affiliation.organization_id),
-        ],
-    )
+    await delete_unreferenced(session, Actor, actor_id, "actor", REFERENCES)
 
 
 async def list_affiliations(

@@ -7,7 +7,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 from app.claims.schemas import ClaimOut
-from app.stances.schemas import ActorRef, ClaimRef, StanceOut
+from app.stances.schemas import ActorRef, ClaimRef, SourceHeading, StanceOut
 from app.vocabulary import ActorKind, ClaimRelationKind, StanceLabel, StanceSide
 
 
@@ -65,12 +65,9 @@ class CitationEdge(BaseModel):
     kind: str = Field(description="cites, quotes, republishes or translates.")
 
 
-class SourceBrief(BaseModel):
+class SourceBrief(SourceHeading):
     """A source, briefly."""
 
-    id: uuid.UUID = Field(description="The source's id.")
-    title: str = Field(description="Title or headline.")
-    url: str | None = Field(description="Normalized URL.")
     published_at: datetime | None = Field(description="When it was published.")
 
 

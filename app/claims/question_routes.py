@@ -1,7 +1,6 @@
 """HTTP endpoints for the questions asked of one claim: who asserts it, who disputes it, how
 the sides roll up, how positions moved over time, on what evidence, and what it relates to."""
 
-import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -16,9 +15,9 @@ from app.claims.answers import (
 )
 from app.http.deps import PagingDep, SessionDep
 from app.http.record_routes import RecordRoutes
-from app.paths import ClaimIdPath
+from app.paths import ActorFilter, ClaimIdPath, LabelFilter
 from app.schemas import Page, UTCDatetime
-from app.vocabulary import ClaimRelationKind, GroupBy, StanceLabel, StanceSide
+from app.vocabulary import ClaimRelationKind, GroupBy, StanceSide
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
@@ -46,8 +45,8 @@ async def list_claim_stances(
         StanceSide | None,
         Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
     ] = None,
-    label: Annotated[StanceLabel | None, Query(description="Only this label.")] = None,
-    actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
+    label: LabelFilter = None,
+    actor_id: ActorFilter = None,
     as_of: AsOf = None,
     include_retracted: Annotated[
         bool, Query(description="Also list stances retracted (by `as_of`, if given).")
@@ -98,7 +97,7 @@ async def get_claim_timeline(
     claim_id: ClaimIdPath,
     session: SessionDep,
     paging: PagingDep,
-    actor_id: Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")] = None,
+    actor_id: ActorFilter = None,
 ) -> Page[TimelineEntry]:
     """The claim's stances in the order they were said (retracted ones included), each marked
     `position_changed` when its actor held a different label before."""

@@ -32,7 +32,7 @@ async def create_claim(
     least 0.6 (see `GET /v1/claims/similar`). The answer is the claim as `GET` shows it (with
     its empty summary), and carries its ETag."""
     detail, close = await similar.create_claim(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_claim", claim_id=detail["id"]))
+    response.headers["Location"] = claims.location(request, detail["id"])
     if (links := similar.similar_links(request, close)) is not None:
         response.headers["Link"] = links
     return json_record(detail, response, status.HTTP_201_CREATED)

@@ -132,15 +132,13 @@ async def update_claim(
     return to_out(claim)
 
 
+# What refers to a claim, as a refused deletion (409) names it.
+REFERENCES = [
+    ("stances", Stance.claim_id),
+    ("relations from other claims", ClaimRelation.related_claim_id),
+]
+
+
 async def delete_claim(session: AsyncSession, claim_id: uuid.UUID) -> None:
     """Delete the claim; 409 while stances or other claims' relations refer to it."""
-    await delete_unreferenced(
-        session,
-        Claim,
-        claim_id,
-        "claim",
-        [
-            ("stances", Stance.claim_id),
-            ("relations from other claims", ClaimRelation.related_claim_id),
-        ],
-    )
+    await delete_unreferenced(session, Claim, claim_id, "claim", REFERENCES)

@@ -11,7 +11,7 @@ import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterable
 from importlib import resources
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +23,8 @@ from app.claims import service as claims
 from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.links import service as links
-from app.models import Actor, ActorExternalId, Affiliation, Claim, ClaimRelation, Source, Stance
+from app.links.kind import Edit, LinkKind, New, Row
+from app.models import Actor, ActorExternalId, Claim, Source, Stance
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
 from app.sources.urls import normalize_url
@@ -112,19 +113,28 @@ class Loader:
             found, lambda: actors.create_actor(self.session, data, by=self.by)
         )
 
-    async def affiliation(self, rec: Record, line: int) -> uuid.UUID:
-        actor_id = self.key(rec, "actor", line)
-        data = AffiliationCreate(organization_id=self.key(rec, "organization", line), **rec)
+    async def _link(
+        self, kind: LinkKind[Row, New, Edit, Any], owner_id: uuid.UUID, data: New
+    ) -> uuid.UUID:
+        """The link of `kind` from the owner to the same other record with the same `kind`
+        field (the example's natural key of every link), else a new one. (Every kind's link
+        body has an id; its type variable does not say so, hence `Any`.)"""
+        fields = data.model_dump(include={kind.other.key, "kind"})
         found = await self._existing(
-            select(Affiliation.id).where(
-                Affiliation.actor_id == actor_id,
-                Affiliation.organization_id == data.organization_id,
-                Affiliation.kind == data.kind,
+            select(kind.model.id).where(
+                kind.owner.column == owner_id,
+                kind.other.column == fields[kind.other.key],
+                kind.model.kind == fields["kind"],
             )
         )
         return await self._or_create(
-            found, lambda: links.create(self.session, AFFILIATIONS, actor_id, data, by=self.by)
+            found, lambda: links.create(self.session, kind, owner_id, data, by=self.by)
         )
+
+    async def affiliation(self, rec: Record, line: int) -> uuid.UUID:
+        actor_id = self.key(rec, "actor", line)
+        data = AffiliationCreate(organization_id=self.key(rec, "organization", line), **rec)
+        return await self._link(AFFILIATIONS, actor_id, data)
 
     async def source(self, rec: Record, line: int) -> uuid.UUID:
         publisher = self.key(rec, "publisher", line) if rec.get("publisher") else None
@@ -158,16 +168,7 @@ class Loader:
     async def claim_relation(self, rec: Record, line: int) -> uuid.UUID:
         claim_id = self.key(rec, "claim", line)
         data = ClaimRelationCreate(related_claim_id=self.key(rec, "related", line), **rec)
-        found = await self._existing(
-            select(ClaimRelation.id).where(
-                ClaimRelation.claim_id == claim_id,
-                ClaimRelation.related_claim_id == data.related_claim_id,
-                ClaimRelation.kind == data.kind,
-            )
-        )
-        return await self._or_create(
-            found, lambda: links.create(self.session, CLAIM_RELATIONS, claim_id, data, by=self.by)
-        )
+        return await self._link(CLAIM_RELATIONS, claim_id, data)
 
     async def stance(self, rec: Record, line: int) -> uuid.UUID:
         data = StanceCreate(

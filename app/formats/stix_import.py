@@ -69,6 +69,19 @@ def _latest(objects: list[Any]) -> dict[str, Object]:
     return found
 
 
+def _link(rel: Object, type: str, ends: tuple[str, str], kind: str) -> Record:
+    """A STIX relationship as the record of a link of `type`: `ends` names the record's fields
+    for the relationship's source and target (by their keys, the STIX ids)."""
+    owner, other = ends
+    return {
+        "type": type,
+        "key": rel["id"],
+        owner: rel["source_ref"],
+        other: rel["target_ref"],
+        "kind": kind,
+    }
+
+
 class _Reader:
     def __init__(self, bundle: dict[str, Any]) -> None:
         self.bundle_key = str(bundle.get("id") or "bundle")
@@ -138,11 +151,7 @@ class _Reader:
 
     def _affiliation(self, rel: Object, kind: str) -> Record:
         return {
-            "type": "affiliation",
-            "key": rel["id"],
-            "actor": rel["source_ref"],
-            "organization": rel["target_ref"],
-            "kind": kind,
+            **_link(rel, "affiliation", ("actor", "organization"), kind),
             "role": rel.get("description"),
             "valid_from": record_time(rel.get("start_time")),
             "valid_to": record_time(rel.get("stop_time")),
@@ -202,13 +211,8 @@ class _Reader:
 
     def _citation(self, rel: Object, default: str) -> Record:
         described = str(rel.get("description") or "")
-        return {
-            "type": "citation",
-            "key": rel["id"],
-            "source": rel["source_ref"],
-            "cited": rel["target_ref"],
-            "kind": described if described in CITATION_KINDS else default,
-        }
+        kind = described if described in CITATION_KINDS else default
+        return _link(rel, "citation", ("source", "cited"), kind)
 
     def _claim(self, note: Object) -> Record:
         return {
@@ -222,13 +226,7 @@ class _Reader:
         }
 
     def _claim_relation(self, rel: Object, kind: str) -> Record:
-        return {
-            "type": "claim_relation",
-            "key": rel["id"],
-            "claim": rel["source_ref"],
-            "related": rel["target_ref"],
-            "kind": kind,
-        }
+        return _link(rel, "claim_relation", ("claim", "related"), kind)
 
     def _stances(self, opinion: Object, source: str) -> Iterator[Record]:
         actor = opinion.get("created_by_ref")

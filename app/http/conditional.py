@@ -14,9 +14,10 @@ import uuid
 import orjson
 from fastapi import Request
 from sqlalchemy import select
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.errors import DomainError, NotFound
+from app.http.asgi import HTTPMiddleware
 from app.http.deps import SessionDep
 from app.models import Actor, Affiliation, Citation, Claim, ClaimRelation, Source, Stance
 from app.models.base import Versioned
@@ -91,17 +92,14 @@ async def check_if_match(request: Request, session: SessionDep) -> None:
         )
 
 
-class ETags:
+class ETags(HTTPMiddleware):
     """Adds an ETag to single-record JSON answers and turns a matching If-None-Match on a
     read into 304 Not Modified."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        return super().handles(scope) and scope["method"] in ("GET", "HEAD", "PATCH", "POST")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD", "PATCH", "POST"):
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         start: Message | None = None
         chunks: list[bytes] = []
 

@@ -23,10 +23,11 @@ from fastapi.responses import Response
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.db.engines import unavailable
 from app.errors import Conflict, DomainError, InvalidField
+from app.http.asgi import HTTPMiddleware
 from app.http.middleware import IMPORT_PATH, send_problem
 from app.http.problems import unavailable_problem
 from app.models import IdempotentRequest
@@ -144,18 +145,15 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Replay, _replay)
 
 
-class CommitWithResponse:
+class CommitWithResponse(HTTPMiddleware):
     """For a POST that holds an Idempotency-Key: commits its transaction with the response
     stored in it, then sends the response. An answer that could not be committed is not
     sent; the client gets a 503 (or 409) and may retry with the same key."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def handles(self, scope: Scope) -> bool:
+        return super().handles(scope) and bool(scope["method"] == "POST")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         held: list[Message] = []
 
         async def hold_send(message: Message) -> None:

@@ -12,10 +12,10 @@ from app.errors import (
     PROBLEM_JSON,
     FieldError,
     InvalidField,
-    Problem,
     UnsupportedMediaType,
-    problem_type,
+    problem,
 )
+from app.http.asgi import HTTPMiddleware
 
 IMPORT_PATH = "/v1/import"
 
@@ -31,15 +31,8 @@ async def send_problem(
     headers: list[tuple[bytes, bytes]] | None = None,
 ) -> None:
     """Answer with a problem+json response straight from middleware."""
-    problem = Problem(
-        type=problem_type(slug),
-        title=title,
-        status=status,
-        detail=detail,
-        instance=path,
-        errors=errors or None,
-    )
-    body = problem.model_dump_json(exclude_none=True).encode()
+    details = problem(status, slug, title, detail, path, errors=errors or None)
+    body = details.model_dump_json(exclude_none=True).encode()
     await send(
         {
             "type": "http.response.start",
@@ -67,28 +60,24 @@ def _nul_fields(path: str, query: bytes) -> list[FieldError]:
     return errors
 
 
-class RejectNulInURL:
+class RejectNulInURL(HTTPMiddleware):
     """Answer 422 for a NUL byte in the path or query: no database stores it, so it could only
     end as a server error further in."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            query: bytes = scope.get("query_string", b"")
-            path: str = scope.get("path", "")
-            if b"%00" in query or "\x00" in path:
-                await send_problem(
-                    send,
-                    path,
-                    422,
-                    "invalid-request",
-                    "Invalid request",
-                    "the URL contains a NUL character",
-                    _nul_fields(path, query),
-                )
-                return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        query: bytes = scope.get("query_string", b"")
+        path: str = scope.get("path", "")
+        if b"%00" in query or "\x00" in path:
+            await send_problem(
+                send,
+                path,
+                422,
+                "invalid-request",
+                "Invalid request",
+                "the URL contains a NUL character",
+                _nul_fields(path, query),
+            )
+            return
         await self.app(scope, receive, send)
 
 
@@ -111,20 +100,17 @@ async def _send_too_large(send: Send, path: str, limit: int) -> None:
     )
 
 
-class LimitSizes:
+class LimitSizes(HTTPMiddleware):
     """414 for an over-long query string; 413 for a body over the limit, whether its length
     is declared or it streams (the stream is cut as soon as it passes the limit)."""
 
     def __init__(self, app: ASGIApp, *, max_body: int, max_import: int, max_query: int) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_body = max_body
         self.max_import = max_import
         self.max_query = max_query
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope.get("path", "")
         if len(scope.get("query_string", b"")) > self.max_query:
             await send_problem(

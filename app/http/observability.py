@@ -26,9 +26,10 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from pythonjsonlogger.json import JsonFormatter
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from app.context import current_request_id, current_writer
+from app.http.asgi import HTTPMiddleware
 
 log = logging.getLogger("claimgraph.access")
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -65,18 +66,12 @@ def _cache_control(method: str, status: int, path: str) -> bytes:
     return b"no-store"
 
 
-class RequestContext:
+class RequestContext(HTTPMiddleware):
     """Request id, access log and metrics for every HTTP request; the headers every response
     carries (`X-Request-ID`, `X-Content-Type-Options`, `Cache-Control`); and HEAD, answered
     as GET without the body."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         request_id = incoming if SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         token = current_request_id.set(request_id)

@@ -6,7 +6,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from app.http.observability import metrics_response
-from app.http.problem_docs import problem_responses
+from app.http.problem_docs import text_responses
 from app.migrate import SchemaNotCurrent, check_current
 
 router = APIRouter(tags=["operations"])
@@ -65,10 +65,7 @@ async def readyz(request: Request) -> JSONResponse:
     operation_id="metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={
-        200: {"content": {"text/plain": {}}, "description": "Prometheus text format."},
-        **problem_responses(401, 403, 429),
-    },
+    responses=text_responses("Prometheus text format.", 401, 403, 429),
 )
 async def metrics(request: Request) -> Response:
     """Request counts and latencies by route and status, and database pool use, in the

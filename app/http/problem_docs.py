@@ -118,3 +118,12 @@ def problem_responses(*statuses: int) -> dict[int | str, OpenAPIDict]:
             "content": {PROBLEM_JSON: media},
         }
     return responses
+
+
+def text_responses(description: str, *statuses: int) -> dict[int | str, OpenAPIDict]:
+    """OpenAPI `responses=` entries for a route that answers `text/plain` (described as
+    `description`), or a problem for these statuses."""
+    return {
+        200: {"content": {"text/plain": {}}, "description": description},
+        **problem_responses(*statuses),
+    }

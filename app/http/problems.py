@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db.engines import unavailable
-from app.errors import PROBLEM_JSON, DomainError, FieldError, Problem, problem_type
+from app.errors import PROBLEM_JSON, DomainError, FieldError, problem
 
 RETRY_AFTER = "2"  # seconds a client should wait before retrying a 503
 # Errors asyncpg may raise without SQLAlchemy wrapping them (while connecting).
@@ -26,24 +26,30 @@ ASYNCPG_ERRORS: tuple[type[Exception], ...] = (
 log = logging.getLogger("claimgraph.errors")
 
 
-def _problem(
-    request: Request, status: int, slug: str, title: str, detail: str | None, **extra: object
+def problem_response(
+    path: str,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str | None,
+    headers: dict[str, str] | None = None,
+    **extra: object,
 ) -> JSONResponse:
-    body = Problem(
-        type=problem_type(slug),
-        title=title,
-        status=status,
-        detail=detail,
-        instance=request.url.path,
-        **extra,
-    )
-    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    """A problem+json response to the request for `path`."""
+    body = problem(status, slug, title, detail, path, **extra)
     return JSONResponse(
         body.model_dump(mode="json", exclude_none=True),
         status_code=status,
         media_type=PROBLEM_JSON,
         headers=headers,
     )
+
+
+def _problem(
+    request: Request, status: int, slug: str, title: str, detail: str | None, **extra: object
+) -> JSONResponse:
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    return problem_response(request.url.path, status, slug, title, detail, headers, **extra)
 
 
 def _field_name(loc: tuple[int | str, ...]) -> tuple[str, str]:
@@ -154,13 +160,7 @@ UNAVAILABLE = {
 def unavailable_problem(path: str, why: str) -> JSONResponse:
     """503 with Retry-After: the database is away or too slow; the client may retry."""
     title, detail = UNAVAILABLE[why]
-    body = Problem(type=problem_type(why), title=title, status=503, detail=detail, instance=path)
-    return JSONResponse(
-        body.model_dump(mode="json", exclude_none=True),
-        status_code=503,
-        media_type=PROBLEM_JSON,
-        headers={"Retry-After": RETRY_AFTER},
-    )
+    return problem_response(path, 503, why, title, detail, {"Retry-After": RETRY_AFTER})
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -19,8 +19,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import PROBLEM_JSON, Problem, problem_type
+from app.http.asgi import HTTPMiddleware
 from app.http.middleware import send_problem
+from app.http.problems import problem_response
 from app.http.serving import CONNECTION_KEY, PROTOCOL
 from app.settings import Settings
 
@@ -37,18 +38,9 @@ class BodyTimeout(HTTPException):
 
 
 async def _body_timeout(request: Request, exc: Exception) -> JSONResponse:
-    problem = Problem(
-        type=problem_type("request-timeout"),
-        title="Request timeout",
-        status=408,
-        detail=str(getattr(exc, "detail", "")),
-        instance=request.url.path,
-    )
-    return JSONResponse(
-        problem.model_dump(mode="json", exclude_none=True),
-        status_code=408,
-        media_type=PROBLEM_JSON,
-        headers={"Connection": "close"},
+    detail = str(getattr(exc, "detail", ""))
+    return problem_response(
+        request.url.path, 408, "request-timeout", "Request timeout", detail, {"Connection": "close"}
     )
 
 
@@ -69,23 +61,20 @@ def _declares_body(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
-class ReadLimits:
+class ReadLimits(HTTPMiddleware):
     """The body's deadline, the header fields' size cap, and the connection's protocol told
     when a request starts and when its response is done."""
 
     def __init__(
         self, app: ASGIApp, *, max_header_bytes: int, body_timeout: float, body_min_rate: int
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.max_header_bytes = max_header_bytes
         self.body_timeout = body_timeout
         self.body_min_rate = body_min_rate
         self.unguarded_noted = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = scope.get("state", {}).get(CONNECTION_KEY)
         if connection is not None:
             connection.request_started()

@@ -9,7 +9,7 @@ they are declared once here; the routes keep their own parameters, docstrings an
 
 from collections.abc import Callable
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from fastapi.datastructures import Default
 from fastapi.types import DecoratedCallable
 
@@ -33,6 +33,10 @@ class RecordRoutes:
         self.plural = plural
         self.item = item
         self.conflicts = conflicts
+
+    def location(self, request: Request, ident: object) -> str:
+        """The address of one record (its `get` route): the `Location` of one just created."""
+        return str(request.url_for(f"get_{self.noun}", **{f"{self.noun}_id": ident}))
 
     def _declare(
         self,

@@ -22,7 +22,7 @@ import uvicorn
 from uvicorn.config import HTTP_PROTOCOLS
 from uvicorn.importer import import_from_string
 
-from app.errors import PROBLEM_JSON, Problem, problem_type
+from app.errors import PROBLEM_JSON, problem
 from app.settings import Settings, get_settings
 
 CONNECTION_KEY = "claimgraph.connection"
@@ -37,8 +37,7 @@ LINGER_SECONDS = 2.0
 def refusal(status: int, slug: str, detail: str) -> bytes:
     """A complete HTTP/1.1 response with a problem+json body, closing the connection."""
     title = HTTPStatus(status).phrase
-    body = Problem(type=problem_type(slug), title=title, status=status, detail=detail)
-    content = body.model_dump_json(exclude_none=True).encode()
+    content = problem(status, slug, title, detail).model_dump_json(exclude_none=True).encode()
     head = (
         f"HTTP/1.1 {status} {title}\r\ncontent-type: {PROBLEM_JSON}\r\n"
         f"content-length: {len(content)}\r\nconnection: close\r\n\r\n"

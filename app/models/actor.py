@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned, sql_in
+from app.models.base import Base, Versioned, key_to, sql_in
 from app.vocabulary import ActorKind, AffiliationKind, Reliability
 
 # Prefix search runs as a range scan (`>= p AND < p+1`), which matches prefixes only under a
@@ -47,9 +47,7 @@ class ActorAlias(Base):
     __tablename__ = "actor_aliases"
     __table_args__ = (Index(None, "alias_folded"),)
 
-    actor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
-    )
+    actor_id: Mapped[uuid.UUID] = key_to("actors", "CASCADE")
     alias: Mapped[str] = mapped_column(String(400), primary_key=True)
     alias_folded: Mapped[str] = mapped_column(FOLDED)
     position: Mapped[int]
@@ -61,9 +59,7 @@ class ActorExternalId(Base):
     __tablename__ = "actor_external_ids"
     __table_args__ = (UniqueConstraint("scheme", "value"),)
 
-    actor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
-    )
+    actor_id: Mapped[uuid.UUID] = key_to("actors", "CASCADE")
     scheme: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(String(400))
 

@@ -3,11 +3,11 @@
 import uuid
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import ClassVar
+from typing import ClassVar, Literal
 
-from sqlalchemy import DateTime, Integer, MetaData, func
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, func
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 from uuid_utils.compat import uuid7
 
@@ -79,6 +79,13 @@ class Versioned(IdMixin):
     @declared_attr.directive
     def __mapper_args__(cls) -> dict[str, object]:
         return {"version_id_col": cls.__table__.c.version, "version_id_generator": False}  # type: ignore[attr-defined]
+
+
+def key_to(table: str, ondelete: Literal["CASCADE", "RESTRICT"]) -> MappedColumn[uuid.UUID]:
+    """A primary-key column that refers to a record of `table`: CASCADE where the row belongs
+    to that record (it goes with it), RESTRICT where the row names a record that must stay
+    while it is named."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete=ondelete), primary_key=True)
 
 
 def sql_in(column: str, values: type[StrEnum]) -> str:

@@ -17,7 +17,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
-from app.models.base import Base, Versioned, sql_in
+from app.models.base import Base, Versioned, key_to, sql_in
 from app.vocabulary import ClaimRelationKind
 
 
@@ -50,9 +50,7 @@ class ClaimTag(Base):
     __tablename__ = "claim_tags"
     __table_args__ = (Index(None, "tag", "claim_id"),)
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    )
+    claim_id: Mapped[uuid.UUID] = key_to("claims", "CASCADE")
     tag: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
@@ -62,12 +60,8 @@ class ClaimSubject(Base):
     __tablename__ = "claim_subjects"
     __table_args__ = (Index(None, "actor_id", "claim_id"),)
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    )
-    actor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True
-    )
+    claim_id: Mapped[uuid.UUID] = key_to("claims", "CASCADE")
+    actor_id: Mapped[uuid.UUID] = key_to("actors", "RESTRICT")
     position: Mapped[int]
 
 
@@ -102,9 +96,7 @@ class ClaimStats(Base):
         Index(None, "total", "claim_id"),
     )
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    )
+    claim_id: Mapped[uuid.UUID] = key_to("claims", "CASCADE")
     # Current (non-retracted) stances per side; `total` is their sum.
     support: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     neutral: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -132,9 +124,7 @@ class ClaimTally(Base):
 
     __tablename__ = "claim_tallies"
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    )
+    claim_id: Mapped[uuid.UUID] = key_to("claims", "CASCADE")
     label: Mapped[str] = mapped_column(String(32), primary_key=True)
     # The stances' probability, or NO_PROBABILITY.
     probability: Mapped[float] = mapped_column(Float, primary_key=True)
@@ -148,11 +138,7 @@ class ClaimSideActor(Base):
     __tablename__ = "claim_side_actors"
     __table_args__ = (Index(None, "actor_id"),)
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="CASCADE"), primary_key=True
-    )
+    claim_id: Mapped[uuid.UUID] = key_to("claims", "CASCADE")
     side: Mapped[str] = mapped_column(String(16), primary_key=True)
-    actor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
-    )
+    actor_id: Mapped[uuid.UUID] = key_to("actors", "CASCADE")
     stances: Mapped[int] = mapped_column(Integer)

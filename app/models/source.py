@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned, sql_in
+from app.models.base import Base, Versioned, key_to, sql_in
 from app.vocabulary import CitationKind, SourceKind
 
 UNLINKED = text("url IS NULL")
@@ -56,12 +56,8 @@ class SourceAuthor(Base):
     __tablename__ = "source_authors"
     __table_args__ = (Index(None, "actor_id"),)
 
-    source_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
-    )
-    actor_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("actors.id", ondelete="RESTRICT"), primary_key=True
-    )
+    source_id: Mapped[uuid.UUID] = key_to("sources", "CASCADE")
+    actor_id: Mapped[uuid.UUID] = key_to("actors", "RESTRICT")
     position: Mapped[int]
 
 
@@ -95,7 +91,5 @@ class SourceOrigin(Base):
 
     __tablename__ = "source_origins"
 
-    source_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
-    )
+    source_id: Mapped[uuid.UUID] = key_to("sources", "CASCADE")
     origin_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)

@@ -8,7 +8,7 @@ from fastapi.responses import PlainTextResponse
 
 from app.errors import NotFound
 from app.http.deps import PagingDep, SessionDep, WriterDep
-from app.http.problem_docs import problem_responses
+from app.http.problem_docs import text_responses
 from app.http.record_routes import RecordRoutes
 from app.links.routes import add_link_routes
 from app.paths import SourceIdPath
@@ -34,7 +34,7 @@ async def create_source(
     (a repeat is a 409 naming the existing source). When `text` is given its SHA-256 is stored
     as `content_hash`, and stances quoting this source are checked against it."""
     source = await service.create_source(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_source", source_id=source.id))
+    response.headers["Location"] = sources.location(request, source.id)
     return source
 
 
@@ -71,10 +71,7 @@ async def get_source(source_id: SourceIdPath, session: SessionDep) -> SourceOut:
     operation_id="get_source_text",
     summary="Get a source's text",
     response_class=PlainTextResponse,
-    responses={
-        200: {"content": {"text/plain": {}}, "description": "The full text."},
-        **problem_responses(404),
-    },
+    responses=text_responses("The full text.", 404),
 )
 async def get_source_text(source_id: SourceIdPath, session: SessionDep) -> PlainTextResponse:
     """The full text held for a source, as `text/plain`; 404 when none is held. Stance quote

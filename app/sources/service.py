@@ -213,16 +213,14 @@ async def update_source(
     return to_out(source, has_text=source.text is not None)
 
 
+# What refers to a source, as a refused deletion (409) names it.
+REFERENCES = [
+    ("stances", Stance.source_id),
+    ("stances as retraction source", Stance.retraction_source_id),
+    ("citing sources", Citation.cited_source_id),
+]
+
+
 async def delete_source(session: AsyncSession, source_id: uuid.UUID) -> None:
     """Delete the source; 409 while stances quote it or other sources cite it."""
-    await delete_unreferenced(
-        session,
-        Source,
-        source_id,
-        "source",
-        [
-            ("stances", Stance.source_id),
-            ("stances as retraction source", Stance.retraction_source_id),
-            ("citing sources", Citation.cited_source_id),
-        ],
-    )
+    await delete_unreferenced(session, Source, source_id, "source", REFERENCES)

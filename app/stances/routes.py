@@ -28,7 +28,7 @@ async def create_stance(
     quote must occur in the source's text when the source holds it (422 naming the field
     otherwise); the quote's position and context are stored."""
     stance = await service.create_stance(session, data, by=by)
-    response.headers["Location"] = str(request.url_for("get_stance", stance_id=stance.id))
+    response.headers["Location"] = stances.location(request, stance.id)
     return stance
 
 

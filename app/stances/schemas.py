@@ -99,12 +99,17 @@ class PublisherRef(BaseModel):
     name: str = Field(description="The publishing actor's name.")
 
 
-class SourceRef(BaseModel):
-    """The source of a stance, embedded."""
+class SourceHeading(BaseModel):
+    """What every embedded source opens with (its other fields follow in each body)."""
 
     id: uuid.UUID = Field(description="The source's id.")
     title: str = Field(description="Title or headline.")
     url: str | None = Field(description="Normalized URL.")
+
+
+class SourceRef(SourceHeading):
+    """The source of a stance, embedded."""
+
     publisher_id: uuid.UUID | None = Field(description="The publishing actor.")
     publisher: PublisherRef | None = Field(description="The publishing actor, embedded.")
     published_at: datetime | None = Field(description="When it was published.")
