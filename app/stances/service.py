@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.db.statements import SqlRow, Statement, built_once, select_rows
@@ -58,13 +58,16 @@ def _same_stance() -> Select[uuid.UUID]:
 SAME_STANCE = _same_stance()
 
 
-async def _refuse_duplicate(session: AsyncSession, stance: Stance, *, locked: bool = False) -> None:
+async def _refuse_duplicate(
+    session: AsyncSession, stance: Stance, connection: AsyncConnection | None = None
+) -> None:
     """409 naming the existing stance if one has the same claim, actor, source, label and
     quote. Writers on one claim take its counters' row lock first (SQLite's writer holds the
-    database's), so two equal stances cannot both pass this check; `locked` says the caller
-    holds it already."""
-    if not locked:
+    database's), so two equal stances cannot both pass this check: here, unless the caller
+    holds it already and passes the session's `connection`."""
+    if connection is None:
         await stats.lock_claim(session, stance.claim_id)
+        connection = await session.connection()
     params = {
         "claim_id": stance.claim_id,
         "actor_id": stance.actor_id,
@@ -73,11 +76,11 @@ async def _refuse_duplicate(session: AsyncSession, stance: Stance, *, locked: bo
         "quote": stance.quote,
         "id": stance.id,
     }
-    existing = await select_rows(session, SAME_STANCE, params)
-    if existing:
+    existing = (await connection.execute(SAME_STANCE, params)).first()
+    if existing is not None:
         raise Duplicate(
             "this stance (claim, actor, source, label and quote) is already recorded",
-            existing_id=existing[0][0],
+            existing_id=existing[0],
         )
 
 
@@ -119,7 +122,9 @@ def _references(with_text: bool, with_retraction: bool) -> Statement:
     )
 
 
-async def _check_references(session: AsyncSession, data: StanceCreate) -> SqlRow:
+async def _check_references(
+    session: AsyncSession, connection: AsyncConnection, data: StanceCreate
+) -> SqlRow:
     """The row of `_references` for a new stance, or a 422 naming the first of claim, actor,
     source and retraction source that does not exist (in that order)."""
     params = {
@@ -129,12 +134,11 @@ async def _check_references(session: AsyncSession, data: StanceCreate) -> SqlRow
         "retraction_source_id": data.retraction_source_id,
     }
     statement = _references(data.quote is not None, data.retraction_source_id is not None)
-    rows = await select_rows(session, statement, params)
-    if not rows:  # no such source: the claim's and actor's checks come first
+    row = (await connection.execute(statement, params)).first()
+    if row is None:  # no such source: the claim's and actor's checks come first
         await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
         await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
         raise UnknownReference("source_id", "source", data.source_id)
-    row = rows[0]
     if row.claim_statement is None:
         raise UnknownReference("claim_id", "claim", data.claim_id)
     if row.actor_name is None:
@@ -185,7 +189,9 @@ _REF_COLUMNS = frozenset(
 
 async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | None) -> StanceOut:
     """The new stance, with its side derived and its quote located."""
-    refs = await _check_references(session, data)
+    # The session's connection, asked for once: its statements below are Core statements.
+    connection = await session.connection()
+    refs = await _check_references(session, connection, data)
     rules.check_band(data.label, data.probability)
     stated_at = data.stated_at if data.stated_at is not None else refs.source_published_at
     rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
@@ -209,16 +215,16 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     # The counters' UPDATE takes the claim's row lock before the duplicate check looks at its
     # stances (see `_refuse_duplicate`); a refused stance rolls it back with the rest.
     counted = await stats.count_new_stance(
-        session, stance.claim_id, stance.side, stance.stated_at, retracted
+        connection, stance.claim_id, stance.side, stance.stated_at, retracted
     )
-    await _refuse_duplicate(session, stance, locked=True)
+    await _refuse_duplicate(session, stance, connection)
     session.add(stance)
     await session.flush()
     if not counted:  # no counters row yet: built from the claim's stances, this one included
         await stats.recount(session, [stance.claim_id])
     elif not retracted:
         await stats.tally_new_stance(
-            session,
+            connection,
             stance.claim_id,
             stance.side,
             actor_id=stance.actor_id,

@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from sqlalchemy import Table, Update, and_, bindparam, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 from app.db.statements import built_once
@@ -146,7 +146,7 @@ def _tally_statement(side: str) -> Executable:
 
 
 async def count_new_stance(
-    session: AsyncSession,
+    connection: AsyncConnection,
     claim_id: uuid.UUID,
     side: str,
     stated_at: datetime | None,
@@ -157,7 +157,6 @@ async def count_new_stance(
     run it before it looks at the claim's stances. False if the claim has no counters row
     yet (then `recount` builds it, once the stance is flushed). Core statements on the
     session's connection: an ORM UPDATE would also look for the row in the session."""
-    connection = await session.connection()
     params: dict[str, object] = {"claim": claim_id}
     if stated_at is not None:
         params["stated_at"] = stated_at
@@ -167,7 +166,7 @@ async def count_new_stance(
 
 
 async def tally_new_stance(
-    session: AsyncSession,
+    connection: AsyncConnection,
     claim_id: uuid.UUID,
     side: str,
     *,
@@ -178,7 +177,6 @@ async def tally_new_stance(
     """Add one new current stance to its claim's tallies (after `count_new_stance` found
     the counters row): by label and probability, and by side and actor; and the side's
     actors counter if the actor is new there. Upserts, safe under concurrent writers."""
-    connection = await session.connection()
     dialect = connection.dialect.name
     tally = {
         "claim_id_value": claim_id,
