@@ -228,12 +228,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         extra_engines.append(query_engine)
         replica_queries = queries_on(settings.database_read_url, settings.db_read_pgbouncer)
     app.state.reads = Reads(query_engine, replica_queries)
+    primary_queries = query_engine
     query_engine = replica_queries or query_engine
     app.state.query_engine = query_engine
     app.state.query_sessionmaker = create_sessionmaker(query_engine)
     # Keys are checked on the primary (a key made a moment ago may not have reached a
-    # replica), and on SQLite beside its writer, which a check must not wait for.
-    app.state.key_sessionmaker = app.state.query_sessionmaker if sqlite else app.state.sessionmaker
+    # replica), and on SQLite beside its writer, which a check must not wait for. The check
+    # is one SELECT: run on its own (autocommit), it costs one round trip, where a writer's
+    # session added a ping, BEGIN and ROLLBACK to every request with a key.
+    app.state.key_sessionmaker = (
+        app.state.query_sessionmaker
+        if primary_queries is query_engine
+        else create_sessionmaker(primary_queries)
+    )
     if not sqlite:
         # Imports: a statement of a large one may rightly run for minutes (the bulk writer
         # raises its statement timeout), so the command timeout is as long; a connection is

@@ -343,10 +343,13 @@ async def python_load(
 
 
 class Server:
-    def __init__(self, name: str, cmd: list[str], port: int, env: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], port: int, env: dict[str, str], cwd: Path | None = None
+    ) -> None:
         self.name, self.port = name, port
         self.proc = subprocess.Popen(
             cmd,
+            cwd=cwd,
             env={**os.environ, **env},
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -436,8 +439,11 @@ def main() -> None:
         for name in order:
             port = free_port()
             if name in ("service", "baseline"):
-                # The baseline's own `app` package comes first on the path.
-                tree = {"PYTHONPATH": str(args.baseline.resolve())} if name == "baseline" else {}
+                # The baseline's own `app` package comes first on the path. `python -m` puts
+                # the working directory before PYTHONPATH: each server runs in its own tree,
+                # or from a checkout both would run the checkout's `app`.
+                root = args.baseline.resolve() if name == "baseline" else HERE.parent
+                tree = {"PYTHONPATH": str(root)} if name == "baseline" else {}
                 server = Server(
                     name,
                     [
@@ -452,6 +458,7 @@ def main() -> None:
                     ],
                     port,
                     {"DATABASE_URL": url, "CLAIMGRAPH_LOG_LEVEL": "warning", **tree},
+                    cwd=root,
                 )
             else:
                 server = Server(

@@ -12,9 +12,10 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.statements import select_rows
 from app.errors import Conflict, NotFound
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import ApiKey
@@ -127,16 +128,32 @@ async def revoke_key(
     return _out(row)
 
 
+# Every request with a key runs this: built once and read as a row, not loaded as an object.
+KEY_BY_PREFIX = select(
+    ApiKey.id,
+    ApiKey.name,
+    ApiKey.prefix,
+    ApiKey.hash,
+    ApiKey.scope,
+    ApiKey.created_at,
+    ApiKey.expires_at,
+    ApiKey.revoked_at,
+).where(ApiKey.prefix == bindparam("prefix"))
+
+
 async def verify_key(session: AsyncSession, key: str) -> KeyOut | None:
     """The key's record if `key` is a live key (known, unexpired, unrevoked), else None."""
     parts = key.split("_", 2)  # cg_<prefix>_<secret>; the secret may contain "_"
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     prefix = f"{parts[0]}_{parts[1]}"
-    row = (await session.scalars(select(ApiKey).where(ApiKey.prefix == prefix))).one_or_none()
-    if row is None or not hmac.compare_digest(row.hash, hash_key(key)):
+    rows = await select_rows(session, KEY_BY_PREFIX, {"prefix": prefix})
+    if not rows:
+        return None
+    row = rows[0]
+    if not hmac.compare_digest(row.hash, hash_key(key)):
         return None
     now = datetime.now(UTC)
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return _out(row)
+    return KeyOut.model_validate(row, from_attributes=True)

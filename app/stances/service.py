@@ -2,19 +2,22 @@
 and, where the source holds its text, against that text."""
 
 import uuid
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import undefer
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.orm import aliased
 
-from app.db.statements import select_rows
+from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.errors import Duplicate, UnknownReference
 from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
+from app.models.base import new_id
 from app.records import bump_version, changed_fields, load, require_ids
 from app.stances import rules
 from app.stances.filters import StanceQuery, stance_list
-from app.stances.rows import StanceFields, row_to_out, select_stances, stance_fields
+from app.stances.rows import Publisher, StanceFields, row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.tallies import stats
 from app.vocabulary import side_of
@@ -38,45 +41,163 @@ def _anchor_quote(stance: Stance, quote: str | None, text: str | None) -> None:
     stance.quote_prefix, stance.quote_suffix = span.prefix, span.suffix
 
 
-async def _refuse_duplicate(session: AsyncSession, stance: Stance) -> None:
+def _same_stance() -> Select[uuid.UUID]:
+    """Another stance with the same claim, actor, source, label and quote as the parameters'
+    (`id` is the stance's own)."""
+    return select(Stance.id).where(
+        Stance.claim_id == bindparam("claim_id"),
+        Stance.actor_id == bindparam("actor_id"),
+        Stance.source_id == bindparam("source_id"),
+        Stance.label == bindparam("label"),
+        Stance.quote.is_not_distinct_from(bindparam("quote", type_=Stance.quote.type)),
+        Stance.id != bindparam("id"),
+    )
+
+
+# Built once: a write runs it on the session's connection, not through the ORM.
+SAME_STANCE = _same_stance()
+
+
+async def _refuse_duplicate(
+    session: AsyncSession, stance: Stance, connection: AsyncConnection | None = None
+) -> None:
     """409 naming the existing stance if one has the same claim, actor, source, label and
     quote. Writers on one claim take its counters' row lock first (SQLite's writer holds the
-    database's), so two equal stances cannot both pass this check."""
-    await stats.lock_claim(session, stance.claim_id)
-    existing = await session.scalar(
-        select(Stance.id).where(
-            Stance.claim_id == stance.claim_id,
-            Stance.actor_id == stance.actor_id,
-            Stance.source_id == stance.source_id,
-            Stance.label == stance.label,
-            Stance.quote.is_not_distinct_from(stance.quote),
-            Stance.id != stance.id,
-        )
-    )
+    database's), so two equal stances cannot both pass this check: here, unless the caller
+    holds it already and passes the session's `connection`."""
+    if connection is None:
+        await stats.lock_claim(session, stance.claim_id)
+        connection = await session.connection()
+    params = {
+        "claim_id": stance.claim_id,
+        "actor_id": stance.actor_id,
+        "source_id": stance.source_id,
+        "label": stance.label,
+        "quote": stance.quote,
+        "id": stance.id,
+    }
+    existing = (await connection.execute(SAME_STANCE, params)).first()
     if existing is not None:
         raise Duplicate(
             "this stance (claim, actor, source, label and quote) is already recorded",
-            existing_id=existing,
+            existing_id=existing[0],
         )
+
+
+Retraction = aliased(Source, name="retraction")
+
+
+@built_once
+def _references(with_text: bool, with_retraction: bool) -> Statement:
+    """One SELECT for every reference a new stance makes: its source's row (none if the
+    source does not exist), with the claim's statement and the actor's name and kind (null
+    where either does not exist), the retraction source's id (if one is named) and the
+    source's text (if a quote is to be found in it). Besides the checks, it holds what the
+    created stance's answer embeds, so nothing is read again after the write."""
+    claim_id = bindparam("claim_id", type_=Claim.id.type)
+    actor_id = bindparam("actor_id", type_=Actor.id.type)
+
+    def of(column: Any, where: Any) -> Any:
+        return select(column).where(where).correlate(None).scalar_subquery()
+
+    columns: list[Any] = [
+        Source.published_at.label("source_published_at"),
+        Source.title.label("source_title"),
+        Source.url.label("source_url"),
+        Source.publisher_id.label("publisher_id"),
+        Publisher.name.label("publisher_name"),
+        of(Claim.statement, Claim.id == claim_id).label("claim_statement"),
+        of(Actor.name, Actor.id == actor_id).label("actor_name"),
+        of(Actor.kind, Actor.id == actor_id).label("actor_kind"),
+    ]
+    if with_retraction:
+        found = of(Retraction.id, Retraction.id == bindparam("retraction_source_id"))
+        columns.append(found.label("retraction_found"))
+    if with_text:  # a source's text (a whole article) is read only to find a quote
+        columns.append(Source.text.label("source_text"))
+    return (
+        select(*columns)
+        .outerjoin(Publisher, Publisher.id == Source.publisher_id)
+        .where(Source.id == bindparam("source_id"))
+    )
+
+
+async def _check_references(
+    session: AsyncSession, connection: AsyncConnection, data: StanceCreate
+) -> SqlRow:
+    """The row of `_references` for a new stance, or a 422 naming the first of claim, actor,
+    source and retraction source that does not exist (in that order)."""
+    params = {
+        "claim_id": data.claim_id,
+        "actor_id": data.actor_id,
+        "source_id": data.source_id,
+        "retraction_source_id": data.retraction_source_id,
+    }
+    statement = _references(data.quote is not None, data.retraction_source_id is not None)
+    row = (await connection.execute(statement, params)).first()
+    if row is None:  # no such source: the claim's and actor's checks come first
+        await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
+        await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
+        raise UnknownReference("source_id", "source", data.source_id)
+    if row.claim_statement is None:
+        raise UnknownReference("claim_id", "claim", data.claim_id)
+    if row.actor_name is None:
+        raise UnknownReference("actor_id", "actor", data.actor_id)
+    if data.retraction_source_id is not None and row.retraction_found is None:
+        raise UnknownReference("retraction_source_id", "source", data.retraction_source_id)
+    return row
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """A time as the database gives it back (`UTCDateTime`): aware, in UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class _Created:
+    """A new stance and the references its answer embeds, read as `select_stances()`'s rows
+    are (`stance_fields`)."""
+
+    def __init__(self, stance: Stance, refs: SqlRow) -> None:
+        self.stance, self.refs = stance, refs
+        # As a read back from the database would give them.
+        self.stated_at = _utc(stance.stated_at)
+        self.retracted_at = _utc(stance.retracted_at)
+        self.created_at = _utc(stance.created_at)
+        self.updated_at = _utc(stance.updated_at)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in _REF_COLUMNS:
+            return getattr(self.refs, name)
+        return getattr(self.stance, name)
+
+
+_REF_COLUMNS = frozenset(
+    {
+        "actor_name",
+        "actor_kind",
+        "source_title",
+        "source_url",
+        "publisher_id",
+        "publisher_name",
+        "source_published_at",
+        "claim_statement",
+    }
+)
 
 
 async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | None) -> StanceOut:
     """The new stance, with its side derived and its quote located."""
-    await require_ids(session, Claim, [data.claim_id], "claim_id", "claim")
-    await require_ids(session, Actor, [data.actor_id], "actor_id", "actor")
-    found = select(Source).where(Source.id == data.source_id)
-    if data.quote is not None:  # a source's text (a whole article) is read only to find a quote
-        found = found.options(undefer(Source.text))
-    source = (await session.scalars(found)).one_or_none()
-    if source is None:
-        raise UnknownReference("source_id", "source", data.source_id)
-    await require_ids(
-        session, Source, [data.retraction_source_id], "retraction_source_id", "source"
-    )
+    # The session's connection, asked for once: its statements below are Core statements.
+    connection = await session.connection()
+    refs = await _check_references(session, connection, data)
     rules.check_band(data.label, data.probability)
-    stated_at = data.stated_at if data.stated_at is not None else source.published_at
+    stated_at = data.stated_at if data.stated_at is not None else refs.source_published_at
     rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
     stance = Stance(
+        # Named now rather than at the flush: the duplicate check excludes the stance itself.
+        id=new_id(),
         claim_id=data.claim_id,
         actor_id=data.actor_id,
         source_id=data.source_id,
@@ -89,21 +210,28 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
         retracted_at=data.retracted_at,
         retraction_source_id=data.retraction_source_id,
     )
-    _anchor_quote(stance, data.quote, source.text if data.quote is not None else None)
-    await _refuse_duplicate(session, stance)
+    _anchor_quote(stance, data.quote, refs.source_text if data.quote is not None else None)
+    retracted = stance.retracted_at is not None
+    # The counters' UPDATE takes the claim's row lock before the duplicate check looks at its
+    # stances (see `_refuse_duplicate`); a refused stance rolls it back with the rest.
+    counted = await stats.count_new_stance(
+        connection, stance.claim_id, stance.side, stance.stated_at, retracted
+    )
+    await _refuse_duplicate(session, stance, connection)
     session.add(stance)
     await session.flush()
-    await stats.count_new_stance(
-        session,
-        stance.claim_id,
-        stance.side,
-        stance.stated_at,
-        stance.retracted_at is not None,
-        actor_id=stance.actor_id,
-        label=stance.label,
-        probability=stance.probability,
-    )
-    return await _read(session, stance.id)
+    if not counted:  # no counters row yet: built from the claim's stances, this one included
+        await stats.recount(session, [stance.claim_id])
+    elif not retracted:
+        await stats.tally_new_stance(
+            connection,
+            stance.claim_id,
+            stance.side,
+            actor_id=stance.actor_id,
+            label=stance.label,
+            probability=stance.probability,
+        )
+    return row_to_out(_Created(stance, refs))  # type: ignore[arg-type]  # a StanceRow by its attributes
 
 
 async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
