@@ -5,15 +5,20 @@ A `before_flush` listener on all sessions turns each new, changed or deleted top
 the record's fields before and after. Sub-records (aliases, external ids, authors, tags,
 subjects) are part of their owner's snapshot. Writes that bypass the ORM (bulk import) record
 their changes themselves.
+
+A create stores no snapshot when the record as created can be read back (`derivable`): it is
+then the `before` of the record's next change, or the record as it is now if it has none
+(app/history/rebuild.py), and most changes are creates. Updates and deletes keep both.
 """
 
+import re
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, NotRequired, Protocol, TypedDict, cast
 
-from sqlalchemy import event, inspect
-from sqlalchemy.orm import Session, UOWTransaction
+from sqlalchemy import DateTime, Float, Integer, event, inspect
+from sqlalchemy.orm import Mapper, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE
 
 from app.context import current_request_id, current_writer
@@ -47,6 +52,13 @@ COLLECTIONS: dict[str, tuple[str, Callable[[Any], object]]] = {
     "subjects": ("about_actor_ids", lambda s: str(s.actor_id)),
 }
 SKIPPED = frozenset({"created_at", "updated_at", "version", "text"})
+# Sub-records read back in the order of their `position`.
+POSITIONED = frozenset({"aliases", "authors", "subjects"})
+# Links that their owner's deletion removes in the database, leaving no change of their own
+# to read their last state from: their creates keep the snapshot.
+KEPT = frozenset({"affiliation", "citation", "claim_relation"})
+# A tag list that any collation orders as Python sorts it.
+PLAIN_TAG = re.compile(r"[a-z0-9]+")
 
 
 class Record(Protocol):
@@ -108,6 +120,82 @@ def _snapshot(obj: Record, *, before: bool) -> Snapshot:
             dict(cast(list[tuple[str, str]], values)) if field == "external_ids" else values
         )
     return out
+
+
+def fields_of(model: type) -> tuple[str, ...]:
+    """A record's snapshot fields, in the order the recorder writes them."""
+    mapper: Mapper[Any] = inspect(model)
+    columns = [attr.key for attr in mapper.column_attrs if attr.key not in SKIPPED]
+    folded = [field for name, (field, _) in COLLECTIONS.items() if name in mapper.relationships]
+    return (*columns, *folded)
+
+
+def _kinds(model: type) -> dict[str, str]:
+    """Each column field's kind of value as the database reads it back."""
+    kinds = {}
+    mapper: Mapper[Any] = inspect(model)
+    for attr in mapper.column_attrs:
+        column_type = attr.columns[0].type
+        if isinstance(column_type, Float):
+            kinds[attr.key] = "float"
+        elif isinstance(column_type, Integer):
+            kinds[attr.key] = "int"
+        elif isinstance(getattr(column_type, "impl", column_type), DateTime):
+            kinds[attr.key] = "time"
+        else:
+            kinds[attr.key] = "text"
+    return kinds
+
+
+FIELDS: dict[str, tuple[str, ...]] = {name: fields_of(model) for model, name in ENTITIES.items()}
+KINDS: dict[str, dict[str, str]] = {name: _kinds(model) for model, name in ENTITIES.items()}
+
+
+def _reads_back(kind: str, value: object) -> bool:
+    if value is None:
+        return True
+    if kind == "float":
+        return type(value) is float
+    if kind == "int":
+        return type(value) is int
+    if kind == "time":
+        if isinstance(value, datetime):
+            return value.utcoffset() == timedelta(0)
+        return isinstance(value, str) and value.endswith("+00:00")
+    return isinstance(value, str)
+
+
+def derivable(entity: str, after: Snapshot) -> bool:
+    """Whether the record as created, `after`, is what reading the record back gives (so the
+    create need not store it): every field present, in order, each value as the database
+    returns it (UTC times, floats as floats), sub-records in the order they load in. The
+    caller vouches that positioned sub-records (aliases, authors, subjects) are in position
+    order."""
+    if entity in KEPT or tuple(after) != FIELDS[entity]:
+        return False
+    kinds = KINDS[entity]
+    for key, value in after.items():
+        if key in kinds:
+            if not _reads_back(kinds[key], value):
+                return False
+        elif key == "external_ids":  # loaded in no defined order: one at most
+            if not isinstance(value, dict) or len(value) > 1:
+                return False
+        elif key == "tags":  # loaded ordered by the database's collation
+            tags = cast(list[str], value)
+            if tags != sorted(tags) or not all(PLAIN_TAG.fullmatch(t) for t in tags):
+                return False
+    return True
+
+
+def _in_position_order(obj: Record) -> bool:
+    state = inspect(obj)
+    for name in POSITIONED:
+        if name in state.mapper.relationships and state.attrs[name].loaded_value is not NO_VALUE:
+            positions = [item.position for item in getattr(obj, name)]
+            if positions != sorted(positions):
+                return False
+    return True
 
 
 def _change(
@@ -178,6 +266,13 @@ def _write(session: Session) -> None:
             if isinstance(obj, Stance) and before.get("retracted_at") != after.get("retracted_at"):
                 action = "retract" if after.get("retracted_at") else "unretract"
         version = entry.get("version", obj.version)
+        if (
+            action == "create"
+            and after is not None
+            and derivable(ENTITIES[type(obj)], after)
+            and _in_position_order(obj)
+        ):
+            after = None  # read back from the record (app/history/rebuild.py)
         changes.append(_change(obj, action, before, after, version))
     session.add_all(changes)
 

@@ -1,6 +1,7 @@
 """Reading the history: a record's changes, and the feed of all changes for mirroring."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -9,6 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.history.rebuild import created_afters
 from app.http.deps import PagingDep, SessionDep
 from app.http.pagination import PageParams, cursors_of, list_scope
 from app.http.problem_docs import problem_responses
@@ -52,8 +54,17 @@ class ChangeFeed(BaseModel):
     )
 
 
-def _out(row: Change) -> ChangeOut:
-    return ChangeOut.model_validate(row, from_attributes=True)
+async def _out(session: AsyncSession, rows: Sequence[Change]) -> list[ChangeOut]:
+    """The changes as the API gives them: creates that store no snapshot get the record as
+    created (app/history/rebuild.py)."""
+    afters = await created_afters(session, rows)
+    out = []
+    for row in rows:
+        change = ChangeOut.model_validate(row, from_attributes=True)
+        if row.id in afters:
+            change.after = afters[row.id]
+        out.append(change)
+    return out
 
 
 async def record_history(
@@ -66,14 +77,14 @@ async def record_history(
     rows = list((await session.scalars(stmt.order_by(Change.id).limit(page.limit + 1))).all())
     more = len(rows) > page.limit
     rows = rows[: page.limit]
-    return [_out(r) for r in rows], page.cursor(rows[-1].id) if more else None
+    return await _out(session, rows), page.cursor(rows[-1].id) if more else None
 
 
 async def recent_changes(session: AsyncSession, limit: int) -> list[ChangeOut]:
     """The latest changes to any record, newest first: what a person browsing wants to see
     (a mirror polls `/v1/changes` instead, oldest first and never skipping one)."""
     rows = await session.scalars(select(Change).order_by(Change.id.desc()).limit(limit))
-    return [_out(r) for r in rows.all()]
+    return await _out(session, rows.all())
 
 
 def _history_route(
@@ -178,4 +189,4 @@ async def list_changes(
     rows = list((await session.scalars(stmt.order_by(Change.txid, Change.id).limit(limit))).all())
     if rows:
         position = (rows[-1].txid, rows[-1].id)
-    return ChangeFeed(items=[_out(r) for r in rows], next_cursor=cursors.sign(scope, position))
+    return ChangeFeed(items=await _out(session, rows), next_cursor=cursors.sign(scope, position))

@@ -13,6 +13,8 @@ from app.models.base import Base, IdMixin, utcnow
 # A 64-bit integer key on PostgreSQL; SQLite needs INTEGER PRIMARY KEY to autoincrement.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 Document = JSON().with_variant(JSONB(), "postgresql")
+# A change's snapshot; None is SQL NULL (not JSON null), as a create stores no `after`.
+Snapshot = JSON(none_as_null=True).with_variant(JSONB(none_as_null=True), "postgresql")
 
 
 class ApiKey(IdMixin, Base):
@@ -51,8 +53,9 @@ class Change(Base):
     # transactions have all committed, in commit-safe order. Always 0 on SQLite, whose single
     # writer commits in id order.
     txid: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
-    before: Mapped[dict[str, object] | None] = mapped_column(Document)
-    after: Mapped[dict[str, object] | None] = mapped_column(Document)
+    before: Mapped[dict[str, object] | None] = mapped_column(Snapshot)
+    # Null for a create whose record as created the history reads back (app/history).
+    after: Mapped[dict[str, object] | None] = mapped_column(Snapshot)
 
 
 class IdempotentRequest(Base):

@@ -3,7 +3,9 @@
 Rows written in bulk bypass the ORM, and so the history recorder's flush listener: the import
 writes their `create` changes itself, in the same transaction and in the recorder's own shape
 (the record's columns but the audit ones, UUIDs as strings, times in ISO 8601, sub-records
-folded in), so the history and the change feed show imported records like any other.
+folded in), so the history and the change feed show imported records like any other. Like
+the recorder, it stores no snapshot when the record as created can be read back (nearly
+always: see recorder.derivable; positioned sub-records are in position order here).
 (Records an import updates go through the services, and the recorder as usual.)
 """
 
@@ -14,7 +16,7 @@ import orjson
 from sqlalchemy import Uuid, inspect
 
 from app.context import current_request_id, current_writer
-from app.history.recorder import ENTITIES, SKIPPED
+from app.history.recorder import ENTITIES, SKIPPED, derivable
 from app.models import Base, Change
 from app.transfer.bulk import BulkWriter
 from app.transfer.rows import ChangeRow, TableRow
@@ -84,6 +86,7 @@ class ChangeLog:
             after: dict[str, object] = dict(zip(names, values, strict=True))
             if folded is not None:
                 after.update(folded[i])
+            stored = None if derivable(entity, after) else orjson.dumps(after).decode()
             changes.append(
                 ChangeRow(
                     entity,
@@ -93,7 +96,7 @@ class ChangeLog:
                     self.who,
                     self.request,
                     self.now,
-                    orjson.dumps(after).decode(),
+                    stored,
                 )
             )
         await self.writer.insert(Change, changes, defer=defer)

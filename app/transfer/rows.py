@@ -164,7 +164,7 @@ class ChangeRow(NamedTuple):
     writer: str | None
     request_id: str | None
     at: datetime
-    after: str
+    after: str | None
 
 
 # A row of whichever table, as the bulk writer takes it.
