@@ -215,7 +215,11 @@ class TestSqliteLocked:
             assert r.status_code == 201, r.text
 
     async def test_a_writer_waiting_for_the_lock_leaves_reads_running(
-        self, other_writer: sqlite3.Connection, database_url: str, admin_key: str
+        self,
+        other_writer: sqlite3.Connection,
+        database_url: str,
+        admin_key: str,
+        client: httpx.AsyncClient,  # empties the database afterwards: the actor written here
     ) -> None:
         """The writer waits for another process's lock in the event loop (app/db/sqlite.py),
         not in SQLite's busy handler: reads go on meanwhile, and the write then proceeds."""
