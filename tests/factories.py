@@ -50,6 +50,15 @@ async def make_stance(client: httpx.AsyncClient, **over: Any) -> dict[str, Any]:
     return await _post(client, "/v1/stances", body)
 
 
+async def stance_refs(client: httpx.AsyncClient, statement: str, title: str) -> dict[str, Any]:
+    """The references a stance needs: the ids of a new claim (`statement`), a new actor (the
+    person "Writer") and a new source (a report titled `title`)."""
+    claim = await _post(client, "/v1/claims", {"statement": statement})
+    actor = await _post(client, "/v1/actors", {"kind": "person", "name": "Writer"})
+    source = await _post(client, "/v1/sources", {"kind": "report", "title": title})
+    return {"claim_id": claim["id"], "actor_id": actor["id"], "source_id": source["id"]}
+
+
 async def import_records(client: httpx.AsyncClient, records: list[dict[str, Any]]) -> Any:
     """Import NDJSON records through `POST /v1/import`; the report of an import that must
     succeed."""

@@ -59,9 +59,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-class Proxy:
-    """A TCP proxy to PostgreSQL that can be cut (every connection closed, new ones refused),
-    paused (nothing forwarded either way, every socket kept open) and restored."""
+class Relay:
+    """A TCP relay from a port of its own to a target that can be cut: every connection
+    through it is reset at once, new ones are refused until it is started again. How a chunk
+    goes through is `_carry`'s: straight on here."""
 
     def __init__(self, target_host: str, target_port: int) -> None:
         self.target = (target_host, target_port)
@@ -69,21 +70,11 @@ class Proxy:
         self.server: asyncio.Server | None = None
         self.transports: set[asyncio.StreamWriter] = set()
         self.tasks: set[asyncio.Task[None]] = set()
-        self.flowing = asyncio.Event()
-        self.flowing.set()
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._accept, "127.0.0.1", self.port)
 
-    def pause(self) -> None:
-        """Freeze the network: bytes already sent wait, new connections get no answer."""
-        self.flowing.clear()
-
-    def resume(self) -> None:
-        self.flowing.set()
-
     async def cut(self) -> None:
-        self.flowing.set()
         if self.server is not None:
             self.server.close()  # new connections are refused
             self.server = None
@@ -93,11 +84,13 @@ class Proxy:
         for task in list(self.tasks):
             task.cancel()
 
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        return await asyncio.open_connection(*self.target)
+
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.transports.add(writer)
         try:
-            await self.flowing.wait()  # a frozen network answers no handshake
-            up_reader, up_writer = await asyncio.open_connection(*self.target)
+            up_reader, up_writer = await self._connect()
         except (OSError, asyncio.CancelledError):
             writer.transport.abort()
             self.transports.discard(writer)
@@ -114,17 +107,51 @@ class Proxy:
         sink: asyncio.StreamWriter,
         pair: tuple[asyncio.StreamWriter, asyncio.StreamWriter],
     ) -> None:
+        """Carry one direction until either side closes, then reset both."""
         try:
-            while data := await source.read(65536):
-                await self.flowing.wait()
-                sink.write(data)
-                await sink.drain()
+            await self._carry(source, sink)
         except (OSError, asyncio.CancelledError):
             pass
         finally:
             for w in pair:
                 w.transport.abort()
                 self.transports.discard(w)
+
+    async def _carry(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+
+
+class Proxy(Relay):
+    """A TCP proxy to PostgreSQL that can be cut (every connection closed, new ones refused),
+    paused (nothing forwarded either way, every socket kept open) and restored."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        super().__init__(target_host, target_port)
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+
+    def pause(self) -> None:
+        """Freeze the network: bytes already sent wait, new connections get no answer."""
+        self.flowing.clear()
+
+    def resume(self) -> None:
+        self.flowing.set()
+
+    async def cut(self) -> None:
+        self.flowing.set()
+        await super().cut()
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        await self.flowing.wait()  # a frozen network answers no handshake
+        return await super()._connect()
+
+    async def _carry(self, source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+        while data := await source.read(65536):
+            await self.flowing.wait()
+            sink.write(data)
+            await sink.drain()
 
 
 async def proxied(url: str) -> tuple[Proxy, str]:
@@ -204,14 +231,22 @@ async def start_server(
 
 
 @asynccontextmanager
-async def running(command: Sequence[str], env: dict[str, str], log: Path) -> AsyncIterator[Server]:
-    """A started server, up and ready; stopped afterwards."""
-    server = await start_server(command, env, log)
+async def running(
+    command: Sequence[str],
+    env: dict[str, str],
+    log: Path,
+    *,
+    port: int | None = None,
+    kill: bool = False,
+) -> AsyncIterator[Server]:
+    """A started server (on `port`, a free one by default), up and ready; stopped afterwards
+    (with SIGKILL if `kill`)."""
+    server = await start_server(command, env, log, port)
     try:
         await server.wait_until_up()
         yield server
     finally:
-        await server.stop()
+        await server.stop(kill=kill)
 
 
 def serve(url: str, log: Path, *options: str) -> AbstractAsyncContextManager[Server]:

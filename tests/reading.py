@@ -14,22 +14,31 @@ async def get_ok(client: httpx.AsyncClient, path: str, **params: Any) -> Any:
     return r.json()
 
 
+async def pages(
+    client: httpx.AsyncClient, path: str, *, limit: int, **params: Any
+) -> list[httpx.Response]:
+    """Every page of a list, following `next_cursor`: each answered 200 with at most `limit`
+    items."""
+    responses: list[httpx.Response] = []
+    cursor: str | None = None
+    for _ in range(1000):
+        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
+        r = await client.get(path, params=query)
+        assert r.status_code == 200, r.text
+        assert len(r.json()["items"]) <= limit
+        responses.append(r)
+        cursor = r.json()["next_cursor"]
+        if cursor is None:
+            return responses
+    raise AssertionError(f"{path}: pagination did not end")
+
+
 async def walk(
     client: httpx.AsyncClient, path: str, *, limit: int = 500, **params: Any
 ) -> list[Json]:
     """Every item of a list, following `next_cursor` page by page; no item may repeat."""
-    items: list[Json] = []
-    cursor: str | None = None
-    for _ in range(1000):
-        query = {"limit": limit, **params, **({"cursor": cursor} if cursor else {})}
-        body = await get_ok(client, path, **query)
-        assert len(body["items"]) <= limit
-        items.extend(body["items"])
-        cursor = body["next_cursor"]
-        if cursor is None:
-            break
-    else:
-        raise AssertionError(f"{path}: pagination did not end")
+    responses = await pages(client, path, limit=limit, **params)
+    items: list[Json] = [item for r in responses for item in r.json()["items"]]
     keys = [key_of(item) for item in items]
     assert len(keys) == len(set(keys)), f"{path}: an item repeats across pages"
     return items

@@ -112,19 +112,10 @@ class TestBuiltAnswers:
     async def test_change_of_position_and_as_of(self, client: httpx.AsyncClient) -> None:
         claim = await make_claim(client)
         actor = await make_actor(client)
-        denied = await make_stance(
-            client,
-            claim_id=claim["id"],
-            actor_id=actor["id"],
-            label="denied",
-            stated_at="2024-01-01T00:00:00Z",
-        )
+        same = {"claim_id": claim["id"], "actor_id": actor["id"]}
+        denied = await make_stance(client, **same, label="denied", stated_at="2024-01-01T00:00:00Z")
         confirmed = await make_stance(
-            client,
-            claim_id=claim["id"],
-            actor_id=actor["id"],
-            label="confirmed",
-            stated_at="2024-06-01T00:00:00Z",
+            client, **same, label="confirmed", stated_at="2024-06-01T00:00:00Z"
         )
         timeline = await _all(client, f"/v1/claims/{claim['id']}/timeline")
         assert [t["id"] for t in timeline] == [denied["id"], confirmed["id"]]

@@ -8,6 +8,7 @@ import pytest
 
 from tests.conftest import field_errors, kept_as_referenced, problem
 from tests.factories import make_actor, make_claim, make_source, make_stance
+from tests.reading import pages
 
 DESIGN_FIELDS = {"id", "kind", "name", "aliases", "country", "external_ids", "reliability"}
 
@@ -210,27 +211,15 @@ class TestListActors:
 
     async def test_walks_every_page_via_next_cursor(self, client: httpx.AsyncClient) -> None:
         created = [(await make_actor(client))["id"] for _ in range(7)]
-        seen: list[str] = []
-        pages = 0
-        params: dict[str, Any] = {"limit": 3}
-        while True:
-            r = await client.get("/v1/actors", params=params)
-            assert r.status_code == 200, r.text
-            body = r.json()
-            pages += 1
-            assert len(body["items"]) <= 3
-            seen.extend(a["id"] for a in body["items"])
-            cursor = body["next_cursor"]
-            if cursor is None:
-                assert "link" not in r.headers
-                break
+        responses = await pages(client, "/v1/actors", limit=3)
+        for r in responses[:-1]:
             link = r.headers["link"]
             assert link.endswith('; rel="next"')
-            assert f"cursor={cursor}" in link
+            assert f"cursor={r.json()['next_cursor']}" in link
             assert "limit=3" in link
-            params = {"limit": 3, "cursor": cursor}
-            assert pages < 10
-        assert pages == 3
+        assert "link" not in responses[-1].headers
+        seen = [a["id"] for r in responses for a in r.json()["items"]]
+        assert len(responses) == 3
         assert seen == created
 
     async def test_link_header_url_fetches_the_next_page(self, client: httpx.AsyncClient) -> None:

@@ -10,7 +10,7 @@ import pytest
 from tests.conftest import field_errors, problem
 from tests.factories import make_actor
 
-Pair = tuple[dict[str, Any], dict[str, Any]]
+Record = dict[str, Any]
 
 
 def _path(actor: dict[str, Any], affiliation: dict[str, Any] | None = None) -> str:
@@ -41,18 +41,21 @@ async def _ids(client: httpx.AsyncClient, actor: dict[str, Any], **params: Any) 
 
 
 @pytest.fixture
-async def pair(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
-    """A person and a government."""
-    person = await make_actor(client, kind="person", name="Kim Yong-hyun")
-    government = await make_actor(client, kind="government", name="South Korea")
-    return person, government
+async def person(client: httpx.AsyncClient) -> Record:
+    """A person, to affiliate with `gov`."""
+    return await make_actor(client, kind="person", name="Kim Yong-hyun")
+
+
+@pytest.fixture
+async def gov(client: httpx.AsyncClient, person: Record) -> Record:
+    """A government (made after `person`)."""
+    return await make_actor(client, kind="government", name="South Korea")
 
 
 class TestCreateAffiliation:
     async def test_returns_201_and_the_affiliation(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         aff = await _affiliate(
             client,
             person,
@@ -72,16 +75,14 @@ class TestCreateAffiliation:
         assert aff["version"] == 1
 
     async def test_optional_fields_default_to_null(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         aff = await _affiliate(client, person, gov)
         assert (aff["role"], aff["valid_from"], aff["valid_to"]) == (None, None, None)
 
     async def test_valid_to_before_valid_from_is_422(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         r = await _post(client, person, gov, valid_from="2024-06-01", valid_to="2024-05-31")
         assert "valid_to" in field_errors(problem(r, 422))
 
@@ -89,27 +90,25 @@ class TestCreateAffiliation:
     async def test_duplicate_is_409(
         self,
         client: httpx.AsyncClient,
-        pair: Pair,
+        person: Record,
+        gov: Record,
         valid_from: str | None,
     ) -> None:
-        person, gov = pair
         first = await _affiliate(client, person, gov, valid_from=valid_from)
         r = await _post(client, person, gov, valid_from=valid_from)
         assert problem(r, 409)["existing_id"] == first["id"]
         assert await _ids(client, person) == [first["id"]]
 
     async def test_duplicate_start_in_another_time_zone_is_409(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         first = await _affiliate(client, person, gov, valid_from="2024-01-01T09:00:00+09:00")
         r = await _post(client, person, gov, valid_from="2024-01-01")
         assert problem(r, 409)["existing_id"] == first["id"]
 
     async def test_same_pair_with_other_kind_or_start_is_allowed(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         a = await _affiliate(client, person, gov, kind="member_of")
         b = await _affiliate(client, person, gov, kind="spokesperson_for")
         c = await _affiliate(client, person, gov, kind="member_of", valid_from="2020-01-01")
@@ -117,8 +116,9 @@ class TestCreateAffiliation:
 
 
 class TestUpdateAffiliation:
-    async def test_changes_role_and_valid_to(self, client: httpx.AsyncClient, pair: Pair) -> None:
-        person, gov = pair
+    async def test_changes_role_and_valid_to(
+        self, client: httpx.AsyncClient, person: Record, gov: Record
+    ) -> None:
         aff = await _affiliate(client, person, gov, kind="part_of", valid_from="2024-09-06")
         r = await client.patch(
             _path(person, aff), json={"role": "Defence Minister", "valid_to": "2024-12-05"}
@@ -133,18 +133,16 @@ class TestUpdateAffiliation:
         assert (await client.get(_path(person, aff))).json() == after
 
     async def test_valid_to_before_existing_valid_from_is_422(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         aff = await _affiliate(client, person, gov, valid_from="2024-09-06")
         r = await client.patch(_path(person, aff), json={"valid_to": "2024-01-01"})
         assert "valid_to" in field_errors(problem(r, 422))
         assert (await client.get(_path(person, aff))).json() == aff
 
     async def test_valid_from_colliding_with_another_affiliation_is_409(
-        self, client: httpx.AsyncClient, pair: Pair
+        self, client: httpx.AsyncClient, person: Record, gov: Record
     ) -> None:
-        person, gov = pair
         taken = await _affiliate(client, person, gov, valid_from="2020-01-01T00:00:00Z")
         other = await _affiliate(client, person, gov, valid_from="2022-01-01T00:00:00Z")
         r = await client.patch(_path(person, other), json={"valid_from": "2020-01-01"})

@@ -19,6 +19,13 @@ def at(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+async def stated(
+    client: httpx.AsyncClient, claim: dict[str, Any], label: str, stated_at: str, **over: Any
+) -> dict[str, Any]:
+    """A stance on `claim` with `label`, stated at `stated_at` (its actor and source new)."""
+    return await make_stance(client, claim_id=claim["id"], label=label, stated_at=stated_at, **over)
+
+
 class TestClaimSummary:
     async def test_counts_actors_contested_and_dates(self, client: httpx.AsyncClient) -> None:
         claim = await make_claim(client)
@@ -79,15 +86,9 @@ class TestClaimSummary:
         self, client: httpx.AsyncClient
     ) -> None:
         claim = await make_claim(client)
-        await make_stance(
-            client, claim_id=claim["id"], label="confirmed", stated_at="2024-01-01T00:00:00Z"
-        )
-        await make_stance(
-            client,
-            claim_id=claim["id"],
-            label="denied",
-            stated_at="2024-01-02T00:00:00Z",
-            retracted_at="2024-01-03T00:00:00Z",
+        await stated(client, claim, "confirmed", "2024-01-01T00:00:00Z")
+        await stated(
+            client, claim, "denied", "2024-01-02T00:00:00Z", retracted_at="2024-01-03T00:00:00Z"
         )
         s = await summary_of(client, claim["id"])
         assert s["contested"] is False
@@ -110,12 +111,8 @@ class TestClaimSummary:
         self, client: httpx.AsyncClient
     ) -> None:
         claim = await make_claim(client)
-        await make_stance(
-            client, claim_id=claim["id"], label="likely", stated_at="2024-03-01T00:00:00Z"
-        )
-        disputer = await make_stance(
-            client, claim_id=claim["id"], label="unlikely", stated_at="2024-03-02T00:00:00Z"
-        )
+        await stated(client, claim, "likely", "2024-03-01T00:00:00Z")
+        disputer = await stated(client, claim, "unlikely", "2024-03-02T00:00:00Z")
         assert (await summary_of(client, claim["id"]))["contested"] is True
         r = await client.patch(
             f"/v1/stances/{disputer['id']}", json={"retracted_at": "2024-03-05T00:00:00Z"}

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import problem
 from tests.factories import make_actor, make_claim, make_source
 
 Record = dict[str, Any]
@@ -52,6 +53,10 @@ class LinkCase:
         assert r.status_code == 201, r.text
         data: Record = r.json()
         return data
+
+    def assert_unknown_link(self, response: httpx.Response) -> None:
+        """`response` is the 404 problem+json for a link of this kind that is not there."""
+        assert problem(response, 404)["type"] == f"/problems/unknown-{self.entity}"
 
     async def ids(self, client: httpx.AsyncClient, owner: Record, **params: Any) -> list[str]:
         r = await client.get(self.path(owner), params=params)
@@ -107,6 +112,18 @@ def case(request: pytest.FixtureRequest) -> LinkCase:
 
 
 @pytest.fixture
-async def ends(client: httpx.AsyncClient, case: LinkCase) -> tuple[Record, Record]:
-    """Two records of the kind's owner table, not yet linked."""
-    return await case.make(client), await case.make(client)
+async def owner(client: httpx.AsyncClient, case: LinkCase) -> Record:
+    """A record of the kind's owner table: the end a link is made under."""
+    return await case.make(client)
+
+
+@pytest.fixture
+async def other(client: httpx.AsyncClient, case: LinkCase, owner: Record) -> Record:
+    """Another record of that table, not yet linked to `owner`."""
+    return await case.make(client)
+
+
+@pytest.fixture
+async def link(client: httpx.AsyncClient, case: LinkCase, owner: Record, other: Record) -> Record:
+    """A link of the kind's first kind from `owner` to `other`."""
+    return await case.link(client, owner, other)

@@ -1,5 +1,6 @@
 """Shared steps for the question tests: read a list end to end, record stances tersely."""
 
+import uuid
 from collections import defaultdict
 from typing import Any
 
@@ -7,7 +8,8 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import make_stance
+from tests.conftest import field_errors, problem
+from tests.factories import make_claim, make_stance
 from tests.reading import key_of
 
 Json = dict[str, Any]
@@ -38,6 +40,18 @@ async def stance(
         label=label,
         **over,
     )
+
+
+async def refuses_unknown_claim_and_bad_parameter(
+    client: httpx.AsyncClient, question: str, parameter: str, value: str
+) -> Json:
+    """`GET /v1/claims/{id}/{question}` answers 404 for an unknown claim and, for a new claim
+    (returned), 422 naming `parameter` when it is `value`."""
+    problem(await client.get(f"/v1/claims/{uuid.uuid4()}/{question}"), 404)
+    claim = await make_claim(client)
+    r = await client.get(f"/v1/claims/{claim['id']}/{question}", params={parameter: value})
+    assert parameter in field_errors(problem(r, 422))
+    return claim
 
 
 async def cite(client: httpx.AsyncClient, source: Json, cited: Json, kind: str = "cites") -> Json:

@@ -173,56 +173,56 @@ async def seed(
 
 Question = Callable[[Seeded], str]
 
+
+def _question(path: str) -> Question:
+    """The question asked by `path`, in which `{claims[7]}` stands for the id of the seeded
+    claim 7 (likewise `actors` and `sources`)."""
+    return lambda s: path.format(claims=s.claims, actors=s.actors, sources=s.sources)
+
+
 # The questions whose plans are checked: endpoint paths for the seeded ids. MAIN are the ones
 # docs/query-plans.md shows.
-QUESTIONS: dict[str, Question] = {
-    "claim stances by side": lambda s: f"/v1/claims/{s.claims[7]}/stances?side=support",
-    "claim stances": lambda s: f"/v1/claims/{s.claims[7]}/stances",
-    "hot claim stances": lambda s: f"/v1/claims/{s.claims[0]}/stances",
-    "warm claim stances": lambda s: f"/v1/claims/{s.claims[1]}/stances",
-    "hot claim stances by side": lambda s: f"/v1/claims/{s.claims[0]}/stances?side=dispute",
-    "claim stances by label": lambda s: f"/v1/claims/{s.claims[7]}/stances?label=denied",
-    "claim stances as of": lambda s: (
-        f"/v1/claims/{s.claims[7]}/stances?as_of=2025-06-01T00:00:00Z&include_retracted=true"
+PATHS = {
+    "claim stances by side": "/v1/claims/{claims[7]}/stances?side=support",
+    "claim stances": "/v1/claims/{claims[7]}/stances",
+    "hot claim stances": "/v1/claims/{claims[0]}/stances",
+    "warm claim stances": "/v1/claims/{claims[1]}/stances",
+    "hot claim stances by side": "/v1/claims/{claims[0]}/stances?side=dispute",
+    "claim stances by label": "/v1/claims/{claims[7]}/stances?label=denied",
+    "claim stances as of": (
+        "/v1/claims/{claims[7]}/stances?as_of=2025-06-01T00:00:00Z&include_retracted=true"
     ),
-    "claim stances of an actor": lambda s: (
-        f"/v1/claims/{s.claims[7]}/stances?actor_id={s.actors[3]}"
-    ),
-    "implied disputers": lambda s: f"/v1/claims/{s.claims[5]}/stances?side=dispute&include=implied",
-    "actor stances": lambda s: f"/v1/actors/{s.actors[3]}/stances?side=dispute",
-    "actor stances, every side": lambda s: f"/v1/actors/{s.actors[3]}/stances",
-    "hot actor stances": lambda s: f"/v1/actors/{s.actors[0]}/stances",
-    "warm actor stances": lambda s: f"/v1/actors/{s.actors[1]}/stances",
-    "hot actor stances by side": lambda s: f"/v1/actors/{s.actors[0]}/stances?side=support",
-    "actor stances by label": lambda s: f"/v1/actors/{s.actors[3]}/stances?label=likely",
-    "source stances": lambda s: f"/v1/sources/{s.sources[2]}/stances",
-    "contested claims by stances": lambda s: "/v1/claims?contested=true&sort=stances",
-    "contested claims by newest": lambda s: "/v1/claims?contested=true&sort=newest",
-    "search by text": lambda s: "/v1/claims?q=convoy+radar",
-    "search by one word": lambda s: "/v1/claims?q=convoy&limit=5",
-    "search by text and actor": lambda s: f"/v1/claims?q=convoy&actor_id={s.actors[3]}",
-    "claims of an actor on a side": lambda s: (
-        f"/v1/claims?actor_id={s.actors[3]}&side=support&sort=newest"
-    ),
-    "claims with a label": lambda s: "/v1/claims?label=highly_unlikely",
-    "claims stated in a window": lambda s: (
-        "/v1/claims?since=2024-01-01T00:00:00Z&until=2024-01-03T00:00:00Z"
-    ),
-    "claims by tag": lambda s: "/v1/claims?tag=tag-3&sort=stances",
-    "claims about an actor": lambda s: f"/v1/claims?about_actor_id={s.actors[3]}",
-    "claim summary": lambda s: f"/v1/claims/{s.claims[7]}",
-    "sides by organization": lambda s: f"/v1/claims/{s.claims[7]}/sides?group_by=organization",
-    "timeline": lambda s: f"/v1/claims/{s.claims[7]}/timeline",
-    "hot claim timeline": lambda s: f"/v1/claims/{s.claims[0]}/timeline",
-    "provenance": lambda s: f"/v1/claims/{s.claims[7]}/provenance",
-    "related claims": lambda s: f"/v1/claims/{s.claims[5]}/related",
-    "disagreements": lambda s: (
-        f"/v1/actors/{s.actors[3]}/disagreements?with_actor_id={s.actors[4]}"
-    ),
-    "disagreements with a hot actor": lambda s: (
-        f"/v1/actors/{s.actors[0]}/disagreements?with_actor_id={s.actors[4]}"
+    "claim stances of an actor": "/v1/claims/{claims[7]}/stances?actor_id={actors[3]}",
+    "implied disputers": "/v1/claims/{claims[5]}/stances?side=dispute&include=implied",
+    "actor stances": "/v1/actors/{actors[3]}/stances?side=dispute",
+    "actor stances, every side": "/v1/actors/{actors[3]}/stances",
+    "hot actor stances": "/v1/actors/{actors[0]}/stances",
+    "warm actor stances": "/v1/actors/{actors[1]}/stances",
+    "hot actor stances by side": "/v1/actors/{actors[0]}/stances?side=support",
+    "actor stances by label": "/v1/actors/{actors[3]}/stances?label=likely",
+    "source stances": "/v1/sources/{sources[2]}/stances",
+    "contested claims by stances": "/v1/claims?contested=true&sort=stances",
+    "contested claims by newest": "/v1/claims?contested=true&sort=newest",
+    "search by text": "/v1/claims?q=convoy+radar",
+    "search by one word": "/v1/claims?q=convoy&limit=5",
+    "search by text and actor": "/v1/claims?q=convoy&actor_id={actors[3]}",
+    "claims of an actor on a side": "/v1/claims?actor_id={actors[3]}&side=support&sort=newest",
+    "claims with a label": "/v1/claims?label=highly_unlikely",
+    "claims stated in a window": "/v1/claims?since=2024-01-01T00:00:00Z&until=2024-01-03T00:00:00Z",
+    "claims by tag": "/v1/claims?tag=tag-3&sort=stances",
+    "claims about an actor": "/v1/claims?about_actor_id={actors[3]}",
+    "claim summary": "/v1/claims/{claims[7]}",
+    "sides by organization": "/v1/claims/{claims[7]}/sides?group_by=organization",
+    "timeline": "/v1/claims/{claims[7]}/timeline",
+    "hot claim timeline": "/v1/claims/{claims[0]}/timeline",
+    "provenance": "/v1/claims/{claims[7]}/provenance",
+    "related claims": "/v1/claims/{claims[5]}/related",
+    "disagreements": "/v1/actors/{actors[3]}/disagreements?with_actor_id={actors[4]}",
+    "disagreements with a hot actor": (
+        "/v1/actors/{actors[0]}/disagreements?with_actor_id={actors[4]}"
     ),
 }
+QUESTIONS: dict[str, Question] = {name: _question(path) for name, path in PATHS.items()}
 
 
 MAIN = (

@@ -5,9 +5,8 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import Json, stance
+from tests.questions.helpers import Json, refuses_unknown_claim_and_bad_parameter, stance
 from tests.reading import get_ok
 
 Ids = dict[str, uuid.UUID]
@@ -137,7 +136,4 @@ class TestClaimSides:
     async def test_unknown_claim_is_404_and_bad_group_by_is_422(
         self, client: httpx.AsyncClient
     ) -> None:
-        problem(await client.get(f"/v1/claims/{uuid.uuid4()}/sides"), 404)
-        claim = await make_claim(client)
-        r = await client.get(f"/v1/claims/{claim['id']}/sides", params={"group_by": "planet"})
-        assert "group_by" in field_errors(problem(r, 422))
+        await refuses_unknown_claim_and_bad_parameter(client, "sides", "group_by", "planet")

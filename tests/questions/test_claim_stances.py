@@ -36,6 +36,16 @@ async def fresh_parts(client: httpx.AsyncClient) -> tuple[Json, Json, Json]:
     return await make_claim(client), await make_actor(client), await make_source(client)
 
 
+async def retracted_stance(client: httpx.AsyncClient, retracted_at: str) -> tuple[Json, Json, Json]:
+    """A new claim with one stance on it, asserted on 2024-01-01 and retracted at
+    `retracted_at`: the claim, the stance's source and the stance."""
+    claim, actor, source = await fresh_parts(client)
+    asserted = await stance(
+        client, claim, actor, source, "asserted", "2024-01-01T00:00:00Z", retracted_at=retracted_at
+    )
+    return claim, source, asserted
+
+
 class TestClaimStances:
     async def test_demo_dispute_side_is_the_kremlin_and_north_korean_officials(
         self, demo_client: httpx.AsyncClient, demo_ids: Ids
@@ -122,16 +132,7 @@ class TestClaimStances:
         assert await walk(client, path(claim["id"]), as_of="2023-12-31T23:59:59Z") == []
 
     async def test_as_of_ignores_a_later_retraction(self, client: httpx.AsyncClient) -> None:
-        claim, actor, source = await fresh_parts(client)
-        later = await stance(
-            client,
-            claim,
-            actor,
-            source,
-            "asserted",
-            "2024-01-01T00:00:00Z",
-            retracted_at="2024-06-01T00:00:00Z",
-        )
+        claim, _, later = await retracted_stance(client, "2024-06-01T00:00:00Z")
         assert ids(await walk(client, path(claim["id"]), as_of="2024-03-01T00:00:00Z")) == [
             later["id"]
         ]
@@ -141,16 +142,7 @@ class TestClaimStances:
     async def test_as_of_after_a_retraction_hides_it_unless_included(
         self, client: httpx.AsyncClient
     ) -> None:
-        claim, actor, source = await fresh_parts(client)
-        retracted = await stance(
-            client,
-            claim,
-            actor,
-            source,
-            "asserted",
-            "2024-01-01T00:00:00Z",
-            retracted_at="2024-02-01T00:00:00Z",
-        )
+        claim, source, retracted = await retracted_stance(client, "2024-02-01T00:00:00Z")
         kept = await stance(
             client, claim, await make_actor(client), source, "denied", "2024-01-15T00:00:00Z"
         )
@@ -165,16 +157,7 @@ class TestClaimStances:
         ]
 
     async def test_retracted_exactly_at_as_of_is_retracted(self, client: httpx.AsyncClient) -> None:
-        claim, actor, source = await fresh_parts(client)
-        await stance(
-            client,
-            claim,
-            actor,
-            source,
-            "asserted",
-            "2024-01-01T00:00:00Z",
-            retracted_at="2024-02-01T00:00:00Z",
-        )
+        claim, _, _ = await retracted_stance(client, "2024-02-01T00:00:00Z")
         assert await walk(client, path(claim["id"]), as_of="2024-02-01T00:00:00Z") == []
 
     async def test_implied_disputers_come_from_contradicting_claims(

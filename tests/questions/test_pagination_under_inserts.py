@@ -43,6 +43,11 @@ def words() -> str:
     return f"Words number {next(_words)}"
 
 
+async def worded(client: httpx.AsyncClient, *args: Any) -> Json:
+    """`stance(client, *args)` with a quote of its own (see `words`)."""
+    return await stance(client, *args, quote=words())
+
+
 def exactly_once(seen: list[str], existing: list[str]) -> None:
     assert [i for i in seen if seen.count(i) > 1] == [], "a row repeats"
     assert [i for i in existing if i not in seen] == [], "a row is skipped"
@@ -53,12 +58,12 @@ class TestPaginationUnderInserts:
         claim, source = await make_claim(client), await make_source(client)
         actor = await make_actor(client)
         existing = [
-            (await stance(client, claim, actor, source, label, quote=words()))["id"]
+            (await worded(client, claim, actor, source, label))["id"]
             for label in ["asserted", "denied", "reported"] * 4
         ]
 
         async def insert() -> None:
-            await stance(client, claim, actor, source, "denied", quote=words())
+            await worded(client, claim, actor, source, "denied")
 
         seen = await walk_while_inserting(client, f"/v1/claims/{claim['id']}/stances", insert)
         exactly_once(seen, existing)
@@ -72,26 +77,16 @@ class TestPaginationUnderInserts:
     ) -> None:
         claim, source = await make_claim(client), await make_source(client)
         actor = await make_actor(client)
+        days_stated = [f"2024-03-{d:02d}T00:00:00Z" for d in range(1, 11)]
         existing = [
-            (
-                await stance(
-                    client,
-                    claim,
-                    actor,
-                    source,
-                    "asserted",
-                    f"2024-03-{d:02d}T00:00:00Z",
-                    quote=words(),
-                )
-            )["id"]
-            for d in range(1, 11)
+            (await worded(client, claim, actor, source, "asserted", at))["id"] for at in days_stated
         ]
         days = iter(range(1, 29))
 
         async def insert() -> None:  # one before everything listed so far, one after
             day = next(days)
             for stated in (f"2024-01-{day:02d}T00:00:00Z", f"2024-05-{day:02d}T00:00:00Z"):
-                await stance(client, claim, actor, source, "denied", stated, quote=words())
+                await worded(client, claim, actor, source, "denied", stated)
 
         seen = await walk_while_inserting(client, f"/v1/claims/{claim['id']}/timeline", insert)
         exactly_once(seen, existing)
@@ -100,12 +95,11 @@ class TestPaginationUnderInserts:
         actor, source = await make_actor(client), await make_source(client)
         claims = [await make_claim(client) for _ in range(3)]
         existing = [
-            (await stance(client, claims[n % 3], actor, source, "likely", quote=words()))["id"]
-            for n in range(8)
+            (await worded(client, claims[n % 3], actor, source, "likely"))["id"] for n in range(8)
         ]
 
         async def insert() -> None:
-            await stance(client, claims[0], actor, source, "unlikely", quote=words())
+            await worded(client, claims[0], actor, source, "unlikely")
 
         exactly_once(
             await walk_while_inserting(client, f"/v1/actors/{actor['id']}/stances", insert),
@@ -125,14 +119,8 @@ class TestPaginationUnderInserts:
         for n in range(9):
             claim = await make_claim(client, statement=f"Patrol {n} spotted the convoy")
             for _ in range(n % 3):
-                await stance(
-                    client,
-                    claim,
-                    actor,
-                    source,
-                    "asserted",
-                    f"2024-02-0{n % 4 + 1}T00:00:00Z",
-                    quote=words(),
+                await worded(
+                    client, claim, actor, source, "asserted", f"2024-02-0{n % 4 + 1}T00:00:00Z"
                 )
             existing.append(claim)
         counter = iter(range(100))
@@ -141,9 +129,7 @@ class TestPaginationUnderInserts:
             claim = await make_claim(
                 client, statement=f"Patrol {100 + next(counter)} saw the convoy"
             )
-            await stance(
-                client, claim, actor, source, "asserted", "2024-02-02T00:00:00Z", quote=words()
-            )
+            await worded(client, claim, actor, source, "asserted", "2024-02-02T00:00:00Z")
 
         params: dict[str, Any] = {"sort": sort}
         if sort == "relevance":

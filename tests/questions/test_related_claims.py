@@ -4,9 +4,8 @@ import uuid
 
 import httpx
 
-from tests.conftest import field_errors, problem
 from tests.factories import make_actor, make_claim, make_source
-from tests.questions.helpers import relate, stance
+from tests.questions.helpers import refuses_unknown_claim_and_bad_parameter, relate, stance
 from tests.reading import get_ok, walk
 
 Ids = dict[str, uuid.UUID]
@@ -88,8 +87,7 @@ class TestRelatedClaims:
     async def test_unknown_claim_is_404_and_bad_relation_is_422(
         self, client: httpx.AsyncClient
     ) -> None:
-        problem(await client.get(f"/v1/claims/{uuid.uuid4()}/related"), 404)
-        claim = await make_claim(client)
-        r = await client.get(f"/v1/claims/{claim['id']}/related", params={"relation": "implies"})
-        assert "relation" in field_errors(problem(r, 422))
+        claim = await refuses_unknown_claim_and_bad_parameter(
+            client, "related", "relation", "implies"
+        )
         assert (await get_ok(client, f"/v1/claims/{claim['id']}/related"))["items"] == []

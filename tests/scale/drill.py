@@ -17,6 +17,7 @@ from typing import Any, Literal
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 
+from tests.factories import stance_refs
 from tests.scale.cluster import DATABASE, Cluster
 from tests.scale.service import Service, prepare
 
@@ -170,15 +171,7 @@ async def run_drill(
         with Service(env, workers=2, log=log) as service:
             headers = {"Authorization": f"Bearer {key}"}
             async with httpx.AsyncClient(base_url=service.url, timeout=10, headers=headers) as c:
-                refs = {}
-                for name, path, body in (
-                    ("claim_id", "/v1/claims", {"statement": "The primary fails over"}),
-                    ("actor_id", "/v1/actors", {"kind": "person", "name": "Writer"}),
-                    ("source_id", "/v1/sources", {"kind": "report", "title": "Drill"}),
-                ):
-                    r = await c.post(path, json=body)
-                    assert r.status_code == 201, r.text
-                    refs[name] = r.json()["id"]
+                refs = await stance_refs(c, "The primary fails over", "Drill")
                 body = {**refs, "label": "asserted"}
                 tally, stop = Tally(), asyncio.Event()
                 tasks = [

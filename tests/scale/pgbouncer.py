@@ -1,10 +1,7 @@
 """PgBouncer in transaction pooling mode, for the scale tests."""
 
-import contextlib
 import csv
 import io
-import os
-import signal
 import subprocess
 from pathlib import Path
 
@@ -15,8 +12,10 @@ from tests.scale.processes import (
     free_port,
     give_to_owner,
     listening,
+    log_tail,
     pgbouncer_binary,
-    run,
+    psql,
+    stop_group,
     wait_for,
 )
 
@@ -102,41 +101,11 @@ server_connect_timeout = 3
 
     def admin(self, command: str) -> list[dict[str, str]]:
         """Rows of an admin console command (`SHOW POOLS`, `RELOAD`, ...)."""
-        out = run(
-            [
-                str(self.binaries / "psql"),
-                "-X",
-                "-q",
-                "--csv",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                "pgbouncer",
-                "-c",
-                command,
-            ],
-            timeout=15,
-        )
+        out = psql(self.binaries, self.port, "pgbouncer", command, "--csv", timeout=15)
         return list(csv.DictReader(io.StringIO(out)))
 
     def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process)
 
     def log_tail(self, size: int = 3000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-size:]
-        except OSError:
-            return ""
+        return log_tail(self.log, size)

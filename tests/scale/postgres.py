@@ -11,6 +11,8 @@ from tests.scale.processes import (
     as_owner,
     free_port,
     give_to_owner,
+    log_tail,
+    psql,
     run,
 )
 
@@ -145,31 +147,17 @@ class Postgres:
 
     def sql(self, statement: str, database: str = DATABASE) -> str:
         """The output of one statement (psql, unaligned, tuples only)."""
-        return run(
-            [
-                str(self.binaries / "psql"),
-                "-X",
-                "-q",
-                "-A",
-                "-t",
-                "-v",
-                "ON_ERROR_STOP=1",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.port),
-                "-U",
-                "postgres",
-                "-d",
-                database,
-                "-c",
-                statement,
-            ],
+        return psql(
+            self.binaries,
+            self.port,
+            database,
+            statement,
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
             timeout=30,
         ).strip()
 
     def log_tail(self, size: int = 3000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-size:]
-        except OSError:
-            return ""
+        return log_tail(self.log, size)

@@ -5,6 +5,7 @@ import contextlib
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -100,3 +101,51 @@ def listening(port: int) -> bool:
     with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
         return True
     return False
+
+
+def psql(
+    binaries: Path, port: int, database: str, command: str, *options: str, timeout: float
+) -> str:
+    """The output of `psql OPTIONS -c COMMAND` as postgres on the server at `port`."""
+    return run(
+        [
+            str(binaries / "psql"),
+            "-X",
+            "-q",
+            *options,
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-c",
+            command,
+        ],
+        timeout=timeout,
+    )
+
+
+def stop_group(process: subprocess.Popen[bytes] | None, grace: float = 10) -> None:
+    """SIGTERM to the process group of `process` (started with `start_new_session`), SIGKILL
+    after `grace` s; nothing when it is not running."""
+    if process is None or process.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def log_tail(log: Path, size: int = 3000) -> str:
+    """The last `size` characters of a log file ("" when there is none yet)."""
+    try:
+        return log.read_text(errors="replace")[-size:]
+    except OSError:
+        return ""

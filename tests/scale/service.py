@@ -4,7 +4,6 @@ scale tests and `bench/scale_out.py`)."""
 import asyncio
 import contextlib
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -16,6 +15,7 @@ import httpx
 from app.auth import keys
 from tests.live import key_on
 from tests.scale.cluster import ClusterError, free_port
+from tests.scale.processes import log_tail, stop_group
 
 
 async def prepare(url: str) -> str:
@@ -77,22 +77,10 @@ class Service:
 
     def stop(self, grace: float = 20) -> None:
         """SIGTERM (uvicorn finishes the requests in flight), SIGKILL after `grace` s."""
-        if self.process is None or self.process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
+        stop_group(self.process, grace)
 
     def log_tail(self, size: int = 4000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-size:]
-        except OSError:
-            return ""
+        return log_tail(self.log, size)
 
 
 async def wait_until(what: str, check: Callable[[], Awaitable[bool]], seconds: float) -> None:

@@ -112,15 +112,6 @@ class TestCreateSource:
         assert source["content_hash"] == digest
         assert source["has_text"] is False
 
-    @pytest.mark.parametrize("digest", ["abc", "g" * 64, "a" * 65])
-    async def test_malformed_content_hash_is_422(
-        self, client: httpx.AsyncClient, digest: str
-    ) -> None:
-        r = await client.post(
-            "/v1/sources", json={"kind": "report", "title": "T", "content_hash": digest}
-        )
-        assert "content_hash" in field_errors(problem(r, 422))
-
     async def test_url_is_normalized(self, client: httpx.AsyncClient) -> None:
         source = await make_source(
             client,
@@ -156,20 +147,6 @@ class TestCreateSource:
         assert b["url"] is None
         assert a["id"] != b["id"]
 
-    @pytest.mark.parametrize(
-        "url",
-        [
-            "ftp://example.org/file.txt",
-            "mailto:a@example.org",
-            "example.org/no-scheme",
-            "https:///no-host",
-            "https://example.org:99999/",
-        ],
-    )
-    async def test_bad_url_is_422(self, client: httpx.AsyncClient, url: str) -> None:
-        r = await client.post("/v1/sources", json={"kind": "report", "title": "T", "url": url})
-        assert field_errors(problem(r, 422)) == {"url"}
-
     async def test_unknown_publisher_is_422(self, client: httpx.AsyncClient) -> None:
         r = await client.post(
             "/v1/sources",
@@ -203,33 +180,37 @@ class TestCreateSource:
         assert source["author_ids"] == [c, a, b]
         assert (await client.get(f"/v1/sources/{source['id']}")).json()["author_ids"] == [c, a, b]
 
-    @pytest.mark.parametrize("language", ["english", "e", "en_US", "12"])
-    async def test_invalid_language_is_422(self, client: httpx.AsyncClient, language: str) -> None:
-        r = await client.post(
-            "/v1/sources", json={"kind": "report", "title": "T", "language": language}
-        )
-        assert field_errors(problem(r, 422)) == {"language"}
-
     @pytest.mark.parametrize("language", ["en", "ko-KR", "zh-Hant-TW"])
     async def test_valid_language_is_kept(self, client: httpx.AsyncClient, language: str) -> None:
         source = await make_source(client, language=language)
         assert source["language"] == language
 
     @pytest.mark.parametrize(
-        ("field", "value"), [("kind", "tweet"), ("title", "  "), ("published_at", "yesterday")]
+        ("field", "value"),
+        [
+            *[("content_hash", digest) for digest in ("abc", "g" * 64, "a" * 65)],
+            *[
+                ("url", url)
+                for url in (
+                    "ftp://example.org/file.txt",
+                    "mailto:a@example.org",
+                    "example.org/no-scheme",
+                    "https:///no-host",
+                    "https://example.org:99999/",
+                )
+            ],
+            *[("language", language) for language in ("english", "e", "en_US", "12")],
+            ("kind", "tweet"),
+            ("title", "  "),
+            ("published_at", "yesterday"),
+            ("has_text", True),  # not a field a client sets
+        ],
     )
-    async def test_invalid_field_is_422(
-        self, client: httpx.AsyncClient, field: str, value: str
+    async def test_bad_field_is_422_naming_only_it(
+        self, client: httpx.AsyncClient, field: str, value: object
     ) -> None:
-        body = {"kind": "report", "title": "T", field: value}
-        r = await client.post("/v1/sources", json=body)
-        assert field in field_errors(problem(r, 422))
-
-    async def test_unknown_field_is_422(self, client: httpx.AsyncClient) -> None:
-        r = await client.post(
-            "/v1/sources", json={"kind": "report", "title": "T", "has_text": True}
-        )
-        assert "has_text" in field_errors(problem(r, 422))
+        r = await client.post("/v1/sources", json={"kind": "report", "title": "T", field: value})
+        assert field_errors(problem(r, 422)) == {field}
 
 
 class TestGetSource:

@@ -14,16 +14,16 @@ from app.demo.loader import Loader, demo_lines
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import client_for, field_errors, problem
+from tests.reading import get_ok
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 DEPLOYED = "North Korean military personnel are deployed with Russian forces in Ukraine"
 
 
 async def _similar(http: httpx.AsyncClient, text: str, **params: object) -> list[dict[str, object]]:
-    r = await http.get("/v1/claims/similar", params={"text": text, **params})
-    assert r.status_code == 200, r.text
-    assert r.json()["next_cursor"] is None
-    items: list[dict[str, object]] = r.json()["items"]
+    body = await get_ok(http, "/v1/claims/similar", text=text, **params)
+    assert body["next_cursor"] is None
+    items: list[dict[str, object]] = body["items"]
     return items
 
 

@@ -6,6 +6,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -58,3 +59,15 @@ def postgres_only(
 ) -> None:
     if backend != "postgresql":
         pytest.skip(f"PostgreSQL only: {why}")
+
+
+async def posted_twice(
+    client: httpx.AsyncClient, key: str, statement: str
+) -> tuple[httpx.Response, httpx.Response]:
+    """The claim `statement` POSTed with Idempotency-Key `key` (answered 201), and POSTed again
+    the moment that answer is in: both answers."""
+    headers = {"Idempotency-Key": key}
+    body = {"statement": statement}
+    first = await client.post("/v1/claims", json=body, headers=headers)
+    assert first.status_code == 201, first.text
+    return first, await client.post("/v1/claims", json=body, headers=headers)

@@ -13,10 +13,8 @@ lost or written twice (tests/trust/crash.py; `python -m tests.trust.crash` for t
 """
 
 import asyncio
-import contextlib
-import os
-import sys
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +25,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.auth import keys
-from tests.live import Proxy, free_port, key_on, proxied
+from tests.factories import stance_refs
+from tests.live import UVICORN, Proxy, key_on, proxied, running
 from tests.trust.conftest import NewDatabase, postgres_only
 from tests.trust.crash import crash_run
 
@@ -90,76 +89,35 @@ async def writer(
             tally.unexpected.append(f"{quote}: {r.status_code} {r.text[:300]}")
 
 
-def tail(log: Path) -> str:
-    return log.read_text()[-3000:]
-
-
-async def wait_until_up(url: str, server: asyncio.subprocess.Process, log: Path) -> None:
-    async with httpx.AsyncClient(base_url=url, timeout=2) as http:
-        for _ in range(300):
-            if server.returncode is not None:
-                pytest.fail(f"the server exited: {tail(log)}")
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get("/readyz")).status_code == 200:
-                    return
-            await asyncio.sleep(0.1)
-    pytest.fail(f"the server did not come up: {tail(log)}")
+@pytest.fixture
+async def direct(backend: str, new_database: NewDatabase) -> AsyncIterator[str]:
+    """A new PostgreSQL database, reached directly (not through a proxy)."""
+    postgres_only(backend, "the long-lived server and its database are PostgreSQL's case")
+    async with new_database() as url:
+        yield url
 
 
 class TestDatabaseRestarts:
     """Three outages under write load: 503s meanwhile, recovery after, no write lost."""
 
     async def test_writes_survive_three_restarts(
-        self,
-        backend: str,
-        new_database: NewDatabase,
-        tmp_path: Path,
-        capsys: pytest.CaptureFixture[str],
+        self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        postgres_only(backend)
-        async with new_database() as direct:
-            await asyncio.wait_for(self._run(direct, tmp_path, capsys), 90)
+        await asyncio.wait_for(self._run(direct, tmp_path, capsys), 90)
 
     async def _run(self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         key = await key_on(direct, keys.Scope.write, "faults", upgrade=True)
         proxy, through = await proxied(direct)
-        port = free_port()
         log = tmp_path / "server.log"
         env = {
-            **os.environ,
             "DATABASE_URL": through,
             "CLAIMGRAPH_DB_POOL_SIZE": "5",
             "CLAIMGRAPH_LOG_LEVEL": "warning",
         }
-        with log.open("wb") as log_file:
-            server = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "app.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-                env=env,
-                stdout=log_file,
-                stderr=log_file,
-            )
-        base = f"http://127.0.0.1:{port}"
         try:
-            await wait_until_up(base, server, log)
-            tally, recoveries = await self._load(base, key, proxy)
+            async with running([*UVICORN, "--log-level", "warning"], env, log) as server:
+                tally, recoveries = await self._load(server.url, key, proxy)
         finally:
-            if server.returncode is None:
-                server.terminate()
-            try:
-                await asyncio.wait_for(server.wait(), 10)
-            except TimeoutError:
-                server.kill()
-                await server.wait()
             if proxy.server is not None:
                 await proxy.cut()
         server_log = log.read_text()
@@ -186,15 +144,7 @@ class TestDatabaseRestarts:
         async with httpx.AsyncClient(
             base_url=base, timeout=CLIENT_TIMEOUT, headers=headers
         ) as http:
-            refs = {}
-            for name, path, body in (
-                ("claim_id", "/v1/claims", {"statement": "The database restarts"}),
-                ("actor_id", "/v1/actors", {"kind": "person", "name": "Writer"}),
-                ("source_id", "/v1/sources", {"kind": "report", "title": "Load"}),
-            ):
-                r = await http.post(path, json=body)
-                assert r.status_code == 201, r.text
-                refs[name] = r.json()["id"]
+            refs = await stance_refs(http, "The database restarts", "Load")
             body = {**refs, "label": "asserted"}
             writers = [
                 asyncio.create_task(writer(http, n, body, tally, stop)) for n in range(WRITERS)
@@ -265,17 +215,11 @@ class TestServerCrashes:
     """The server killed three times under writes, each with its own Idempotency-Key."""
 
     async def test_three_kills(
-        self,
-        backend: str,
-        new_database: NewDatabase,
-        tmp_path: Path,
-        capsys: pytest.CaptureFixture[str],
+        self, direct: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
     ) -> None:
-        postgres_only(backend, "the long-lived server and its database are PostgreSQL's case")
-        async with new_database() as url:
-            report = await asyncio.wait_for(
-                crash_run(url, tmp_path, restarts=3, every=3.0, rate=150, writers=16), 110
-            )
+        report = await asyncio.wait_for(
+            crash_run(direct, tmp_path, restarts=3, every=3.0, rate=150, writers=16), 110
+        )
         with capsys.disabled():
             print(f"\n[crash] {report.line()}")
         assert report.ok > 0

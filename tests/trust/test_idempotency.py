@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import client_for, problem
-from tests.trust.conftest import MakeKey, scalar
+from tests.trust.conftest import MakeKey, posted_twice, scalar
 
 ACTOR = {"kind": "organization", "name": "Ministry of Defence", "country": "KR"}
 
@@ -63,11 +63,9 @@ class TestReplay:
     ) -> None:
         """The replay copy is committed with the write, before the answer goes out."""
         for n in range(100):
-            headers = {"Idempotency-Key": f"at-once-{n}"}
-            body = {"statement": f"Retried at once, number {n}"}
-            first = await client.post("/v1/claims", json=body, headers=headers)
-            assert first.status_code == 201, first.text
-            again = await client.post("/v1/claims", json=body, headers=headers)
+            first, again = await posted_twice(
+                client, f"at-once-{n}", f"Retried at once, number {n}"
+            )
             assert again.status_code == 201, again.text
             assert again.headers["idempotent-replayed"] == "true"
             assert again.content == first.content

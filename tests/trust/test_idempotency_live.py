@@ -2,11 +2,8 @@
 answer leaves the server before the request's work is done, or the server dies midway."""
 
 import asyncio
-import contextlib
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
@@ -14,9 +11,8 @@ import pytest
 
 from app.auth import keys
 from app.db.engines import create_engine
-from tests.live import key_on, run_cli
-from tests.trust.conftest import NewDatabase, postgres_only, scalar
-from tests.trust.test_faults import free_port, wait_until_up
+from tests.live import UVICORN, Server, free_port, key_on, run_cli, running
+from tests.trust.conftest import NewDatabase, posted_twice, postgres_only, scalar
 
 pytestmark = pytest.mark.slow
 
@@ -25,30 +21,10 @@ async def _write_key(url: str) -> str:
     return await key_on(url, keys.Scope.write, "live")
 
 
-@contextlib.asynccontextmanager
-async def live_server(url: str, log: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+def live_server(url: str, log: Path, port: int) -> AbstractAsyncContextManager[Server]:
     """uvicorn serving the database at `url` on `port`; killed on the way out."""
-    env = {**os.environ, "DATABASE_URL": url, "CLAIMGRAPH_LOG_LEVEL": "warning"}
-    with log.open("ab") as out:
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "app.main:create_app",
-            "--port",
-            str(port),
-            env=env,
-            stdout=out,
-            stderr=out,
-        )
-    try:
-        await wait_until_up(f"http://127.0.0.1:{port}", server, log)
-        yield server
-    finally:
-        if server.returncode is None:
-            server.kill()
-        await asyncio.wait_for(server.wait(), 10)
+    env = {"DATABASE_URL": url, "CLAIMGRAPH_LOG_LEVEL": "warning"}
+    return running(UVICORN, env, log, port=port, kill=True)
 
 
 @pytest.fixture
@@ -74,11 +50,8 @@ async def test_a_retry_at_once_after_the_answer_is_a_replay(served: str, tmp_pat
     ):
         replays = []
         for n in range(100):
-            headers = {"Idempotency-Key": f"at-once-{n}"}
-            body = {"statement": f"Answered, then retried at once: number {n}"}
-            first = await http.post("/v1/claims", json=body, headers=headers)
-            assert first.status_code == 201, first.text
-            again = await http.post("/v1/claims", json=body, headers=headers)
+            statement = f"Answered, then retried at once: number {n}"
+            first, again = await posted_twice(http, f"at-once-{n}", statement)
             replays.append((again.status_code, again.headers.get("idempotent-replayed")))
             assert again.content == first.content, again.text
     assert replays == [(201, "true")] * 100
@@ -121,8 +94,8 @@ async def test_a_request_in_flight_at_a_crash_leaves_its_key_free(
                         break
                     await asyncio.sleep(0.05)
                 assert waiting == 1
-                server.send_signal(signal.SIGKILL)
-                await asyncio.wait_for(server.wait(), 10)
+                server.kill()
+                await asyncio.wait_for(server.process.wait(), 10)
                 with pytest.raises(httpx.TransportError):
                     await pending
             await blocker.rollback()

@@ -110,6 +110,18 @@ def close(writer: asyncio.StreamWriter) -> None:
         writer.transport.abort()
 
 
+async def reply_to(server: Server, data: bytes, within: float = 10) -> Reply | None:
+    """The reply to `data` on a connection of its own, read while `data` is still being sent
+    (the server may answer before it has read everything); the connection is closed after."""
+    reader, writer = await connect(server)
+    sending = asyncio.create_task(send_all(writer, data))
+    try:
+        return await read_reply(reader, within=within)
+    finally:
+        sending.cancel()
+        close(writer)
+
+
 @pytest.fixture(scope="module", params=list(LAUNCHES), ids=list(LAUNCHES))
 async def live(
     request: pytest.FixtureRequest, backend: str, tmp_path_factory: pytest.TempPathFactory
@@ -233,14 +245,7 @@ class TestRequestHead:
     )
     async def test_too_large_is_431(self, live: tuple[Server, str, str], fields: bytes) -> None:
         server, _, _ = live
-        reader, writer = await connect(server)
-        head = b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + fields + b"\r\n"
-        sending = asyncio.create_task(send_all(writer, head))
-        try:
-            reply = await read_reply(reader, within=10)
-        finally:
-            sending.cancel()
-            close(writer)
+        reply = await reply_to(server, b"GET /healthz HTTP/1.1\r\nHost: t\r\n" + fields + b"\r\n")
         assert reply is not None, "closed without a response"
         assert reply.status == 431, reply
         assert reply.headers["content-type"].startswith("application/problem+json")
@@ -251,14 +256,8 @@ class TestRequestHead:
     async def test_long_request_line_is_414(self, live: tuple[Server, str, str]) -> None:
         server, launch, _ = live
         needs_our_protocol(launch)
-        reader, writer = await connect(server)
         line = b"GET /healthz?q=" + b"a" * 100_000 + b" HTTP/1.1\r\nHost: t\r\n\r\n"
-        sending = asyncio.create_task(send_all(writer, line))
-        try:
-            reply = await read_reply(reader, within=10)
-        finally:
-            sending.cancel()
-            close(writer)
+        reply = await reply_to(server, line)
         assert status(reply) == 414, reply
 
 
