@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.history.recorder import ENTITIES, FIELDS, Snapshot, _plain
+from app.history.recorder import ENTITIES, FIELDS, Snapshot, json_value
 from app.models import (
     ActorAlias,
     ActorExternalId,
@@ -71,7 +71,7 @@ async def current_snapshots(
     columns = [table.c[name] for name in fields if name in table.c]
     out: dict[uuid.UUID, Snapshot] = {}
     for row in await session.execute(select(*columns).where(table.c.id.in_(ids))):
-        out[row[0]] = {c.key: _plain(v) for c, v in zip(columns, row, strict=True)}
+        out[row[0]] = {c.key: json_value(v) for c, v in zip(columns, row, strict=True)}
     for field in fields[len(columns) :]:
         owner, values, order = SUBRECORDS[field]
         stmt = select(owner, *values).where(owner.in_(ids))
@@ -80,7 +80,7 @@ async def current_snapshots(
         folded: dict[uuid.UUID, list[object]] = {ident: [] for ident in out}
         for row in await session.execute(stmt):
             if row[0] in folded:
-                folded[row[0]].append(tuple(row[1:]) if len(values) > 1 else _plain(row[1]))
+                folded[row[0]].append(tuple(row[1:]) if len(values) > 1 else json_value(row[1]))
         for ident, items in folded.items():
             out[ident][field] = (
                 dict(cast(list[tuple[str, str]], items)) if field == "external_ids" else items

@@ -81,7 +81,7 @@ class Pending(TypedDict):
     version: NotRequired[int]
 
 
-def _plain(value: object) -> object:
+def json_value(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, datetime):
@@ -106,7 +106,7 @@ def _snapshot(obj: Record, *, before: bool) -> Snapshot:
             value = history.unchanged[0]
         else:
             value = state.dict.get(key)
-        out[key] = _plain(value)
+        out[key] = json_value(value)
     for attr_name, (field, value_of) in COLLECTIONS.items():
         if attr_name not in state.mapper.relationships:
             continue
