@@ -49,6 +49,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
 PG_ADMIN = os.environ.get("CLAIMGRAPH_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
 QUERIES = ("H", "Q1", "Q2", "Q3", "Q4", "Q5", "W1")
+FLOOR_QUERIES = frozenset({"Q5", "W1"})  # the paths bench/floor.py serves
 PYTHON_CLIENT_WARNING = (
     "wrk is not installed: the load comes from the Python client, which shares the cores with "
     "both servers and lowers their req/s (install wrk: apt-get install wrk)"
@@ -393,6 +394,14 @@ def main() -> None:
     )
     parser.add_argument("--no-ceiling", action="store_true", help="measure the service only")
     parser.add_argument(
+        "--floor",
+        nargs="?",
+        const="ceiling",
+        choices=("ceiling", "contract"),
+        help="also measure the stack's floor (bench/floor.py) on Q5 and W1; its write does "
+        "the ceiling's statements, or with `contract` also the key, tallies and history",
+    )
+    parser.add_argument(
         "--baseline",
         type=Path,
         help="a checkout of an earlier revision, served the same way and measured in turn",
@@ -429,11 +438,13 @@ def main() -> None:
     )
     queries = [q for q in args.queries.split(",") if q]
     results: dict[str, dict[str, Result]] = {
-        q: {"service": Result(), "ceiling": Result(), "baseline": Result()} for q in queries
+        q: {name: Result() for name in ("service", "ceiling", "baseline", "floor")} for q in queries
     }
     names = ["service"] if args.no_ceiling else ["service", "ceiling"]
     if args.baseline:
         names.insert(1, "baseline")
+    if args.floor:
+        names.append("floor")
     for round_ in range(args.rounds):
         order = names if round_ % 2 == 0 else list(reversed(names))
         for name in order:
@@ -461,21 +472,25 @@ def main() -> None:
                     cwd=root,
                 )
             else:
+                script = "floor.py" if name == "floor" else "ceiling.py"
                 server = Server(
                     name,
                     [
                         sys.executable,
-                        str(HERE / "ceiling.py"),
+                        str(HERE / script),
                         "--database-url",
                         url,
                         "--port",
                         str(port),
+                        *(["--write", args.floor] if name == "floor" else []),
                     ],
                     port,
                     {},
                 )
             try:
                 for q in queries:
+                    if name == "floor" and q not in FLOOR_QUERIES:
+                        continue
                     reqs = requests_for(q, t)
                     # Reads are open by default (CLAIMGRAPH_READS_REQUIRE_KEY=false): only the
                     # write sends a key, as a client of an open service would.
@@ -535,6 +550,15 @@ def main() -> None:
             entry["vs_baseline"] = s["rps"] / b["rps"]
             line += f"  baseline {b['rps']:8.0f} {b['p99_ms']:8.2f}"
             line += f"  new/old {entry['vs_baseline']:5.2f}"
+        if args.floor and q in FLOOR_QUERIES:
+            f = results[q]["floor"].summary()
+            entry["floor"] = f
+            entry["vs_floor"] = s["rps"] / f["rps"]
+            line += f"  floor {f['rps']:8.0f} {f['p99_ms']:8.2f}"
+            line += f"  service/floor {entry['vs_floor']:5.2f}"
+            if not args.no_ceiling:
+                entry["floor_vs_ceiling"] = f["rps"] / c["rps"]
+                line += f"  floor/ceiling {entry['floor_vs_ceiling']:5.2f}"
         report["queries"][q] = entry
         print(line)
     if args.json:
