@@ -3,6 +3,11 @@
 Rows are the NamedTuples of app/transfer/rows.py (their fields name the columns): ids as 32
 hex digits, timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
+On SQLite, a table with triggers (the full-text indexes of claims and stances) is written
+through a temporary staging table: FTS5 writes its pending terms out at the end of every
+statement, so rows inserted one statement each would each leave a segment to be merged,
+where one `INSERT … SELECT` per batch leaves one.
+
 On PostgreSQL, a batch's rows can be deferred: they are held until `start()` (or `drain()`)
 COPYs them, so that one COPY carries a table's rows from several calls. The importer calls
 `start()` after the next batch's reads, which therefore do not see the held rows (its lookups
@@ -68,10 +73,14 @@ def _impl(column_type: Any) -> Any:
 class BulkWriter:
     """Inserts rows into one table at a time through the session's own connection."""
 
-    def __init__(self, session: AsyncSession, dialect: str) -> None:
+    def __init__(
+        self, session: AsyncSession, dialect: str, triggered: frozenset[str] = frozenset()
+    ) -> None:
         self.session = session
         self.dialect = dialect
+        self.triggered = triggered  # SQLite: the tables with triggers
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self._staging: dict[tuple[str, tuple[str, ...]], str] = {}  # their staging tables
         self._deferred: list[Held] = []
         self._analyzed: dict[str, float] = {}  # rows at the last ANALYZE, by table
         self._grown: dict[str, int] = {}  # rows written since then
@@ -85,15 +94,18 @@ class BulkWriter:
         connection = await session.connection()
         if connection.dialect.name == "sqlite":
             await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
-        else:
-            # A request's statement timeout guards interactive reads; one COPY of a batch, or
-            # the final recount of a large import, may rightly take longer.
-            await connection.exec_driver_sql(f"SET LOCAL statement_timeout = '{PG_TIMEOUT}'")
-            # The import's reads probe unique keys in pages it has just written, all in shared
-            # buffers: a random read costs what a sequential one does, and a parallel scan's
-            # workers would take the cores the import itself needs.
-            await connection.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
-            await connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+            triggers = await connection.exec_driver_sql(
+                "SELECT DISTINCT tbl_name FROM sqlite_master WHERE type = 'trigger'"
+            )
+            return cls(session, "sqlite", frozenset(name for (name,) in triggers))
+        # A request's statement timeout guards interactive reads; one COPY of a batch, or the
+        # final recount of a large import, may rightly take longer.
+        await connection.exec_driver_sql(f"SET LOCAL statement_timeout = '{PG_TIMEOUT}'")
+        # The import's reads probe unique keys in pages it has just written, all in shared
+        # buffers: a random read costs what a sequential one does, and a parallel scan's
+        # workers would take the cores the import itself needs.
+        await connection.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
+        await connection.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
         return cls(session, connection.dialect.name)
 
     async def close(self) -> None:
@@ -101,6 +113,11 @@ class BulkWriter:
         transaction that is being abandoned."""
         self._deferred.clear()
         await self.shrink_cache()
+        if self._staging:
+            connection = await self.session.connection()
+            for name in self._staging.values():
+                await connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{name}")
+            self._staging.clear()
 
     async def shrink_cache(self) -> None:
         """Back to SQLite's default page cache (2 MB), the pages beyond it freed. SQLite lets
@@ -154,9 +171,25 @@ class BulkWriter:
                         values[i] = sqlite_time(values[i])
                 encoded.append(tuple(values))
             params = encoded
+        names = ", ".join(columns)
         placeholders = ", ".join("?" for _ in columns)
-        sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+        if table.name not in self.triggered:
+            sql = f"INSERT INTO {table.name} ({names}) VALUES ({placeholders})"
+            await connection.exec_driver_sql(sql, params)
+            return
+        stage = self._staging.get((table.name, tuple(columns)))
+        if stage is None:
+            stage = f"stage_{table.name}_{len(self._staging)}"
+            await connection.exec_driver_sql(
+                f"CREATE TEMP TABLE {stage} AS SELECT {names} FROM main.{table.name} WHERE 0"
+            )
+            self._staging[(table.name, tuple(columns))] = stage
+        sql = f"INSERT INTO temp.{stage} ({names}) VALUES ({placeholders})"
         await connection.exec_driver_sql(sql, params)
+        await connection.exec_driver_sql(
+            f"INSERT INTO main.{table.name} ({names}) SELECT {names} FROM temp.{stage}"
+        )
+        await connection.exec_driver_sql(f"DELETE FROM temp.{stage}")
 
     async def _keep_statistics(self, driver: Any, name: str, written: int) -> None:
         """ANALYZE the table once it has doubled since it was last analyzed."""

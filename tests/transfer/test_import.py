@@ -646,3 +646,33 @@ async def test_a_bulk_recount_counts_as_claim_by_claim(
     assert sum(s["total"] for s in bulk.values()) > 300
     assert any(s["by_side"]["dispute"]["actors"] and s["contested"] for s in bulk.values())
     assert any(s["retracted"] for s in bulk.values())
+
+
+class TestSearchAfterImport:
+    async def test_imported_statements_and_quotes_are_found_by_search(
+        self, client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        # Batches of three: the claims and stances go in over several batches (on SQLite each
+        # batch through its staging table), and a second import after the first.
+        monkeypatch.setattr(importer, "BATCH_RECORDS", 3)
+        words = ["zephyr", "quokka", "marimba", "tundra", "obelisk", "saffron"]
+        for part in (words[:3], words[3:]):
+            records: list[dict[str, Any]] = [KREMLIN, UNTEXTED]
+            for word in part:
+                records.append({"type": "claim", "key": f"c-{word}", "statement": f"The {word}"})
+                records.append(
+                    {
+                        "type": "stance",
+                        "key": f"t-{word}",
+                        "claim": f"c-{word}",
+                        "actor": "a1",
+                        "source": "s0",
+                        "label": "denied",
+                        "quote": f"Nothing like {word}s here, the {word[::-1]} said",
+                    }
+                )
+            await imported(client, body(records))
+        for word in words:
+            for term in (word, word[::-1]):  # in the statement; only in the quote
+                found = (await client.get("/v1/claims", params={"q": term})).json()["items"]
+                assert [c["statement"] for c in found] == [f"The {word}"], term
