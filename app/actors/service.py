@@ -56,18 +56,10 @@ def has_word_starting(column: Any, key: str) -> Any:
 
 
 def to_out(actor: Actor) -> ActorOut:
-    return ActorOut(
-        id=actor.id,
-        kind=actor.kind,
-        name=actor.name,
+    return ActorOut.from_row(
+        actor,
         aliases=[a.alias for a in actor.aliases],
-        country=actor.country,
-        description=actor.description,
         external_ids={e.scheme: e.value for e in actor.external_ids},
-        reliability=actor.reliability,
-        created_at=actor.created_at,
-        updated_at=actor.updated_at,
-        version=actor.version,
     )
 
 

@@ -34,16 +34,10 @@ def statement_key(statement: str) -> str:
 
 
 def to_out(claim: Claim) -> ClaimOut:
-    return ClaimOut(
-        id=claim.id,
-        statement=claim.statement,
+    return ClaimOut.from_row(
+        claim,
         tags=[t.tag for t in claim.tags],
         about_actor_ids=[s.actor_id for s in claim.subjects],
-        occurred_from=claim.occurred_from,
-        occurred_to=claim.occurred_to,
-        created_at=claim.created_at,
-        updated_at=claim.updated_at,
-        version=claim.version,
     )
 
 
