@@ -8,10 +8,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
-from app.errors import Conflict, Duplicate, InvalidField
+from app.errors import Conflict, InvalidField
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
-from app.records import bump_version, changed_fields, delete_unreferenced, load, require_ids
+from app.records import (
+    bump_version,
+    changed_fields,
+    delete_unreferenced,
+    load,
+    refuse_taken,
+    require_ids,
+)
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.sources.urls import InvalidURL, normalize_url
 from app.stances.quotes import locate_quote
@@ -56,12 +63,8 @@ async def _check_url_free(
 ) -> None:
     if url is None:
         return
-    stmt = select(Source.id).where(Source.url == url)
-    if exclude is not None:
-        stmt = stmt.where(Source.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate(f"a source with url {url} exists", existing_id=existing)
+    detail = f"a source with url {url} exists"
+    await refuse_taken(session, Source, detail, Source.url == url, exclude=exclude)
 
 
 async def _check_actors(
