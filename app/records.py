@@ -5,15 +5,15 @@ from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import FromClause, bindparam, func, select
+from sqlalchemy import ColumnElement, FromClause, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.base import ExecutableOption
 
 from app.db.statements import Statement, built_once, select_rows
-from app.errors import DomainError, NotFound, StillReferenced, UnknownReference
+from app.errors import DomainError, Duplicate, NotFound, StillReferenced, UnknownReference
 from app.models import Change
-from app.models.base import Base
+from app.models.base import Base, IdMixin
 
 M = TypeVar("M", bound=Base)
 
@@ -35,6 +35,23 @@ async def load(
         await raise_gone_if_deleted(session, entity, ident)
         raise NotFound(entity, ident)
     return row
+
+
+async def refuse_taken(
+    session: AsyncSession,
+    model: type[IdMixin],
+    detail: str,
+    *where: ColumnElement[bool],
+    exclude: uuid.UUID | None = None,
+) -> None:
+    """409 naming the record of `model` that `where` finds, other than `exclude` (the record
+    being changed): a natural key that must stay unique is taken."""
+    stmt = select(model.id).where(*where)
+    if exclude is not None:
+        stmt = stmt.where(model.id != exclude)
+    existing = await session.scalar(stmt)
+    if existing is not None:
+        raise Duplicate(detail, existing_id=existing)
 
 
 @built_once

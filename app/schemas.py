@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Self, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -74,6 +74,17 @@ Settable = Annotated[T | None, BeforeValidator(_refuse_null), _NullHidden()]
 
 class OutputSchema(BaseModel):
     model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def from_row(cls, row: object, **derived: object) -> Self:
+        """The schema filled from the row's attributes of the same names, but for the fields
+        given in `derived` (those the row holds otherwise: names of child rows, flags)."""
+        return cls.model_validate(
+            {
+                name: derived[name] if name in derived else getattr(row, name)
+                for name in cls.model_fields
+            }
+        )
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -23,7 +23,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.records import bump_version, changed_fields, delete_unreferenced, load
+from app.records import bump_version, changed_fields, delete_unreferenced, load, refuse_taken
 
 WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
 
@@ -56,18 +56,10 @@ def has_word_starting(column: Any, key: str) -> Any:
 
 
 def to_out(actor: Actor) -> ActorOut:
-    return ActorOut(
-        id=actor.id,
-        kind=actor.kind,
-        name=actor.name,
+    return ActorOut.from_row(
+        actor,
         aliases=[a.alias for a in actor.aliases],
-        country=actor.country,
-        description=actor.description,
         external_ids={e.scheme: e.value for e in actor.external_ids},
-        reliability=actor.reliability,
-        created_at=actor.created_at,
-        updated_at=actor.updated_at,
-        version=actor.version,
     )
 
 
@@ -79,12 +71,10 @@ async def _check_unique(
     external_ids: dict[str, str],
     exclude: uuid.UUID | None = None,
 ) -> None:
-    stmt = select(Actor.id).where(Actor.kind == kind, Actor.name == name)
-    if exclude is not None:
-        stmt = stmt.where(Actor.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate(f"an actor of kind {kind!r} named {name!r} exists", existing_id=existing)
+    detail = f"an actor of kind {kind!r} named {name!r} exists"
+    await refuse_taken(
+        session, Actor, detail, Actor.kind == kind, Actor.name == name, exclude=exclude
+    )
     if external_ids:
         pairs = [
             (ActorExternalId.scheme == s) & (ActorExternalId.value == v)

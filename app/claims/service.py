@@ -5,7 +5,6 @@ import hashlib
 import uuid
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -13,7 +12,7 @@ from app.claims.rows import claims_out, is_postgres
 from app.claims.schemas import ClaimCreate, ClaimOut, ClaimUpdate, page_links
 from app.claims.summary import ClaimDetailFields, claim_summary, claim_with_stats
 from app.db.statements import select_rows
-from app.errors import Duplicate, InvalidField, NotFound
+from app.errors import InvalidField, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.records import (
     bump_version,
@@ -21,6 +20,7 @@ from app.records import (
     delete_unreferenced,
     load,
     raise_gone_if_deleted,
+    refuse_taken,
     require_ids,
 )
 from app.tallies import stats
@@ -34,28 +34,18 @@ def statement_key(statement: str) -> str:
 
 
 def to_out(claim: Claim) -> ClaimOut:
-    return ClaimOut(
-        id=claim.id,
-        statement=claim.statement,
+    return ClaimOut.from_row(
+        claim,
         tags=[t.tag for t in claim.tags],
         about_actor_ids=[s.actor_id for s in claim.subjects],
-        occurred_from=claim.occurred_from,
-        occurred_to=claim.occurred_to,
-        created_at=claim.created_at,
-        updated_at=claim.updated_at,
-        version=claim.version,
     )
 
 
 async def _check_statement_free(
     session: AsyncSession, key: str, exclude: uuid.UUID | None = None
 ) -> None:
-    stmt = select(Claim.id).where(Claim.statement_key == key)
-    if exclude is not None:
-        stmt = stmt.where(Claim.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate("a claim with this statement exists", existing_id=existing)
+    detail = "a claim with this statement exists"
+    await refuse_taken(session, Claim, detail, Claim.statement_key == key, exclude=exclude)
 
 
 def check_interval(occurred_from: datetime | None, occurred_to: datetime | None) -> None:

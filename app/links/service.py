@@ -6,10 +6,10 @@ import uuid
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Duplicate, InvalidField
+from app.errors import InvalidField
 from app.http.pagination import PageParams, keyset, split_page
 from app.links.kind import Edit, LinkKind, New, Out, Row
-from app.records import bump_version, changed_fields, load_owned, require, require_ids
+from app.records import bump_version, changed_fields, load_owned, refuse_taken, require, require_ids
 
 
 def _end_id(row: object, column_key: str) -> uuid.UUID:
@@ -33,12 +33,9 @@ async def _refuse_duplicate(
     for column in kind.distinct_by:
         value = getattr(row, column.key)
         same.append(column.is_(None) if value is None else column == value)
-    stmt = select(kind.model.id).where(*same)
-    if exclude is not None:
-        stmt = stmt.where(kind.model.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate(f"this {kind.entity} is already recorded", existing_id=existing)
+    await refuse_taken(
+        session, kind.model, f"this {kind.entity} is already recorded", *same, exclude=exclude
+    )
 
 
 async def create(

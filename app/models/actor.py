@@ -3,10 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned, key_to, sql_in
+from app.models.base import Base, Versioned, key_to, link_constraints, refers_to, sql_in
 from app.vocabulary import ActorKind, AffiliationKind, Reliability
 
 # Prefix search runs as a range scan (`>= p AND < p+1`), which matches prefixes only under a
@@ -69,17 +69,14 @@ class Affiliation(Versioned, Base):
 
     __tablename__ = "affiliations"
     __table_args__ = (
-        CheckConstraint(sql_in("kind", AffiliationKind), name="kind"),
-        CheckConstraint("actor_id <> organization_id", name="not_self"),
+        *link_constraints("actor_id", "organization_id", AffiliationKind, "valid_from"),
         CheckConstraint(
             "valid_from IS NULL OR valid_to IS NULL OR valid_from <= valid_to", name="interval"
         ),
-        UniqueConstraint("actor_id", "organization_id", "kind", "valid_from"),
-        Index(None, "organization_id"),
     )
 
-    actor_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
-    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("actors.id", ondelete="RESTRICT"))
+    actor_id: Mapped[uuid.UUID] = refers_to("actors", "CASCADE")
+    organization_id: Mapped[uuid.UUID] = refers_to("actors", "RESTRICT")
     kind: Mapped[str] = mapped_column(String(32))
     role: Mapped[str | None] = mapped_column(String(400))
     valid_from: Mapped[datetime | None]

@@ -5,7 +5,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData, func
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -86,6 +95,25 @@ def key_to(table: str, ondelete: Literal["CASCADE", "RESTRICT"]) -> MappedColumn
     to that record (it goes with it), RESTRICT where the row names a record that must stay
     while it is named."""
     return mapped_column(ForeignKey(f"{table}.id", ondelete=ondelete), primary_key=True)
+
+
+def refers_to(table: str, ondelete: Literal["CASCADE", "RESTRICT"]) -> MappedColumn[uuid.UUID]:
+    """A column that refers to a record of `table`, with `key_to`'s meaning of `ondelete`."""
+    return mapped_column(ForeignKey(f"{table}.id", ondelete=ondelete))
+
+
+def link_constraints(
+    owner: str, other: str, kinds: type[StrEnum], *distinct: str
+) -> tuple[CheckConstraint | UniqueConstraint | Index, ...]:
+    """What every link table between two records of one table holds to: a `kind` from its
+    vocabulary, never a record linked to itself, one link per pair and kind (and `distinct`
+    columns), and an index to find the links to a record from the other end."""
+    return (
+        CheckConstraint(sql_in("kind", kinds), name="kind"),
+        CheckConstraint(f"{owner} <> {other}", name="not_self"),
+        UniqueConstraint(owner, other, "kind", *distinct),
+        Index(None, other),
+    )
 
 
 def sql_in(column: str, values: type[StrEnum]) -> str:

@@ -7,17 +7,15 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Float,
-    ForeignKey,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
 
-from app.models.base import Base, Versioned, key_to, sql_in
+from app.models.base import Base, Versioned, key_to, link_constraints, refers_to
 from app.vocabulary import ClaimRelationKind
 
 
@@ -69,17 +67,10 @@ class ClaimRelation(Versioned, Base):
     """Claim → related claim: contradicts, supports, refines (is a case of), same_as."""
 
     __tablename__ = "claim_relations"
-    __table_args__ = (
-        CheckConstraint(sql_in("kind", ClaimRelationKind), name="kind"),
-        CheckConstraint("claim_id <> related_claim_id", name="not_self"),
-        UniqueConstraint("claim_id", "related_claim_id", "kind"),
-        Index(None, "related_claim_id"),
-    )
+    __table_args__ = link_constraints("claim_id", "related_claim_id", ClaimRelationKind)
 
-    claim_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
-    related_claim_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("claims.id", ondelete="RESTRICT")
-    )
+    claim_id: Mapped[uuid.UUID] = refers_to("claims", "CASCADE")
+    related_claim_id: Mapped[uuid.UUID] = refers_to("claims", "RESTRICT")
     kind: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(200))
 

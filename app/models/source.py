@@ -3,10 +3,10 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base, Versioned, key_to, sql_in
+from app.models.base import Base, Versioned, key_to, link_constraints, refers_to, sql_in
 from app.vocabulary import CitationKind, SourceKind
 
 UNLINKED = text("url IS NULL")
@@ -65,17 +65,10 @@ class Citation(Versioned, Base):
     """Source → source: the citing source cites, quotes, republishes or translates the cited."""
 
     __tablename__ = "citations"
-    __table_args__ = (
-        CheckConstraint(sql_in("kind", CitationKind), name="kind"),
-        CheckConstraint("source_id <> cited_source_id", name="not_self"),
-        UniqueConstraint("source_id", "cited_source_id", "kind"),
-        Index(None, "cited_source_id"),
-    )
+    __table_args__ = link_constraints("source_id", "cited_source_id", CitationKind)
 
-    source_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    cited_source_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("sources.id", ondelete="RESTRICT")
-    )
+    source_id: Mapped[uuid.UUID] = refers_to("sources", "CASCADE")
+    cited_source_id: Mapped[uuid.UUID] = refers_to("sources", "RESTRICT")
     kind: Mapped[str] = mapped_column(String(32))
     created_by: Mapped[str | None] = mapped_column(String(200))
 

@@ -49,23 +49,9 @@ PublishedAt = Annotated[UTCDatetime | None, Field(description="When the document
 RetrievedAt = Annotated[UTCDatetime | None, Field(description="When the document was retrieved.")]
 
 
-class SourceCreate(InputSchema):
-    """A new source: a document in which positions are recorded."""
-
-    kind: SourceKind = Field(description="What sort of document.")
-    title: Title = Field(description="The document's title or headline.")
-    url: Url | None = None
-    publisher_id: PublisherId = None
-    author_ids: AuthorIds = []
-    published_at: PublishedAt = None
-    retrieved_at: RetrievedAt = None
-    language: Language | None = None
-    content_hash: Sha256 | None = None
-    text: Text | None = None
-
-
-class SourceUpdate(InputSchema):
-    """Fields to change; omitted fields keep their values."""
+class _SourceBody(InputSchema):
+    """The fields of a source's bodies, each optional as in a change; a new source requires
+    some (they keep their places in the docs)."""
 
     kind: Settable[SourceKind] = Field(default=None, description="What sort of document.")
     title: Settable[Title] = Field(default=None, description="The document's title.")
@@ -77,6 +63,18 @@ class SourceUpdate(InputSchema):
     language: Language | None = None
     content_hash: Sha256 | None = None
     text: Text | None = None
+
+
+class SourceCreate(_SourceBody):
+    """A new source: a document in which positions are recorded."""
+
+    kind: SourceKind = Field(description="What sort of document.")
+    title: Title = Field(description="The document's title or headline.")
+    author_ids: AuthorIds = []
+
+
+class SourceUpdate(_SourceBody):
+    """Fields to change; omitted fields keep their values."""
 
 
 class SourceOut(Audit):

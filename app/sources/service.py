@@ -8,15 +8,35 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
-from app.errors import Conflict, Duplicate, InvalidField
+from app.errors import Conflict, InvalidField
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
-from app.records import bump_version, changed_fields, delete_unreferenced, load, require_ids
+from app.records import (
+    bump_version,
+    changed_fields,
+    delete_unreferenced,
+    load,
+    refuse_taken,
+    require_ids,
+)
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
 from app.sources.urls import InvalidURL, normalize_url
 from app.stances.quotes import locate_quote
 
 WITH_AUTHORS = selectinload(Source.authors)
+# The body fields kept in the source's columns of the same names (the URL normalized and the
+# content hash checked first); the authors are rows of their own.
+COLUMNS = (
+    "kind",
+    "title",
+    "url",
+    "publisher_id",
+    "published_at",
+    "retrieved_at",
+    "language",
+    "content_hash",
+    "text",
+)
 
 
 def sha256_hex(text: str) -> str:
@@ -24,21 +44,8 @@ def sha256_hex(text: str) -> str:
 
 
 def to_out(source: Source, *, has_text: bool) -> SourceOut:
-    return SourceOut(
-        id=source.id,
-        kind=source.kind,
-        title=source.title,
-        url=source.url,
-        publisher_id=source.publisher_id,
-        author_ids=[a.actor_id for a in source.authors],
-        published_at=source.published_at,
-        retrieved_at=source.retrieved_at,
-        language=source.language,
-        content_hash=source.content_hash,
-        has_text=has_text,
-        created_at=source.created_at,
-        updated_at=source.updated_at,
-        version=source.version,
+    return SourceOut.from_row(
+        source, author_ids=[a.actor_id for a in source.authors], has_text=has_text
     )
 
 
@@ -56,12 +63,8 @@ async def _check_url_free(
 ) -> None:
     if url is None:
         return
-    stmt = select(Source.id).where(Source.url == url)
-    if exclude is not None:
-        stmt = stmt.where(Source.id != exclude)
-    existing = await session.scalar(stmt)
-    if existing is not None:
-        raise Duplicate(f"a source with url {url} exists", existing_id=existing)
+    detail = f"a source with url {url} exists"
+    await refuse_taken(session, Source, detail, Source.url == url, exclude=exclude)
 
 
 async def _check_actors(
@@ -85,16 +88,10 @@ async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | 
     url = normalized_url(data.url)
     await _check_url_free(session, url)
     await _check_actors(session, data.publisher_id, data.author_ids)
+    columns = {name: getattr(data, name) for name in COLUMNS}
+    columns.update(url=url, content_hash=content_hash_for(data.text, data.content_hash))
     source = Source(
-        kind=data.kind,
-        title=data.title,
-        url=url,
-        publisher_id=data.publisher_id,
-        published_at=data.published_at,
-        retrieved_at=data.retrieved_at,
-        language=data.language,
-        content_hash=content_hash_for(data.text, data.content_hash),
-        text=data.text,
+        **columns,
         created_by=by,
         authors=[
             SourceAuthor(actor_id=a, position=i)
@@ -188,17 +185,7 @@ async def update_source(
         await _reanchor_quotes(session, source.id, changes["text"])
     elif "content_hash" in changes and source.text is not None:
         content_hash_for(source.text, changes["content_hash"])
-    for field in (
-        "kind",
-        "title",
-        "url",
-        "publisher_id",
-        "published_at",
-        "retrieved_at",
-        "language",
-        "content_hash",
-        "text",
-    ):
+    for field in COLUMNS:
         if field in changes:
             setattr(source, field, changes[field])
     if "author_ids" in changes:
