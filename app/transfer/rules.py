@@ -12,12 +12,12 @@ from app.actors.affiliations import check_interval
 from app.actors.schemas import AffiliationCreate
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate
+from app.history.changelog import dashed
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
 from app.stances.quotes import QuoteSpan
 from app.stances.schemas import StanceCreate
-from app.transfer.history import dashed
 
 
 @dataclass(frozen=True, slots=True)
