@@ -224,4 +224,6 @@ def stance_fields(row: StanceRow) -> StanceFields:
 
 
 def row_to_out(row: StanceRow) -> StanceOut:
-    return StanceOut(**stance_fields(row))
+    """The `StanceOut` of one row of `select_stances()`."""
+    # Validated as a mapping: its fields beyond `StanceFields` are the schema's alone.
+    return StanceOut.model_validate(stance_fields(row))
