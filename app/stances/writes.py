@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, select
@@ -154,6 +155,18 @@ INSERT_STANCE = insert(TABLE)
 INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
+def _by_id(row: StanceValues) -> int:
+    return cast(uuid.UUID, row["id"]).int
+
+
+def _triple_order(triple: tuple[object, ...]) -> tuple[int, ...]:
+    return tuple(cast(uuid.UUID, i).int for i in triple)
+
+
+# Where the natural key's columns sit in a row of `select(TABLE)`.
+_KEY_AT = itemgetter(*(COLUMNS.index(name) for name in NATURAL_KEY))
+
+
 async def stored_repeats(
     connection: AsyncConnection, rows: Sequence[StanceValues]
 ) -> dict[NaturalKey, list[StanceValues]]:
@@ -163,22 +176,23 @@ async def stored_repeats(
     if len(rows) == 1:
         params = {name: rows[0][name] for name in NATURAL_KEY}
         for row in await connection.execute(SAME_KEY, params):
-            found[natural_key(row._asdict())].append(row._asdict())
-    else:
-        wanted = {natural_key(r) for r in rows}
-        triples = sorted({key[:3] for key in wanted}, key=str)
-        columns = (TABLE.c.claim_id, TABLE.c.actor_id, TABLE.c.source_id)
-        dialect = connection.dialect.name
-        for at in range(0, len(triples), LOOKUP_CHUNK):
-            part = triples[at : at + LOOKUP_CHUNK]
-            statement = select(TABLE).where(rows_among(dialect, columns, part))
-            for row in await connection.execute(statement):
-                values = row._asdict()
-                key = natural_key(values)
-                if key in wanted:
-                    found[key].append(values)
+            found[_KEY_AT(row)].append(dict(zip(COLUMNS, row, strict=True)))
+        return found
+    wanted = {natural_key(r) for r in rows}
+    # (UUIDs ordered by their integers: their own comparisons are Python code, and slow.)
+    triples = sorted({key[:3] for key in wanted}, key=_triple_order)
+    columns = (TABLE.c.claim_id, TABLE.c.actor_id, TABLE.c.source_id)
+    dialect = connection.dialect.name
+    for at in range(0, len(triples), LOOKUP_CHUNK):
+        part = triples[at : at + LOOKUP_CHUNK]
+        for row in await connection.execute(
+            select(TABLE).where(rows_among(dialect, columns, part))
+        ):
+            key = _KEY_AT(row)
+            if key in wanted:
+                found[key].append(dict(zip(COLUMNS, row, strict=True)))
     for same in found.values():
-        same.sort(key=lambda r: r["id"])
+        same.sort(key=_by_id)
     return found
 
 

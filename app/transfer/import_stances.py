@@ -9,6 +9,7 @@ claim, actor or source this import created cannot have existed before, and skips
 """
 
 import uuid
+from functools import lru_cache
 
 from sqlalchemy import select
 
@@ -32,6 +33,8 @@ UPDATABLE = {
     if name in Stance.__table__.c
 }
 COMPARED = {line: name for line, name in UPDATABLE.items() if name not in KEYED}
+# Refs' ids as UUIDs: a batch's stances name the same claims, actors and sources many times.
+_as_uuid = lru_cache(maxsize=1 << 16)(as_uuid)
 
 
 def _new(record: StanceRecord, texts: dict[str, str]) -> NewStance:
@@ -39,10 +42,10 @@ def _new(record: StanceRecord, texts: dict[str, str]) -> NewStance:
     refs = record.one
     source, retraction = refs["source"], refs.get("retraction_source")
     ids: dict[str, uuid.UUID | None] = {
-        "claim_id": as_uuid(refs["claim"].id),
-        "actor_id": as_uuid(refs["actor"].id),
-        "source_id": as_uuid(source.id),
-        "retraction_source_id": as_uuid(retraction.id) if retraction is not None else None,
+        "claim_id": _as_uuid(refs["claim"].id),
+        "actor_id": _as_uuid(refs["actor"].id),
+        "source_id": _as_uuid(source.id),
+        "retraction_source_id": _as_uuid(retraction.id) if retraction is not None else None,
     }
     quoted = record.data.quote is not None and source.has_text
     return NewStance(
