@@ -142,7 +142,7 @@ def add_routes(app: FastAPI, router: APIRouter, dependencies: Sequence[params.De
         )
 
 
-# A little over app.transfer.bulk.PG_TIMEOUT, the longest an import's statement may run.
+# A little over app.db.bulk.PG_TIMEOUT, the longest an import's statement may run.
 IMPORT_COMMAND_TIMEOUT = 16 * 60.0
 
 

@@ -202,11 +202,13 @@ async def claim_timeline(
     more = len(rows) > page.limit
     rows = rows[: page.limit]
     entries = [
-        TimelineEntry(
-            **stance_fields(r),
-            at=r._mapping["at"],
-            previous_label=r._mapping["previous_label"],
-            position_changed=r._mapping["previous_label"] not in (None, r._mapping["label"]),
+        TimelineEntry.model_validate(
+            {
+                **stance_fields(r),
+                "at": r._mapping["at"],
+                "previous_label": r._mapping["previous_label"],
+                "position_changed": r._mapping["previous_label"] not in (None, r._mapping["label"]),
+            }
         )
         for r in rows
     ]

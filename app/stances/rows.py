@@ -6,7 +6,7 @@ ORM objects per row costs more than the query itself.
 
 import uuid
 from datetime import datetime
-from typing import Protocol, TypedDict
+from typing import Protocol, TypedDict, cast
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import aliased
@@ -19,26 +19,7 @@ from app.vocabulary import STANCE_LABELS
 Publisher = aliased(Actor, name="publisher")
 
 STANCE_COLUMNS = (
-    Stance.id,
-    Stance.claim_id,
-    Stance.actor_id,
-    Stance.source_id,
-    Stance.label,
-    Stance.side,
-    Stance.probability,
-    Stance.confidence,
-    Stance.quote,
-    Stance.quote_start,
-    Stance.quote_end,
-    Stance.quote_prefix,
-    Stance.quote_suffix,
-    Stance.stated_at,
-    Stance.recorded_by,
-    Stance.retracted_at,
-    Stance.retraction_source_id,
-    Stance.created_at,
-    Stance.updated_at,
-    Stance.version,
+    *Stance.__table__.columns,  # every column of the stance, in the table's order
     Actor.name.label("actor_name"),
     Actor.kind.label("actor_kind"),
     Source.title.label("source_title"),
@@ -176,6 +157,15 @@ _BANDS: dict[str, BandFields | None] = {
 }
 
 
+# The `StanceOut` fields that are the stance's columns as they are, beyond those
+# `stance_fields` names: read by name, and placed in the model's order.
+_PLAIN = tuple(
+    name
+    for name in StanceOut.model_fields
+    if name in Stance.__table__.c and name not in StanceFields.__annotations__
+)
+
+
 def stance_fields(row: StanceRow) -> StanceFields:
     """The `StanceOut` fields of one row of `select_stances()`, in the model's order, nested
     records as dicts: ready for JSON as they are (`app.http.rendering`), or for Pydantic to validate
@@ -196,7 +186,7 @@ def stance_fields(row: StanceRow) -> StanceFields:
         if row.publisher_id is not None
         else None
     )
-    return {
+    fields: StanceFields = {
         "created_at": row.created_at,
         "updated_at": row.updated_at,
         "version": row.version,
@@ -226,7 +216,14 @@ def stance_fields(row: StanceRow) -> StanceFields:
         },
         "claim": {"id": row.claim_id, "statement": row.claim_statement},
     }
+    if _PLAIN:  # a field named by the schema and the table alone (none today: no cost)
+        plain = cast(dict[str, object], fields)
+        plain.update((name, getattr(row, name)) for name in _PLAIN)
+        return cast(StanceFields, {name: plain[name] for name in StanceOut.model_fields})
+    return fields
 
 
 def row_to_out(row: StanceRow) -> StanceOut:
-    return StanceOut(**stance_fields(row))
+    """The `StanceOut` of one row of `select_stances()`."""
+    # Validated as a mapping: its fields beyond `StanceFields` are the schema's alone.
+    return StanceOut.model_validate(stance_fields(row))

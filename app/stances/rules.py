@@ -7,6 +7,7 @@ from datetime import datetime
 
 from app.errors import InvalidField
 from app.stances.quotes import QuoteSpan, locate_quote
+from app.stances.schemas import StanceCreate
 from app.vocabulary import probability_problem
 
 
@@ -28,6 +29,14 @@ def check_retraction(
         raise InvalidField("retracted_at", "is required when retraction_source_id is given")
     if retracted_at is not None and stated_at is not None and retracted_at < stated_at:
         raise InvalidField("retracted_at", "must not be before stated_at")
+
+
+def check_stance(data: StanceCreate) -> None:
+    """The rules a new stance's own fields must meet, before its source's date and text are
+    known: `check_band`, and `check_retraction` against its own date."""
+    check_band(data.label, data.probability)
+    if data.retracted_at is not None or data.retraction_source_id is not None:
+        check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
 
 
 def quote_span(source_id: object, quote: str, text: str) -> QuoteSpan:

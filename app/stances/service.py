@@ -13,12 +13,12 @@ from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.errors import Duplicate, UnknownReference
 from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
-from app.models.base import new_id
 from app.records import bump_version, changed_fields, load, require_ids
 from app.stances import rules
 from app.stances.filters import StanceQuery, stance_list
 from app.stances.rows import Publisher, StanceFields, row_to_out, select_stances, stance_fields
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
+from app.stances.writes import NewStance, StanceValues, create_stances
 from app.tallies import stats
 from app.vocabulary import side_of
 
@@ -58,16 +58,12 @@ def _same_stance() -> Select[uuid.UUID]:
 SAME_STANCE = _same_stance()
 
 
-async def _refuse_duplicate(
-    session: AsyncSession, stance: Stance, connection: AsyncConnection | None = None
-) -> None:
-    """409 naming the existing stance if one has the same claim, actor, source, label and
+async def _refuse_duplicate(session: AsyncSession, stance: Stance) -> None:
+    """409 naming the existing stance if another has the same claim, actor, source, label and
     quote. Writers on one claim take its counters' row lock first (SQLite's writer holds the
-    database's), so two equal stances cannot both pass this check: here, unless the caller
-    holds it already and passes the session's `connection`."""
-    if connection is None:
-        await stats.lock_claim(session, stance.claim_id)
-        connection = await session.connection()
+    database's), so two equal stances cannot both pass this check."""
+    await stats.lock_claim(session, stance.claim_id)
+    connection = await session.connection()
     params = {
         "claim_id": stance.claim_id,
         "actor_id": stance.actor_id,
@@ -85,6 +81,9 @@ async def _refuse_duplicate(
 
 
 Retraction = aliased(Source, name="retraction")
+# The fields an update does not set as given: the label (its side with it), the quote (found
+# in the source's text).
+DERIVED = frozenset({"label", "quote"})
 
 
 @built_once
@@ -156,21 +155,19 @@ def _utc(value: datetime | None) -> datetime | None:
 
 
 class _Created:
-    """A new stance and the references its answer embeds, read as `select_stances()`'s rows
-    are (`stance_fields`)."""
+    """A new stance's row and the references its answer embeds, read as `select_stances()`'s
+    rows are (`stance_fields`)."""
 
-    def __init__(self, stance: Stance, refs: SqlRow) -> None:
-        self.stance, self.refs = stance, refs
+    def __init__(self, values: StanceValues, refs: SqlRow) -> None:
+        self.values, self.refs = values, refs
         # As a read back from the database would give them.
-        self.stated_at = _utc(stance.stated_at)
-        self.retracted_at = _utc(stance.retracted_at)
-        self.created_at = _utc(stance.created_at)
-        self.updated_at = _utc(stance.updated_at)
+        self.stated_at = _utc(values["stated_at"])
+        self.retracted_at = _utc(values["retracted_at"])
 
     def __getattr__(self, name: str) -> Any:
         if name in _REF_COLUMNS:
             return getattr(self.refs, name)
-        return getattr(self.stance, name)
+        return self.values[name]
 
 
 _REF_COLUMNS = frozenset(
@@ -188,50 +185,23 @@ _REF_COLUMNS = frozenset(
 
 
 async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | None) -> StanceOut:
-    """The new stance, with its side derived and its quote located."""
+    """The new stance, with its side derived and its quote located: a batch of one for
+    `create_stances`, its refusal a 422 (a rule) or 409 (a repeat)."""
     # The session's connection, asked for once: its statements below are Core statements.
     connection = await session.connection()
     refs = await _check_references(session, connection, data)
-    rules.check_band(data.label, data.probability)
-    stated_at = data.stated_at if data.stated_at is not None else refs.source_published_at
-    rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
-    stance = Stance(
-        # Named now rather than at the flush: the duplicate check excludes the stance itself.
-        id=new_id(),
-        claim_id=data.claim_id,
-        actor_id=data.actor_id,
-        source_id=data.source_id,
-        label=data.label,
-        side=side_of(data.label),
-        probability=data.probability,
-        confidence=data.confidence,
-        stated_at=stated_at,
-        recorded_by=by,
-        retracted_at=data.retracted_at,
-        retraction_source_id=data.retraction_source_id,
-    )
-    _anchor_quote(stance, data.quote, refs.source_text if data.quote is not None else None)
-    retracted = stance.retracted_at is not None
-    # The counters' UPDATE takes the claim's row lock before the duplicate check looks at its
-    # stances (see `_refuse_duplicate`); a refused stance rolls it back with the rest.
-    counted = await stats.count_new_stance(
-        connection, stance.claim_id, stance.side, stance.stated_at, retracted
-    )
-    await _refuse_duplicate(session, stance, connection)
-    session.add(stance)
-    await session.flush()
-    if not counted:  # no counters row yet: built from the claim's stances, this one included
-        await stats.recount(session, [stance.claim_id])
-    elif not retracted:
-        await stats.tally_new_stance(
-            connection,
-            stance.claim_id,
-            stance.side,
-            actor_id=stance.actor_id,
-            label=stance.label,
-            probability=stance.probability,
+    text = refs.source_text if data.quote is not None else None
+    new = NewStance(data, published_at=refs.source_published_at, text=text)
+    (outcome,) = await create_stances(session, [new], by=by)
+    if outcome.error is not None:
+        raise outcome.error
+    if outcome.repeats:
+        raise Duplicate(
+            "this stance (claim, actor, source, label and quote) is already recorded",
+            existing_id=outcome.repeats[0]["id"],
         )
-    return row_to_out(_Created(stance, refs))  # type: ignore[arg-type]  # a StanceRow by its attributes
+    assert outcome.values is not None
+    return row_to_out(_Created(outcome.values, refs))  # a StanceRow by its attributes
 
 
 async def get_stance(session: AsyncSession, stance_id: uuid.UUID) -> StanceOut:
@@ -262,9 +232,9 @@ async def update_stance(
     if "label" in changes:
         stance.label = changes["label"]
         stance.side = side_of(stance.label)
-    for field in ("probability", "confidence", "stated_at", "retracted_at", "retraction_source_id"):
-        if field in changes:
-            setattr(stance, field, changes[field])
+    for field, value in changes.items():
+        if field not in DERIVED:  # as given, like a new stance's fields (see writes)
+            setattr(stance, field, value)
     rules.check_band(stance.label, stance.probability)
     await require_ids(
         session, Source, [stance.retraction_source_id], "retraction_source_id", "source"

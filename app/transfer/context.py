@@ -10,14 +10,14 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.bulk import BulkWriter, TableRow
+from app.db.lookup import Column, among, rows_among
 from app.errors import DomainError
+from app.history.changelog import ChangeLog, Folded
 from app.models import Base, Source
-from app.transfer.bulk import BulkWriter
-from app.transfer.history import ChangeLog, Folded
 from app.transfer.keyindex import KeyIndex, Target
-from app.transfer.lookup import Column, among, rows_among
 from app.transfer.records import AnyRecord, LineError
-from app.transfer.rows import HexId, TableRow
+from app.transfer.rows import HexId
 
 ERROR_CAP = 1000
 LOOKUP_CHUNK = 2000

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func
+from sqlalchemy import ColumnElement, DateTime, Table, Uuid, func
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -31,6 +31,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
+from app.models.base import Base
 from app.transfer.export_reads import (
     Column,
     Rows,
@@ -42,6 +43,7 @@ from app.transfer.export_reads import (
     source_texts,
 )
 from app.transfer.selection import ExportFilter, Selection
+from app.transfer.specs import RENAMED, SPECS
 
 Record = dict[str, object]  # one NDJSON record, as JSON
 # A batch's sub-records: for each gathered field, its value by owner id.
@@ -191,22 +193,28 @@ RELATIONS = Shape(
         ClaimRelation.kind,
     ),
 )
-STANCES = Shape(
-    "stance",
-    Stance.id,
-    (
-        Field("claim", Stance.claim_id, str),
-        Field("actor", Stance.actor_id, str),
-        Field("source", Stance.source_id, str),
-        Field("label", Stance.label),
-        Field("probability", Stance.probability),
-        Field("confidence", Stance.confidence),
-        Field("quote", Stance.quote),
-        Field("stated_at", Stance.stated_at, iso),
-        Field("retracted_at", Stance.retracted_at, iso),
-        Field("retraction_source", Stance.retraction_source_id, ref),
-    ),
-)
+
+
+def _schema_fields(record_type: str, model: type[Base]) -> tuple[Field, ...]:
+    """A record type's fields as its `XCreate` schema orders them, each read from the column of
+    its name (refs renamed as on a line): ids as strings, times in ISO 8601."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    renamed = RENAMED[record_type]
+    fields = []
+    for name in SPECS[record_type].schema.model_fields:
+        column_type = table.c[name].type
+        convert: Callable[[Any], object] | None = None
+        if isinstance(column_type, Uuid):
+            convert = ref
+        elif isinstance(getattr(column_type, "impl", column_type), DateTime):
+            convert = iso
+        fields.append(Field(renamed.get(name, name), getattr(model, name), convert))
+    return tuple(fields)
+
+
+STANCES = Shape("stance", Stance.id, _schema_fields("stance", Stance))
+
 SHAPES = (ACTORS, AFFILIATIONS, SOURCES, CITATIONS, CLAIMS, RELATIONS, STANCES)
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from app.actors import service as actors
 from app.actors.schemas import ActorCreate, ActorUpdate
+from app.history.changelog import Folded
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.history import Folded
 from app.transfer.records import Record
 from app.transfer.rows import ActorRow, AliasRow, ExternalIdRow, HexId
 from app.transfer.upsert import (

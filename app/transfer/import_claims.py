@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate, ClaimUpdate
+from app.history.changelog import Folded, dashed
 from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.history import Folded, dashed
 from app.transfer.records import Record
 from app.transfer.rows import ClaimRow, HexId, StatsRow, SubjectRow, TagRow
 from app.transfer.upsert import Changed, Decider, before_updates, changes, given_ids, settle

@@ -10,11 +10,11 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
+from app.history.changelog import Folded, dashed
 from app.models import Source, SourceAuthor
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate, SourceUpdate
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.history import Folded, dashed
 from app.transfer.records import Record
 from app.transfer.rows import AuthorRow, HexId, SourceRow
 from app.transfer.upsert import (

@@ -1,4 +1,4 @@
-"""Importing stances: quotes anchored in their source's text, dates defaulted from the source,
+"""Importing stances: each batch created by the stances' own `create_stances`, its records
 matched by (claim, actor, source, label, quote) against stances recorded before this import.
 
 The API refuses a second stance with the same claim, actor, source, label and quote, and so
@@ -9,157 +9,66 @@ claim, actor or source this import created cannot have existed before, and skips
 """
 
 import uuid
-from collections import defaultdict
-from collections.abc import Sequence
+from functools import lru_cache
 
-from sqlalchemy import Row, select
+from sqlalchemy import select
 
 from app.errors import InvalidField
 from app.models import Stance
 from app.stances import service as stances
 from app.stances.schemas import StanceCreate, StanceUpdate
-from app.transfer import rules
-from app.transfer.context import Context, Resolved, as_uuid, chunks, new_hex
+from app.stances.writes import Bulk, NewStance, StanceValues, create_stances, natural_key
+from app.transfer.context import Context, as_uuid, new_hex
 from app.transfer.records import Record
-from app.transfer.rows import HexId, StanceRow
+from app.transfer.specs import RENAMED
 from app.transfer.upsert import Changed, Decider, given_ids, settle
-from app.vocabulary import Confidence, StanceLabel, side_of
 
 StanceRecord = Record[StanceCreate]
-NaturalKey = tuple[HexId, HexId, HexId, str, str | None]  # see StanceRow.natural_key
-# Label (as validated) -> (label, side) as stored.
-LABELS = {label: (label.value, side_of(label).value) for label in StanceLabel}
-CONFIDENCES: dict[Confidence | None, str | None] = {c: c.value for c in Confidence} | {None: None}
-# The fields a match compares (as on the line), and the row's field for each.
-COMPARED = {
-    "probability": "probability",
-    "confidence": "confidence",
-    "stated_at": "stated_at",
-    "retracted_at": "retracted_at",
-    "retraction_source": "retraction_source_id",
+# The fields a match compares, by their name on a line: those an update may change, but the
+# natural key's (equal in a match by natural key; compared too in a match by id).
+KEYED = frozenset({"label", "quote"})
+UPDATABLE = {
+    RENAMED["stance"].get(name, name): name
+    for name in StanceUpdate.model_fields
+    if name in Stance.__table__.c
 }
+COMPARED = {line: name for line, name in UPDATABLE.items() if name not in KEYED}
+# Refs' ids as UUIDs: a batch's stances name the same claims, actors and sources many times.
+_as_uuid = lru_cache(maxsize=1 << 16)(as_uuid)
 
 
-def _hex(value: uuid.UUID | None) -> HexId | None:
-    return value.hex if value is not None else None
-
-
-def _prepare(ctx: Context, record: StanceRecord, texts: dict[HexId, str]) -> StanceRow | None:
-    """The record's row (id left empty): its date defaulted, its quote anchored; None if a
-    rule refuses it."""
-    data, refs = record.data, record.one
-    source: Resolved = refs["source"]
-    retraction = refs.get("retraction_source")
-    stated_at = data.stated_at if data.stated_at is not None else source.published_at
-    quote, start, end, prefix, suffix = data.quote, None, None, None, None
-    try:
-        if data.stated_at is None and data.retracted_at is not None:
-            rules.check_retraction(data, stated_at)
-        if data.quote is not None and source.has_text:
-            span = rules.anchor_quote(source.id, data.quote, texts[source.id])
-            quote, start, end, prefix, suffix = (
-                span.exact,
-                span.start,
-                span.end,
-                span.prefix,
-                span.suffix,
-            )
-    except InvalidField as exc:
-        for e in exc.errors:
-            ctx.fail(record, e.field, e.message, e.type)
-        return None
-    label, side = LABELS[data.label]
-    return StanceRow(
-        "",
-        refs["claim"].id,
-        refs["actor"].id,
-        source.id,
-        label,
-        side,
-        data.probability,
-        CONFIDENCES[data.confidence],
-        quote,
-        start,
-        end,
-        prefix,
-        suffix,
-        stated_at,
-        ctx.by,
-        data.retracted_at,
-        retraction.id if retraction is not None else None,
-        ctx.now,
-        ctx.now,
-        1,
-    )
-
-
-def _stored(row: Row[tuple[object, ...]]) -> StanceRow:
-    """A stance row read back, as `_prepare` builds one."""
-    stance = row._mapping
-    return StanceRow(
-        stance["id"].hex,
-        stance["claim_id"].hex,
-        stance["actor_id"].hex,
-        stance["source_id"].hex,
-        stance["label"],
-        stance["side"],
-        stance["probability"],
-        stance["confidence"],
-        stance["quote"],
-        stance["quote_start"],
-        stance["quote_end"],
-        stance["quote_prefix"],
-        stance["quote_suffix"],
-        stance["stated_at"],
-        stance["recorded_by"],
-        stance["retracted_at"],
-        _hex(stance["retraction_source_id"]),
-        stance["created_at"],
-        stance["updated_at"],
-        stance["version"],
-    )
-
-
-def _changed(record: StanceRecord, new: StanceRow, old: StanceRow, *, by_id: bool) -> Changed:
-    present = record.present
-    changed: Changed = {
-        name: getattr(new, field)
-        for name, field in COMPARED.items()
-        if name in present and getattr(new, field) != getattr(old, field)
+def _new(record: StanceRecord, texts: dict[str, str]) -> NewStance:
+    """The record as a new stance: its refs' ids in place, its source's date and text."""
+    refs = record.one
+    source, retraction = refs["source"], refs.get("retraction_source")
+    ids: dict[str, uuid.UUID | None] = {
+        "claim_id": _as_uuid(refs["claim"].id),
+        "actor_id": _as_uuid(refs["actor"].id),
+        "source_id": _as_uuid(source.id),
+        "retraction_source_id": _as_uuid(retraction.id) if retraction is not None else None,
     }
-    if by_id:
-        if new.label != old.label:
-            changed["label"] = new.label
-        if new.quote != old.quote:
-            changed["quote"] = record.data.quote
+    quoted = record.data.quote is not None and source.has_text
+    return NewStance(
+        record.data.model_copy(update=ids),
+        published_at=source.published_at,
+        text=texts[source.id] if quoted else None,
+        fresh=refs["claim"].created or refs["actor"].created or source.created,
+    )
+
+
+def _changed(record: StanceRecord, new: StanceValues, old: StanceValues, *, by_id: bool) -> Changed:
+    """The fields the line gives whose values differ from the stored stance's, by field name
+    (a quote as the line gives it, to be found in the source again)."""
+    compared = UPDATABLE if by_id else COMPARED
+    changed: Changed = {
+        name: record.data.quote if name == "quote" else new[name]
+        for line, name in compared.items()
+        if (line in record.present or name in KEYED) and new[name] != old[name]
+    }
     return changed
 
 
-async def _candidates(
-    ctx: Context, triples: Sequence[tuple[HexId, HexId, HexId]]
-) -> dict[NaturalKey, list[StanceRow]]:
-    """Stances recorded before this import on these (claim, actor, source) triples, by natural
-    key."""
-    found: dict[NaturalKey, list[StanceRow]] = defaultdict(list)
-    for part in chunks(triples):
-        result = await ctx.session.execute(
-            select(Stance.__table__).where(
-                ctx.rows_among(
-                    (Stance.claim_id, Stance.actor_id, Stance.source_id),
-                    [tuple(as_uuid(i) for i in t) for t in part],
-                )
-            )
-        )
-        for row in result:
-            stored = _stored(row)
-            if not ctx.created_here(stored.created_at):
-                found[stored.natural_key()].append(stored)
-    for same in found.values():
-        same.sort(key=lambda r: r.id)
-    return found
-
-
-def _pick(record: StanceRecord, new: StanceRow, rows: list[StanceRow]) -> StanceRow | None:
+def _pick(record: StanceRecord, new: StanceValues, rows: list[StanceValues]) -> StanceValues | None:
     if not rows:
         return None
     for row in rows:
@@ -167,7 +76,7 @@ def _pick(record: StanceRecord, new: StanceRow, rows: list[StanceRow]) -> Stance
             return row
     if record.id is not None:
         for row in rows:
-            if row.id == record.id.hex:
+            if row["id"] == record.id:
                 return row
     return rows[0]
 
@@ -176,88 +85,82 @@ async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
     """Create the new stances, update the changed ones; their claims' counters are recounted
     at the end of the import."""
     live = [r for r in records if not r.failed]
-    # Every read first: then the previous batch's deferred rows are written while this batch
-    # is prepared in Python.
+    # Every read first: then the previous batch's deferred rows are written (in
+    # `create_stances`, after its own lookup) while this batch is prepared in Python.
     texts = await ctx.texts.load(
         ctx.session,
         ctx.writer.dialect,
         {r.one["source"].id for r in live if r.data.quote is not None and r.one["source"].has_text},
     )
-    triples = set()
-    for record in live:
-        claim, actor, source = record.one["claim"], record.one["actor"], record.one["source"]
-        if not (claim.created or actor.created or source.created):
-            triples.add((claim.id, actor.id, source.id))
-    candidates = await _candidates(ctx, sorted(triples)) if triples else {}
     decide = Decider(ctx, await given_ids(ctx, Stance, live))
-    await ctx.writer.start()
-    prepared: list[tuple[StanceRecord, StanceRow]] = []
-    for record in live:
-        row = _prepare(ctx, record, texts)
-        if row is not None:
-            prepared.append((record, row))
-    rows: list[StanceRow] = []
-    matched: list[tuple[StanceRecord, StanceRow, StanceRow]] = []
-    by_id: list[tuple[StanceRecord, StanceRow]] = []
-    for record, row in prepared:
-        natural_key = row.natural_key()
-        old = _pick(record, row, candidates.get(natural_key, []))
+    matched: list[tuple[StanceRecord, StanceValues, StanceValues]] = []
+    by_id: list[tuple[StanceRecord, StanceValues]] = []
+
+    def refused(i: int, error: InvalidField) -> None:
+        for e in error.errors:
+            ctx.fail(live[i], e.field, e.message, e.type)
+
+    def place(i: int, values: StanceValues, repeats: list[StanceValues]) -> uuid.UUID | None:
+        record = live[i]
+        # Stances of this import's earlier batches are repeats of an earlier line, not matches.
+        before = [row for row in repeats if not ctx.created_here(row["created_at"])]
+        old = _pick(record, values, before)
         if old is not None:
-            record.target = old.id
-            matched.append((record, row, old))
-            continue
+            record.target = old["id"].hex
+            matched.append((record, values, old))
+            return None
         target = decide.by_given_id(record)
         if record.failed:
-            continue
+            return None
         if target is not None:
             record.target = target
-            by_id.append((record, row))
-            continue
-        natural = hash(natural_key)
+            by_id.append((record, values))
+            return None
+        natural = hash(natural_key(values))
         if natural in ctx.new_stances:
             message = (
                 "repeats the stance of an earlier line (same claim, actor, source, label, quote)"
             )
             ctx.fail(record, "quote", message, "duplicate-stance")
-            continue
+            return None
         new_id = decide.new_id(record) if record.id is not None else new_hex()
         if new_id is None:
-            continue
+            return None
         ctx.new_stances.add(natural)
         record.target = new_id
-        rows.append(row._replace(id=new_id))
-        ctx.touched_claims.add(row.claim_id)
+        ctx.touched_claims.add(values["claim_id"].hex)
         ctx.count(record, "created")
-    # Deferred until the next batch's reads: those match only stances that existed before the
-    # import, and a batch that gives ids writes the deferred rows before looking them up.
-    await ctx.create(Stance, rows)
+        return as_uuid(new_id)
+
+    await create_stances(
+        ctx.session,
+        [_new(record, texts) for record in live],
+        by=ctx.by,
+        now=ctx.now,
+        place=place,
+        refused=refused,
+        bulk=Bulk(ctx.writer, ctx.changes),
+    )
     if matched or by_id:
         await ctx.writer.drain()  # the services' updates read and recount stances
-    for record, row, old in matched:
-        await _update(ctx, record, _changed(record, row, old, by_id=False))
-    for record, row in by_id:
+    for record, values, old in matched:
+        await _update(ctx, record, _changed(record, values, old, by_id=False))
+    for record, values in by_id:
         assert record.target is not None
         stored = await ctx.session.execute(
             select(Stance.__table__).where(Stance.id == as_uuid(record.target))
         )
-        old = _stored(stored.one())
-        if (old.claim_id, old.actor_id, old.source_id) != (
-            row.claim_id,
-            row.actor_id,
-            row.source_id,
-        ):
+        old = stored.one()._asdict()
+        if natural_key(old)[:3] != natural_key(values)[:3]:
             message = "is the id of a stance on another claim, actor or source"
             ctx.fail(record, "id", message, "id-conflict")
             continue
-        await _update(ctx, record, _changed(record, row, old, by_id=True))
+        await _update(ctx, record, _changed(record, values, old, by_id=True))
     ctx.session.expunge_all()
 
 
 async def _update(ctx: Context, record: StanceRecord, changed: Changed) -> None:
     assert record.target is not None
-    if "retraction_source" in changed:
-        source = changed.pop("retraction_source")
-        changed["retraction_source_id"] = as_uuid(str(source)) if source else None
     if changed:
         ctx.touched_claims.add(record.one["claim"].id)
     stance_id = as_uuid(record.target)

@@ -14,11 +14,11 @@ from typing import Any
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.bulk import BulkWriter
+from app.history.changelog import ChangeLog
 from app.sources.origins import refresh_origins_since
 from app.tallies import stats
-from app.transfer.bulk import BulkWriter
 from app.transfer.context import Context, as_uuid
-from app.transfer.history import ChangeLog
 from app.transfer.import_actors import import_actors
 from app.transfer.import_affiliations import import_affiliations
 from app.transfer.import_claims import import_claims

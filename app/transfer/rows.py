@@ -1,5 +1,6 @@
 """The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
-in order, so a row is both what COPY and executemany take and readable by name.
+in order, so a row is both what COPY and executemany take (app/db/bulk.py) and readable by
+name. (Stances are written by app/stances/writes.py, their rows built from their schema.)
 
 Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
 so neither write path converts them; timestamps are aware UTC datetimes.
@@ -125,62 +126,3 @@ class StatsRow(NamedTuple):
 
     claim_id: HexId
     activity_at: datetime
-
-
-class StanceRow(NamedTuple):
-    """A stance as written, or as read back for a match (`id` empty while it is prepared)."""
-
-    id: HexId
-    claim_id: HexId
-    actor_id: HexId
-    source_id: HexId
-    label: str
-    side: str
-    probability: float | None
-    confidence: str | None
-    quote: str | None
-    quote_start: int | None
-    quote_end: int | None
-    quote_prefix: str | None
-    quote_suffix: str | None
-    stated_at: datetime | None
-    recorded_by: str | None
-    retracted_at: datetime | None
-    retraction_source_id: HexId | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-    def natural_key(self) -> tuple[HexId, HexId, HexId, str, str | None]:
-        """What makes a stance a repeat: claim, actor, source, label and quote."""
-        return (self.claim_id, self.actor_id, self.source_id, self.label, self.quote)
-
-
-class ChangeRow(NamedTuple):
-    entity: str
-    entity_id: HexId
-    version: int
-    action: str
-    writer: str | None
-    request_id: str | None
-    at: datetime
-    after: str | None
-
-
-# A row of whichever table, as the bulk writer takes it.
-TableRow = (
-    ActorRow
-    | AliasRow
-    | ExternalIdRow
-    | AffiliationRow
-    | SourceRow
-    | AuthorRow
-    | CitationRow
-    | RelationRow
-    | ClaimRow
-    | TagRow
-    | SubjectRow
-    | StatsRow
-    | StanceRow
-    | ChangeRow
-)

@@ -6,7 +6,6 @@ takes a validated `XCreate` schema and returns what the check derived (normalize
 """
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from app.actors.affiliations import check_interval
 from app.actors.schemas import AffiliationCreate
@@ -15,9 +14,7 @@ from app.claims.schemas import ClaimCreate
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
-from app.stances.quotes import QuoteSpan
 from app.stances.schemas import StanceCreate
-from app.transfer.history import dashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,20 +53,7 @@ def check_source(data: SourceCreate) -> Derived:
 
 def check_stance(data: StanceCreate) -> Derived:
     """The probability inside the label's band; a retraction source only with a retraction
-    date, not before the stance (checked again once the source's date is known)."""
-    if data.probability is not None:
-        stance_rules.check_band(data.label, data.probability)
-    if data.retracted_at is not None or data.retraction_source_id is not None:
-        stance_rules.check_retraction(data.retracted_at, data.retraction_source_id, data.stated_at)
+    date, not before the stance (checked again, by `create_stances`, once the source's date
+    is known)."""
+    stance_rules.check_stance(data)
     return NOTHING
-
-
-def check_retraction(data: StanceCreate, stated_at: datetime | None) -> None:
-    """The retraction rule against the stance's effective date."""
-    stance_rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
-
-
-def anchor_quote(source_id: str, quote: str, text: str) -> QuoteSpan:
-    """The quote as the source words it, its span and context; InvalidField
-    (quote-not-in-source) when the text does not contain it."""
-    return stance_rules.quote_span(dashed(source_id), quote, text)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, and_, exists, or_, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.orm.util import AliasedClass
 
+from app.db.lookup import Column
 from app.models import (
     Actor,
     Affiliation,
@@ -29,7 +30,6 @@ from app.models import (
     Stance,
 )
 from app.models.base import Versioned
-from app.transfer.lookup import Column
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,9 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.db import bulk
 from app.tallies import stats
-from app.transfer import bulk, importer
+from app.transfer import importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import field_errors, problem

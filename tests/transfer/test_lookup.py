@@ -6,8 +6,8 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.lookup import among, rows_among
 from app.models import Actor, Source
-from app.transfer.lookup import among, rows_among
 from tests.factories import make_actor, make_source
 
 LONG = "n" * 400  # the longest name an actor may have

@@ -12,9 +12,8 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.history import recorder
+from app.history import changelog, recorder
 from app.history.rebuild import jsonb_order
-from app.transfer import history as transfer_history
 from tests.factories import make_actor
 from tests.transfer.helpers import NewDatabase, body, imported, serving
 from tests.trust.conftest import rows
@@ -47,7 +46,7 @@ def taken(monkeypatch: pytest.MonkeyPatch) -> Iterator[Taken]:
         return answer
 
     monkeypatch.setattr(recorder, "derivable", derivable)
-    monkeypatch.setattr(transfer_history, "derivable", derivable)
+    monkeypatch.setattr(changelog, "derivable", derivable)
     return spy
 
 

@@ -1,7 +1,8 @@
 """Writing many rows at once: COPY on PostgreSQL, executemany on SQLite.
 
-Rows are the NamedTuples of app/transfer/rows.py (their fields name the columns): ids as 32
-hex digits, timestamps as aware UTC datetimes. Both write inside the session's transaction.
+A row is a NamedTuple whose fields name the columns (`TableRow`), or a plain tuple with its
+columns named beside it: ids as UUIDs or 32 hex digits, timestamps as aware UTC datetimes. Both
+write inside the session's transaction.
 
 On SQLite, a table with triggers (the full-text indexes of claims and stances) is written
 through a temporary staging table: FTS5 writes its pending terms out at the end of every
@@ -16,18 +17,18 @@ update that needs them.
 """
 
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, cast
 
 import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy import Table
+from sqlalchemy import Table, Uuid
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from app.models import Base
-from app.transfer.rows import TableRow
 
 SQLITE_CACHE_KIB = 32 * 1024
 PG_TIMEOUT = "15min"
@@ -42,7 +43,21 @@ LOOKED_UP = frozenset(
     {"actors", "actor_external_ids", "affiliations", "sources", "citations", "claims"}
 )
 ANALYZE_MIN_ROWS = 10_000
-Held = tuple[str, list[str], Sequence[TableRow]]  # a table's name, columns and rows
+
+
+class TableRow(Protocol):
+    """A row as the bulk writer takes it: a NamedTuple whose fields name the columns."""
+
+    @property
+    def _fields(self) -> tuple[str, ...]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __getitem__(self, index: int, /) -> Any: ...
+
+
+Values = Sequence[object]  # a row's values, in the order of the columns named beside them
+Held = tuple[str, list[str], Sequence[Values]]  # a table's name, columns and rows
 
 log = logging.getLogger("claimgraph.import")
 
@@ -57,7 +72,7 @@ def sqlite_time(value: datetime) -> str:
     )
 
 
-async def _copy_rows(driver: Any, name: str, columns: list[str], rows: Sequence[TableRow]) -> None:
+async def _copy_rows(driver: Any, name: str, columns: list[str], rows: Sequence[Values]) -> None:
     try:
         await driver.copy_records_to_table(name, records=rows, columns=columns)
     except asyncpg.IntegrityConstraintViolationError as exc:
@@ -80,6 +95,7 @@ class BulkWriter:
         self.dialect = dialect
         self.triggered = triggered  # SQLite: the tables with triggers
         self._times: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+        self._uuids: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         self._staging: dict[tuple[str, tuple[str, ...]], str] = {}  # their staging tables
         self._deferred: list[Held] = []
         self._analyzed: dict[str, float] = {}  # rows at the last ANALYZE, by table
@@ -127,27 +143,40 @@ class BulkWriter:
             connection = await self.session.connection()
             await connection.exec_driver_sql("PRAGMA cache_size = -2000")
 
-    def _time_columns(self, table: Table, columns: Sequence[str]) -> list[int]:
-        """Positions of the timestamp columns (SQLite stores them as text)."""
+    def _converted_columns(
+        self, table: Table, columns: Sequence[str]
+    ) -> tuple[list[int], list[int]]:
+        """Positions of the timestamp columns (SQLite stores them as text) and of the UUID
+        columns (stored as 32 hex digits)."""
         cache_key = (table.name, tuple(columns))
         if cache_key not in self._times:
-            self._times[cache_key] = [
-                i
-                for i, name in enumerate(columns)
-                if isinstance(_impl(table.c[name].type), DateTime)
-            ]
-        return self._times[cache_key]
+            types = [_impl(table.c[name].type) for name in columns]
+            self._times[cache_key] = [i for i, t in enumerate(types) if isinstance(t, DateTime)]
+            self._uuids[cache_key] = [i for i, t in enumerate(types) if isinstance(t, Uuid)]
+        return self._times[cache_key], self._uuids[cache_key]
 
     async def insert(
         self, model: type[Base], rows: Sequence[TableRow], *, defer: bool = False
     ) -> None:
         """Insert the rows into the model's table. With `defer` (PostgreSQL), hold them for the
         next `start()`: the caller vouches that no read before it needs them."""
+        if rows:
+            values = cast(Sequence[Values], rows)  # NamedTuples: sequences of their values
+            await self.insert_values(model, rows[0]._fields, values, defer=defer)
+
+    async def insert_values(
+        self,
+        model: type[Base],
+        columns: Sequence[str],
+        rows: Sequence[Values],
+        *,
+        defer: bool = False,
+    ) -> None:
+        """Insert rows given as values in the order of `columns`; `defer` as in `insert`."""
         if not rows:
             return
         table = model.__table__
         assert isinstance(table, Table)
-        columns = rows[0]._fields
         if self.dialect == "postgresql":
             if defer:
                 self._deferred.append((table.name, list(columns), rows))
@@ -160,15 +189,18 @@ class BulkWriter:
                 await self._keep_statistics(raw.driver_connection, table.name, len(rows))
             return
         connection = await self.session.connection()
-        times = self._time_columns(table, columns)
-        params: Sequence[tuple[object, ...]] = rows
-        if times:
+        times, uuids = self._converted_columns(table, columns)
+        params: Sequence[Values] = rows
+        if times or uuids:
             encoded = []
             for row in rows:
                 values: list[Any] = list(row)
                 for i in times:
                     if values[i] is not None:
                         values[i] = sqlite_time(values[i])
+                for i in uuids:
+                    if isinstance(values[i], uuid.UUID):
+                        values[i] = values[i].hex
                 encoded.append(tuple(values))
             params = encoded
         names = ", ".join(columns)

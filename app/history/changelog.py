@@ -1,0 +1,153 @@
+"""The change history of records written without the ORM.
+
+Rows written as Core or bulk inserts bypass the ORM, and so the history recorder's flush
+listener: their writers record the `create` changes themselves, in the same transaction and in
+the recorder's own shape (the record's columns but the audit ones, UUIDs as strings, times in
+ISO 8601, sub-records folded in), so the history and the change feed show them like any other.
+Like the recorder, it stores no snapshot when the record as created can be read back (nearly
+always: see recorder.derivable; positioned sub-records are in position order here).
+(Records changed through the ORM are recorded by the recorder as usual.)
+"""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import NamedTuple, cast
+
+import orjson
+from sqlalchemy import Uuid, inspect
+
+from app.context import current_request_id, current_writer
+from app.db.bulk import BulkWriter, TableRow, Values
+from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable
+from app.models import Base, Change
+
+Layout = tuple[list[str], list[int], list[int]]
+# What the recorder folds into a record's snapshot: its sub-records (lists, a mapping).
+Folded = dict[str, list[str] | dict[str, str]]
+# The layouts by model and inserted columns: the same few, asked for on every write.
+_LAYOUTS: dict[tuple[type[Base], tuple[str, ...]], Layout] = {}
+
+
+class ChangeRow(NamedTuple):
+    """A row of `changes` as a writer inserts it (`after` as the recorder's snapshot)."""
+
+    entity: str
+    entity_id: uuid.UUID | str
+    version: int
+    action: str
+    writer: str | None
+    request_id: str | None
+    at: datetime
+    after: Snapshot | None
+
+
+def dashed(hex_id: str) -> str:
+    """32 hex digits as a canonical UUID string."""
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+
+
+def _layout(model: type[Base], columns: Sequence[str]) -> Layout:
+    """The snapshot's field names, their positions in an inserted row, and which of them (by
+    index among the fields) are UUIDs."""
+    key = (model, tuple(columns))
+    if key not in _LAYOUTS:
+        names: list[str] = []
+        positions: list[int] = []
+        uuids: list[int] = []
+        for attr in inspect(model).column_attrs:
+            if attr.key in SKIPPED:
+                continue
+            if isinstance(attr.columns[0].type, Uuid):
+                uuids.append(len(names))
+            names.append(attr.key)
+            positions.append(columns.index(attr.key))
+        _LAYOUTS[key] = (names, positions, uuids)
+    return _LAYOUTS[key]
+
+
+def _id_string(value: object) -> str:
+    """A UUID, or 32 hex digits, as the recorder writes an id."""
+    return str(value) if isinstance(value, uuid.UUID) else dashed(str(value))
+
+
+class ChangeLog:
+    """Makes, and with a bulk writer writes, a `create` change for each row inserted."""
+
+    def __init__(self, writer: BulkWriter | None, now: datetime) -> None:
+        self.writer = writer
+        self.now = now
+        self.who = current_writer.get()
+        self.request = current_request_id.get()
+
+    def changes(
+        self,
+        model: type[Base],
+        columns: Sequence[str],
+        rows: Sequence[Values],
+        folded: list[Folded] | None = None,
+    ) -> list[ChangeRow]:
+        """The `create` changes of these rows (values in the order of `columns`, the id
+        first); `folded` gives each row's sub-records as the recorder folds them in (aliases,
+        author_ids, tags, ...)."""
+        if not rows:
+            return []
+        names, positions, uuids = _layout(model, columns)
+        entity = ENTITIES[model]
+        changes = []
+        for i, row in enumerate(rows):
+            values: list[object] = [row[at] for at in positions]
+            for j in uuids:
+                if values[j] is not None:
+                    values[j] = _id_string(values[j])
+            # (times need nothing: orjson writes an aware datetime as isoformat() does)
+            after: Snapshot = dict(zip(names, values, strict=True))
+            if folded is not None:
+                after.update(folded[i])
+            changes.append(
+                ChangeRow(
+                    entity,
+                    row[0],  # type: ignore[arg-type]  # the id, first of a record's columns
+                    1,
+                    "create",
+                    self.who,
+                    self.request,
+                    self.now,
+                    None if derivable(entity, after) else after,
+                )
+            )
+        return changes
+
+    async def created(
+        self,
+        model: type[Base],
+        rows: Sequence[TableRow],
+        folded: list[Folded] | None = None,
+        *,
+        defer: bool = False,
+    ) -> None:
+        """Record the creation of these rows through the bulk writer (`folded` as in
+        `changes`, `defer` as in BulkWriter.insert)."""
+        if rows:
+            values = cast(Sequence[Values], rows)  # NamedTuples: sequences of their values
+            await self.created_values(model, rows[0]._fields, values, folded, defer=defer)
+
+    async def created_values(
+        self,
+        model: type[Base],
+        columns: Sequence[str],
+        rows: Sequence[Values],
+        folded: list[Folded] | None = None,
+        *,
+        defer: bool = False,
+    ) -> None:
+        """`created` for rows given as values in the order of `columns`."""
+        assert self.writer is not None
+        changes = self.changes(model, columns, rows, folded)
+        # COPY and executemany take the snapshot as JSON text.
+        encoded = [(*c[:-1], _json(c.after)) for c in changes]
+        await self.writer.insert_values(Change, ChangeRow._fields, encoded, defer=defer)
+
+
+def _json(after: Mapping[str, object] | None) -> str | None:
+    return None if after is None else orjson.dumps(after).decode()

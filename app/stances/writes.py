@@ -1,0 +1,301 @@
+"""Creating stances, one or many at once: the one write path of a new stance, for the API (a
+batch of one) and the import (batches of thousands).
+
+A stance's row is built from its `StanceCreate` by name: every field the schema and the table
+share is copied as it is (enum members as their values); the table's other columns are set
+here (its side, its quote's span, its date defaulted from the source's, who recorded it, the
+audit columns). So a plain new field needs no change here.
+
+A batch is checked against the package's rules (app/stances/rules.py), then looked up by
+natural key (claim, actor, source, label, quote) in one statement per chunk, then each row
+is placed: created under an id, or not (a repeat). The new rows and their `create` changes
+are written by one INSERT each, or, for an import, through its bulk writer (COPY, held back
+until the next batch's reads).
+"""
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.db.bulk import BulkWriter
+from app.db.lookup import rows_among
+from app.errors import InvalidField
+from app.history.changelog import ChangeLog
+from app.models import Change, Stance
+from app.models.base import new_id, utcnow
+from app.stances import rules
+from app.stances.schemas import StanceCreate
+from app.tallies import stats
+from app.vocabulary import side_of
+
+TABLE = cast(Table, Stance.__table__)
+COLUMNS = tuple(TABLE.c.keys())
+# The fields a new stance's schema gives its row by name; the other columns are derived.
+GIVEN = tuple(name for name in StanceCreate.model_fields if name in TABLE.c)
+# What makes a stance a repeat of another.
+NATURAL_KEY = ("claim_id", "actor_id", "source_id", "label", "quote")
+LOOKUP_CHUNK = 2000
+
+# A stance's row by column name, values as the database reads them back (UUIDs, aware UTC
+# times, plain strings).
+StanceValues = dict[str, Any]
+NaturalKey = tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NewStance:
+    """A validated stance to create, with what its caller resolved: its source's publication
+    date (the default for `stated_at`) and text (None when the source holds none: the quote is
+    then kept as given)."""
+
+    data: StanceCreate
+    published_at: datetime | None
+    text: str | None
+    # Its claim, actor or source is new in this transaction: no stored stance can repeat it.
+    fresh: bool = False
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`),
+    the stored stances with its natural key (`repeats`, by id) and whether it was created."""
+
+    error: InvalidField | None = None
+    values: StanceValues | None = None
+    repeats: list[StanceValues] = field(default_factory=list)
+    created: bool = False
+
+
+# Decides a checked row's fate: the id to create it under, or None not to create it (a
+# repeat). Given its index in the batch, its row and the stances it repeats: stored ones in
+# id order, then the row this batch created with its key, if any.
+Place = Callable[[int, StanceValues, list[StanceValues]], uuid.UUID | None]
+# Told of each row a rule refuses, in batch order, before any row is placed.
+Refused = Callable[[int, InvalidField], None]
+
+
+def refuse_repeats(
+    index: int, values: StanceValues, repeats: list[StanceValues]
+) -> uuid.UUID | None:
+    """The API's placement: a new row unless it repeats a stored stance (or a row created
+    earlier in the batch)."""
+    return None if repeats else cast(uuid.UUID, values["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
+    and change log. Its claims' counters are the caller's to recount."""
+
+    writer: BulkWriter
+    changes: ChangeLog
+
+
+def natural_key(values: StanceValues) -> NaturalKey:
+    """The stance's claim, actor, source, label and quote."""
+    return tuple(values[name] for name in NATURAL_KEY)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def stance_values(new: NewStance, *, by: str | None, now: datetime) -> StanceValues:
+    """The row of a new stance (its id a new one), its schema's fields taken by name; an
+    InvalidField if a rule refuses it: the probability outside the label's band, a
+    retraction before the stance's (defaulted) date, a quote not in its source's text."""
+    data = new.data
+    values: StanceValues = {name: _plain(getattr(data, name)) for name in GIVEN}
+    stated_at = data.stated_at if data.stated_at is not None else new.published_at
+    rules.check_band(data.label, data.probability)
+    rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
+    start = end = prefix = suffix = None
+    if data.quote is not None and new.text is not None:
+        span = rules.quote_span(data.source_id, data.quote, new.text)
+        values["quote"] = span.exact
+        start, end, prefix, suffix = span.start, span.end, span.prefix, span.suffix
+    values.update(
+        id=new_id(),
+        side=side_of(data.label).value,
+        quote_start=start,
+        quote_end=end,
+        quote_prefix=prefix,
+        quote_suffix=suffix,
+        stated_at=stated_at,
+        recorded_by=by,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    return values
+
+
+def _same_key() -> Any:
+    """The stored stances with the natural key of the parameters'."""
+    return select(TABLE).where(
+        TABLE.c.claim_id == bindparam("claim_id"),
+        TABLE.c.actor_id == bindparam("actor_id"),
+        TABLE.c.source_id == bindparam("source_id"),
+        TABLE.c.label == bindparam("label"),
+        TABLE.c.quote.is_not_distinct_from(bindparam("quote", type_=TABLE.c.quote.type)),
+    )
+
+
+# Built once: a request runs it for its one row.
+SAME_KEY = _same_key()
+INSERT_STANCE = insert(TABLE)
+INSERT_CHANGE = insert(cast(Table, Change.__table__))
+
+
+def _by_id(row: StanceValues) -> int:
+    return cast(uuid.UUID, row["id"]).int
+
+
+def _triple_order(triple: tuple[object, ...]) -> tuple[int, ...]:
+    return tuple(cast(uuid.UUID, i).int for i in triple)
+
+
+# Where the natural key's columns sit in a row of `select(TABLE)`.
+_KEY_AT = itemgetter(*(COLUMNS.index(name) for name in NATURAL_KEY))
+
+
+async def stored_repeats(
+    connection: AsyncConnection, rows: Sequence[StanceValues]
+) -> dict[NaturalKey, list[StanceValues]]:
+    """The stored stances with these rows' natural keys, by key, each key's in id order: one
+    statement for one row, else one a chunk of (claim, actor, source) triples."""
+    found: dict[NaturalKey, list[StanceValues]] = defaultdict(list)
+    if len(rows) == 1:
+        params = {name: rows[0][name] for name in NATURAL_KEY}
+        for row in await connection.execute(SAME_KEY, params):
+            found[_KEY_AT(row)].append(dict(zip(COLUMNS, row, strict=True)))
+        return found
+    wanted = {natural_key(r) for r in rows}
+    # (UUIDs ordered by their integers: their own comparisons are Python code, and slow.)
+    triples = sorted({key[:3] for key in wanted}, key=_triple_order)
+    columns = (TABLE.c.claim_id, TABLE.c.actor_id, TABLE.c.source_id)
+    dialect = connection.dialect.name
+    for at in range(0, len(triples), LOOKUP_CHUNK):
+        part = triples[at : at + LOOKUP_CHUNK]
+        for row in await connection.execute(
+            select(TABLE).where(rows_among(dialect, columns, part))
+        ):
+            key = _KEY_AT(row)
+            if key in wanted:
+                found[key].append(dict(zip(COLUMNS, row, strict=True)))
+    for same in found.values():
+        same.sort(key=_by_id)
+    return found
+
+
+async def create_stances(
+    session: AsyncSession,
+    batch: Sequence[NewStance],
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    place: Place = refuse_repeats,
+    refused: Refused | None = None,
+    bulk: Bulk | None = None,
+) -> list[Outcome]:
+    """Create the stances of `batch` that the rules accept and `place` gives an id, with
+    their `create` changes; one outcome a row, in order.
+
+    Without `bulk` (the API), each claim's counters are updated as its rows are counted:
+    their UPDATE takes the claim's row lock before the repeats are looked for, so two equal
+    stances cannot both be created. A batch with any row refused, or not placed, writes
+    nothing, and the caller rolls back (the counters were counted). With `bulk` (an import),
+    the rows accepted are written through its writer, held back until the next batch's
+    reads (which therefore do not see them), and the caller recounts the claims."""
+    now = now if now is not None else utcnow()
+    connection = await session.connection()
+    outcomes: list[Outcome] = []
+    checked: list[tuple[int, StanceValues]] = []
+    for i, new in enumerate(batch):
+        try:
+            values = stance_values(new, by=by, now=now)
+        except InvalidField as exc:
+            outcomes.append(Outcome(error=exc))
+            if refused is not None:
+                refused(i, exc)
+            continue
+        outcomes.append(Outcome(values=values))
+        checked.append((i, values))
+    counted: list[bool] = []
+    if bulk is None:
+        if len(checked) < len(batch):
+            return outcomes
+        for _, values in checked:
+            retracted = values["retracted_at"] is not None
+            counted.append(
+                await stats.count_new_stance(
+                    connection, values["claim_id"], values["side"], values["stated_at"], retracted
+                )
+            )
+    looked_up = [values for i, values in checked if not batch[i].fresh]
+    stored = await stored_repeats(connection, looked_up) if looked_up else {}
+    if bulk is not None:
+        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    created: list[StanceValues] = []
+    earlier: dict[NaturalKey, StanceValues] = {}  # the rows this batch created, by key
+    for i, values in checked:
+        outcome = outcomes[i]
+        key = natural_key(values)
+        outcome.repeats = stored.get(key, [])
+        if key in earlier:
+            outcome.repeats = [*outcome.repeats, earlier[key]]
+        chosen = place(i, values, outcome.repeats)
+        if chosen is not None:
+            values["id"] = chosen
+            outcome.created = True
+            created.append(values)
+            earlier[key] = values
+    if bulk is not None:
+        rows = [tuple(values[name] for name in COLUMNS) for values in created]
+        await bulk.writer.insert_values(Stance, COLUMNS, rows, defer=True)
+        await bulk.changes.created_values(Stance, COLUMNS, rows, defer=True)
+        return outcomes
+    if len(created) < len(batch):
+        return outcomes
+    # One row as one statement's parameters (not a list: an executemany of one).
+    await connection.execute(INSERT_STANCE, created[0] if len(created) == 1 else created)
+    changes = ChangeLog(None, now).changes(
+        Stance, COLUMNS, [tuple(values[name] for name in COLUMNS) for values in created]
+    )
+    params = [change._asdict() for change in changes]
+    await connection.execute(INSERT_CHANGE, params[0] if len(params) == 1 else params)
+    await _count_created(session, connection, created, counted)
+    return outcomes
+
+
+async def _count_created(
+    session: AsyncSession,
+    connection: AsyncConnection,
+    created: Sequence[StanceValues],
+    counted: Sequence[bool],
+) -> None:
+    """Tally the new current stances of counted claims; build the counters of claims that had
+    none (from their stances, the new ones included)."""
+    recount = set()
+    for values, found in zip(created, counted, strict=True):
+        if not found:
+            recount.add(values["claim_id"])
+        elif values["retracted_at"] is None:
+            await stats.tally_new_stance(
+                connection,
+                values["claim_id"],
+                values["side"],
+                actor_id=values["actor_id"],
+                label=values["label"],
+                probability=values["probability"],
+            )
+    if recount:
+        await stats.recount(session, recount)
