@@ -1,18 +1,18 @@
 """Claims: create, read, update, delete. Their relations to other claims are owned links
 (`app.claims.relations`, served by `app.links`)."""
 
-import hashlib
 import uuid
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from app.claims.rows import claims_out, is_postgres
+from app.claims.rules import check_interval, statement_key
 from app.claims.schemas import ClaimCreate, ClaimOut, ClaimUpdate, page_links
 from app.claims.summary import ClaimDetailFields, claim_summary, claim_with_stats
+from app.claims.writes import NewClaim, create_claims
 from app.db.statements import select_rows
-from app.errors import InvalidField, NotFound
+from app.errors import Duplicate, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.records import (
     bump_version,
@@ -23,14 +23,9 @@ from app.records import (
     refuse_taken,
     require_ids,
 )
-from app.tallies import stats
 
 WITH_LINKS = (selectinload(Claim.tags), selectinload(Claim.subjects))
-
-
-def statement_key(statement: str) -> str:
-    """The natural key of a statement: SHA-256 of its case-folded, space-collapsed form."""
-    return hashlib.sha256(" ".join(statement.casefold().split()).encode()).hexdigest()
+STATEMENT_TAKEN = "a claim with this statement exists"
 
 
 def to_out(claim: Claim) -> ClaimOut:
@@ -44,13 +39,7 @@ def to_out(claim: Claim) -> ClaimOut:
 async def _check_statement_free(
     session: AsyncSession, key: str, exclude: uuid.UUID | None = None
 ) -> None:
-    detail = "a claim with this statement exists"
-    await refuse_taken(session, Claim, detail, Claim.statement_key == key, exclude=exclude)
-
-
-def check_interval(occurred_from: datetime | None, occurred_to: datetime | None) -> None:
-    if occurred_from is not None and occurred_to is not None and occurred_from > occurred_to:
-        raise InvalidField("occurred_to", "must not be before occurred_from")
+    await refuse_taken(session, Claim, STATEMENT_TAKEN, Claim.statement_key == key, exclude=exclude)
 
 
 def _subjects(actor_ids: list[uuid.UUID]) -> list[ClaimSubject]:
@@ -58,24 +47,16 @@ def _subjects(actor_ids: list[uuid.UUID]) -> list[ClaimSubject]:
 
 
 async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | None) -> ClaimOut:
-    """The new claim."""
-    key = statement_key(data.statement)
-    await _check_statement_free(session, key)
-    await require_ids(session, Actor, data.about_actor_ids, "about_actor_ids", "actor")
-    check_interval(data.occurred_from, data.occurred_to)
-    claim = Claim(
-        statement=data.statement,
-        statement_key=key,
-        occurred_from=data.occurred_from,
-        occurred_to=data.occurred_to,
-        created_by=by,
-        tags=[ClaimTag(tag=t) for t in data.tags],
-        subjects=_subjects(data.about_actor_ids),
+    """The new claim: a batch of one for `create_claims`, a repeated statement a 409, an
+    unknown actor or a rule's refusal a 422 (in that order)."""
+    (outcome,) = await create_claims(session, [NewClaim(data)], by=by)
+    if outcome.repeats:
+        raise Duplicate(STATEMENT_TAKEN, existing_id=outcome.repeats[0]["id"])
+    if outcome.error is not None:
+        raise outcome.error
+    return ClaimOut.model_validate(
+        {**outcome.values, "tags": outcome.tags, "about_actor_ids": outcome.about}
     )
-    session.add(claim)
-    await session.flush()
-    await stats.add_claims(session, [(claim.id, claim.created_at)])
-    return to_out(claim)
 
 
 async def get_claim(session: AsyncSession, claim_id: uuid.UUID) -> ClaimDetailFields:

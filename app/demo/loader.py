@@ -21,6 +21,7 @@ from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, AffiliationCreate
 from app.claims import service as claims
 from app.claims.relations import CLAIM_RELATIONS
+from app.claims.rules import statement_key
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.links import service as links
 from app.links.kind import Edit, LinkKind, New, Row
@@ -159,7 +160,7 @@ class Loader:
         about = [self.ref(k, line) for k in _keys(rec, "about", line)]
         data = ClaimCreate(about_actor_ids=about, **rec)
         found = await self._existing(
-            select(Claim.id).where(Claim.statement_key == claims.statement_key(data.statement))
+            select(Claim.id).where(Claim.statement_key == statement_key(data.statement))
         )
         return await self._or_create(
             found, lambda: claims.create_claim(self.session, data, by=self.by)

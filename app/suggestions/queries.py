@@ -9,7 +9,7 @@ from sqlalchemy import select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
-from app.claims.service import statement_key
+from app.claims.rules import statement_key
 from app.errors import NotFound
 from app.models import Actor, ActorAlias, Claim, Source
 from app.records import require_ids

@@ -1,94 +1,71 @@
-"""Importing claims (matched by statement, ignoring case and spacing) and claim relations
-(claim, related claim, kind)."""
+"""Importing claims: each batch created by the claims' own `create_claims`, its records
+matched by statement (ignoring case and spacing) against the stored claims and the claims
+this import created, else by their given id."""
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
 from functools import partial
-from typing import NamedTuple
 
 from sqlalchemy import select
 
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate, ClaimUpdate
-from app.history.changelog import Folded, dashed
-from app.models import Claim, ClaimStats, ClaimSubject, ClaimTag
+from app.claims.writes import Bulk, ClaimValues, NewClaim, create_claims
+from app.models import Claim, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
-from app.transfer.rows import ClaimRow, HexId, StatsRow, SubjectRow, TagRow
-from app.transfer.upsert import Changed, Decider, before_updates, changes, given_ids, settle
+from app.transfer.specs import RENAMED
+from app.transfer.upsert import Changed, Decider, before_updates, given_ids, settle
 
 ClaimRecord = Record[ClaimCreate]
+# The fields a match compares, by their name on a line: those an update may change.
+UPDATABLE = {RENAMED["claim"].get(name, name): name for name in ClaimUpdate.model_fields}
 
 
-class Stored(NamedTuple):
-    """A stored claim's columns a match compares."""
-
-    id: uuid.UUID
-    statement: str
-    occurred_from: datetime | None
-    occurred_to: datetime | None
-
-
-def _about(record: ClaimRecord) -> list[HexId]:
-    return list(dict.fromkeys(a.id for a in record.many["about"]))
+def _new(record: ClaimRecord) -> NewClaim:
+    """The record as a new claim: the actors it is about (resolved) in place."""
+    about = [as_uuid(a) for a in dict.fromkeys(a.id for a in record.many["about"])]
+    return NewClaim(record.data.model_copy(update={"about_actor_ids": about}), about_known=True)
 
 
 async def import_claims(ctx: Context, records: list[ClaimRecord]) -> None:
     """Create the new claims (with zeroed counters), update the changed ones."""
     live = [r for r in records if not r.failed]
-    keys = sorted({r.derived.statement_key for r in live})
-    found: dict[str, HexId] = {}
-    for part in chunks(keys):
-        result = await ctx.session.execute(
-            select(Claim.statement_key, Claim.id).where(ctx.among(Claim.statement_key, part))
-        )
-        found.update((key, ident.hex) for key, ident in result)
     decide = Decider(ctx, await given_ids(ctx, Claim, live), "claim")
-    await ctx.writer.start()
-    rows: list[ClaimRow] = []
-    tags: list[TagRow] = []
-    subjects: list[SubjectRow] = []
     matched: list[ClaimRecord] = []
-    folded: list[Folded] = []
-    for record in live:
-        key = record.derived.statement_key
-        new_id = decide.place(record, found.get(key) or decide.created_id(key), matched)
+
+    def place(i: int, values: ClaimValues, repeats: list[ClaimValues]) -> uuid.UUID | None:
+        key = values["statement_key"]
+        found = repeats[0]["id"].hex if repeats else decide.created_id(key)
+        new_id = decide.place(live[i], found, matched)
         if new_id is None:
-            continue
+            return None
         decide.created[key] = new_id
-        data = record.data
-        rows.append(
-            ClaimRow(new_id, data.statement, key, data.occurred_from, data.occurred_to, *ctx.audit)
-        )
-        tags.extend(TagRow(new_id, tag) for tag in data.tags)
-        about = _about(record)
-        subjects.extend(SubjectRow(new_id, a, i) for i, a in enumerate(about))
-        folded.append({"tags": data.tags, "about_actor_ids": [dashed(a) for a in about]})
-    await ctx.create(Claim, rows, folded)
-    await ctx.writer.insert(ClaimTag, tags, defer=True)
-    await ctx.writer.insert(ClaimSubject, subjects, defer=True)
-    # Zeroed counters (the columns' defaults), to be counted at the end of the import.
-    await ctx.writer.insert(ClaimStats, [StatsRow(row.id, ctx.now) for row in rows], defer=True)
-    await _update_claims(ctx, matched)
+        return as_uuid(new_id)
+
+    batch = [_new(record) for record in live]
+    await create_claims(
+        ctx.session, batch, by=ctx.by, now=ctx.now, place=place, bulk=Bulk(ctx.writer, ctx.changes)
+    )
+    data_of = {record.line: new.data for record, new in zip(live, batch, strict=True)}
+    await _update_claims(ctx, [(record, data_of[record.line]) for record in matched])
 
 
-async def _update_claims(ctx: Context, records: list[ClaimRecord]) -> None:
-    if not records:
+async def _update_claims(ctx: Context, matched: list[tuple[ClaimRecord, ClaimCreate]]) -> None:
+    """Update each matched claim through the service with the fields its line gives whose
+    values differ from the stored claim's, compared by field name."""
+    if not matched:
         return
     await before_updates(ctx, "claim")
-    ids = sorted({r.target for r in records if r.target})
-    current: dict[HexId, Stored] = {}
-    tags_of: dict[HexId, list[str]] = defaultdict(list)
-    about_of: dict[HexId, list[HexId]] = defaultdict(list)
+    ids = sorted({r.target for r, _ in matched if r.target})
+    stored: dict[str, dict[str, object]] = {}
+    tags_of: dict[str, list[str]] = defaultdict(list)
+    about_of: dict[str, list[uuid.UUID]] = defaultdict(list)
+    table = Claim.__table__
     for part in chunks(ids):
         uuids = [as_uuid(i) for i in part]
-        for found in await ctx.session.execute(
-            select(Claim.id, Claim.statement, Claim.occurred_from, Claim.occurred_to).where(
-                ctx.among(Claim.id, uuids)
-            )
-        ):
-            current[found.id.hex] = Stored(*found)
+        for found in await ctx.session.execute(select(table).where(ctx.among(table.c.id, uuids))):
+            stored[found.id.hex] = found._asdict()
         for claim_id, tag in await ctx.session.execute(
             select(ClaimTag.claim_id, ClaimTag.tag)
             .where(ctx.among(ClaimTag.claim_id, uuids))
@@ -100,23 +77,19 @@ async def _update_claims(ctx: Context, records: list[ClaimRecord]) -> None:
             .where(ctx.among(ClaimSubject.claim_id, uuids))
             .order_by(ClaimSubject.claim_id, ClaimSubject.position)
         ):
-            about_of[claim_id.hex].append(actor_id.hex)
-    for record in records:
+            about_of[claim_id.hex].append(actor_id)
+    for record, data in matched:
         assert record.target is not None
-        row, data = current[record.target], record.data
-        changed = changes(
-            record,
-            {
-                "statement": (data.statement, row.statement),
-                "tags": (data.tags, tags_of[record.target]),
-                "about": (_about(record), about_of[record.target]),
-                "occurred_from": (data.occurred_from, row.occurred_from),
-                "occurred_to": (data.occurred_to, row.occurred_to),
-            },
-        )
-        if "about" in changed:
-            del changed["about"]
-            changed["about_actor_ids"] = [as_uuid(a) for a in _about(record)]
+        old = {
+            **stored[record.target],
+            "tags": tags_of[record.target],
+            "about_actor_ids": about_of[record.target],
+        }
+        changed: Changed = {
+            name: new
+            for line, name in UPDATABLE.items()
+            if line in record.present and (new := getattr(data, name)) != old[name]
+        }
         await settle(ctx, record, changed, partial(_update_claim, ctx, as_uuid(record.target)))
     ctx.session.expunge_all()
 

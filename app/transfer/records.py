@@ -61,7 +61,7 @@ class Record(Generic[Schema]):
     data: Schema  # the XCreate schema, refs still placeholders
     present: frozenset[str]  # the NDJSON fields the line gives
     refs: dict[str, Ref | list[Ref] | None]
-    derived: Derived  # what the type's input rules derived (normalized URL, statement key)
+    derived: Derived  # what the type's input rules derived (normalized URL, content hash)
     # Filled in batch by batch: where each ref leads (a ref not given is absent from `one`).
     one: dict[str, Target] = field(default_factory=dict)
     many: dict[str, list[Target]] = field(default_factory=dict)
@@ -215,7 +215,7 @@ def parse(line: int, obj: object) -> AnyRecord | list[LineError]:
     derived = NOTHING
     if spec.check is not None:
         try:
-            derived = spec.check(data)
+            derived = spec.check(data) or NOTHING
         except InvalidField as exc:
             errors.extend(LineError(line, e.field, e.message, e.type) for e in exc.errors)
     if errors:

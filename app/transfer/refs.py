@@ -5,7 +5,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
-from app.claims.service import statement_key
+from app.claims.rules import statement_key
 from app.models import Actor, ActorExternalId, Claim, Source
 from app.transfer.context import Context, Resolved, chunks
 from app.transfer.records import AnyRecord, NaturalRef, Ref

@@ -96,33 +96,3 @@ class RelationRow(NamedTuple):
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class ClaimRow(NamedTuple):
-    id: HexId
-    statement: str
-    statement_key: str
-    occurred_from: datetime | None
-    occurred_to: datetime | None
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class TagRow(NamedTuple):
-    claim_id: HexId
-    tag: str
-
-
-class SubjectRow(NamedTuple):
-    claim_id: HexId
-    actor_id: HexId
-    position: int
-
-
-class StatsRow(NamedTuple):
-    """A new claim's counters: zero (the columns' defaults) until the import's recount."""
-
-    claim_id: HexId
-    activity_at: datetime

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 from app.actors.affiliations import check_interval
 from app.actors.schemas import AffiliationCreate
-from app.claims import service as claims
-from app.claims.schemas import ClaimCreate
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
@@ -20,11 +18,10 @@ from app.stances.schemas import StanceCreate
 @dataclass(frozen=True, slots=True)
 class Derived:
     """What a record type's rules derive from its fields: a source's normalized URL and
-    content hash, a claim's statement key."""
+    content hash."""
 
     url: str | None = None
     content_hash: str | None = None
-    statement_key: str = ""
 
 
 NOTHING = Derived()  # what a check derives when it derives nothing
@@ -34,12 +31,6 @@ def check_affiliation(data: AffiliationCreate) -> Derived:
     """valid_from <= valid_to."""
     check_interval(data.valid_from, data.valid_to)
     return NOTHING
-
-
-def check_claim(data: ClaimCreate) -> Derived:
-    """occurred_from <= occurred_to; the statement's natural key."""
-    claims.check_interval(data.occurred_from, data.occurred_to)
-    return Derived(statement_key=claims.statement_key(data.statement))
 
 
 def check_source(data: SourceCreate) -> Derived:

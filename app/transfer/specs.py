@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from app.actors.schemas import ActorCreate, AffiliationCreate
+from app.claims import rules as claim_rules
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.sources.schemas import CitationCreate, SourceCreate
 from app.stances.schemas import StanceCreate
@@ -39,7 +40,8 @@ class Spec:
     name: str
     schema: "type[BaseModel]"
     refs: tuple[RefField, ...]
-    check: Callable[[Any], Derived] | None = None  # takes the type's own schema
+    # Takes the type's own schema; what it derives, if anything.
+    check: Callable[[Any], Derived | None] | None = None
 
     @property
     def id_fields(self) -> frozenset[str]:
@@ -77,7 +79,7 @@ SPECS: dict[str, Spec] = {
             "claim",
             ClaimCreate,
             (RefField("about", "actor", "about_actor_ids", many=True, required=False),),
-            rules.check_claim,
+            claim_rules.check_claim,
         ),
         Spec(
             "claim_relation",

@@ -1,0 +1,233 @@
+"""Creating claims, one or many at once: the one write path of a new claim, for the API (a
+batch of one) and the import (batches of thousands).
+
+A claim's row is built from its `ClaimCreate` by name: every field the schema and the table
+share is copied as it is; the table's other columns are set here (the statement's key, who
+recorded it, the audit columns). Its tags and subjects (the actors it is about, in order,
+each once) are rows of their own, folded into its `create` change as the history recorder
+folds them; its counters start at zero.
+
+A batch is looked up by natural key (the statement's key) in one statement per chunk, then
+each row is placed: created under an id, or not (a repeat). The API's rows are then checked
+(their actors exist, the package's rules in app/claims/rules.py hold) in the order its
+answers have always named problems: a repeat first. The new rows are written by one INSERT
+per table, or, for an import, through its bulk writer (COPY, held back until the next
+batch's reads).
+"""
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Insert, Select, Table, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.claims import rules
+from app.claims.schemas import ClaimCreate
+from app.db.bulk import BulkWriter
+from app.db.lookup import among
+from app.errors import InvalidField
+from app.history.changelog import ChangeLog, Folded
+from app.history.recorder import Snapshot, json_value
+from app.models import Actor, Change, Claim, ClaimStats, ClaimSubject, ClaimTag
+from app.models.base import new_id, utcnow
+from app.records import require_ids
+
+TABLE = cast(Table, Claim.__table__)
+COLUMNS = tuple(TABLE.c.keys())
+# The fields a new claim's schema gives its row by name; the other columns are derived.
+GIVEN = tuple(name for name in ClaimCreate.model_fields if name in TABLE.c)
+TAG_COLUMNS = ("claim_id", "tag")
+SUBJECT_COLUMNS = ("claim_id", "actor_id", "position")
+# A new claim's counters: zero (the columns' defaults) but for the time of its last activity.
+STATS_COLUMNS = ("claim_id", "activity_at")
+LOOKUP_CHUNK = 2000
+
+# A claim's row by column name.
+ClaimValues = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class NewClaim:
+    """A validated claim to create. `about_known`: its caller resolved the actors it is about
+    (they exist); else they are checked here."""
+
+    data: ClaimCreate
+    about_known: bool = False
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`,
+    with its `tags` and `about` actor ids), the stored claims with its statement key
+    (`repeats`) and whether it was created."""
+
+    values: ClaimValues
+    tags: list[str]
+    about: list[uuid.UUID]
+    error: InvalidField | None = None
+    repeats: list[ClaimValues] = field(default_factory=list)
+    created: bool = False
+
+
+# Decides a row's fate: the id to create it under, or None not to create it (a repeat).
+# Given its index in the batch, its row and the claims it repeats (the stored one, or the
+# row this batch created with its statement key).
+Place = Callable[[int, ClaimValues, list[ClaimValues]], uuid.UUID | None]
+
+
+def refuse_repeats(index: int, values: ClaimValues, repeats: list[ClaimValues]) -> uuid.UUID | None:
+    """The API's placement: a new row unless it repeats a stored claim (or a row created
+    earlier in the batch)."""
+    return None if repeats else cast(uuid.UUID, values["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
+    and change log. Its rows were checked against the rules as they were read."""
+
+    writer: BulkWriter
+    changes: ChangeLog
+
+
+def claim_values(data: ClaimCreate, *, by: str | None, now: datetime) -> ClaimValues:
+    """The row of a new claim (its id a new one), its schema's fields taken by name."""
+    values: ClaimValues = {name: getattr(data, name) for name in GIVEN}
+    values.update(
+        id=new_id(),
+        statement_key=rules.statement_key(data.statement),
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    return values
+
+
+# Built once: a request runs it for its one row.
+SAME_KEY = select(TABLE.c.id, TABLE.c.statement_key).where(
+    TABLE.c.statement_key == bindparam("statement_key")
+)
+INSERT_CLAIM = insert(TABLE)
+INSERT_TAG = insert(cast(Table, ClaimTag.__table__))
+INSERT_SUBJECT = insert(cast(Table, ClaimSubject.__table__))
+INSERT_STATS = insert(cast(Table, ClaimStats.__table__))
+INSERT_CHANGE = insert(cast(Table, Change.__table__))
+
+
+async def stored_repeats(
+    session: AsyncSession, keys: Sequence[str]
+) -> dict[str, list[ClaimValues]]:
+    """The stored claims (their id and statement key) with these statement keys, by key: one
+    statement for one key, else one a chunk of keys."""
+    connection = await session.connection()
+    key = TABLE.c.statement_key
+    if len(keys) == 1:
+        parts: list[tuple[Select[Any], dict[str, str]]] = [(SAME_KEY, {"statement_key": keys[0]})]
+    else:
+        wanted = sorted(set(keys))
+        dialect = connection.dialect.name
+        parts = [
+            (select(TABLE.c.id, key).where(among(dialect, key, wanted[at : at + LOOKUP_CHUNK])), {})
+            for at in range(0, len(wanted), LOOKUP_CHUNK)
+        ]
+    found: dict[str, list[ClaimValues]] = {}
+    for statement, params in parts:
+        for ident, statement_key in await connection.execute(statement, params):
+            found[statement_key] = [{"id": ident, "statement_key": statement_key}]
+    return found
+
+
+def _json_values(after: Snapshot | None) -> Snapshot | None:
+    return None if after is None else {k: json_value(v) for k, v in after.items()}
+
+
+def _one_or_many(rows: list[dict[str, Any]]) -> Any:
+    """One row as one statement's parameters (not a list: an executemany of one)."""
+    return rows[0] if len(rows) == 1 else rows
+
+
+async def create_claims(
+    session: AsyncSession,
+    batch: Sequence[NewClaim],
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    place: Place = refuse_repeats,
+    bulk: Bulk | None = None,
+) -> list[Outcome]:
+    """Create the claims of `batch` that `place` gives an id, with their tags, subjects,
+    zeroed counters and `create` changes; one outcome a row, in order.
+
+    Without `bulk` (the API), a batch with any row not placed, or refused (an actor it is
+    about does not exist, a rule), writes nothing. With `bulk` (an import), the rows placed
+    are written through its writer, held back until the next batch's reads (which therefore
+    do not see them)."""
+    now = now if now is not None else utcnow()
+    outcomes = [
+        Outcome(
+            claim_values(new.data, by=by, now=now),
+            new.data.tags,
+            list(dict.fromkeys(new.data.about_actor_ids)),
+        )
+        for new in batch
+    ]
+    stored = await stored_repeats(session, [o.values["statement_key"] for o in outcomes])
+    if bulk is not None:
+        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    created: list[Outcome] = []
+    earlier: dict[str, ClaimValues] = {}  # the rows this batch created, by statement key
+    for i, outcome in enumerate(outcomes):
+        values = outcome.values
+        key = values["statement_key"]
+        outcome.repeats = stored.get(key) or ([earlier[key]] if key in earlier else [])
+        chosen = place(i, values, outcome.repeats)
+        if chosen is not None:
+            values["id"] = chosen
+            outcome.created = True
+            created.append(outcome)
+            earlier[key] = values
+    if bulk is None:
+        if len(created) < len(batch):
+            return outcomes
+        for new, outcome in zip(batch, outcomes, strict=True):
+            try:
+                if not new.about_known:
+                    await require_ids(session, Actor, outcome.about, "about_actor_ids", "actor")
+                rules.check_claim(new.data)
+            except InvalidField as exc:
+                outcome.error = exc
+                return outcomes
+    rows = [tuple(o.values[name] for name in COLUMNS) for o in created]
+    tags = [(o.values["id"], tag) for o in created for tag in o.tags]
+    subjects = [(o.values["id"], a, i) for o in created for i, a in enumerate(o.about)]
+    stats = [(o.values["id"], now) for o in created]
+    folded: list[Folded] = [
+        {"tags": o.tags, "about_actor_ids": [str(a) for a in o.about]} for o in created
+    ]
+    if bulk is not None:
+        await bulk.writer.insert_values(Claim, COLUMNS, rows, defer=True)
+        await bulk.changes.created_values(Claim, COLUMNS, rows, folded, defer=True)
+        await bulk.writer.insert_values(ClaimTag, TAG_COLUMNS, tags, defer=True)
+        await bulk.writer.insert_values(ClaimSubject, SUBJECT_COLUMNS, subjects, defer=True)
+        await bulk.writer.insert_values(ClaimStats, STATS_COLUMNS, stats, defer=True)
+        return outcomes
+    connection = await session.connection()
+    await connection.execute(INSERT_CLAIM, _one_or_many([o.values for o in created]))
+    parts: list[tuple[Insert, tuple[str, ...], Sequence[tuple[Any, ...]]]] = [
+        (INSERT_SUBJECT, SUBJECT_COLUMNS, subjects),
+        (INSERT_TAG, TAG_COLUMNS, tags),
+        (INSERT_STATS, STATS_COLUMNS, stats),
+    ]
+    for statement, columns, part in parts:
+        if part:
+            params = [dict(zip(columns, row, strict=True)) for row in part]
+            await connection.execute(statement, _one_or_many(params))
+    changes = ChangeLog(None, now).changes(Claim, COLUMNS, rows, folded)
+    # A stored snapshot (one that would not read back) as the recorder stores it: JSON values.
+    params = [c._replace(after=_json_values(c.after))._asdict() for c in changes]
+    await connection.execute(INSERT_CHANGE, _one_or_many(params))
+    return outcomes
