@@ -30,7 +30,6 @@ from app.db.bulk import BulkWriter
 from app.db.lookup import among
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog, Folded
-from app.history.recorder import Snapshot, json_value
 from app.models import Actor, Change, Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.models.base import new_id, utcnow
 from app.records import require_ids
@@ -141,10 +140,6 @@ async def stored_repeats(
     return found
 
 
-def _json_values(after: Snapshot | None) -> Snapshot | None:
-    return None if after is None else {k: json_value(v) for k, v in after.items()}
-
-
 def _one_or_many(rows: list[dict[str, Any]]) -> Any:
     """One row as one statement's parameters (not a list: an executemany of one)."""
     return rows[0] if len(rows) == 1 else rows
@@ -227,7 +222,6 @@ async def create_claims(
             params = [dict(zip(columns, row, strict=True)) for row in part]
             await connection.execute(statement, _one_or_many(params))
     changes = ChangeLog(None, now).changes(Claim, COLUMNS, rows, folded)
-    # A stored snapshot (one that would not read back) as the recorder stores it: JSON values.
-    params = [c._replace(after=_json_values(c.after))._asdict() for c in changes]
+    params = [c._asdict() for c in changes]
     await connection.execute(INSERT_CHANGE, _one_or_many(params))
     return outcomes

@@ -19,7 +19,7 @@ from sqlalchemy import Uuid, inspect
 
 from app.context import current_request_id, current_writer
 from app.db.bulk import BulkWriter, TableRow, Values
-from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable
+from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
 from app.models import Base, Change
 
 Layout = tuple[list[str], list[int], list[int]]
@@ -100,10 +100,15 @@ class ChangeLog:
             for j in uuids:
                 if values[j] is not None:
                     values[j] = _id_string(values[j])
-            # (times need nothing: orjson writes an aware datetime as isoformat() does)
             after: Snapshot = dict(zip(names, values, strict=True))
             if folded is not None:
                 after.update(folded[i])
+            if not derivable(entity, after):
+                # Stored as the recorder stores it: JSON values (times in ISO 8601), ready for
+                # a Core INSERT as for COPY.
+                stored: Snapshot | None = {k: json_value(v) for k, v in after.items()}
+            else:
+                stored = None
             changes.append(
                 ChangeRow(
                     entity,
@@ -113,7 +118,7 @@ class ChangeLog:
                     self.who,
                     self.request,
                     self.now,
-                    None if derivable(entity, after) else after,
+                    stored,
                 )
             )
         return changes
