@@ -215,7 +215,7 @@ def parse(line: int, obj: object) -> AnyRecord | list[LineError]:
     derived = NOTHING
     if spec.check is not None:
         try:
-            derived = spec.check(data)
+            derived = spec.check(data) or NOTHING
         except InvalidField as exc:
             errors.extend(LineError(line, e.field, e.message, e.type) for e in exc.errors)
     if errors:

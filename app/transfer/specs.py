@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from app.actors.affiliations import check_affiliation
 from app.actors.schemas import ActorCreate, AffiliationCreate
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
 from app.sources.schemas import CitationCreate, SourceCreate
@@ -39,7 +40,8 @@ class Spec:
     name: str
     schema: "type[BaseModel]"
     refs: tuple[RefField, ...]
-    check: Callable[[Any], Derived] | None = None  # takes the type's own schema
+    # Takes the type's own schema; what it derives, if anything (else None).
+    check: Callable[[Any], Derived | None] | None = None
 
     @property
     def id_fields(self) -> frozenset[str]:
@@ -57,7 +59,7 @@ SPECS: dict[str, Spec] = {
                 RefField("actor", "actor", None),
                 RefField("organization", "actor", "organization_id"),
             ),
-            rules.check_affiliation,
+            lambda data: check_affiliation(dict(data)),
         ),
         Spec(
             "source",
