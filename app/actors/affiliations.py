@@ -1,7 +1,9 @@
 """Affiliations: an actor (the owner) is a member of, part of, spokesperson for, employed by
 or leads another actor, over an optional validity interval."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from app.actors.schemas import AffiliationCreate, AffiliationOut, AffiliationUpdate
 from app.errors import InvalidField
@@ -16,8 +18,10 @@ def check_interval(valid_from: datetime | None, valid_to: datetime | None) -> No
         raise InvalidField("valid_to", "must not be before valid_from")
 
 
-def _check(row: Affiliation) -> None:
-    check_interval(row.valid_from, row.valid_to)
+def check_affiliation(fields: Mapping[str, Any]) -> None:
+    """An affiliation's own rule, given its fields by name (a new one's body, or its columns
+    as created or changed): `check_interval`."""
+    check_interval(fields.get("valid_from"), fields.get("valid_to"))
 
 
 AFFILIATIONS = LinkKind(
@@ -31,7 +35,7 @@ AFFILIATIONS = LinkKind(
     create_schema=AffiliationCreate,
     update_schema=AffiliationUpdate,
     out_schema=AffiliationOut,
-    check=_check,
+    check=check_affiliation,
     segment="affiliations",
     link_param="affiliation_id",
     docs=LinkDocs(

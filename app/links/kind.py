@@ -2,7 +2,7 @@
 checks and its routes' names and words."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
@@ -22,8 +22,8 @@ Edit = TypeVar("Edit", bound=BaseModel)
 Out = TypeVar("Out", bound=BaseModel)
 
 
-def no_check(row: object) -> None:
-    """The check of a kind whose rows need none beyond the shared ones."""
+def no_check(fields: Mapping[str, Any]) -> None:
+    """The check of a kind whose links need none beyond the shared ones."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,7 +70,8 @@ class LinkKind(Generic[Row, New, Edit, Out]):
     create_schema: type[New]
     update_schema: type[Edit]
     out_schema: type[Out]
-    check: Callable[[Row], None] = field(default=no_check)  # a row's own rules, after any write
+    # A link's own rules, given its fields by name (its columns as created or changed).
+    check: Callable[[Mapping[str, Any]], None] = field(default=no_check)
     # What else must follow when one of the owner's links is created or deleted (a source's
     # kept origins follow its citations); given the owner's id, in the same transaction.
     follow: Callable[[AsyncSession, uuid.UUID], Awaitable[None]] | None = None

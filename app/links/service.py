@@ -6,9 +6,11 @@ import uuid
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import InvalidField
+from app.errors import Duplicate
 from app.http.pagination import PageParams, keyset, split_page
+from app.links import rules
 from app.links.kind import Edit, LinkKind, New, Out, Row
+from app.links.writes import NewLink, create_links, layout
 from app.records import bump_version, changed_fields, load_owned, refuse_taken, require, require_ids
 
 
@@ -49,19 +51,18 @@ async def create(
     """The new link from the owner: 404 for an unknown owner, 422 for an unknown other end
     or a link to the owner itself, 409 for a link already recorded."""
     await require(session, kind.owner.model, owner_id, kind.owner.entity)
-    fields = data.model_dump()
-    other_id = fields[kind.other.key]
-    if other_id == owner_id:
-        raise InvalidField(kind.other.key, kind.self_link)
+    other_id = getattr(data, kind.other.key)
+    rules.check_not_self(kind, owner_id, other_id)  # before the other end is looked for
     await require_ids(session, kind.other.model, [other_id], kind.other.key, kind.other.entity)
-    row = kind.model(**{kind.owner.key: owner_id}, created_by=by, **fields)
-    kind.check(row)
-    await _refuse_duplicate(session, kind, row, exclude=None)
-    session.add(row)
-    await session.flush()
+    (outcome,) = await create_links(session, kind, [NewLink(owner_id, data)], by=by)
+    if outcome.error is not None:
+        raise outcome.error
+    if not outcome.created:
+        detail = f"this {kind.entity} is already recorded"
+        raise Duplicate(detail, existing_id=outcome.repeats[0]["id"])
     if kind.follow is not None:
         await kind.follow(session, owner_id)
-    return kind.out_schema.model_validate(row)
+    return kind.out_schema.model_validate(outcome.values)
 
 
 async def list_links(
@@ -130,7 +131,7 @@ async def update(
     row = await _load_for_change(session, kind, owner_id, link_id)
     for name, value in changed_fields(data).items():
         setattr(row, name, value)
-    kind.check(row)
+    kind.check({name: getattr(row, name) for name in layout(kind).columns})
     await _refuse_duplicate(session, kind, row, exclude=row.id)
     bump_version(session, row)
     await session.flush()

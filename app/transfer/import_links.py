@@ -1,128 +1,143 @@
-"""Importing links between two records of one type: citations (source, cited, kind) and claim
-relations (claim, related claim, kind)."""
+"""Importing owned links (affiliations, citations, claim relations): each batch created by the
+links' own `create_links`, its records matched by natural key (both ends and the kind's
+`distinct_by`: an affiliation's kind and start, a citation's or relation's kind).
+
+Links are looked up even between records this import created: an earlier batch may have
+linked them. A match is updated through the links' service with the fields the line gives
+that differ, by name (only a match by id can change what the natural key holds).
+"""
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from app.actors.affiliations import AFFILIATIONS
 from app.claims.relations import CLAIM_RELATIONS
-from app.claims.schemas import ClaimRelationCreate, ClaimRelationUpdate
+from app.errors import InvalidField
 from app.links import service as links
-from app.models import Citation, ClaimRelation
-from app.sources.citations import CITATIONS as CITATIONS_KIND
-from app.sources.schemas import CitationCreate, CitationUpdate
-from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import Record
-from app.transfer.rows import CitationRow, HexId, RelationRow
-from app.transfer.upsert import Changed, Decider, before_updates, given_ids, loaded, settle
-
-LinkRecord = Record[CitationCreate | ClaimRelationCreate]
-NaturalKey = tuple[HexId, HexId, str]  # from, to, kind
-
-
-async def _update_citation(
-    session: AsyncSession, source_id: uuid.UUID, citation_id: uuid.UUID, changed: Changed
-) -> object:
-    update = CitationUpdate.model_validate(changed)
-    return await links.update(session, CITATIONS_KIND, source_id, citation_id, update)
-
-
-async def _update_relation(
-    session: AsyncSession, claim_id: uuid.UUID, relation_id: uuid.UUID, changed: Changed
-) -> object:
-    update = ClaimRelationUpdate.model_validate(changed)
-    return await links.update(session, CLAIM_RELATIONS, claim_id, relation_id, update)
+from app.links.kind import LinkKind
+from app.links.writes import Bulk, LinkValues, NewLink, create_links, natural_key
+from app.sources.citations import CITATIONS
+from app.transfer.context import Context, as_uuid
+from app.transfer.records import AnyRecord
+from app.transfer.specs import RENAMED
+from app.transfer.upsert import Changed, Decider, before_updates, given_ids, loaded, plain, settle
 
 
 @dataclass(frozen=True, slots=True)
-class Link:
-    """A type of link: its table and row, the refs at its two ends, and its service's update
-    (given the link's owner, the record at its start)."""
+class Imported:
+    """A kind of link as an import reads it: the refs naming its two ends, and the import's
+    words for a line linking a record to itself and for an id naming a link between other
+    records."""
 
-    model: type[Citation | ClaimRelation]
-    row: type[CitationRow | RelationRow]
+    kind: LinkKind[Any, Any, Any, Any]
     ends: tuple[str, str]
-    update: Callable[[AsyncSession, uuid.UUID, uuid.UUID, Changed], Awaitable[object]]
-
-    def stored_ends(self, link: Citation | ClaimRelation) -> tuple[uuid.UUID, uuid.UUID]:
-        if isinstance(link, Citation):
-            return link.source_id, link.cited_source_id
-        return link.claim_id, link.related_claim_id
+    self_link: str
+    id_conflict: str
 
 
-CITATIONS = Link(Citation, CitationRow, ("source", "cited"), _update_citation)
-RELATIONS = Link(ClaimRelation, RelationRow, ("claim", "related"), _update_relation)
+IMPORTED = {
+    "affiliation": Imported(
+        AFFILIATIONS,
+        ("actor", "organization"),
+        "an actor cannot be affiliated with itself",
+        "is the id of an affiliation between other actors",
+    ),
+    "citation": Imported(
+        CITATIONS,
+        ("source", "cited"),
+        "a citation cannot link a record to itself",
+        "is the id of a citation between other records",
+    ),
+    "claim_relation": Imported(
+        CLAIM_RELATIONS,
+        ("claim", "related"),
+        "a claim relation cannot link a record to itself",
+        "is the id of a claim relation between other records",
+    ),
+}
 
 
-def _ends(link: Link, record: LinkRecord) -> tuple[HexId, HexId]:
-    return record.one[link.ends[0]].id, record.one[link.ends[1]].id
+def _new(imported: Imported, record: AnyRecord) -> NewLink[Any]:
+    """The record as a new link: its other end's id in place."""
+    owner, other = (as_uuid(record.one[end].id) for end in imported.ends)
+    data = record.data.model_copy(update={imported.kind.other.key: other})
+    return NewLink(owner, data)
 
 
-async def import_links(ctx: Context, records: Sequence[LinkRecord], link: Link) -> None:
-    """Citations and claim relations alike: a link from one record to another of its type,
-    matched by (from, to, kind); only an id match can change its kind."""
-    table = link.model.__table__
-    from_col, to_col = (table.c[name] for name in link.row._fields[1:3])
-    what = records[0].type.replace("_", " ")
+async def import_links(ctx: Context, records: Sequence[AnyRecord]) -> None:
+    """Create the new links of the records' type, update the changed ones."""
+    type_name = records[0].type
+    imported = IMPORTED[type_name]
+    kind = imported.kind
+    renamed = RENAMED[type_name]
     live = []
     for record in records:
         if record.failed:
             continue
-        if record.one[link.ends[0]].id == record.one[link.ends[1]].id:
-            ctx.fail(
-                record, link.ends[1], f"a {what} cannot link a record to itself", "invalid-field"
-            )
+        owner, other = (record.one[end].id for end in imported.ends)
+        if owner == other:
+            ctx.fail(record, imported.ends[1], imported.self_link, "invalid-field")
             continue
         live.append(record)
-    # Looked up even between records this import created: an earlier batch may have linked them.
-    pairs = sorted({_ends(link, r) for r in live})
-    found: dict[NaturalKey, HexId] = {}
-    for part in chunks(pairs):
-        for ident, a, b, kind in await ctx.session.execute(
-            select(table.c.id, from_col, to_col, table.c.kind).where(
-                ctx.rows_among((from_col, to_col), [(as_uuid(a), as_uuid(b)) for a, b in part])
-            )
-        ):
-            found[(a.hex, b.hex, kind)] = ident.hex
-    decide = Decider(ctx, await given_ids(ctx, link.model, live), records[0].type)
-    await ctx.writer.start()
-    rows: list[CitationRow | RelationRow] = []
-    matched: list[LinkRecord] = []
-    for record in live:
-        key = (*_ends(link, record), record.data.kind.value)
-        new_id = decide.place(record, found.get(key) or decide.created_id(key), matched)
+    decide = Decider(ctx, await given_ids(ctx, kind.model, live), type_name)
+    matched: list[AnyRecord] = []
+
+    def refused(i: int, error: InvalidField) -> None:
+        for e in error.errors:
+            ctx.fail(live[i], renamed.get(e.field, e.field), e.message, e.type)
+
+    def place(i: int, values: LinkValues, repeats: list[LinkValues]) -> uuid.UUID | None:
+        record = live[i]
+        key = natural_key(kind, values)
+        found = repeats[0]["id"].hex if repeats else decide.created_id(key)
+        new_id = decide.place(record, found, matched)
         if new_id is None:
-            continue
+            return None
         decide.created[key] = new_id
-        rows.append(link.row(new_id, key[0], key[1], key[2], *ctx.audit))
-    await ctx.create(link.model, rows)
+        return as_uuid(new_id)
+
+    batch = [_new(imported, record) for record in live]
+    await create_links(
+        ctx.session,
+        kind,
+        batch,
+        by=ctx.by,
+        now=ctx.now,
+        place=place,
+        refused=refused,
+        bulk=Bulk(ctx.writer, ctx.changes),
+    )
     if not matched:
         return
-    await before_updates(ctx, records[0].type)
-    stored = await loaded(ctx, link.model, matched)
+    await before_updates(ctx, type_name)
+    stored = await loaded(ctx, kind.model, matched)
     for record in matched:
         assert record.target is not None
-        row = stored[record.target]
-        owner, other = link.stored_ends(row)
-        if (owner.hex, other.hex) != _ends(link, record):
-            message = f"is the id of a {what} between other records"
-            ctx.fail(record, "id", message, "id-conflict")
-            continue
-        kind = record.data.kind.value
-        changed: Changed = {"kind": kind} if kind != row.kind and "kind" in record.present else {}
-        await settle(ctx, record, changed, partial(link.update, ctx.session, owner, row.id))
+        await _update(ctx, imported, record, stored[record.target])
     ctx.session.expunge_all()
 
 
-async def import_citations(ctx: Context, records: list[Record[CitationCreate]]) -> None:
-    """Create the new citations (cycles are allowed: a citation is its own record)."""
-    await import_links(ctx, records, CITATIONS)
+async def _update(ctx: Context, imported: Imported, record: AnyRecord, row: Any) -> None:
+    """Settle a matched record: the fields its line gives that its kind's update may change
+    and that differ from the stored link's, compared by name."""
+    kind = imported.kind
+    owner_id: uuid.UUID = getattr(row, kind.owner.key)
+    other_id: uuid.UUID = getattr(row, kind.other.key)
+    if (owner_id.hex, other_id.hex) != tuple(record.one[end].id for end in imported.ends):
+        ctx.fail(record, "id", imported.id_conflict, "id-conflict")
+        return
+    data, renamed = record.data, RENAMED[record.type]
+    changed: Changed = {
+        name: value
+        for name in kind.update_schema.model_fields
+        if renamed.get(name, name) in record.present
+        and (value := plain(getattr(data, name))) != getattr(row, name)
+    }
 
+    async def update(changed: Changed) -> object:
+        edit = kind.update_schema.model_validate(changed)
+        return await links.update(ctx.session, kind, owner_id, row.id, edit)
 
-async def import_relations(ctx: Context, records: list[Record[ClaimRelationCreate]]) -> None:
-    """Create the new claim relations."""
-    await import_links(ctx, records, RELATIONS)
+    await settle(ctx, record, changed, update)

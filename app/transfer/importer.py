@@ -20,9 +20,8 @@ from app.sources.origins import refresh_origins_since
 from app.tallies import stats
 from app.transfer.context import Context, as_uuid
 from app.transfer.import_actors import import_actors
-from app.transfer.import_affiliations import import_affiliations
 from app.transfer.import_claims import import_claims
-from app.transfer.import_links import import_citations, import_relations
+from app.transfer.import_links import import_links
 from app.transfer.import_sources import import_sources
 from app.transfer.import_stances import import_stances
 from app.transfer.keyindex import Target
@@ -54,11 +53,11 @@ STANCE_TABLES = frozenset({"stances", "changes"})
 Handler = Callable[[Context, list[Record[Any]]], Awaitable[None]]
 HANDLERS: dict[str, Handler] = {
     "actor": import_actors,
-    "affiliation": import_affiliations,
+    "affiliation": import_links,
     "source": import_sources,
-    "citation": import_citations,
+    "citation": import_links,
     "claim": import_claims,
-    "claim_relation": import_relations,
+    "claim_relation": import_links,
     "stance": import_stances,
 }
 

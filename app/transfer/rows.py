@@ -1,6 +1,7 @@
 """The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
 in order, so a row is both what COPY and executemany take (app/db/bulk.py) and readable by
-name. (Stances are written by app/stances/writes.py, their rows built from their schema.)
+name. (Stances and links are written by app/stances/writes.py and app/links/writes.py, their
+rows built from their schema.)
 
 Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
 so neither write path converts them; timestamps are aware UTC datetimes.
@@ -39,20 +40,6 @@ class ExternalIdRow(NamedTuple):
     value: str
 
 
-class AffiliationRow(NamedTuple):
-    id: HexId
-    actor_id: HexId
-    organization_id: HexId
-    kind: str
-    role: str | None
-    valid_from: datetime | None
-    valid_to: datetime | None
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
 class SourceRow(NamedTuple):
     id: HexId
     kind: str
@@ -75,23 +62,6 @@ class AuthorRow(NamedTuple):
     actor_id: HexId
     position: int
 
-
-class CitationRow(NamedTuple):
-    id: HexId
-    source_id: HexId
-    cited_source_id: HexId
-    kind: str
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class RelationRow(NamedTuple):
-    id: HexId
-    claim_id: HexId
-    related_claim_id: HexId
-    kind: str
     created_by: str | None
     created_at: datetime
     updated_at: datetime

@@ -7,8 +7,6 @@ takes a validated `XCreate` schema and returns what the check derived (normalize
 
 from dataclasses import dataclass
 
-from app.actors.affiliations import check_interval
-from app.actors.schemas import AffiliationCreate
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
@@ -25,12 +23,6 @@ class Derived:
 
 
 NOTHING = Derived()  # what a check derives when it derives nothing
-
-
-def check_affiliation(data: AffiliationCreate) -> Derived:
-    """valid_from <= valid_to."""
-    check_interval(data.valid_from, data.valid_to)
-    return NOTHING
 
 
 def check_source(data: SourceCreate) -> Derived:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
+from app.actors.affiliations import check_affiliation
 from app.actors.schemas import ActorCreate, AffiliationCreate
 from app.claims import rules as claim_rules
 from app.claims.schemas import ClaimCreate, ClaimRelationCreate
@@ -40,7 +41,7 @@ class Spec:
     name: str
     schema: "type[BaseModel]"
     refs: tuple[RefField, ...]
-    # Takes the type's own schema; what it derives, if anything.
+    # Takes the type's own schema; what it derives, if anything (else None).
     check: Callable[[Any], Derived | None] | None = None
 
     @property
@@ -59,7 +60,7 @@ SPECS: dict[str, Spec] = {
                 RefField("actor", "actor", None),
                 RefField("organization", "actor", "organization_id"),
             ),
-            rules.check_affiliation,
+            lambda data: check_affiliation(dict(data)),
         ),
         Spec(
             "source",

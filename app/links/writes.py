@@ -1,0 +1,255 @@
+"""Creating owned links of one kind, one or many at once: the one write path of a new link, for
+the API (a batch of one) and the import (batches).
+
+A link's row is built from its kind's create schema by name: every field the schema and the
+table share is copied as it is (enum members as their values); the owner's id, who recorded it
+and the audit columns are set here. So a plain new field needs no change here.
+
+A batch is checked against the links' rules (app/links/rules.py), then its stored links are
+looked up by their two ends (one statement for one row, else one a chunk of pairs), then each
+row is placed: created under an id, or not (a repeat of a link between the same records, alike
+in the kind's `distinct_by`). The new rows and their `create` changes (which keep the link's
+snapshot) are written by one INSERT each, or, for an import, through its bulk writer (COPY,
+held back until the next batch's reads).
+"""
+
+import enum
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, cast
+
+from pydantic import BaseModel
+from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.db.bulk import BulkWriter
+from app.db.lookup import rows_among
+from app.errors import InvalidField
+from app.history.changelog import ChangeLog, ChangeRow
+from app.history.recorder import json_value
+from app.links.kind import LinkKind, New
+from app.links.rules import check_link
+from app.models import Change
+from app.models.base import new_id, utcnow
+
+LOOKUP_CHUNK = 2000
+AnyKind = LinkKind[Any, Any, Any, Any]
+# A link's row by column name, values as the database reads them back (UUIDs, aware UTC
+# times, plain strings).
+LinkValues = dict[str, Any]
+NaturalKey = tuple[object, ...]
+
+INSERT_CHANGE = insert(cast(Table, Change.__table__))
+
+
+@dataclass(frozen=True, slots=True)
+class NewLink(Generic[New]):
+    """A link to create: its owner's id and its kind's create body."""
+
+    owner_id: uuid.UUID
+    data: New
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`),
+    the links it repeats (`repeats`: stored ones in id order, then one this batch created) and
+    whether it was created."""
+
+    error: InvalidField | None = None
+    values: LinkValues | None = None
+    repeats: list[LinkValues] = field(default_factory=list)
+    created: bool = False
+
+
+# Decides a checked row's fate: the id to create it under, or None not to create it. Given its
+# index in the batch, its row and the links it repeats.
+Place = Callable[[int, LinkValues, list[LinkValues]], uuid.UUID | None]
+# Told of each row a rule refuses, in batch order, before any row is placed.
+Refused = Callable[[int, InvalidField], None]
+
+
+def refuse_repeats(index: int, values: LinkValues, repeats: list[LinkValues]) -> uuid.UUID | None:
+    """The API's placement: a new row unless it repeats a stored link."""
+    return None if repeats else cast(uuid.UUID, values["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
+    and change log."""
+
+    writer: BulkWriter
+    changes: ChangeLog
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A kind's table as its writes use it: the columns, those its create schema gives by name,
+    the natural key's columns, and its statements (built once: a request runs them)."""
+
+    table: Table
+    columns: tuple[str, ...]
+    given: tuple[str, ...]
+    key: tuple[str, ...]
+    same_ends: Any
+    insert: Any
+
+
+# By the kind's entity (a kind's fields compare as SQL expressions, so it is no dict key).
+_LAYOUTS: dict[str, Layout] = {}
+
+
+def layout(kind: AnyKind) -> Layout:
+    """The kind's `Layout`."""
+    if kind.entity in _LAYOUTS:
+        return _LAYOUTS[kind.entity]
+    table = cast(Table, kind.model.__table__)
+    schema: type[BaseModel] = kind.create_schema
+    owner, other = table.c[kind.owner.key], table.c[kind.other.key]
+    _LAYOUTS[kind.entity] = Layout(
+        table=table,
+        columns=tuple(table.c.keys()),
+        given=tuple(name for name in schema.model_fields if name in table.c),
+        key=(kind.owner.key, kind.other.key, *(c.key for c in kind.distinct_by)),
+        same_ends=select(table).where(
+            owner == bindparam("owner", type_=owner.type),
+            other == bindparam("other", type_=other.type),
+        ),
+        insert=insert(table),
+    )
+    return _LAYOUTS[kind.entity]
+
+
+def natural_key(kind: AnyKind, values: LinkValues) -> NaturalKey:
+    """The link's two ends and its `distinct_by` values (NULLs equal here)."""
+    return tuple(values[name] for name in layout(kind).key)
+
+
+def _plain(value: object) -> object:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def link_values(kind: AnyKind, new: NewLink[Any], *, by: str | None, now: datetime) -> LinkValues:
+    """The row of a new link (its id a new one), its schema's fields taken by name; an
+    InvalidField if a rule refuses it."""
+    data = new.data
+    values: LinkValues = {kind.owner.key: new.owner_id}
+    values.update((name, _plain(getattr(data, name))) for name in layout(kind).given)
+    check_link(kind, values)
+    values.update(id=new_id(), created_by=by, created_at=now, updated_at=now, version=1)
+    return values
+
+
+async def stored_repeats(
+    connection: AsyncConnection, kind: AnyKind, rows: Sequence[LinkValues]
+) -> dict[NaturalKey, list[LinkValues]]:
+    """The stored links with these rows' natural keys, by key, each key's in id order: one
+    statement for one row, else one a chunk of (owner, other) pairs."""
+    shape = layout(kind)
+    owner, other = kind.owner.key, kind.other.key
+    wanted = {natural_key(kind, r) for r in rows}
+    found: dict[NaturalKey, list[LinkValues]] = defaultdict(list)
+
+    def keep(row: Sequence[object]) -> None:
+        values = dict(zip(shape.columns, row, strict=True))
+        key = natural_key(kind, values)
+        if key in wanted:
+            found[key].append(values)
+
+    if len(rows) == 1:
+        params = {"owner": rows[0][owner], "other": rows[0][other]}
+        for row in await connection.execute(shape.same_ends, params):
+            keep(row)
+    else:
+        # (UUIDs ordered by their integers: their own comparisons are Python code, and slow.)
+        pairs = sorted({(r[owner], r[other]) for r in rows}, key=lambda p: (p[0].int, p[1].int))
+        columns = (shape.table.c[owner], shape.table.c[other])
+        dialect = connection.dialect.name
+        for at in range(0, len(pairs), LOOKUP_CHUNK):
+            condition = rows_among(dialect, columns, pairs[at : at + LOOKUP_CHUNK])
+            for row in await connection.execute(select(shape.table).where(condition)):
+                keep(row)
+    for same in found.values():
+        same.sort(key=lambda values: cast(uuid.UUID, values["id"]).int)
+    return found
+
+
+def _change_params(change: ChangeRow) -> dict[str, Any]:
+    """A `create` change as an INSERT's parameters: a link's create keeps its snapshot, its
+    times written as the recorder writes them (the JSON column takes no datetimes)."""
+    params = change._asdict()
+    if change.after is not None:
+        params["after"] = {name: json_value(value) for name, value in change.after.items()}
+    return params
+
+
+async def create_links(
+    session: AsyncSession,
+    kind: AnyKind,
+    batch: Sequence[NewLink[Any]],
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    place: Place = refuse_repeats,
+    refused: Refused | None = None,
+    bulk: Bulk | None = None,
+) -> list[Outcome]:
+    """Create the links of `batch` that the rules accept and `place` gives an id, with their
+    `create` changes; one outcome a row, in order.
+
+    Without `bulk` (the API), a batch with any row refused, or not placed, writes nothing.
+    With `bulk` (an import), the rows accepted are written through its writer, held back until
+    the next batch's reads (which therefore do not see them). What must follow a link's
+    creation (`kind.follow`) is the caller's."""
+    now = now if now is not None else utcnow()
+    connection = await session.connection()
+    outcomes: list[Outcome] = []
+    checked: list[tuple[int, LinkValues]] = []
+    for i, new in enumerate(batch):
+        try:
+            values = link_values(kind, new, by=by, now=now)
+        except InvalidField as exc:
+            outcomes.append(Outcome(error=exc))
+            if refused is not None:
+                refused(i, exc)
+            continue
+        outcomes.append(Outcome(values=values))
+        checked.append((i, values))
+    if bulk is None and len(checked) < len(batch):
+        return outcomes
+    looked_up = [values for _, values in checked]
+    stored = await stored_repeats(connection, kind, looked_up) if looked_up else {}
+    if bulk is not None:
+        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    created: list[LinkValues] = []
+    earlier: dict[NaturalKey, LinkValues] = {}  # the rows this batch created, by key
+    for i, values in checked:
+        outcome = outcomes[i]
+        key = natural_key(kind, values)
+        outcome.repeats = stored.get(key, [])
+        if key in earlier:
+            outcome.repeats = [*outcome.repeats, earlier[key]]
+        chosen = place(i, values, outcome.repeats)
+        if chosen is not None:
+            values["id"] = chosen
+            outcome.created = True
+            created.append(values)
+            earlier[key] = values
+    shape = layout(kind)
+    rows = [tuple(values[name] for name in shape.columns) for values in created]
+    if bulk is not None:
+        await bulk.writer.insert_values(kind.model, shape.columns, rows, defer=True)
+        await bulk.changes.created_values(kind.model, shape.columns, rows, defer=True)
+        return outcomes
+    if len(created) < len(batch):
+        return outcomes
+    # One row as one statement's parameters (not a list: an executemany of one).
+    await connection.execute(shape.insert, created[0] if len(created) == 1 else created)
+    changes = ChangeLog(None, now).changes(kind.model, shape.columns, rows)
+    params = [_change_params(change) for change in changes]
+    await connection.execute(INSERT_CHANGE, params[0] if len(params) == 1 else params)
+    return outcomes
