@@ -1,7 +1,7 @@
 """The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
 in order, so a row is both what COPY and executemany take (app/db/bulk.py) and readable by
-name. (Stances and links are written by app/stances/writes.py and app/links/writes.py, their
-rows built from their schema.)
+name. (Stances, claims and links are written by their packages' writes.py, their rows built
+from their schemas.)
 
 Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
 so neither write path converts them; timestamps are aware UTC datetimes.
@@ -61,8 +61,3 @@ class AuthorRow(NamedTuple):
     source_id: HexId
     actor_id: HexId
     position: int
-
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
