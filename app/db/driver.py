@@ -47,6 +47,7 @@ class Plan:
 _KEPT: "weakref.WeakSet[Executable]" = weakref.WeakSet()
 _PLANS: "weakref.WeakKeyDictionary[Executable, Plan | None]" = weakref.WeakKeyDictionary()
 _REQUIRED = object()
+_UNPLANNED = Plan("", (), asyncpg.Record)  # not yet planned
 
 
 def keep(statement: object) -> None:
@@ -118,15 +119,16 @@ async def driver_rows(
     (it was not built once, or the connection or the statement does not allow it)."""
     if statement not in _KEPT or not _runs_here(connection):
         return None
+    plan = _PLANS.get(statement, _UNPLANNED)
+    if plan is None:
+        return None
     driver = (await connection.get_raw_connection()).driver_connection
     if driver is None:
         return None
-    if statement in _PLANS:
-        plan = _PLANS[statement]
-    else:
+    if plan is _UNPLANNED:
         plan = _PLANS[statement] = await _plan(statement, connection.dialect, driver)
-    if plan is None:
-        return None
+        if plan is None:
+            return None
     arguments = _arguments(plan, params)
     try:
         return cast(list[Any], await driver.fetch(plan.sql, *arguments, record_class=plan.record))
