@@ -32,6 +32,7 @@ from sqlalchemy.sql.elements import Label
 
 from app.db.statements import Statement, built_once, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
+from app.models.base import ListArray
 
 CLAIM_COLUMNS = (
     Claim.id,
@@ -138,8 +139,8 @@ async def claim_links(
 CLAIM_LINKS = table(
     "claim_links",
     column("claim_id", Uuid),
-    column("tags", ARRAY(String)),
-    column("about_actor_ids", ARRAY(Uuid)),
+    column("tags", ListArray(String)),
+    column("about_actor_ids", ListArray(Uuid)),
 )
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool, PoolProxiedConnection
 
 from app.db import sqlite  # also registers the sqlite+inline dialect
 from app.db.availability import unavailable
+from app.db.driver import DRIVER_READS
 
 __all__ = ["async_url", "create_engine", "create_sessionmaker", "session_scope", "unavailable"]
 
@@ -150,6 +151,11 @@ def create_engine(
     }
     if autocommit:
         options["isolation_level"] = "AUTOCOMMIT"
+        if not pgbouncer:
+            # Its statements may run on asyncpg itself (app/db/driver.py): outside a
+            # transaction, as SQLAlchemy would run them. Not behind PgBouncer, which needs
+            # each statement sent as `PGBOUNCER_CONNECT_ARGS` sends it.
+            options["execution_options"] = {DRIVER_READS: True}
     if command_timeout:
         # asyncpg's default for every operation on the connection: statements, BEGIN and
         # COMMIT, and the pool's ping. A server that stops answering is noticed after it.

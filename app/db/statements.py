@@ -10,6 +10,8 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
+from app.db import driver
+
 P = ParamSpec("P")
 R = TypeVar("R")
 # A row of a Core SELECT, whatever its columns: SQLAlchemy types a row's columns, read by
@@ -23,8 +25,15 @@ Statement = Select[*tuple[object, ...]]
 def built_once(builder: Callable[P, R]) -> Callable[P, R]:
     """A statement builder whose statements are built once per combination of arguments:
     building a joined SELECT and its cache key on every request cost more than running it.
-    The arguments must be hashable."""
-    return cast(Callable[P, R], functools.cache(builder))
+    The arguments must be hashable. Its statements may run on the driver (`select_rows`)."""
+
+    @functools.wraps(builder)
+    def build(*args: P.args, **kwargs: P.kwargs) -> R:
+        statement = builder(*args, **kwargs)
+        driver.keep(statement)
+        return statement
+
+    return cast(Callable[P, R], functools.cache(build))
 
 
 async def select_rows(
@@ -32,6 +41,11 @@ async def select_rows(
 ) -> Sequence[SqlRow]:
     """The rows of a Core SELECT, run on the session's connection. `session.execute` would
     send a SELECT of mapped columns through the ORM's compile and loading layers, which load
-    no object here."""
+    no object here. A statement built once, read outside a transaction on PostgreSQL, runs
+    on asyncpg itself (`app.db.driver`): its rows are records, read by attribute and by
+    position as SQLAlchemy's are."""
     connection = await session.connection()
+    rows = await driver.driver_rows(connection, statement, params or {})
+    if rows is not None:
+        return rows
     return (await connection.execute(statement, params)).all()

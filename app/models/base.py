@@ -1,9 +1,10 @@
 """Declarative base, naming convention, and column types shared by every table."""
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 from sqlalchemy import (
     CheckConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, MappedColumn, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -28,6 +30,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
+# PostgreSQL's type oid of `timestamp with time zone`, as a driver describes a column.
+TIMESTAMPTZ_OID = 1184
 
 
 def new_id() -> uuid.UUID:
@@ -59,6 +66,33 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[object], datetime | None] | None:
+        # asyncpg reads a timestamptz as an aware datetime in UTC already: nothing to do for
+        # each value (an expression may still compute a timestamp without time zone).
+        if dialect.driver == "asyncpg" and coltype == TIMESTAMPTZ_OID:
+            return None
+        return super().result_processor(dialect, coltype)
+
+
+class ListArray(TypeDecorator[list[T]]):
+    """A one-dimensional PostgreSQL array, read as a list. asyncpg reads one as a list
+    already, which `ARRAY` would copy, unless its items need converting."""
+
+    impl = ARRAY
+    cache_ok = True
+
+    def result_processor(
+        self, dialect: Dialect, coltype: object
+    ) -> Callable[[object], list[T] | None] | None:
+        array = self.impl_instance
+        if dialect.driver == "asyncpg" and isinstance(array, ARRAY):
+            item = array.item_type.dialect_impl(dialect)
+            if item.result_processor(dialect, coltype) is None:
+                return None
+        return super().result_processor(dialect, coltype)
 
 
 class Base(DeclarativeBase):
