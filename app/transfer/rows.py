@@ -1,6 +1,7 @@
 """The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
 in order, so a row is both what COPY and executemany take (app/db/bulk.py) and readable by
-name. (Stances are written by app/stances/writes.py, their rows built from their schema.)
+name. (Stances and actors are written by app/stances/writes.py and app/actors/writes.py,
+their rows built from their schemas.)
 
 Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
 so neither write path converts them; timestamps are aware UTC datetimes.
@@ -10,33 +11,6 @@ from datetime import datetime
 from typing import NamedTuple
 
 HexId = str  # a UUID as 32 hex digits
-
-
-class ActorRow(NamedTuple):
-    id: HexId
-    kind: str
-    name: str
-    name_folded: str
-    country: str | None
-    description: str | None
-    reliability: str | None
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class AliasRow(NamedTuple):
-    actor_id: HexId
-    alias: str
-    alias_folded: str
-    position: int
-
-
-class ExternalIdRow(NamedTuple):
-    actor_id: HexId
-    scheme: str
-    value: str
 
 
 class AffiliationRow(NamedTuple):
