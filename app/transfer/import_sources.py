@@ -10,13 +10,13 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
-from app.history.changelog import Folded, dashed
 from app.models import Source, SourceAuthor
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate, SourceUpdate
+from app.sources.writes import NewSource, SourceValues, create_sources
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
-from app.transfer.rows import AuthorRow, HexId, SourceRow
+from app.transfer.rows import HexId
 from app.transfer.upsert import (
     Changed,
     Decider,
@@ -128,12 +128,7 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
     live = [r for r in records if not r.failed]
     key_of = {r.line: _natural_key(r) for r in live}
     keys = set(key_of.values())
-    unique: dict[NaturalKey, Stored] = {}
     shared: dict[NaturalKey, list[Stored]] = defaultdict(list)
-    urls = sorted(k[1] for k in keys if k[0] == "u")
-    for part in chunks(urls):
-        for row in await _states(ctx, ctx.among(Source.url, part)):
-            unique[("u", str(row.url))] = row
     hashes = sorted(k[1] for k in keys if k[0] == "h")
     for part in chunks(hashes):
         for row in await _states(ctx, ctx.among(Source.content_hash, part) & Source.url.is_(None)):
@@ -146,51 +141,42 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
             if titled in keys:
                 shared[titled].append(row)
     decide = Decider(ctx, await given_ids(ctx, Source, live), "source")
-    candidates = {row.id.hex for rows in [*shared.values(), unique.values()] for row in rows}
+    candidates = {row.id.hex for rows in shared.values() for row in rows}
     authors_of = await _authors_of(ctx, sorted(candidates))
-    await ctx.writer.start()
-    rows: list[SourceRow] = []
-    authors: list[AuthorRow] = []
     matched: list[SourceRecord] = []
-    folded: list[Folded] = []
-    for record in live:
+
+    def place(i: int, values: SourceValues, owner: uuid.UUID | None) -> uuid.UUID | None:
+        record = live[i]
         key = key_of[record.line]
-        target: HexId | None = None
         if key[0] == "u":
-            stored = unique.get(key)
-            target = stored.id.hex if stored is not None else decide.created_id(key)
+            target = owner.hex if owner is not None else decide.created_id(key)
         else:
             target = _pick(ctx, record, shared.get(key, []), authors_of)
         new_id = decide.place(record, target, matched)
         if new_id is None:
-            continue
+            return None
         if key[0] == "u":
             decide.created[key] = new_id
-        data, derived = record.data, record.derived
-        rows.append(
-            SourceRow(
-                new_id,
-                data.kind.value,
-                data.title,
-                derived.url,
-                _publisher(record),
-                data.published_at,
-                data.retrieved_at,
-                data.language,
-                derived.content_hash,
-                data.text,
-                *ctx.audit,
-            )
-        )
-        author_ids = _authors(record)
-        authors.extend(AuthorRow(new_id, a, i) for i, a in enumerate(author_ids))
-        folded.append({"author_ids": [dashed(a) for a in author_ids]})
-        record.has_text = data.text is not None
-        record.published_at = data.published_at
-        ctx.texts.put(new_id, data.text)
-    await ctx.create(Source, rows, folded)
-    await ctx.writer.insert(SourceAuthor, authors, defer=True)
+        record.has_text = values["text"] is not None
+        record.published_at = values["published_at"]
+        ctx.texts.put(new_id, values["text"])
+        return as_uuid(new_id)
+
+    batch = [_new(record) for record in live]
+    await create_sources(
+        ctx.session, batch, by=ctx.by, now=ctx.now, place=place, changes=ctx.changes
+    )
     await _update_sources(ctx, matched)
+
+
+def _new(record: SourceRecord) -> NewSource:
+    """The record as a new source: its refs' ids in place, its URL as normalized when read."""
+    publisher = _publisher(record)
+    ids = {
+        "publisher_id": as_uuid(publisher) if publisher is not None else None,
+        "author_ids": [as_uuid(a) for a in _authors(record)],
+    }
+    return NewSource(record.data.model_copy(update=ids), url=record.derived.url, checked=True)
 
 
 def _pick(

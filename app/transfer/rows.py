@@ -1,7 +1,7 @@
 """The rows an import writes in bulk: one NamedTuple per table, its fields the table's columns
 in order, so a row is both what COPY and executemany take (app/db/bulk.py) and readable by
-name. (Stances and actors are written by app/stances/writes.py and app/actors/writes.py,
-their rows built from their schemas.)
+name. (Stances, actors and sources are written by their packages' writes.py, their rows
+built from their schemas.)
 
 Ids are 32 hex digits (`HexId`): SQLite's own storage form of a UUID, which COPY also takes,
 so neither write path converts them; timestamps are aware UTC datetimes.
@@ -25,29 +25,6 @@ class AffiliationRow(NamedTuple):
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class SourceRow(NamedTuple):
-    id: HexId
-    kind: str
-    title: str
-    url: str | None
-    publisher_id: HexId | None
-    published_at: datetime | None
-    retrieved_at: datetime | None
-    language: str | None
-    content_hash: str | None
-    text: str | None
-    created_by: str | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-
-
-class AuthorRow(NamedTuple):
-    source_id: HexId
-    actor_id: HexId
-    position: int
 
 
 class CitationRow(NamedTuple):

@@ -11,7 +11,7 @@ from app.actors.affiliations import check_interval
 from app.actors.schemas import AffiliationCreate
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate
-from app.sources import service as sources
+from app.sources import rules as source_rules
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
 from app.stances.schemas import StanceCreate
@@ -46,8 +46,8 @@ def check_source(data: SourceCreate) -> Derived:
     """The normalized URL, and the content hash (which must match the text when both are
     given)."""
     return Derived(
-        url=sources.normalized_url(data.url),
-        content_hash=sources.content_hash_for(data.text, data.content_hash),
+        url=source_rules.normalized_url(data.url),
+        content_hash=source_rules.content_hash_for(data.text, data.content_hash),
     )
 
 
