@@ -20,7 +20,7 @@ from app.records import (
 )
 from app.sources.rules import content_hash_for, normalized_url
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
-from app.sources.writes import NewSource, author_ids, create_sources
+from app.sources.writes import NewSource, create_sources
 from app.stances.quotes import locate_quote
 
 WITH_AUTHORS = selectinload(Source.authors)
@@ -63,15 +63,14 @@ async def _check_actors(
 
 async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | None) -> SourceOut:
     """The new source: a batch of one for `create_sources`, a 409 if its URL is taken."""
-    new = NewSource(data, url=normalized_url(data.url))
+    new = NewSource.of(data)
     (outcome,) = await create_sources(session, [new], by=by)
     if outcome.owner is not None:
         detail = f"a source with url {new.url} exists"
         raise Duplicate(detail, existing_id=outcome.owner)
     values = outcome.values
-    authors = author_ids(data)
     return SourceOut.model_validate(
-        {**values, "author_ids": authors, "has_text": values["text"] is not None}
+        {**values, "author_ids": new.author_ids, "has_text": values["text"] is not None}
     )
 
 

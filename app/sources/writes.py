@@ -45,12 +45,21 @@ SourceValues = dict[str, Any]
 
 @dataclass(frozen=True, slots=True)
 class NewSource:
-    """A validated source to create: its publisher and authors as actor ids (`checked` when
-    the caller knows they exist), and its URL normalized (`rules.normalized_url`)."""
+    """A validated source to create, with what its caller resolved: its URL normalized
+    (`rules.normalized_url`), its publisher and authors (each named once, in order) as actor
+    ids, `checked` when the caller knows they exist."""
 
     data: SourceCreate
     url: str | None
+    publisher_id: uuid.UUID | None
+    author_ids: list[uuid.UUID]
     checked: bool = False
+
+    @classmethod
+    def of(cls, data: SourceCreate) -> "NewSource":
+        """The source as a request gives it: its actors as named, not yet checked."""
+        authors = list(dict.fromkeys(data.author_ids))
+        return cls(data, rules.normalized_url(data.url), data.publisher_id, authors)
 
 
 @dataclass(slots=True)
@@ -77,11 +86,6 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, enum.Enum) else value
 
 
-def author_ids(data: SourceCreate) -> list[uuid.UUID]:
-    """The source's authors in order, each named once."""
-    return list(dict.fromkeys(data.author_ids))
-
-
 def source_values(new: NewSource, *, by: str | None, now: datetime) -> SourceValues:
     """The row of a new source (its id a new one), its schema's fields taken by name; an
     InvalidField if its content hash does not match its text."""
@@ -90,6 +94,7 @@ def source_values(new: NewSource, *, by: str | None, now: datetime) -> SourceVal
     values.update(
         id=new_id(),
         url=new.url,
+        publisher_id=new.publisher_id,
         content_hash=rules.content_hash_for(data.text, data.content_hash),
         created_by=by,
         created_at=now,
@@ -127,8 +132,8 @@ async def _check_actors(session: AsyncSession, batch: Sequence[NewSource]) -> No
     """422 naming the first publisher, then author, that does not exist."""
     for new in batch:
         if not new.checked:
-            await require_ids(session, Actor, [new.data.publisher_id], "publisher_id", "actor")
-            await require_ids(session, Actor, new.data.author_ids, "author_ids", "actor")
+            await require_ids(session, Actor, [new.publisher_id], "publisher_id", "actor")
+            await require_ids(session, Actor, new.author_ids, "author_ids", "actor")
 
 
 async def create_sources(
@@ -173,9 +178,8 @@ async def create_sources(
         values["id"] = chosen
         outcome.created = True
         created.append(tuple(values.values()))
-        its_authors = author_ids(new.data)
-        histories.append(folded(its_authors))
-        authors.extend((chosen, a, position) for position, a in enumerate(its_authors))
+        histories.append(folded(new.author_ids))
+        authors.extend((chosen, a, position) for position, a in enumerate(new.author_ids))
     if changes is not None:
         assert changes.writer is not None
         await changes.writer.insert_values(Source, COLUMNS, created, defer=True)

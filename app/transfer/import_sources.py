@@ -5,7 +5,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
@@ -28,6 +28,8 @@ from app.transfer.upsert import (
 )
 
 SourceRecord = Record[SourceCreate]
+# Actors' ids as UUIDs: a batch's sources name the same publishers and authors many times.
+_as_uuid = lru_cache(maxsize=1 << 16)(as_uuid)
 # ("u", url) is unique; ("h", hash) and ("t", kind, title) match among URL-less sources.
 NaturalKey = tuple[str, str] | tuple[str, str, str]
 
@@ -170,13 +172,15 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
 
 
 def _new(record: SourceRecord) -> NewSource:
-    """The record as a new source: its refs' ids in place, its URL as normalized when read."""
+    """The record as a new source: its refs' ids, its URL as normalized when read."""
     publisher = _publisher(record)
-    ids = {
-        "publisher_id": as_uuid(publisher) if publisher is not None else None,
-        "author_ids": [as_uuid(a) for a in _authors(record)],
-    }
-    return NewSource(record.data.model_copy(update=ids), url=record.derived.url, checked=True)
+    return NewSource(
+        record.data,
+        url=record.derived.url,
+        publisher_id=_as_uuid(publisher) if publisher is not None else None,
+        author_ids=[_as_uuid(a) for a in _authors(record)],
+        checked=True,
+    )
 
 
 def _pick(

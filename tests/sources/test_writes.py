@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engines import create_sessionmaker
 from app.models import Change, Source, SourceAuthor
-from app.sources.rules import normalized_url, sha256_hex
+from app.sources.rules import sha256_hex
 from app.sources.schemas import SourceCreate
 from app.sources.writes import NewSource, create_sources
 
@@ -21,8 +21,7 @@ async def _count(engine: AsyncEngine, model: type[Any]) -> int:
 
 
 def _new(**fields: Any) -> NewSource:
-    data = SourceCreate.model_validate({"kind": "news_article", **fields})
-    return NewSource(data, url=normalized_url(data.url))
+    return NewSource.of(SourceCreate.model_validate({"kind": "news_article", **fields}))
 
 
 async def test_a_batch_creates_the_sources_whose_urls_are_free_with_their_authors(
