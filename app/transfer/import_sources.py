@@ -65,6 +65,16 @@ STATE = (
 )
 
 
+# The fields a match compares as the line gives them, by name: those an update may change and
+# the stored state holds, but the URL and content hash (compared as derived), the publisher
+# (by its ref) and the text (by its hash).
+AS_GIVEN = tuple(
+    name
+    for name in SourceUpdate.model_fields
+    if name in Stored._fields and name not in {"url", "content_hash", "publisher_id"}
+)
+
+
 def _natural_key(record: SourceRecord) -> NaturalKey:
     derived = record.derived
     if derived.url is not None:
@@ -101,17 +111,13 @@ async def _authors_of(ctx: Context, ids: Sequence[HexId]) -> dict[HexId, list[He
 
 def _changed(record: SourceRecord, row: Stored, authors: list[HexId]) -> Changed:
     data, derived = record.data, record.derived
-    fields = {
-        "kind": (plain(data.kind), row.kind),
-        "title": (data.title, row.title),
-        "url": (derived.url, row.url),
-        "publisher": (_publisher(record), row.publisher_id.hex if row.publisher_id else None),
-        "authors": (_authors(record), authors),
-        "published_at": (data.published_at, row.published_at),
-        "retrieved_at": (data.retrieved_at, row.retrieved_at),
-        "language": (data.language, row.language),
-        "content_hash": (derived.content_hash, row.content_hash),
-    }
+    fields = {name: (plain(getattr(data, name)), getattr(row, name)) for name in AS_GIVEN}
+    fields.update(
+        url=(derived.url, row.url),
+        content_hash=(derived.content_hash, row.content_hash),
+        publisher=(_publisher(record), row.publisher_id.hex if row.publisher_id else None),
+        authors=(_authors(record), authors),
+    )
     changed = changes(record, fields)
     if "text" in record.present:
         same = data.text is None and not row.has_text
