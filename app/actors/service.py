@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate, AffiliationOut
+from app.actors.writes import create_actors, fold
 from app.errors import Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.links import service as links
@@ -26,11 +27,6 @@ from app.models import (
 from app.records import bump_version, changed_fields, delete_unreferenced, load, refuse_taken
 
 WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
-
-
-def fold(text: str) -> str:
-    """The case-insensitive key used for name and alias search."""
-    return " ".join(text.casefold().split())
 
 
 def _prefix_key(prefix: str) -> str:
@@ -102,24 +98,21 @@ def _set_external_ids(actor: Actor, external_ids: dict[str, str]) -> None:
 
 
 async def create_actor(session: AsyncSession, data: ActorCreate, *, by: str | None) -> ActorOut:
-    """The new actor."""
-    await _check_unique(session, kind=data.kind, name=data.name, external_ids=data.external_ids)
-    actor = Actor(
-        kind=data.kind,
-        name=data.name,
-        name_folded=fold(data.name),
-        country=data.country,
-        description=data.description,
-        reliability=data.reliability,
-        created_by=by,
-        aliases=[],
-        external_ids=[],
+    """The new actor: a batch of one for `create_actors`, a 409 if its kind and name, or one
+    of its external ids, is taken (the name named first)."""
+    (outcome,) = await create_actors(session, [data], by=by)
+    owners = outcome.owners
+    name_key = ("n", outcome.values["kind"], data.name)
+    if name_key in owners:
+        detail = f"an actor of kind {data.kind!r} named {data.name!r} exists"
+        raise Duplicate(detail, existing_id=owners[name_key])
+    for (_, scheme, value), actor_id in owners.items():
+        raise Duplicate(
+            f"external id {scheme}={value} belongs to actor {actor_id}", existing_id=actor_id
+        )
+    return ActorOut.model_validate(
+        {**outcome.values, "aliases": data.aliases, "external_ids": data.external_ids}
     )
-    _set_aliases(actor, data.aliases)
-    _set_external_ids(actor, data.external_ids)
-    session.add(actor)
-    await session.flush()
-    return to_out(actor)
 
 
 async def get_actor(session: AsyncSession, actor_id: uuid.UUID) -> ActorOut:

@@ -1,8 +1,7 @@
 """Writing many rows at once: COPY on PostgreSQL, executemany on SQLite.
 
-A row is a NamedTuple whose fields name the columns (`TableRow`), or a plain tuple with its
-columns named beside it: ids as UUIDs or 32 hex digits, timestamps as aware UTC datetimes. Both
-write inside the session's transaction.
+A row is a tuple of values with its columns named beside it: ids as UUIDs or 32 hex digits,
+timestamps as aware UTC datetimes. Both write inside the session's transaction.
 
 On SQLite, a table with triggers (the full-text indexes of claims and stances) is written
 through a temporary staging table: FTS5 writes its pending terms out at the end of every
@@ -18,9 +17,9 @@ update that needs them.
 
 import logging
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any, Protocol, cast
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy import Table, Uuid
@@ -43,17 +42,6 @@ LOOKED_UP = frozenset(
     {"actors", "actor_external_ids", "affiliations", "sources", "citations", "claims"}
 )
 ANALYZE_MIN_ROWS = 10_000
-
-
-class TableRow(Protocol):
-    """A row as the bulk writer takes it: a NamedTuple whose fields name the columns."""
-
-    @property
-    def _fields(self) -> tuple[str, ...]: ...
-
-    def __iter__(self) -> Iterator[Any]: ...
-
-    def __getitem__(self, index: int, /) -> Any: ...
 
 
 Values = Sequence[object]  # a row's values, in the order of the columns named beside them
@@ -155,15 +143,6 @@ class BulkWriter:
             self._uuids[cache_key] = [i for i, t in enumerate(types) if isinstance(t, Uuid)]
         return self._times[cache_key], self._uuids[cache_key]
 
-    async def insert(
-        self, model: type[Base], rows: Sequence[TableRow], *, defer: bool = False
-    ) -> None:
-        """Insert the rows into the model's table. With `defer` (PostgreSQL), hold them for the
-        next `start()`: the caller vouches that no read before it needs them."""
-        if rows:
-            values = cast(Sequence[Values], rows)  # NamedTuples: sequences of their values
-            await self.insert_values(model, rows[0]._fields, values, defer=defer)
-
     async def insert_values(
         self,
         model: type[Base],
@@ -172,7 +151,9 @@ class BulkWriter:
         *,
         defer: bool = False,
     ) -> None:
-        """Insert rows given as values in the order of `columns`; `defer` as in `insert`."""
+        """Insert rows given as values in the order of `columns`. With `defer` (PostgreSQL),
+        hold them for the next `start()`: the caller vouches that no read before it needs
+        them."""
         if not rows:
             return
         table = model.__table__

@@ -12,13 +12,13 @@ always: see recorder.derivable; positioned sub-records are in position order her
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import orjson
 from sqlalchemy import Uuid, inspect
 
 from app.context import current_request_id, current_writer
-from app.db.bulk import BulkWriter, TableRow, Values
+from app.db.bulk import BulkWriter, Values
 from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
 from app.models import Base, Change
 
@@ -122,20 +122,6 @@ class ChangeLog:
                 )
             )
         return changes
-
-    async def created(
-        self,
-        model: type[Base],
-        rows: Sequence[TableRow],
-        folded: list[Folded] | None = None,
-        *,
-        defer: bool = False,
-    ) -> None:
-        """Record the creation of these rows through the bulk writer (`folded` as in
-        `changes`, `defer` as in BulkWriter.insert)."""
-        if rows:
-            values = cast(Sequence[Values], rows)  # NamedTuples: sequences of their values
-            await self.created_values(model, rows[0]._fields, values, folded, defer=defer)
 
     async def created_values(
         self,

@@ -1,14 +1,13 @@
 """Sources: create, read, list, update, delete. Their citations are owned links
 (`app.sources.citations`, served by `app.links`)."""
 
-import hashlib
 import uuid
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
-from app.errors import Conflict, InvalidField
+from app.errors import Conflict, Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
 from app.records import (
@@ -19,8 +18,9 @@ from app.records import (
     refuse_taken,
     require_ids,
 )
+from app.sources.rules import content_hash_for, normalized_url
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
-from app.sources.urls import InvalidURL, normalize_url
+from app.sources.writes import NewSource, create_sources
 from app.stances.quotes import locate_quote
 
 WITH_AUTHORS = selectinload(Source.authors)
@@ -39,23 +39,10 @@ COLUMNS = (
 )
 
 
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def to_out(source: Source, *, has_text: bool) -> SourceOut:
     return SourceOut.from_row(
         source, author_ids=[a.actor_id for a in source.authors], has_text=has_text
     )
-
-
-def normalized_url(url: str | None) -> str | None:
-    if url is None:
-        return None
-    try:
-        return normalize_url(url)
-    except InvalidURL as exc:
-        raise InvalidField("url", str(exc)) from exc
 
 
 async def _check_url_free(
@@ -74,33 +61,17 @@ async def _check_actors(
     await require_ids(session, Actor, author_ids, "author_ids", "actor")
 
 
-def content_hash_for(text: str | None, given: str | None) -> str | None:
-    if text is None:
-        return given
-    actual = sha256_hex(text)
-    if given is not None and given != actual:
-        raise InvalidField("content_hash", "does not match the SHA-256 of text")
-    return actual
-
-
 async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | None) -> SourceOut:
-    """The new source."""
-    url = normalized_url(data.url)
-    await _check_url_free(session, url)
-    await _check_actors(session, data.publisher_id, data.author_ids)
-    columns = {name: getattr(data, name) for name in COLUMNS}
-    columns.update(url=url, content_hash=content_hash_for(data.text, data.content_hash))
-    source = Source(
-        **columns,
-        created_by=by,
-        authors=[
-            SourceAuthor(actor_id=a, position=i)
-            for i, a in enumerate(dict.fromkeys(data.author_ids))
-        ],
+    """The new source: a batch of one for `create_sources`, a 409 if its URL is taken."""
+    new = NewSource.of(data)
+    (outcome,) = await create_sources(session, [new], by=by)
+    if outcome.owner is not None:
+        detail = f"a source with url {new.url} exists"
+        raise Duplicate(detail, existing_id=outcome.owner)
+    values = outcome.values
+    return SourceOut.model_validate(
+        {**values, "author_ids": new.author_ids, "has_text": values["text"] is not None}
     )
-    session.add(source)
-    await session.flush()
-    return to_out(source, has_text=data.text is not None)
 
 
 async def _has_text(session: AsyncSession, ids: list[uuid.UUID]) -> set[uuid.UUID]:

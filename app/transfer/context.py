@@ -10,14 +10,13 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db.bulk import BulkWriter, TableRow
+from app.db.bulk import BulkWriter
 from app.db.lookup import Column, among, rows_among
 from app.errors import DomainError
-from app.history.changelog import ChangeLog, Folded
-from app.models import Base, Source
+from app.history.changelog import ChangeLog
+from app.models import Source
 from app.transfer.keyindex import KeyIndex, Target
-from app.transfer.records import AnyRecord, LineError
-from app.transfer.rows import HexId
+from app.transfer.records import AnyRecord, HexId, LineError
 
 ERROR_CAP = 1000
 LOOKUP_CHUNK = 2000
@@ -141,14 +140,6 @@ class Context:
     def count(self, record: AnyRecord, outcome: str) -> None:
         record.outcome = outcome
         self.counts[record.type][outcome] += 1
-
-    async def create(
-        self, model: type[Base], rows: Sequence[TableRow], folded: list[Folded] | None = None
-    ) -> None:
-        """Write these new rows of the model's table and their history, held back (on
-        PostgreSQL) until the next batch's reads are done (see bulk)."""
-        await self.writer.insert(model, rows, defer=True)
-        await self.changes.created(model, rows, folded, defer=True)
 
     def among(self, column: Column, values: Sequence[object]) -> ColumnElement[bool]:
         """`column` is one of `values` (see `lookup`)."""

@@ -1,4 +1,5 @@
-"""Importing actors (matched by any external id, else kind and name)."""
+"""Importing actors (matched by any external id, else kind and name): each batch created by
+the actors' own `create_actors`."""
 
 import uuid
 from collections import defaultdict
@@ -8,11 +9,10 @@ from sqlalchemy import select
 
 from app.actors import service as actors
 from app.actors.schemas import ActorCreate, ActorUpdate
-from app.history.changelog import Folded
+from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import Record
-from app.transfer.rows import ActorRow, AliasRow, ExternalIdRow, HexId
+from app.transfer.records import HexId, Record
 from app.transfer.upsert import (
     Changed,
     Decider,
@@ -25,68 +25,39 @@ from app.transfer.upsert import (
 )
 
 ActorRecord = Record[ActorCreate]
-NaturalKey = tuple[str, str, str]  # ("x", scheme, value) or ("n", kind, name)
-
-
-def _natural_keys(record: ActorRecord) -> list[NaturalKey]:
-    data = record.data
-    keys: list[NaturalKey] = [("x", s, v) for s, v in data.external_ids.items()]
-    return [*keys, ("n", data.kind.value, data.name)]
-
-
-async def _lookup(ctx: Context, keys: set[NaturalKey]) -> dict[NaturalKey, HexId]:
-    found: dict[NaturalKey, HexId] = {}
-    by = (
-        ("x", (ActorExternalId.scheme, ActorExternalId.value), ActorExternalId.actor_id),
-        ("n", (Actor.kind, Actor.name), Actor.id),
-    )
-    for marker, columns, owner in by:
-        for part in chunks([(k[1], k[2]) for k in keys if k[0] == marker]):
-            rows = await ctx.session.execute(
-                select(*columns, owner).where(ctx.rows_among(columns, part))
-            )
-            found.update(((marker, a, b), actor.hex) for a, b, actor in rows)
-    return found
+# The fields a match compares, by name: those an update may change (columns of the actor's
+# row, or its aliases and external ids).
+COMPARED = tuple(ActorUpdate.model_fields)
 
 
 async def import_actors(ctx: Context, records: list[ActorRecord]) -> None:
     """Create the new actors, update the changed ones."""
     live = [r for r in records if not r.failed]
-    found = await _lookup(ctx, {k for r in live for k in _natural_keys(r)})
     decide = Decider(ctx, await given_ids(ctx, Actor, live), "actor")
-    await ctx.writer.start()  # the earlier batches' rows are written while this one is built
-    rows: list[ActorRow] = []
-    aliases: list[AliasRow] = []
-    external: list[ExternalIdRow] = []
     matched: list[ActorRecord] = []
-    folded: list[Folded] = []
-    for record in live:
-        keys = _natural_keys(record)
-        target = next(filter(None, (found.get(k) or decide.created_id(k) for k in keys)), None)
+
+    def place(i: int, values: ActorValues, owners: Owners) -> uuid.UUID | None:
+        record = live[i]
+        keys = natural_keys(record.data)
+        target = next(
+            filter(None, ((o.hex if (o := owners.get(k)) else decide.created_id(k)) for k in keys)),
+            None,
+        )
         new_id = decide.place(record, target, matched)
         if new_id is None:
-            continue
+            return None
         for key in keys:
             decide.created[key] = new_id
-        data = record.data
-        rows.append(
-            ActorRow(
-                new_id,
-                data.kind.value,
-                data.name,
-                actors.fold(data.name),
-                data.country,
-                data.description,
-                data.reliability.value if data.reliability is not None else None,
-                *ctx.audit,
-            )
-        )
-        aliases.extend(AliasRow(new_id, a, actors.fold(a), i) for i, a in enumerate(data.aliases))
-        external.extend(ExternalIdRow(new_id, s, v) for s, v in data.external_ids.items())
-        folded.append({"aliases": data.aliases, "external_ids": data.external_ids})
-    await ctx.create(Actor, rows, folded)
-    await ctx.writer.insert(ActorAlias, aliases, defer=True)
-    await ctx.writer.insert(ActorExternalId, external, defer=True)
+        return as_uuid(new_id)
+
+    await create_actors(
+        ctx.session,
+        [r.data for r in live],
+        by=ctx.by,
+        now=ctx.now,
+        place=place,
+        changes=ctx.changes,
+    )
     await _update_actors(ctx, matched)
 
 
@@ -114,16 +85,15 @@ async def _update_actors(ctx: Context, records: list[ActorRecord]) -> None:
     for record in records:
         assert record.target is not None
         old, data = current[record.target], record.data
+        stored = {"aliases": alias_of[record.target], "external_ids": external_of[record.target]}
         changed = changes(
             record,
             {
-                "kind": (plain(data.kind), old.kind),
-                "name": (data.name, old.name),
-                "aliases": (data.aliases, alias_of[record.target]),
-                "country": (data.country, old.country),
-                "description": (data.description, old.description),
-                "external_ids": (data.external_ids, external_of[record.target]),
-                "reliability": (plain(data.reliability), old.reliability),
+                name: (
+                    plain(getattr(data, name)),
+                    stored[name] if name in stored else getattr(old, name),
+                )
+                for name in COMPARED
             },
         )
         await settle(ctx, record, changed, partial(_update_actor, ctx, as_uuid(record.target)))

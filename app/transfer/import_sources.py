@@ -5,18 +5,17 @@ import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from functools import partial
+from functools import lru_cache, partial
 from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
-from app.history.changelog import Folded, dashed
 from app.models import Source, SourceAuthor
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate, SourceUpdate
+from app.sources.writes import NewSource, SourceValues, create_sources
 from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import Record
-from app.transfer.rows import AuthorRow, HexId, SourceRow
+from app.transfer.records import HexId, Record
 from app.transfer.upsert import (
     Changed,
     Decider,
@@ -28,6 +27,8 @@ from app.transfer.upsert import (
 )
 
 SourceRecord = Record[SourceCreate]
+# Actors' ids as UUIDs: a batch's sources name the same publishers and authors many times.
+_as_uuid = lru_cache(maxsize=1 << 16)(as_uuid)
 # ("u", url) is unique; ("h", hash) and ("t", kind, title) match among URL-less sources.
 NaturalKey = tuple[str, str] | tuple[str, str, str]
 
@@ -60,6 +61,16 @@ STATE = (
     Source.content_hash,
     Source.text.is_not(None),
     Source.created_at,
+)
+
+
+# The fields a match compares as the line gives them, by name: those an update may change and
+# the stored state holds, but the URL and content hash (compared as derived), the publisher
+# (by its ref) and the text (by its hash).
+AS_GIVEN = tuple(
+    name
+    for name in SourceUpdate.model_fields
+    if name in Stored._fields and name not in {"url", "content_hash", "publisher_id"}
 )
 
 
@@ -99,17 +110,13 @@ async def _authors_of(ctx: Context, ids: Sequence[HexId]) -> dict[HexId, list[He
 
 def _changed(record: SourceRecord, row: Stored, authors: list[HexId]) -> Changed:
     data, derived = record.data, record.derived
-    fields = {
-        "kind": (plain(data.kind), row.kind),
-        "title": (data.title, row.title),
-        "url": (derived.url, row.url),
-        "publisher": (_publisher(record), row.publisher_id.hex if row.publisher_id else None),
-        "authors": (_authors(record), authors),
-        "published_at": (data.published_at, row.published_at),
-        "retrieved_at": (data.retrieved_at, row.retrieved_at),
-        "language": (data.language, row.language),
-        "content_hash": (derived.content_hash, row.content_hash),
-    }
+    fields = {name: (plain(getattr(data, name)), getattr(row, name)) for name in AS_GIVEN}
+    fields.update(
+        url=(derived.url, row.url),
+        content_hash=(derived.content_hash, row.content_hash),
+        publisher=(_publisher(record), row.publisher_id.hex if row.publisher_id else None),
+        authors=(_authors(record), authors),
+    )
     changed = changes(record, fields)
     if "text" in record.present:
         same = data.text is None and not row.has_text
@@ -128,12 +135,7 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
     live = [r for r in records if not r.failed]
     key_of = {r.line: _natural_key(r) for r in live}
     keys = set(key_of.values())
-    unique: dict[NaturalKey, Stored] = {}
     shared: dict[NaturalKey, list[Stored]] = defaultdict(list)
-    urls = sorted(k[1] for k in keys if k[0] == "u")
-    for part in chunks(urls):
-        for row in await _states(ctx, ctx.among(Source.url, part)):
-            unique[("u", str(row.url))] = row
     hashes = sorted(k[1] for k in keys if k[0] == "h")
     for part in chunks(hashes):
         for row in await _states(ctx, ctx.among(Source.content_hash, part) & Source.url.is_(None)):
@@ -146,51 +148,44 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
             if titled in keys:
                 shared[titled].append(row)
     decide = Decider(ctx, await given_ids(ctx, Source, live), "source")
-    candidates = {row.id.hex for rows in [*shared.values(), unique.values()] for row in rows}
+    candidates = {row.id.hex for rows in shared.values() for row in rows}
     authors_of = await _authors_of(ctx, sorted(candidates))
-    await ctx.writer.start()
-    rows: list[SourceRow] = []
-    authors: list[AuthorRow] = []
     matched: list[SourceRecord] = []
-    folded: list[Folded] = []
-    for record in live:
+
+    def place(i: int, values: SourceValues, owner: uuid.UUID | None) -> uuid.UUID | None:
+        record = live[i]
         key = key_of[record.line]
-        target: HexId | None = None
         if key[0] == "u":
-            stored = unique.get(key)
-            target = stored.id.hex if stored is not None else decide.created_id(key)
+            target = owner.hex if owner is not None else decide.created_id(key)
         else:
             target = _pick(ctx, record, shared.get(key, []), authors_of)
         new_id = decide.place(record, target, matched)
         if new_id is None:
-            continue
+            return None
         if key[0] == "u":
             decide.created[key] = new_id
-        data, derived = record.data, record.derived
-        rows.append(
-            SourceRow(
-                new_id,
-                data.kind.value,
-                data.title,
-                derived.url,
-                _publisher(record),
-                data.published_at,
-                data.retrieved_at,
-                data.language,
-                derived.content_hash,
-                data.text,
-                *ctx.audit,
-            )
-        )
-        author_ids = _authors(record)
-        authors.extend(AuthorRow(new_id, a, i) for i, a in enumerate(author_ids))
-        folded.append({"author_ids": [dashed(a) for a in author_ids]})
-        record.has_text = data.text is not None
-        record.published_at = data.published_at
-        ctx.texts.put(new_id, data.text)
-    await ctx.create(Source, rows, folded)
-    await ctx.writer.insert(SourceAuthor, authors, defer=True)
+        record.has_text = values["text"] is not None
+        record.published_at = values["published_at"]
+        ctx.texts.put(new_id, values["text"])
+        return as_uuid(new_id)
+
+    batch = [_new(record) for record in live]
+    await create_sources(
+        ctx.session, batch, by=ctx.by, now=ctx.now, place=place, changes=ctx.changes
+    )
     await _update_sources(ctx, matched)
+
+
+def _new(record: SourceRecord) -> NewSource:
+    """The record as a new source: its refs' ids, its URL as normalized when read."""
+    publisher = _publisher(record)
+    return NewSource(
+        record.data,
+        url=record.derived.url,
+        publisher_id=_as_uuid(publisher) if publisher is not None else None,
+        author_ids=[_as_uuid(a) for a in _authors(record)],
+        checked=True,
+    )
 
 
 def _pick(

@@ -17,10 +17,11 @@ from pydantic import BaseModel, ValidationError
 from app.errors import InvalidField
 from app.sources.urls import InvalidURL, normalize_url
 from app.transfer.keyindex import Target
-from app.transfer.rows import HexId
 from app.transfer.rules import NOTHING, Derived
 from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES, Spec
 from app.vocabulary import ActorKind
+
+HexId = str  # a UUID as 32 hex digits: SQLite's storage form, which COPY also takes
 
 MAX_KEY = 400
 PLACEHOLDER = uuid.UUID(int=0)

@@ -7,7 +7,7 @@ takes a validated `XCreate` schema and returns what the check derived (normalize
 
 from dataclasses import dataclass
 
-from app.sources import service as sources
+from app.sources import rules as source_rules
 from app.sources.schemas import SourceCreate
 from app.stances import rules as stance_rules
 from app.stances.schemas import StanceCreate
@@ -29,8 +29,8 @@ def check_source(data: SourceCreate) -> Derived:
     """The normalized URL, and the content hash (which must match the text when both are
     given)."""
     return Derived(
-        url=sources.normalized_url(data.url),
-        content_hash=sources.content_hash_for(data.text, data.content_hash),
+        url=source_rules.normalized_url(data.url),
+        content_hash=source_rules.content_hash_for(data.text, data.content_hash),
     )
 
 

@@ -11,8 +11,7 @@ from sqlalchemy import select
 from app.models import Base
 from app.models.base import IdMixin
 from app.transfer.context import Context, as_uuid, chunks, new_hex
-from app.transfer.records import AnyRecord
-from app.transfer.rows import HexId
+from app.transfer.records import AnyRecord, HexId
 
 Model = TypeVar("Model", bound=IdMixin)
 R = TypeVar("R", bound=AnyRecord)

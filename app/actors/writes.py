@@ -1,0 +1,214 @@
+"""Creating actors, one or many at once: the one write path of a new actor, for the API (a
+batch of one) and the import (batches of hundreds).
+
+An actor's row is built from its `ActorCreate` by name: every field the schema and the table
+share is copied as it is (enum members as their values); the table's other columns are set
+here (the folded name, who recorded it, the audit columns). Its aliases and external ids are
+rows of their own, folded into its `create` change as the history recorder folds them.
+
+A batch's natural keys (each external id, and kind with name) are looked up in one statement
+per chunk and kind of key; then each row is placed: created under an id, or not (its key is
+taken). The new rows and their `create` changes are written by one INSERT a table, or, for an
+import, through its bulk writer (COPY, held back until the next batch's reads).
+"""
+
+import enum
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from app.actors.schemas import ActorCreate
+from app.db.lookup import rows_among
+from app.history.changelog import ChangeLog, Folded
+from app.models import Actor, ActorAlias, ActorExternalId, Change
+from app.models.base import new_id, utcnow
+
+TABLE = cast(Table, Actor.__table__)
+ALIASES = cast(Table, ActorAlias.__table__)
+EXTERNAL_IDS = cast(Table, ActorExternalId.__table__)
+COLUMNS = tuple(TABLE.c.keys())
+ALIAS_COLUMNS = tuple(ALIASES.c.keys())
+EXTERNAL_ID_COLUMNS = tuple(EXTERNAL_IDS.c.keys())
+# The fields a new actor's schema gives its row by name; the other columns are derived.
+GIVEN = tuple(name for name in ActorCreate.model_fields if name in TABLE.c)
+LOOKUP_CHUNK = 2000
+
+# An actor's row by column name.
+ActorValues = dict[str, Any]
+# ("x", scheme, value) for an external id, ("n", kind, name) for the actor's name.
+NaturalKey = tuple[str, str, str]
+# The stored actors holding a row's natural keys: key -> actor id, in `natural_keys` order.
+Owners = dict[NaturalKey, uuid.UUID]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row of a batch: its row (`values`), the stored actors holding its
+    natural keys (`owners`) and whether it was created."""
+
+    values: ActorValues
+    owners: Owners = field(default_factory=dict)
+    created: bool = False
+
+
+# Decides a row's fate: the id to create it under, or None not to create it. Given its index
+# in the batch, its row and the stored actors holding its natural keys.
+Place = Callable[[int, ActorValues, Owners], uuid.UUID | None]
+
+
+def refuse_taken(index: int, values: ActorValues, owners: Owners) -> uuid.UUID | None:
+    """The API's placement: a new row unless a stored actor holds one of its keys."""
+    return None if owners else cast(uuid.UUID, values["id"])
+
+
+def fold(text: str) -> str:
+    """The case-insensitive key used for name and alias search."""
+    return " ".join(text.casefold().split())
+
+
+def natural_keys(data: ActorCreate) -> list[NaturalKey]:
+    """What makes an actor the same as another: any of its external ids, else its kind and
+    name (in that order)."""
+    keys: list[NaturalKey] = [("x", s, v) for s, v in data.external_ids.items()]
+    return [*keys, ("n", _plain(data.kind), data.name)]
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, enum.Enum) else value
+
+
+def actor_values(data: ActorCreate, *, by: str | None, now: datetime) -> ActorValues:
+    """The row of a new actor (its id a new one), its schema's fields taken by name."""
+    values: ActorValues = {name: _plain(getattr(data, name)) for name in GIVEN}
+    values.update(
+        id=new_id(),
+        name_folded=fold(data.name),
+        created_by=by,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    return {name: values[name] for name in COLUMNS}  # in the table's order: the id first
+
+
+def folded(data: ActorCreate) -> Folded:
+    """The actor's sub-records as its `create` change holds them."""
+    return {"aliases": data.aliases, "external_ids": data.external_ids}
+
+
+# Where the natural keys are looked up: the key's marker, its columns, the owner's column.
+_LOOKUPS = (
+    ("n", (TABLE.c.kind, TABLE.c.name), TABLE.c.id),
+    ("x", (EXTERNAL_IDS.c.scheme, EXTERNAL_IDS.c.value), EXTERNAL_IDS.c.actor_id),
+)
+
+
+async def stored_owners(
+    connection: AsyncConnection, keys: Sequence[NaturalKey]
+) -> dict[NaturalKey, uuid.UUID]:
+    """The stored actors holding these natural keys, by key: one statement a chunk of names,
+    and one a chunk of external ids (the names first)."""
+    found: dict[NaturalKey, uuid.UUID] = {}
+    dialect = connection.dialect.name
+    for marker, columns, owner in _LOOKUPS:
+        pairs = sorted({(k[1], k[2]) for k in keys if k[0] == marker})
+        for at in range(0, len(pairs), LOOKUP_CHUNK):
+            part = pairs[at : at + LOOKUP_CHUNK]
+            rows = await connection.execute(
+                select(*columns, owner).where(rows_among(dialect, columns, part))
+            )
+            found.update(((marker, a, b), actor_id) for a, b, actor_id in rows)
+    return found
+
+
+INSERT_ACTOR = insert(TABLE)
+INSERT_ALIAS = insert(ALIASES)
+INSERT_EXTERNAL_ID = insert(EXTERNAL_IDS)
+INSERT_CHANGE = insert(cast(Table, Change.__table__))
+
+
+def _sub_rows(
+    data: ActorCreate, actor_id: uuid.UUID
+) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The actor's alias rows (in position order) and external id rows."""
+    aliases: list[tuple[object, ...]] = [
+        (actor_id, a, fold(a), i) for i, a in enumerate(data.aliases)
+    ]
+    external: list[tuple[object, ...]] = [(actor_id, s, v) for s, v in data.external_ids.items()]
+    return aliases, external
+
+
+async def create_actors(
+    session: AsyncSession,
+    batch: Sequence[ActorCreate],
+    *,
+    by: str | None,
+    now: datetime | None = None,
+    place: Place = refuse_taken,
+    changes: ChangeLog | None = None,
+) -> list[Outcome]:
+    """Create the actors of `batch` that `place` gives an id, with their aliases, external ids
+    and `create` changes; one outcome a row, in order.
+
+    Without `changes` (the API), a batch with any row not placed writes nothing. With an
+    import's `changes`, the rows go through its bulk writer, held back until the next batch's
+    reads (which therefore do not see them): the caller matches the keys it created itself."""
+    now = now if now is not None else utcnow()
+    connection = await session.connection()
+    outcomes = [Outcome(actor_values(data, by=by, now=now)) for data in batch]
+    keys = [natural_keys(data) for data in batch]
+    stored = await stored_owners(connection, [k for row in keys for k in row])
+    if changes is not None:
+        assert changes.writer is not None
+        await changes.writer.start()  # the previous batch's rows, now that the reads are done
+    created: list[tuple[object, ...]] = []
+    histories: list[Folded] = []
+    aliases: list[tuple[object, ...]] = []
+    external: list[tuple[object, ...]] = []
+    for i, (data, outcome) in enumerate(zip(batch, outcomes, strict=True)):
+        outcome.owners = {k: stored[k] for k in keys[i] if k in stored}
+        chosen = place(i, outcome.values, outcome.owners)
+        if chosen is None:
+            continue
+        outcome.values["id"] = chosen
+        outcome.created = True
+        created.append(tuple(outcome.values.values()))
+        histories.append(folded(data))
+        its_aliases, its_external = _sub_rows(data, chosen)
+        aliases.extend(its_aliases)
+        external.extend(its_external)
+    if changes is not None:
+        assert changes.writer is not None
+        await changes.writer.insert_values(Actor, COLUMNS, created, defer=True)
+        await changes.created_values(Actor, COLUMNS, created, histories, defer=True)
+        await changes.writer.insert_values(ActorAlias, ALIAS_COLUMNS, aliases, defer=True)
+        await changes.writer.insert_values(
+            ActorExternalId, EXTERNAL_ID_COLUMNS, external, defer=True
+        )
+        return outcomes
+    if len(created) < len(batch):
+        return outcomes
+    await _execute(connection, INSERT_ACTOR, [o.values for o in outcomes])
+    await _execute(
+        connection, INSERT_ALIAS, [dict(zip(ALIAS_COLUMNS, r, strict=True)) for r in aliases]
+    )
+    await _execute(
+        connection,
+        INSERT_EXTERNAL_ID,
+        [dict(zip(EXTERNAL_ID_COLUMNS, r, strict=True)) for r in external],
+    )
+    log = ChangeLog(None, now).changes(Actor, COLUMNS, created, histories)
+    await _execute(connection, INSERT_CHANGE, [change._asdict() for change in log])
+    return outcomes
+
+
+async def _execute(connection: AsyncConnection, statement: Any, params: list[Any]) -> None:
+    """One INSERT of these rows, if any: one row as one statement's parameters (not a list,
+    an executemany of one)."""
+    if params:
+        await connection.execute(statement, params[0] if len(params) == 1 else params)
