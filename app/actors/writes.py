@@ -24,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actors.schemas import ActorCreate
 from app.db.lookup import rows_among
+from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
-from app.models import Actor, ActorAlias, ActorExternalId, Change
+from app.models import Actor, ActorAlias, ActorExternalId
 from app.models.base import new_id, utcnow
 
 TABLE = cast(Table, Actor.__table__)
@@ -129,7 +130,6 @@ async def stored_owners(
 INSERT_ACTOR = insert(TABLE)
 INSERT_ALIAS = insert(ALIASES)
 INSERT_EXTERNAL_ID = insert(EXTERNAL_IDS)
-INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 def _sub_rows(
@@ -193,22 +193,14 @@ async def create_actors(
         return outcomes
     if len(created) < len(batch):
         return outcomes
-    await _execute(connection, INSERT_ACTOR, [o.values for o in outcomes])
-    await _execute(
+    await insert_rows(connection, INSERT_ACTOR, [o.values for o in outcomes])
+    await insert_rows(
         connection, INSERT_ALIAS, [dict(zip(ALIAS_COLUMNS, r, strict=True)) for r in aliases]
     )
-    await _execute(
+    await insert_rows(
         connection,
         INSERT_EXTERNAL_ID,
         [dict(zip(EXTERNAL_ID_COLUMNS, r, strict=True)) for r in external],
     )
-    log = ChangeLog(None, now).changes(Actor, COLUMNS, created, histories)
-    await _execute(connection, INSERT_CHANGE, [change._asdict() for change in log])
+    await ChangeLog(None, now).write(connection, Actor, COLUMNS, created, histories)
     return outcomes
-
-
-async def _execute(connection: AsyncConnection, statement: Any, params: list[Any]) -> None:
-    """One INSERT of these rows, if any: one row as one statement's parameters (not a list,
-    an executemany of one)."""
-    if params:
-        await connection.execute(statement, params[0] if len(params) == 1 else params)

@@ -16,7 +16,7 @@ batch's reads).
 """
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import rules
 from app.claims.schemas import ClaimCreate
-from app.db.bulk import BulkWriter
+from app.db.batches import Bulk, Place, Values, refuse_repeats
 from app.db.lookup import among
+from app.db.statements import insert_rows
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog, Folded
-from app.models import Actor, Change, Claim, ClaimStats, ClaimSubject, ClaimTag
+from app.models import Actor, Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.models.base import new_id, utcnow
 from app.records import require_ids
 
@@ -45,7 +46,7 @@ STATS_COLUMNS = ("claim_id", "activity_at")
 LOOKUP_CHUNK = 2000
 
 # A claim's row by column name.
-ClaimValues = dict[str, Any]
+ClaimValues = Values
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,27 +72,6 @@ class Outcome:
     created: bool = False
 
 
-# Decides a row's fate: the id to create it under, or None not to create it (a repeat).
-# Given its index in the batch, its row and the claims it repeats (the stored one, or the
-# row this batch created with its statement key).
-Place = Callable[[int, ClaimValues, list[ClaimValues]], uuid.UUID | None]
-
-
-def refuse_repeats(index: int, values: ClaimValues, repeats: list[ClaimValues]) -> uuid.UUID | None:
-    """The API's placement: a new row unless it repeats a stored claim (or a row created
-    earlier in the batch)."""
-    return None if repeats else cast(uuid.UUID, values["id"])
-
-
-@dataclass(frozen=True, slots=True)
-class Bulk:
-    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
-    and change log. Its rows were checked against the rules as they were read."""
-
-    writer: BulkWriter
-    changes: ChangeLog
-
-
 def claim_values(data: ClaimCreate, *, by: str | None, now: datetime) -> ClaimValues:
     """The row of a new claim (its id a new one), its schema's fields taken by name."""
     values: ClaimValues = {name: getattr(data, name) for name in GIVEN}
@@ -114,7 +94,6 @@ INSERT_CLAIM = insert(TABLE)
 INSERT_TAG = insert(cast(Table, ClaimTag.__table__))
 INSERT_SUBJECT = insert(cast(Table, ClaimSubject.__table__))
 INSERT_STATS = insert(cast(Table, ClaimStats.__table__))
-INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 async def stored_repeats(
@@ -138,11 +117,6 @@ async def stored_repeats(
         for ident, statement_key in await connection.execute(statement, params):
             found[statement_key] = [{"id": ident, "statement_key": statement_key}]
     return found
-
-
-def _one_or_many(rows: list[dict[str, Any]]) -> Any:
-    """One row as one statement's parameters (not a list: an executemany of one)."""
-    return rows[0] if len(rows) == 1 else rows
 
 
 async def create_claims(
@@ -211,7 +185,7 @@ async def create_claims(
         await bulk.writer.insert_values(ClaimStats, STATS_COLUMNS, stats, defer=True)
         return outcomes
     connection = await session.connection()
-    await connection.execute(INSERT_CLAIM, _one_or_many([o.values for o in created]))
+    await insert_rows(connection, INSERT_CLAIM, [o.values for o in created])
     parts: list[tuple[Insert, tuple[str, ...], Sequence[tuple[Any, ...]]]] = [
         (INSERT_SUBJECT, SUBJECT_COLUMNS, subjects),
         (INSERT_TAG, TAG_COLUMNS, tags),
@@ -220,8 +194,6 @@ async def create_claims(
     for statement, columns, part in parts:
         if part:
             params = [dict(zip(columns, row, strict=True)) for row in part]
-            await connection.execute(statement, _one_or_many(params))
-    changes = ChangeLog(None, now).changes(Claim, COLUMNS, rows, folded)
-    params = [c._asdict() for c in changes]
-    await connection.execute(INSERT_CHANGE, _one_or_many(params))
+            await insert_rows(connection, statement, params)
+    await ChangeLog(None, now).write(connection, Claim, COLUMNS, rows, folded)
     return outcomes

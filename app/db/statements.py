@@ -7,7 +7,7 @@ from typing import Any, ParamSpec, TypeVar, cast
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import Executable
 
 from app.db import driver
@@ -49,3 +49,12 @@ async def select_rows(
     if rows is not None:
         return rows
     return (await connection.execute(statement, params)).all()
+
+
+async def insert_rows(
+    connection: AsyncConnection, statement: Executable, rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """One INSERT of these rows, if any: one row as the statement's parameters (an
+    executemany of one costs more), several as an executemany."""
+    if rows:
+        await connection.execute(statement, rows[0] if len(rows) == 1 else list(rows))

@@ -12,13 +12,15 @@ always: see recorder.derivable; positioned sub-records are in position order her
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import orjson
-from sqlalchemy import Uuid, inspect
+from sqlalchemy import Table, Uuid, insert, inspect
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.context import current_request_id, current_writer
 from app.db.bulk import BulkWriter, Values
+from app.db.statements import insert_rows
 from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
 from app.models import Base, Change
 
@@ -27,6 +29,9 @@ Layout = tuple[list[str], list[int], list[int]]
 Folded = dict[str, list[str] | dict[str, str]]
 # The layouts by model and inserted columns: the same few, asked for on every write.
 _LAYOUTS: dict[tuple[type[Base], tuple[str, ...]], Layout] = {}
+
+
+INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 class ChangeRow(NamedTuple):
@@ -122,6 +127,19 @@ class ChangeLog:
                 )
             )
         return changes
+
+    async def write(
+        self,
+        connection: AsyncConnection,
+        model: type[Base],
+        columns: Sequence[str],
+        rows: Sequence[Values],
+        folded: list[Folded] | None = None,
+    ) -> None:
+        """The `create` changes of these rows (as in `changes`), written by one INSERT on
+        the connection: a request's write, where no bulk writer holds rows back."""
+        changes = self.changes(model, columns, rows, folded)
+        await insert_rows(connection, INSERT_CHANGE, [change._asdict() for change in changes])
 
     async def created_values(
         self,

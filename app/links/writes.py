@@ -16,8 +16,8 @@ held back until the next batch's reads).
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, cast
 
@@ -25,24 +25,21 @@ from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.bulk import BulkWriter
+from app.db.batches import Bulk, Outcome, Place, Refused, Values, refuse_repeats
 from app.db.lookup import rows_among
+from app.db.statements import insert_rows
 from app.errors import InvalidField
-from app.history.changelog import ChangeLog, ChangeRow
-from app.history.recorder import json_value
+from app.history.changelog import ChangeLog
 from app.links.kind import LinkKind, New
 from app.links.rules import check_link
-from app.models import Change
 from app.models.base import new_id, utcnow
 
 LOOKUP_CHUNK = 2000
 AnyKind = LinkKind[Any, Any, Any, Any]
 # A link's row by column name, values as the database reads them back (UUIDs, aware UTC
 # times, plain strings).
-LinkValues = dict[str, Any]
+LinkValues = Values
 NaturalKey = tuple[object, ...]
-
-INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,39 +48,6 @@ class NewLink(Generic[New]):
 
     owner_id: uuid.UUID
     data: New
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`),
-    the links it repeats (`repeats`: stored ones in id order, then one this batch created) and
-    whether it was created."""
-
-    error: InvalidField | None = None
-    values: LinkValues | None = None
-    repeats: list[LinkValues] = field(default_factory=list)
-    created: bool = False
-
-
-# Decides a checked row's fate: the id to create it under, or None not to create it. Given its
-# index in the batch, its row and the links it repeats.
-Place = Callable[[int, LinkValues, list[LinkValues]], uuid.UUID | None]
-# Told of each row a rule refuses, in batch order, before any row is placed.
-Refused = Callable[[int, InvalidField], None]
-
-
-def refuse_repeats(index: int, values: LinkValues, repeats: list[LinkValues]) -> uuid.UUID | None:
-    """The API's placement: a new row unless it repeats a stored link."""
-    return None if repeats else cast(uuid.UUID, values["id"])
-
-
-@dataclass(frozen=True, slots=True)
-class Bulk:
-    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
-    and change log."""
-
-    writer: BulkWriter
-    changes: ChangeLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,15 +142,6 @@ async def stored_repeats(
     return found
 
 
-def _change_params(change: ChangeRow) -> dict[str, Any]:
-    """A `create` change as an INSERT's parameters: a link's create keeps its snapshot, its
-    times written as the recorder writes them (the JSON column takes no datetimes)."""
-    params = change._asdict()
-    if change.after is not None:
-        params["after"] = {name: json_value(value) for name, value in change.after.items()}
-    return params
-
-
 async def create_links(
     session: AsyncSession,
     kind: AnyKind,
@@ -247,9 +202,6 @@ async def create_links(
         return outcomes
     if len(created) < len(batch):
         return outcomes
-    # One row as one statement's parameters (not a list: an executemany of one).
-    await connection.execute(shape.insert, created[0] if len(created) == 1 else created)
-    changes = ChangeLog(None, now).changes(kind.model, shape.columns, rows)
-    params = [_change_params(change) for change in changes]
-    await connection.execute(INSERT_CHANGE, params[0] if len(params) == 1 else params)
+    await insert_rows(connection, shape.insert, created)
+    await ChangeLog(None, now).write(connection, kind.model, shape.columns, rows)
     return outcomes

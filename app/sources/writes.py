@@ -24,8 +24,9 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.lookup import among
+from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
-from app.models import Actor, Change, Source, SourceAuthor
+from app.models import Actor, Source, SourceAuthor
 from app.models.base import new_id, utcnow
 from app.records import require_ids
 from app.sources import rules
@@ -125,7 +126,6 @@ async def stored_urls(connection: AsyncConnection, urls: Sequence[str]) -> dict[
 
 INSERT_SOURCE = insert(TABLE)
 INSERT_AUTHOR = insert(AUTHORS)
-INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 async def _check_actors(session: AsyncSession, batch: Sequence[NewSource]) -> None:
@@ -188,17 +188,9 @@ async def create_sources(
         return outcomes
     if len(created) < len(batch):
         return outcomes
-    await _execute(connection, INSERT_SOURCE, [o.values for o in outcomes])
-    await _execute(
+    await insert_rows(connection, INSERT_SOURCE, [o.values for o in outcomes])
+    await insert_rows(
         connection, INSERT_AUTHOR, [dict(zip(AUTHOR_COLUMNS, r, strict=True)) for r in authors]
     )
-    log = ChangeLog(None, now).changes(Source, COLUMNS, created, histories)
-    await _execute(connection, INSERT_CHANGE, [change._asdict() for change in log])
+    await ChangeLog(None, now).write(connection, Source, COLUMNS, created, histories)
     return outcomes
-
-
-async def _execute(connection: AsyncConnection, statement: Any, params: list[Any]) -> None:
-    """One INSERT of these rows, if any: one row as one statement's parameters (not a list,
-    an executemany of one)."""
-    if params:
-        await connection.execute(statement, params[0] if len(params) == 1 else params)

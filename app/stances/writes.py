@@ -16,8 +16,8 @@ until the next batch's reads).
 import enum
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
@@ -25,11 +25,12 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.bulk import BulkWriter
+from app.db.batches import Bulk, Outcome, Place, Refused, Values, refuse_repeats
 from app.db.lookup import rows_among
+from app.db.statements import insert_rows
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog
-from app.models import Change, Stance
+from app.models import Stance
 from app.models.base import new_id, utcnow
 from app.stances import rules
 from app.stances.schemas import StanceCreate
@@ -46,7 +47,7 @@ LOOKUP_CHUNK = 2000
 
 # A stance's row by column name, values as the database reads them back (UUIDs, aware UTC
 # times, plain strings).
-StanceValues = dict[str, Any]
+StanceValues = Values
 NaturalKey = tuple[object, ...]
 
 
@@ -61,42 +62,6 @@ class NewStance:
     text: str | None
     # Its claim, actor or source is new in this transaction: no stored stance can repeat it.
     fresh: bool = False
-
-
-@dataclass(slots=True)
-class Outcome:
-    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`),
-    the stored stances with its natural key (`repeats`, by id) and whether it was created."""
-
-    error: InvalidField | None = None
-    values: StanceValues | None = None
-    repeats: list[StanceValues] = field(default_factory=list)
-    created: bool = False
-
-
-# Decides a checked row's fate: the id to create it under, or None not to create it (a
-# repeat). Given its index in the batch, its row and the stances it repeats: stored ones in
-# id order, then the row this batch created with its key, if any.
-Place = Callable[[int, StanceValues, list[StanceValues]], uuid.UUID | None]
-# Told of each row a rule refuses, in batch order, before any row is placed.
-Refused = Callable[[int, InvalidField], None]
-
-
-def refuse_repeats(
-    index: int, values: StanceValues, repeats: list[StanceValues]
-) -> uuid.UUID | None:
-    """The API's placement: a new row unless it repeats a stored stance (or a row created
-    earlier in the batch)."""
-    return None if repeats else cast(uuid.UUID, values["id"])
-
-
-@dataclass(frozen=True, slots=True)
-class Bulk:
-    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
-    and change log. Its claims' counters are the caller's to recount."""
-
-    writer: BulkWriter
-    changes: ChangeLog
 
 
 def natural_key(values: StanceValues) -> NaturalKey:
@@ -152,7 +117,6 @@ def _same_key() -> Any:
 # Built once: a request runs it for its one row.
 SAME_KEY = _same_key()
 INSERT_STANCE = insert(TABLE)
-INSERT_CHANGE = insert(cast(Table, Change.__table__))
 
 
 def _by_id(row: StanceValues) -> int:
@@ -265,13 +229,9 @@ async def create_stances(
         return outcomes
     if len(created) < len(batch):
         return outcomes
-    # One row as one statement's parameters (not a list: an executemany of one).
-    await connection.execute(INSERT_STANCE, created[0] if len(created) == 1 else created)
-    changes = ChangeLog(None, now).changes(
-        Stance, COLUMNS, [tuple(values[name] for name in COLUMNS) for values in created]
-    )
-    params = [change._asdict() for change in changes]
-    await connection.execute(INSERT_CHANGE, params[0] if len(params) == 1 else params)
+    await insert_rows(connection, INSERT_STANCE, created)
+    rows = [tuple(values[name] for name in COLUMNS) for values in created]
+    await ChangeLog(None, now).write(connection, Stance, COLUMNS, rows)
     await _count_created(session, connection, created, counted)
     return outcomes
 

@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate, ClaimUpdate
-from app.claims.writes import Bulk, ClaimValues, NewClaim, create_claims
+from app.claims.writes import ClaimValues, NewClaim, create_claims
+from app.db.batches import Bulk
 from app.models import Claim, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record

@@ -14,10 +14,11 @@ from typing import Any
 
 from app.actors.affiliations import AFFILIATIONS
 from app.claims.relations import CLAIM_RELATIONS
+from app.db.batches import Bulk
 from app.errors import InvalidField
 from app.links import service as links
 from app.links.kind import LinkKind
-from app.links.writes import Bulk, LinkValues, NewLink, create_links, natural_key
+from app.links.writes import LinkValues, NewLink, create_links, natural_key
 from app.sources.citations import CITATIONS
 from app.transfer.context import Context, as_uuid
 from app.transfer.records import AnyRecord

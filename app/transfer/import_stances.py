@@ -13,11 +13,12 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
+from app.db.batches import Bulk
 from app.errors import InvalidField
 from app.models import Stance
 from app.stances import service as stances
 from app.stances.schemas import StanceCreate, StanceUpdate
-from app.stances.writes import Bulk, NewStance, StanceValues, create_stances, natural_key
+from app.stances.writes import NewStance, StanceValues, create_stances, natural_key
 from app.transfer.context import Context, as_uuid, new_hex
 from app.transfer.records import Record
 from app.transfer.specs import RENAMED

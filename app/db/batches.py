@@ -1,0 +1,48 @@
+"""What the set-based creates of the record types share (app/*/writes.py): a row by column
+name, the outcome of each row of a batch, how a caller places rows, and where an import's
+rows go. The API creates a batch of one; the import, batches of thousands."""
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from app.db.bulk import BulkWriter
+from app.errors import InvalidField
+from app.history.changelog import ChangeLog
+
+Values = dict[str, Any]  # a row by column name, values as the database reads them back
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one row of a batch: refused by a rule (`error`), else its row (`values`),
+    the records it repeats (`repeats`: stored ones in id order, then one this batch created)
+    and whether it was created."""
+
+    error: InvalidField | None = None
+    values: Values | None = None
+    repeats: list[Values] = field(default_factory=list)
+    created: bool = False
+
+
+# Decides a checked row's fate: the id to create it under, or None not to create it (a
+# repeat). Given its index in the batch, its row and the records it repeats.
+Place = Callable[[int, Values, list[Values]], uuid.UUID | None]
+# Told of each row a rule refuses, in batch order, before any row is placed.
+Refused = Callable[[int, InvalidField], None]
+
+
+def refuse_repeats(index: int, values: Values, repeats: list[Values]) -> uuid.UUID | None:
+    """The API's placement: a new row unless it repeats a stored record (or a row created
+    earlier in the batch)."""
+    return None if repeats else cast(uuid.UUID, values["id"])
+
+
+@dataclass(frozen=True, slots=True)
+class Bulk:
+    """Where an import's rows go: its bulk writer (held back until its next batch's reads)
+    and change log. Counters the rows change are the import's to recount at its end."""
+
+    writer: BulkWriter
+    changes: ChangeLog
