@@ -1,11 +1,17 @@
-"""Records made through the API, with defaults a test can override."""
+"""Records made through the API, with defaults a test can override; and through a
+set-based create, committed."""
 
 import itertools
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import httpx
 import orjson
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.engines import create_sessionmaker
+
+T = TypeVar("T")
 _seq = itertools.count(1)
 
 
@@ -76,3 +82,12 @@ CHANGES: dict[str, dict[str, Any]] = {
     "claims": {"tags": ["changed"]},
     "stances": {"label": "confirmed"},
 }
+
+
+async def committed(engine: AsyncEngine, create: Callable[..., Awaitable[T]], *args: Any) -> T:
+    """What a set-based create (`create_stances`, ...) gives for `args`, called with a session
+    of its own, by the writer "tests", its session then committed."""
+    async with create_sessionmaker(engine)() as session:
+        result = await create(session, *args, by="tests")
+        await session.commit()
+    return result

@@ -2,7 +2,6 @@
 here with batches of several rows, which the API never sends."""
 
 import uuid
-from typing import Any
 
 import httpx
 from sqlalchemy import func, select
@@ -12,11 +11,8 @@ from app.actors.schemas import ActorCreate
 from app.actors.writes import create_actors
 from app.db.engines import create_sessionmaker
 from app.models import Actor, ActorAlias, ActorExternalId, Change
-
-
-async def _count(engine: AsyncEngine, model: type[Any]) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
+from tests.factories import committed
+from tests.reading import count_rows
 
 
 async def test_a_batch_creates_the_actors_whose_keys_are_free_with_their_sub_records(
@@ -28,7 +24,7 @@ async def test_a_batch_creates_the_actors_whose_keys_are_free_with_their_sub_rec
     )
     assert r.status_code == 201, r.text
     stored = uuid.UUID(r.json()["id"])
-    changes_before = await _count(engine, Change)
+    changes_before = await count_rows(engine, Change)
     batch = [
         ActorCreate.model_validate(fields)
         for fields in (
@@ -47,14 +43,12 @@ async def test_a_batch_creates_the_actors_whose_keys_are_free_with_their_sub_rec
         assert await session.scalar(select(func.count()).select_from(Actor)) == 1
         await session.rollback()
 
-    async with create_sessionmaker(engine)() as session:
-        outcomes = await create_actors(session, [batch[0], batch[3]], by="tests")
-        await session.commit()
+    outcomes = await committed(engine, create_actors, [batch[0], batch[3]])
     assert all(o.created for o in outcomes)
-    assert await _count(engine, Actor) == 3
-    assert await _count(engine, ActorAlias) == 2
-    assert await _count(engine, ActorExternalId) == 2
-    assert await _count(engine, Change) == changes_before + 2
+    assert await count_rows(engine, Actor) == 3
+    assert await count_rows(engine, ActorAlias) == 2
+    assert await count_rows(engine, ActorExternalId) == 2
+    assert await count_rows(engine, Change) == changes_before + 2
     for outcome, data in zip(outcomes, (batch[0], batch[3]), strict=True):
         actor_id = outcome.values["id"]
         body = (await client.get(f"/v1/actors/{actor_id}")).json()

@@ -12,16 +12,12 @@ from app.claims.schemas import ClaimCreate
 from app.claims.writes import NewClaim, create_claims
 from app.db.engines import create_sessionmaker
 from app.models import Change, Claim, ClaimStats, ClaimSubject, ClaimTag
-from tests.factories import make_actor, make_claim
+from tests.factories import committed, make_actor, make_claim
+from tests.reading import count_rows
 
 
 def _new(statement: str, **fields: Any) -> NewClaim:
     return NewClaim(ClaimCreate.model_validate({"statement": statement, **fields}))
-
-
-async def _count(engine: AsyncEngine, model: type[Any]) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def test_a_batch_creates_each_new_claim_once_with_its_parts_and_history(
@@ -29,7 +25,7 @@ async def test_a_batch_creates_each_new_claim_once_with_its_parts_and_history(
 ) -> None:
     stored = await make_claim(client, statement="Prices rose in May")
     actors = [(await make_actor(client))["id"] for _ in range(2)]
-    changes_before = await _count(engine, Change)
+    changes_before = await count_rows(engine, Change)
     batch = [
         _new("Rates fell", tags=["rates", "bank"], about_actor_ids=[actors[1], actors[0]]),
         _new("prices  ROSE in may"),  # the stored claim's statement
@@ -45,15 +41,13 @@ async def test_a_batch_creates_each_new_claim_once_with_its_parts_and_history(
         assert await session.scalar(select(func.count()).select_from(Claim)) == 1
         await session.rollback()
 
-    async with create_sessionmaker(engine)() as session:
-        outcomes = await create_claims(session, [batch[0], batch[3]], by="tests")
-        await session.commit()
+    outcomes = await committed(engine, create_claims, [batch[0], batch[3]])
     assert all(o.created and o.error is None for o in outcomes)
-    assert await _count(engine, Claim) == 3
-    assert await _count(engine, ClaimTag) == 2
-    assert await _count(engine, ClaimSubject) == 2
-    assert await _count(engine, ClaimStats) == 3
-    assert await _count(engine, Change) == changes_before + 2
+    assert await count_rows(engine, Claim) == 3
+    assert await count_rows(engine, ClaimTag) == 2
+    assert await count_rows(engine, ClaimSubject) == 2
+    assert await count_rows(engine, ClaimStats) == 3
+    assert await count_rows(engine, Change) == changes_before + 2
     first = outcomes[0].values["id"]
     r = await client.get(f"/v1/claims/{first}")
     assert r.status_code == 200, r.text

@@ -14,17 +14,13 @@ from app.actors.schemas import AffiliationCreate
 from app.db.engines import create_sessionmaker
 from app.links.writes import NewLink, create_links
 from app.models import Affiliation, Change
-from tests.factories import make_actor
+from tests.factories import committed, make_actor
+from tests.reading import count_rows
 
 
 def _new(owner: dict[str, Any], other: dict[str, Any], **fields: Any) -> NewLink[Any]:
     body = {"organization_id": other["id"], "kind": "member_of", **fields}
     return NewLink(uuid.UUID(owner["id"]), AffiliationCreate.model_validate(body))
-
-
-async def _count(engine: AsyncEngine, model: type[Any]) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
 
 
 async def test_a_batch_creates_each_new_link_once_with_its_history(
@@ -35,7 +31,7 @@ async def test_a_batch_creates_each_new_link_once_with_its_history(
         f"/v1/actors/{a['id']}/affiliations", json={"organization_id": b["id"], "kind": "member_of"}
     )
     stored = r.json()
-    changes_before = await _count(engine, Change)
+    changes_before = await count_rows(engine, Change)
     start = datetime(2024, 1, 1, tzinfo=UTC)
     batch = [
         _new(a, c),
@@ -63,12 +59,10 @@ async def test_a_batch_creates_each_new_link_once_with_its_history(
         ]
         await session.rollback()
 
-    async with create_sessionmaker(engine)() as session:
-        outcomes = await create_links(session, AFFILIATIONS, [batch[0], batch[3]], by="tests")
-        await session.commit()
+    outcomes = await committed(engine, create_links, AFFILIATIONS, [batch[0], batch[3]])
     assert all(o.created and o.error is None for o in outcomes)
-    assert await _count(engine, Affiliation) == 3
-    assert await _count(engine, Change) == changes_before + 2
+    assert await count_rows(engine, Affiliation) == 3
+    assert await count_rows(engine, Change) == changes_before + 2
     for outcome in outcomes:
         assert outcome.values is not None
         path = f"/v1/actors/{a['id']}/affiliations/{outcome.values['id']}"

@@ -13,11 +13,8 @@ from app.models import Change, Source, SourceAuthor
 from app.sources.rules import sha256_hex
 from app.sources.schemas import SourceCreate
 from app.sources.writes import NewSource, create_sources
-
-
-async def _count(engine: AsyncEngine, model: type[Any]) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
+from tests.factories import committed
+from tests.reading import count_rows
 
 
 def _new(**fields: Any) -> NewSource:
@@ -34,7 +31,7 @@ async def test_a_batch_creates_the_sources_whose_urls_are_free_with_their_author
     )
     assert r.status_code == 201, r.text
     stored = uuid.UUID(r.json()["id"])
-    changes_before = await _count(engine, Change)
+    changes_before = await count_rows(engine, Change)
     batch = [
         _new(title="One", author_ids=[author, author], text="Some words."),
         _new(title="Two", url="https://EX.org/a#top"),  # the stored source's URL, normalized
@@ -48,14 +45,12 @@ async def test_a_batch_creates_the_sources_whose_urls_are_free_with_their_author
         assert await session.scalar(select(func.count()).select_from(Source)) == 1
         await session.rollback()
 
-    async with create_sessionmaker(engine)() as session:
-        outcomes = await create_sources(session, [batch[0], batch[2]], by="tests")
-        await session.commit()
+    outcomes = await committed(engine, create_sources, [batch[0], batch[2]])
     assert all(o.created for o in outcomes)
     assert outcomes[0].values["content_hash"] == sha256_hex("Some words.")
-    assert await _count(engine, Source) == 3
-    assert await _count(engine, SourceAuthor) == 1  # an author named twice is one author
-    assert await _count(engine, Change) == changes_before + 2
+    assert await count_rows(engine, Source) == 3
+    assert await count_rows(engine, SourceAuthor) == 1  # an author named twice is one author
+    assert await count_rows(engine, Change) == changes_before + 2
     for outcome in outcomes:
         source_id = outcome.values["id"]
         body = (await client.get(f"/v1/sources/{source_id}")).json()

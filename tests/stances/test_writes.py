@@ -12,7 +12,8 @@ from app.db.engines import create_sessionmaker
 from app.models import Change, ClaimStats, Stance
 from app.stances.schemas import StanceCreate
 from app.stances.writes import NewStance, create_stances
-from tests.factories import make_stance, stance_refs
+from tests.factories import committed, make_stance, stance_refs
+from tests.reading import count_rows
 
 
 def _new(refs: dict[str, Any], **fields: Any) -> NewStance:
@@ -20,17 +21,12 @@ def _new(refs: dict[str, Any], **fields: Any) -> NewStance:
     return NewStance(data, published_at=None, text="Prices rose in May, the bank said.")
 
 
-async def _count(engine: AsyncEngine, model: type[Any]) -> int:
-    async with engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(model))).scalar_one())
-
-
 async def test_a_batch_creates_each_new_stance_once_with_its_history_and_counters(
     client: httpx.AsyncClient, engine: AsyncEngine
 ) -> None:
     refs = await stance_refs(client, "Prices rose", "Bank report")
     stored = await make_stance(client, **refs, label="possible")
-    changes_before = await _count(engine, Change)
+    changes_before = await count_rows(engine, Change)
     batch = [
         _new(refs, quote="rose  in May"),  # found in the text, as the source words it
         _new(refs, label="possible"),  # the stored stance's natural key
@@ -51,16 +47,14 @@ async def test_a_batch_creates_each_new_stance_once_with_its_history_and_counter
         assert outcomes[1].repeats == [outcomes[0].values]
         await session.rollback()
 
-    async with create_sessionmaker(engine)() as session:
-        outcomes = await create_stances(session, [batch[0], batch[3]], by="tests")
-        await session.commit()
+    outcomes = await committed(engine, create_stances, [batch[0], batch[3]])
     assert all(o.created and o.error is None for o in outcomes)
     first = outcomes[0].values
     assert first is not None
     assert (first["quote"], first["quote_start"], first["quote_end"]) == ("rose in May", 7, 18)
     assert first["side"] == "support"
-    assert await _count(engine, Stance) == 3
-    assert await _count(engine, Change) == changes_before + 2
+    assert await count_rows(engine, Stance) == 3
+    assert await count_rows(engine, Change) == changes_before + 2
     for outcome in outcomes:
         assert outcome.values is not None
         r = await client.get(f"/v1/stances/{outcome.values['id']}")

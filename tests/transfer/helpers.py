@@ -85,3 +85,17 @@ async def answers(client: httpx.AsyncClient, claims: int | None = None) -> dict[
         provenance = await client.get(f"/v1/claims/{claim_id}/provenance")
         out[f"provenance {claim_id}"] = strip(provenance.json())
     return out
+
+
+def report_sources(count: int) -> list[dict[str, Any]]:
+    """Import lines of `count` report sources, keyed s1, s2, ..., each at a URL of its own."""
+    return [
+        {
+            "type": "source",
+            "key": f"s{i}",
+            "kind": "report",
+            "title": f"R{i}",
+            "url": f"https://reports.example.org/{i}",
+        }
+        for i in range(1, count + 1)
+    ]

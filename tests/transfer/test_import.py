@@ -16,7 +16,17 @@ from app.transfer import importer
 from app.transfer.importer import BATCH_RECORDS
 from bench.generate import Dataset
 from tests.conftest import field_errors, problem
-from tests.transfer.helpers import NDJSON, body, created, export, imported, lines, post, walk
+from tests.transfer.helpers import (
+    NDJSON,
+    body,
+    created,
+    export,
+    imported,
+    lines,
+    post,
+    report_sources,
+    walk,
+)
 
 Ids = dict[str, uuid.UUID]
 TEXT = "The minister said that troops were \u201cdeployed\u201d near the border."
@@ -396,16 +406,7 @@ class TestUpsert:
             {"type": "actor", "key": "a", "kind": "person", "name": "Analyst"},
             {"type": "actor", "key": "o1", "kind": "organization", "name": "Agency"},
             {"type": "actor", "key": "o2", "kind": "organization", "name": "Bureau"},
-            *(
-                {
-                    "type": "source",
-                    "key": f"s{i}",
-                    "kind": "report",
-                    "title": f"R{i}",
-                    "url": f"https://reports.example.org/{i}",
-                }
-                for i in (1, 2, 3)
-            ),
+            *report_sources(3),
         ]
         affiliation = {
             "type": "affiliation",

@@ -6,21 +6,12 @@ from typing import Any
 import httpx
 
 from tests.conftest import problem
-from tests.transfer.helpers import body, imported, post
+from tests.transfer.helpers import body, imported, post, report_sources
 
 RECORDS: list[dict[str, Any]] = [
     {"type": "actor", "key": "a", "kind": "person", "name": "Analyst"},
     {"type": "actor", "key": "o", "kind": "organization", "name": "Agency"},
-    *(
-        {
-            "type": "source",
-            "key": f"s{i}",
-            "kind": "report",
-            "title": f"R{i}",
-            "url": f"https://reports.example.org/{i}",
-        }
-        for i in (1, 2)
-    ),
+    *report_sources(2),
     {"type": "claim", "key": "c1", "statement": "Troops are deployed"},
     {"type": "claim", "key": "c2", "statement": "Troops have left"},
 ]
