@@ -3,14 +3,15 @@ name, the outcome of each row of a batch, how a caller places rows, and where an
 rows go. The API creates a batch of one; the import, batches of thousands."""
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from app.db.bulk import BulkWriter
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog
 
+K = TypeVar("K", bound=Hashable)  # a natural key
 Values = dict[str, Any]  # a row by column name, values as the database reads them back
 
 
@@ -46,3 +47,30 @@ class Bulk:
 
     writer: BulkWriter
     changes: ChangeLog
+
+
+def place_rows(
+    outcomes: Sequence[Outcome],
+    checked: Iterable[tuple[int, Values]],
+    stored: Mapping[K, list[Values]],
+    key_of: Callable[[Values], K],
+    place: Place,
+) -> list[Values]:
+    """Each checked row (by its index in the batch) placed: its repeats are the stored
+    records with its natural key, then the row this batch created with it, if any; `place`
+    gives its id or leaves it uncreated. The rows created, in batch order."""
+    created: list[Values] = []
+    earlier: dict[K, Values] = {}  # the rows this batch created, by key
+    for i, values in checked:
+        outcome = outcomes[i]
+        key = key_of(values)
+        outcome.repeats = stored.get(key, [])
+        if key in earlier:
+            outcome.repeats = [*outcome.repeats, earlier[key]]
+        chosen = place(i, values, outcome.repeats)
+        if chosen is not None:
+            values["id"] = chosen
+            outcome.created = True
+            created.append(values)
+            earlier[key] = values
+    return created

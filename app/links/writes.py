@@ -25,7 +25,7 @@ from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Bulk, Outcome, Place, Refused, Values, refuse_repeats
+from app.db.batches import Bulk, Outcome, Place, Refused, Values, place_rows, refuse_repeats
 from app.db.lookup import rows_among
 from app.db.statements import insert_rows
 from app.errors import InvalidField
@@ -180,20 +180,7 @@ async def create_links(
     stored = await stored_repeats(connection, kind, looked_up) if looked_up else {}
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
-    created: list[LinkValues] = []
-    earlier: dict[NaturalKey, LinkValues] = {}  # the rows this batch created, by key
-    for i, values in checked:
-        outcome = outcomes[i]
-        key = natural_key(kind, values)
-        outcome.repeats = stored.get(key, [])
-        if key in earlier:
-            outcome.repeats = [*outcome.repeats, earlier[key]]
-        chosen = place(i, values, outcome.repeats)
-        if chosen is not None:
-            values["id"] = chosen
-            outcome.created = True
-            created.append(values)
-            earlier[key] = values
+    created = place_rows(outcomes, checked, stored, lambda values: natural_key(kind, values), place)
     shape = layout(kind)
     rows = [tuple(values[name] for name in shape.columns) for values in created]
     if bulk is not None:
