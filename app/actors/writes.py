@@ -23,6 +23,7 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actors.schemas import ActorCreate
+from app.db.batches import Bulk
 from app.db.lookup import rows_among
 from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
@@ -150,22 +151,21 @@ async def create_actors(
     by: str | None,
     now: datetime | None = None,
     place: Place = refuse_taken,
-    changes: ChangeLog | None = None,
+    bulk: Bulk | None = None,
 ) -> list[Outcome]:
     """Create the actors of `batch` that `place` gives an id, with their aliases, external ids
     and `create` changes; one outcome a row, in order.
 
-    Without `changes` (the API), a batch with any row not placed writes nothing. With an
-    import's `changes`, the rows go through its bulk writer, held back until the next batch's
+    Without `bulk` (the API), a batch with any row not placed writes nothing. With an
+    import's `bulk`, the rows go through its bulk writer, held back until the next batch's
     reads (which therefore do not see them): the caller matches the keys it created itself."""
     now = now if now is not None else utcnow()
     connection = await session.connection()
     outcomes = [Outcome(actor_values(data, by=by, now=now)) for data in batch]
     keys = [natural_keys(data) for data in batch]
     stored = await stored_owners(connection, [k for row in keys for k in row])
-    if changes is not None:
-        assert changes.writer is not None
-        await changes.writer.start()  # the previous batch's rows, now that the reads are done
+    if bulk is not None:
+        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created: list[tuple[object, ...]] = []
     histories: list[Folded] = []
     aliases: list[tuple[object, ...]] = []
@@ -182,14 +182,11 @@ async def create_actors(
         its_aliases, its_external = _sub_rows(data, chosen)
         aliases.extend(its_aliases)
         external.extend(its_external)
-    if changes is not None:
-        assert changes.writer is not None
-        await changes.writer.insert_values(Actor, COLUMNS, created, defer=True)
-        await changes.created_values(Actor, COLUMNS, created, histories, defer=True)
-        await changes.writer.insert_values(ActorAlias, ALIAS_COLUMNS, aliases, defer=True)
-        await changes.writer.insert_values(
-            ActorExternalId, EXTERNAL_ID_COLUMNS, external, defer=True
-        )
+    if bulk is not None:
+        await bulk.writer.insert_values(Actor, COLUMNS, created, defer=True)
+        await bulk.changes.created_values(Actor, COLUMNS, created, histories, defer=True)
+        await bulk.writer.insert_values(ActorAlias, ALIAS_COLUMNS, aliases, defer=True)
+        await bulk.writer.insert_values(ActorExternalId, EXTERNAL_ID_COLUMNS, external, defer=True)
         return outcomes
     if len(created) < len(batch):
         return outcomes

@@ -23,6 +23,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app.db.batches import Bulk
 from app.db.lookup import among
 from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
@@ -143,23 +144,22 @@ async def create_sources(
     by: str | None,
     now: datetime | None = None,
     place: Place = refuse_taken,
-    changes: ChangeLog | None = None,
+    bulk: Bulk | None = None,
 ) -> list[Outcome]:
     """Create the sources of `batch` that `place` gives an id, with their authors and `create`
     changes; one outcome a row, in order.
 
-    Without `changes` (the API), a batch with any row not placed writes nothing; else the
+    Without `bulk` (the API), a batch with any row not placed writes nothing; else the
     publishers and authors not `checked` must exist (422, see `_check_actors`), and each
-    content hash match its text (422). With an import's `changes` (its rows checked when
+    content hash match its text (422). With an import's `bulk` (its rows checked when
     they were read), the rows go through its bulk writer, held back until the next batch's
     reads (which therefore do not see them): the caller matches the URLs it created itself."""
     now = now if now is not None else utcnow()
     connection = await session.connection()
     urls = [new.url for new in batch if new.url is not None]
     stored = await stored_urls(connection, urls) if urls else {}
-    if changes is not None:
-        assert changes.writer is not None
-        await changes.writer.start()  # the previous batch's rows, now that the reads are done
+    if bulk is not None:
+        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     elif any(new.url in stored for new in batch):
         return [Outcome({}, owner=stored.get(new.url or "")) for new in batch]
     else:
@@ -180,11 +180,10 @@ async def create_sources(
         created.append(tuple(values.values()))
         histories.append(folded(new.author_ids))
         authors.extend((chosen, a, position) for position, a in enumerate(new.author_ids))
-    if changes is not None:
-        assert changes.writer is not None
-        await changes.writer.insert_values(Source, COLUMNS, created, defer=True)
-        await changes.created_values(Source, COLUMNS, created, histories, defer=True)
-        await changes.writer.insert_values(SourceAuthor, AUTHOR_COLUMNS, authors, defer=True)
+    if bulk is not None:
+        await bulk.writer.insert_values(Source, COLUMNS, created, defer=True)
+        await bulk.changes.created_values(Source, COLUMNS, created, histories, defer=True)
+        await bulk.writer.insert_values(SourceAuthor, AUTHOR_COLUMNS, authors, defer=True)
         return outcomes
     if len(created) < len(batch):
         return outcomes

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from app.actors import service as actors
 from app.actors.schemas import ActorCreate, ActorUpdate
 from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
+from app.db.batches import Bulk
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import HexId, Record
@@ -56,7 +57,7 @@ async def import_actors(ctx: Context, records: list[ActorRecord]) -> None:
         by=ctx.by,
         now=ctx.now,
         place=place,
-        changes=ctx.changes,
+        bulk=Bulk(ctx.writer, ctx.changes),
     )
     await _update_actors(ctx, matched)
 
