@@ -19,7 +19,7 @@ from app import migrate
 from app.auth import keys
 from app.db.engines import create_engine, create_sessionmaker
 from app.demo.loader import Loader, demo_lines
-from app.history import recorder
+from app.history import changelog, recorder
 from app.main import create_app
 from app.migrate import SchemaNotCurrent
 from app.models import Base, SourceOrigin
@@ -285,8 +285,9 @@ async def test_creates_drop_the_snapshots_the_history_reads_back(
 ) -> None:
     """0012 empties the `after` of the creates whose record as created the history reads back,
     and the history answers byte for byte as before; going down writes them back."""
-    # Every create keeps its snapshot, as before 0012.
-    monkeypatch.setattr(recorder, "derivable", lambda entity, after: False)
+    # Every create keeps its snapshot, as before 0012 (the recorder's and the change log's).
+    for module in (recorder, changelog):
+        monkeypatch.setattr(module, "derivable", lambda entity, after: False)
     async with new_database() as url:
         engine = create_engine(url)
         try:
