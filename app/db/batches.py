@@ -12,6 +12,7 @@ from app.errors import InvalidField
 from app.history.changelog import ChangeLog
 
 K = TypeVar("K", bound=Hashable)  # a natural key
+T = TypeVar("T")  # a batch's row, as the caller gives it
 Values = dict[str, Any]  # a row by column name, values as the database reads them back
 
 
@@ -74,3 +75,24 @@ def place_rows(
             created.append(values)
             earlier[key] = values
     return created
+
+
+def check_rows(
+    batch: Sequence[T], build: Callable[[T], Values], refused: Refused | None = None
+) -> tuple[list[Outcome], list[tuple[int, Values]]]:
+    """Each row of the batch built by `build`, which raises InvalidField when a rule refuses
+    it: one outcome a row, in order (`refused` told of each refusal), and the rows accepted
+    with their index in the batch."""
+    outcomes: list[Outcome] = []
+    checked: list[tuple[int, Values]] = []
+    for i, new in enumerate(batch):
+        try:
+            values = build(new)
+        except InvalidField as exc:
+            outcomes.append(Outcome(error=exc))
+            if refused is not None:
+                refused(i, exc)
+            continue
+        outcomes.append(Outcome(values=values))
+        checked.append((i, values))
+    return outcomes, checked

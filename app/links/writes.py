@@ -25,10 +25,18 @@ from pydantic import BaseModel
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Bulk, Outcome, Place, Refused, Values, place_rows, refuse_repeats
+from app.db.batches import (
+    Bulk,
+    Outcome,
+    Place,
+    Refused,
+    Values,
+    check_rows,
+    place_rows,
+    refuse_repeats,
+)
 from app.db.lookup import rows_among
 from app.db.statements import insert_rows
-from app.errors import InvalidField
 from app.history.changelog import ChangeLog
 from app.links.kind import LinkKind, New
 from app.links.rules import check_link
@@ -162,18 +170,9 @@ async def create_links(
     creation (`kind.follow`) is the caller's."""
     now = now if now is not None else utcnow()
     connection = await session.connection()
-    outcomes: list[Outcome] = []
-    checked: list[tuple[int, LinkValues]] = []
-    for i, new in enumerate(batch):
-        try:
-            values = link_values(kind, new, by=by, now=now)
-        except InvalidField as exc:
-            outcomes.append(Outcome(error=exc))
-            if refused is not None:
-                refused(i, exc)
-            continue
-        outcomes.append(Outcome(values=values))
-        checked.append((i, values))
+    outcomes, checked = check_rows(
+        batch, lambda new: link_values(kind, new, by=by, now=now), refused
+    )
     if bulk is None and len(checked) < len(batch):
         return outcomes
     looked_up = [values for _, values in checked]

@@ -25,10 +25,18 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Bulk, Outcome, Place, Refused, Values, place_rows, refuse_repeats
+from app.db.batches import (
+    Bulk,
+    Outcome,
+    Place,
+    Refused,
+    Values,
+    check_rows,
+    place_rows,
+    refuse_repeats,
+)
 from app.db.lookup import rows_among
 from app.db.statements import insert_rows
-from app.errors import InvalidField
 from app.history.changelog import ChangeLog
 from app.models import Stance
 from app.models.base import new_id, utcnow
@@ -181,18 +189,7 @@ async def create_stances(
     reads (which therefore do not see them), and the caller recounts the claims."""
     now = now if now is not None else utcnow()
     connection = await session.connection()
-    outcomes: list[Outcome] = []
-    checked: list[tuple[int, StanceValues]] = []
-    for i, new in enumerate(batch):
-        try:
-            values = stance_values(new, by=by, now=now)
-        except InvalidField as exc:
-            outcomes.append(Outcome(error=exc))
-            if refused is not None:
-                refused(i, exc)
-            continue
-        outcomes.append(Outcome(values=values))
-        checked.append((i, values))
+    outcomes, checked = check_rows(batch, lambda new: stance_values(new, by=by, now=now), refused)
     counted: list[bool] = []
     if bulk is None:
         if len(checked) < len(batch):
