@@ -9,6 +9,7 @@ import httpx
 import orjson
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 
 T = TypeVar("T")
@@ -88,6 +89,6 @@ async def committed(engine: AsyncEngine, create: Callable[..., Awaitable[T]], *a
     """What a set-based create (`create_stances`, ...) gives for `args`, called with a session
     of its own, by the writer "tests", its session then committed."""
     async with create_sessionmaker(engine)() as session:
-        result = await create(session, *args, by="tests")
+        result = await create(session, *args, Write("tests"))
         await session.commit()
     return result

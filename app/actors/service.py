@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate, AffiliationOut
 from app.actors.writes import create_actors, fold
+from app.db.batches import Write
 from app.errors import Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.links import service as links
@@ -100,7 +101,7 @@ def _set_external_ids(actor: Actor, external_ids: dict[str, str]) -> None:
 async def create_actor(session: AsyncSession, data: ActorCreate, *, by: str | None) -> ActorOut:
     """The new actor: a batch of one for `create_actors`, a 409 if its kind and name, or one
     of its external ids, is taken (the name named first)."""
-    (outcome,) = await create_actors(session, [data], by=by)
+    (outcome,) = await create_actors(session, [data], Write(by))
     owners = outcome.owners
     name_key = ("n", outcome.values["kind"], data.name)
     if name_key in owners:

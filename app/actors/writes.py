@@ -23,12 +23,12 @@ from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actors.schemas import ActorCreate
-from app.db.batches import Bulk
+from app.db.batches import Write
 from app.db.lookup import rows_among
 from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
 from app.models import Actor, ActorAlias, ActorExternalId
-from app.models.base import new_id, utcnow
+from app.models.base import new_id
 
 TABLE = cast(Table, Actor.__table__)
 ALIASES = cast(Table, ActorAlias.__table__)
@@ -145,13 +145,7 @@ def _sub_rows(
 
 
 async def create_actors(
-    session: AsyncSession,
-    batch: Sequence[ActorCreate],
-    *,
-    by: str | None,
-    now: datetime | None = None,
-    place: Place = refuse_taken,
-    bulk: Bulk | None = None,
+    session: AsyncSession, batch: Sequence[ActorCreate], write: Write, place: Place = refuse_taken
 ) -> list[Outcome]:
     """Create the actors of `batch` that `place` gives an id, with their aliases, external ids
     and `create` changes; one outcome a row, in order.
@@ -159,7 +153,7 @@ async def create_actors(
     Without `bulk` (the API), a batch with any row not placed writes nothing. With an
     import's `bulk`, the rows go through its bulk writer, held back until the next batch's
     reads (which therefore do not see them): the caller matches the keys it created itself."""
-    now = now if now is not None else utcnow()
+    by, now, bulk = write.by, write.now, write.bulk
     connection = await session.connection()
     outcomes = [Outcome(actor_values(data, by=by, now=now)) for data in batch]
     keys = [natural_keys(data) for data in batch]

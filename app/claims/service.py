@@ -11,6 +11,7 @@ from app.claims.rules import check_interval, statement_key
 from app.claims.schemas import ClaimCreate, ClaimOut, ClaimUpdate, page_links
 from app.claims.summary import ClaimDetailFields, claim_summary, claim_with_stats
 from app.claims.writes import NewClaim, create_claims
+from app.db.batches import Write
 from app.db.statements import select_rows
 from app.errors import Duplicate, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
@@ -49,7 +50,7 @@ def _subjects(actor_ids: list[uuid.UUID]) -> list[ClaimSubject]:
 async def create_claim(session: AsyncSession, data: ClaimCreate, *, by: str | None) -> ClaimOut:
     """The new claim: a batch of one for `create_claims`, a repeated statement a 409, an
     unknown actor or a rule's refusal a 422 (in that order)."""
-    (outcome,) = await create_claims(session, [NewClaim(data)], by=by)
+    (outcome,) = await create_claims(session, [NewClaim(data)], Write(by))
     if outcome.repeats:
         raise Duplicate(STATEMENT_TAKEN, existing_id=outcome.repeats[0]["id"])
     if outcome.error is not None:

@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import rules
 from app.claims.schemas import ClaimCreate
-from app.db.batches import Bulk, Place, Values, refuse_repeats
+from app.db.batches import Place, Values, Write, refuse_repeats
 from app.db.lookup import among
 from app.db.statements import insert_rows
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog, Folded
 from app.models import Actor, Claim, ClaimStats, ClaimSubject, ClaimTag
-from app.models.base import new_id, utcnow
+from app.models.base import new_id
 from app.records import require_ids
 
 TABLE = cast(Table, Claim.__table__)
@@ -120,13 +120,7 @@ async def stored_repeats(
 
 
 async def create_claims(
-    session: AsyncSession,
-    batch: Sequence[NewClaim],
-    *,
-    by: str | None,
-    now: datetime | None = None,
-    place: Place = refuse_repeats,
-    bulk: Bulk | None = None,
+    session: AsyncSession, batch: Sequence[NewClaim], write: Write, place: Place = refuse_repeats
 ) -> list[Outcome]:
     """Create the claims of `batch` that `place` gives an id, with their tags, subjects,
     zeroed counters and `create` changes; one outcome a row, in order.
@@ -135,7 +129,7 @@ async def create_claims(
     about does not exist, a rule), writes nothing. With `bulk` (an import), the rows placed
     are written through its writer, held back until the next batch's reads (which therefore
     do not see them)."""
-    now = now if now is not None else utcnow()
+    by, now, bulk = write.by, write.now, write.bulk
     outcomes = [
         Outcome(
             claim_values(new.data, by=by, now=now),

@@ -5,11 +5,13 @@ rows go. The API creates a batch of one; the import, batches of thousands."""
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, TypeVar, cast
 
 from app.db.bulk import BulkWriter
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog
+from app.models.base import utcnow
 
 K = TypeVar("K", bound=Hashable)  # a natural key
 T = TypeVar("T")  # a batch's row, as the caller gives it
@@ -48,6 +50,18 @@ class Bulk:
 
     writer: BulkWriter
     changes: ChangeLog
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """Who writes a batch and when. An import adds where its rows go (`bulk`; without it, the
+    API's INSERTs) and whom to tell of the rows a rule refuses (`refused`), which it reports
+    by line instead of refusing the whole batch."""
+
+    by: str | None
+    now: datetime = field(default_factory=utcnow)
+    bulk: Bulk | None = None
+    refused: Refused | None = None
 
 
 def place_rows(

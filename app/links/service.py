@@ -6,6 +6,7 @@ import uuid
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.batches import Write
 from app.errors import Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.links import rules
@@ -54,7 +55,7 @@ async def create(
     other_id = getattr(data, kind.other.key)
     rules.check_not_self(kind, owner_id, other_id)  # before the other end is looked for
     await require_ids(session, kind.other.model, [other_id], kind.other.key, kind.other.entity)
-    (outcome,) = await create_links(session, kind, [NewLink(owner_id, data)], by=by)
+    (outcome,) = await create_links(session, kind, [NewLink(owner_id, data)], Write(by))
     if outcome.error is not None:
         raise outcome.error
     if not outcome.created:

@@ -26,11 +26,10 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.batches import (
-    Bulk,
     Outcome,
     Place,
-    Refused,
     Values,
+    Write,
     check_rows,
     place_rows,
     refuse_repeats,
@@ -40,7 +39,7 @@ from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog
 from app.links.kind import LinkKind, New
 from app.links.rules import check_link
-from app.models.base import new_id, utcnow
+from app.models.base import new_id
 
 LOOKUP_CHUNK = 2000
 AnyKind = LinkKind[Any, Any, Any, Any]
@@ -154,12 +153,8 @@ async def create_links(
     session: AsyncSession,
     kind: AnyKind,
     batch: Sequence[NewLink[Any]],
-    *,
-    by: str | None,
-    now: datetime | None = None,
+    write: Write,
     place: Place = refuse_repeats,
-    refused: Refused | None = None,
-    bulk: Bulk | None = None,
 ) -> list[Outcome]:
     """Create the links of `batch` that the rules accept and `place` gives an id, with their
     `create` changes; one outcome a row, in order.
@@ -168,7 +163,7 @@ async def create_links(
     With `bulk` (an import), the rows accepted are written through its writer, held back until
     the next batch's reads (which therefore do not see them). What must follow a link's
     creation (`kind.follow`) is the caller's."""
-    now = now if now is not None else utcnow()
+    by, now, bulk, refused = write.by, write.now, write.bulk, write.refused
     connection = await session.connection()
     outcomes, checked = check_rows(
         batch, lambda new: link_values(kind, new, by=by, now=now), refused

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
+from app.db.batches import Write
 from app.errors import Conflict, Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
@@ -64,7 +65,7 @@ async def _check_actors(
 async def create_source(session: AsyncSession, data: SourceCreate, *, by: str | None) -> SourceOut:
     """The new source: a batch of one for `create_sources`, a 409 if its URL is taken."""
     new = NewSource.of(data)
-    (outcome,) = await create_sources(session, [new], by=by)
+    (outcome,) = await create_sources(session, [new], Write(by))
     if outcome.owner is not None:
         detail = f"a source with url {new.url} exists"
         raise Duplicate(detail, existing_id=outcome.owner)

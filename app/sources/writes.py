@@ -23,12 +23,12 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Bulk
+from app.db.batches import Write
 from app.db.lookup import among
 from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog, Folded
 from app.models import Actor, Source, SourceAuthor
-from app.models.base import new_id, utcnow
+from app.models.base import new_id
 from app.records import require_ids
 from app.sources import rules
 from app.sources.schemas import SourceCreate
@@ -138,13 +138,7 @@ async def _check_actors(session: AsyncSession, batch: Sequence[NewSource]) -> No
 
 
 async def create_sources(
-    session: AsyncSession,
-    batch: Sequence[NewSource],
-    *,
-    by: str | None,
-    now: datetime | None = None,
-    place: Place = refuse_taken,
-    bulk: Bulk | None = None,
+    session: AsyncSession, batch: Sequence[NewSource], write: Write, place: Place = refuse_taken
 ) -> list[Outcome]:
     """Create the sources of `batch` that `place` gives an id, with their authors and `create`
     changes; one outcome a row, in order.
@@ -154,7 +148,7 @@ async def create_sources(
     content hash match its text (422). With an import's `bulk` (its rows checked when
     they were read), the rows go through its bulk writer, held back until the next batch's
     reads (which therefore do not see them): the caller matches the URLs it created itself."""
-    now = now if now is not None else utcnow()
+    by, now, bulk = write.by, write.now, write.bulk
     connection = await session.connection()
     urls = [new.url for new in batch if new.url is not None]
     stored = await stored_urls(connection, urls) if urls else {}

@@ -9,6 +9,7 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
+from app.db.batches import Write
 from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.errors import Duplicate, UnknownReference
 from app.http.pagination import PageParams, split_page
@@ -192,7 +193,7 @@ async def create_stance(session: AsyncSession, data: StanceCreate, *, by: str | 
     refs = await _check_references(session, connection, data)
     text = refs.source_text if data.quote is not None else None
     new = NewStance(data, published_at=refs.source_published_at, text=text)
-    (outcome,) = await create_stances(session, [new], by=by)
+    (outcome,) = await create_stances(session, [new], Write(by))
     if outcome.error is not None:
         raise outcome.error
     if outcome.repeats:

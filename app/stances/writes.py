@@ -26,11 +26,10 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.batches import (
-    Bulk,
     Outcome,
     Place,
-    Refused,
     Values,
+    Write,
     check_rows,
     place_rows,
     refuse_repeats,
@@ -39,7 +38,7 @@ from app.db.lookup import rows_among
 from app.db.statements import insert_rows
 from app.history.changelog import ChangeLog
 from app.models import Stance
-from app.models.base import new_id, utcnow
+from app.models.base import new_id
 from app.stances import rules
 from app.stances.schemas import StanceCreate
 from app.tallies import stats
@@ -169,14 +168,7 @@ async def stored_repeats(
 
 
 async def create_stances(
-    session: AsyncSession,
-    batch: Sequence[NewStance],
-    *,
-    by: str | None,
-    now: datetime | None = None,
-    place: Place = refuse_repeats,
-    refused: Refused | None = None,
-    bulk: Bulk | None = None,
+    session: AsyncSession, batch: Sequence[NewStance], write: Write, place: Place = refuse_repeats
 ) -> list[Outcome]:
     """Create the stances of `batch` that the rules accept and `place` gives an id, with
     their `create` changes; one outcome a row, in order.
@@ -187,7 +179,8 @@ async def create_stances(
     nothing, and the caller rolls back (the counters were counted). With `bulk` (an import),
     the rows accepted are written through its writer, held back until the next batch's
     reads (which therefore do not see them), and the caller recounts the claims."""
-    now = now if now is not None else utcnow()
+    by, now, bulk = write.by, write.now, write.bulk
+    refused = write.refused
     connection = await session.connection()
     outcomes, checked = check_rows(batch, lambda new: stance_values(new, by=by, now=now), refused)
     counted: list[bool] = []

@@ -10,6 +10,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.batches import Bulk, Refused, Write
 from app.db.bulk import BulkWriter
 from app.db.lookup import Column, among, rows_among
 from app.errors import DomainError
@@ -140,6 +141,10 @@ class Context:
     def count(self, record: AnyRecord, outcome: str) -> None:
         record.outcome = outcome
         self.counts[record.type][outcome] += 1
+
+    def write(self, refused: Refused | None = None) -> Write:
+        """How this import writes a batch: its writer and clock, through its bulk target."""
+        return Write(self.by, self.now, Bulk(self.writer, self.changes), refused)
 
     def among(self, column: Column, values: Sequence[object]) -> ColumnElement[bool]:
         """`column` is one of `values` (see `lookup`)."""

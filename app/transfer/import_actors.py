@@ -10,7 +10,6 @@ from sqlalchemy import select
 from app.actors import service as actors
 from app.actors.schemas import ActorCreate, ActorUpdate
 from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
-from app.db.batches import Bulk
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import HexId, Record
@@ -54,10 +53,8 @@ async def import_actors(ctx: Context, records: list[ActorRecord]) -> None:
     await create_actors(
         ctx.session,
         [r.data for r in live],
-        by=ctx.by,
-        now=ctx.now,
-        place=place,
-        bulk=Bulk(ctx.writer, ctx.changes),
+        ctx.write(),
+        place,
     )
     await _update_actors(ctx, matched)
 

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from app.claims import service as claims
 from app.claims.schemas import ClaimCreate, ClaimUpdate
 from app.claims.writes import ClaimValues, NewClaim, create_claims
-from app.db.batches import Bulk
 from app.models import Claim, ClaimSubject, ClaimTag
 from app.transfer.context import Context, as_uuid, chunks
 from app.transfer.records import Record
@@ -45,9 +44,7 @@ async def import_claims(ctx: Context, records: list[ClaimRecord]) -> None:
         return as_uuid(new_id)
 
     batch = [_new(record) for record in live]
-    await create_claims(
-        ctx.session, batch, by=ctx.by, now=ctx.now, place=place, bulk=Bulk(ctx.writer, ctx.changes)
-    )
+    await create_claims(ctx.session, batch, ctx.write(), place)
     data_of = {record.line: new.data for record, new in zip(live, batch, strict=True)}
     await _update_claims(ctx, [(record, data_of[record.line]) for record in matched])
 

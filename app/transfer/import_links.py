@@ -14,7 +14,6 @@ from typing import Any
 
 from app.actors.affiliations import AFFILIATIONS
 from app.claims.relations import CLAIM_RELATIONS
-from app.db.batches import Bulk
 from app.errors import InvalidField
 from app.links import service as links
 from app.links.kind import LinkKind
@@ -104,11 +103,8 @@ async def import_links(ctx: Context, records: Sequence[AnyRecord]) -> None:
         ctx.session,
         kind,
         batch,
-        by=ctx.by,
-        now=ctx.now,
-        place=place,
-        refused=refused,
-        bulk=Bulk(ctx.writer, ctx.changes),
+        ctx.write(refused),
+        place,
     )
     if not matched:
         return

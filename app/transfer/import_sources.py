@@ -10,7 +10,6 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
-from app.db.batches import Bulk
 from app.models import Source, SourceAuthor
 from app.sources import service as sources
 from app.sources.schemas import SourceCreate, SourceUpdate
@@ -171,9 +170,7 @@ async def import_sources(ctx: Context, records: list[SourceRecord]) -> None:
         return as_uuid(new_id)
 
     batch = [_new(record) for record in live]
-    await create_sources(
-        ctx.session, batch, by=ctx.by, now=ctx.now, place=place, bulk=Bulk(ctx.writer, ctx.changes)
-    )
+    await create_sources(ctx.session, batch, ctx.write(), place)
     await _update_sources(ctx, matched)
 
 

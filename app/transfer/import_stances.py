@@ -13,7 +13,6 @@ from functools import lru_cache
 
 from sqlalchemy import select
 
-from app.db.batches import Bulk
 from app.errors import InvalidField
 from app.models import Stance
 from app.stances import service as stances
@@ -136,11 +135,8 @@ async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
     await create_stances(
         ctx.session,
         [_new(record, texts) for record in live],
-        by=ctx.by,
-        now=ctx.now,
-        place=place,
-        refused=refused,
-        bulk=Bulk(ctx.writer, ctx.changes),
+        ctx.write(refused),
+        place,
     )
     if matched or by_id:
         await ctx.writer.drain()  # the services' updates read and recount stances

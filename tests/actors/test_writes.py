@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.actors.schemas import ActorCreate
 from app.actors.writes import create_actors
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 from app.models import Actor, ActorAlias, ActorExternalId, Change
 from tests.factories import committed
@@ -35,7 +36,7 @@ async def test_a_batch_creates_the_actors_whose_keys_are_free_with_their_sub_rec
         )
     ]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_actors(session, batch, by="tests")
+        outcomes = await create_actors(session, batch, Write("tests"))
         # The API's placement refuses a taken key; a batch with one writes nothing.
         assert [o.created for o in outcomes] == [True, False, False, True]
         assert outcomes[1].owners == {("n", "person", "Ann Lee"): stored}

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.claims.schemas import ClaimCreate
 from app.claims.writes import NewClaim, create_claims
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 from app.models import Change, Claim, ClaimStats, ClaimSubject, ClaimTag
 from tests.factories import committed, make_actor, make_claim
@@ -33,7 +34,7 @@ async def test_a_batch_creates_each_new_claim_once_with_its_parts_and_history(
         _new("Wages held", occurred_from="2024-05-01T00:00:00Z"),
     ]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_claims(session, batch, by="tests")
+        outcomes = await create_claims(session, batch, Write("tests"))
         # The API's placement refuses repeats; a batch with one writes nothing.
         assert [o.created for o in outcomes] == [True, False, False, True]
         assert [r["id"] for r in outcomes[1].repeats] == [uuid.UUID(stored["id"])]
@@ -71,7 +72,7 @@ async def test_a_batch_with_a_refused_row_writes_nothing(
         (_new("Rates fell", about_actor_ids=[unknown]), "about_actor_ids"),
     ):
         async with create_sessionmaker(engine)() as session:
-            outcomes = await create_claims(session, [_new("Wages held"), refused], by="tests")
+            outcomes = await create_claims(session, [_new("Wages held"), refused], Write("tests"))
             assert outcomes[1].error is not None
             assert outcomes[1].error.errors[0].field == field
             assert await session.scalar(select(func.count()).select_from(Claim)) == 0

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import AffiliationCreate
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 from app.links.writes import NewLink, create_links
 from app.models import Affiliation, Change
@@ -40,7 +41,7 @@ async def test_a_batch_creates_each_new_link_once_with_its_history(
         _new(a, b, valid_from=start),  # another start: another link
     ]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_links(session, AFFILIATIONS, batch, by="tests")
+        outcomes = await create_links(session, AFFILIATIONS, batch, Write("tests"))
         # The API's placement refuses repeats; a batch with one writes nothing.
         assert [o.created for o in outcomes] == [True, False, False, True]
         assert [row["id"] for row in outcomes[1].repeats] == [uuid.UUID(stored["id"])]
@@ -50,7 +51,7 @@ async def test_a_batch_creates_each_new_link_once_with_its_history(
 
     refused = [_new(a, a), _new(b, c, valid_from=start, valid_to=datetime(2020, 1, 1, tzinfo=UTC))]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_links(session, AFFILIATIONS, [batch[0], *refused], by="tests")
+        outcomes = await create_links(session, AFFILIATIONS, [batch[0], *refused], Write("tests"))
         assert [o.created for o in outcomes] == [False, False, False]
         errors = [o.error.errors[0] for o in outcomes[1:] if o.error is not None]
         assert [(e.field, e.message) for e in errors] == [

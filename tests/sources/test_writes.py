@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 from app.models import Change, Source, SourceAuthor
 from app.sources.rules import sha256_hex
@@ -38,7 +39,7 @@ async def test_a_batch_creates_the_sources_whose_urls_are_free_with_their_author
         _new(title="Three", url="https://ex.org/b", publisher_id=author),
     ]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_sources(session, batch, by="tests")
+        outcomes = await create_sources(session, batch, Write("tests"))
         # The API's placement refuses a taken URL; a batch with one writes nothing.
         assert [o.created for o in outcomes] == [False, False, False]
         assert [o.owner for o in outcomes] == [None, stored, None]

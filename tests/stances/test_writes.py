@@ -8,6 +8,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db.batches import Write
 from app.db.engines import create_sessionmaker
 from app.models import Change, ClaimStats, Stance
 from app.stances.schemas import StanceCreate
@@ -34,7 +35,7 @@ async def test_a_batch_creates_each_new_stance_once_with_its_history_and_counter
         _new(refs, label="unlikely", probability=0.3),
     ]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_stances(session, batch, by="tests")
+        outcomes = await create_stances(session, batch, Write("tests"))
         # The API's placement refuses repeats; a batch with one writes nothing.
         assert [o.created for o in outcomes] == [True, False, False, True]
         assert [r["id"] for r in outcomes[1].repeats] == [uuid.UUID(stored["id"])]
@@ -42,7 +43,7 @@ async def test_a_batch_creates_each_new_stance_once_with_its_history_and_counter
         await session.rollback()
 
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_stances(session, [batch[0], batch[2], batch[3]], by="tests")
+        outcomes = await create_stances(session, [batch[0], batch[2], batch[3]], Write("tests"))
         assert [o.created for o in outcomes] == [True, False, True]
         assert outcomes[1].repeats == [outcomes[0].values]
         await session.rollback()
@@ -78,7 +79,7 @@ async def test_a_batch_with_a_refused_row_writes_nothing(
     refs = await stance_refs(client, "Rates fell", "Bank note")
     batch = [_new(refs), _new(refs, label="unlikely", quote="not in the text")]
     async with create_sessionmaker(engine)() as session:
-        outcomes = await create_stances(session, batch, by="tests")
+        outcomes = await create_stances(session, batch, Write("tests"))
         assert outcomes[0].values is not None
         assert not outcomes[0].created
         assert outcomes[1].error is not None
