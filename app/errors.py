@@ -64,16 +64,27 @@ class DomainError(Exception):
     title: str = "Bad request"
     headers: dict[str, str] | None = None
 
+    def __init_subclass__(
+        cls, *, status: int | None = None, type: str | None = None, title: str | None = None
+    ) -> None:
+        """A kind of error names what it renders as in its class line: its HTTP status, its
+        problem type's slug and its title (each inherited when not given)."""
+        super().__init_subclass__()
+        if status is not None:
+            cls.status = status
+        if type is not None:
+            cls.type = type
+        if title is not None:
+            cls.title = title
+
     def __init__(self, detail: str, **extra: object) -> None:
         super().__init__(detail)
         self.detail = detail
         self.extra = extra
 
 
-class NotFound(DomainError):
-    status = 404
-    type = "not-found"
-    title = "Not found"
+class NotFound(DomainError, status=404, type="not-found", title="Not found"):
+    """A record the request names does not exist."""
 
     def __init__(self, entity: str, ident: object) -> None:
         super().__init__(f"no {entity} with id {ident}")
@@ -81,12 +92,8 @@ class NotFound(DomainError):
         self.title = f"Unknown {entity}"
 
 
-class InvalidField(DomainError):
+class InvalidField(DomainError, status=422, type="invalid-field", title="Invalid field"):
     """Input that parses but is wrong given the data: the field is named."""
-
-    status = 422
-    type = "invalid-field"
-    title = "Invalid field"
 
     def __init__(
         self, field: str, message: str, *, type: str | None = None, location: str = "body"
@@ -104,23 +111,19 @@ class UnknownReference(InvalidField):
         super().__init__(field, f"no {entity} with id {ident}", type="unknown-reference")
 
 
-class Conflict(DomainError):
-    status = 409
-    type = "conflict"
-    title = "Conflict"
+class Conflict(DomainError, status=409, type="conflict", title="Conflict"):
+    """A write the stored records refuse."""
 
 
-class Duplicate(Conflict):
-    type = "duplicate"
-    title = "Already exists"
+class Duplicate(Conflict, type="duplicate", title="Already exists"):
+    """A record that would repeat a stored one."""
 
 
-class UnsupportedMediaType(DomainError):
-    status = 415
-    type = "unsupported-media-type"
-    title = "Unsupported media type"
+class StillReferenced(Conflict, type="still-referenced", title="Still referenced"):
+    """A deletion refused while other records name the record."""
 
 
-class StillReferenced(Conflict):
-    type = "still-referenced"
-    title = "Still referenced"
+class UnsupportedMediaType(
+    DomainError, status=415, type="unsupported-media-type", title="Unsupported media type"
+):
+    """A body in a format the operation does not read."""

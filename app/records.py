@@ -71,10 +71,8 @@ async def require(session: AsyncSession, model: type[Base], ident: uuid.UUID, en
 HISTORY_PATHS = {"actor": "actors", "source": "sources", "claim": "claims", "stance": "stances"}
 
 
-class Gone(DomainError):
-    status = 410
-    type = "deleted"
-    title = "Deleted"
+class Gone(DomainError, status=410, type="deleted", title="Deleted"):
+    """A record that was deleted; its history remains."""
 
 
 async def raise_gone_if_deleted(session: AsyncSession, entity: str, ident: uuid.UUID) -> None:

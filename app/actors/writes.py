@@ -19,14 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actors.schemas import ActorCreate
-from app.db.batches import Write
+from app.db.batches import Part, Write, store_created
 from app.db.lookup import rows_among
-from app.db.statements import insert_rows
-from app.history.changelog import ChangeLog, Folded
+from app.history.changelog import Folded
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.models.base import new_id
 
@@ -128,11 +127,6 @@ async def stored_owners(
     return found
 
 
-INSERT_ACTOR = insert(TABLE)
-INSERT_ALIAS = insert(ALIASES)
-INSERT_EXTERNAL_ID = insert(EXTERNAL_IDS)
-
-
 def _sub_rows(
     data: ActorCreate, actor_id: uuid.UUID
 ) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
@@ -176,22 +170,14 @@ async def create_actors(
         its_aliases, its_external = _sub_rows(data, chosen)
         aliases.extend(its_aliases)
         external.extend(its_external)
-    if bulk is not None:
-        await bulk.writer.insert_values(Actor, COLUMNS, created, defer=True)
-        await bulk.changes.created_values(Actor, COLUMNS, created, histories, defer=True)
-        await bulk.writer.insert_values(ActorAlias, ALIAS_COLUMNS, aliases, defer=True)
-        await bulk.writer.insert_values(ActorExternalId, EXTERNAL_ID_COLUMNS, external, defer=True)
+    if bulk is None and len(created) < len(batch):
         return outcomes
-    if len(created) < len(batch):
-        return outcomes
-    await insert_rows(connection, INSERT_ACTOR, [o.values for o in outcomes])
-    await insert_rows(
-        connection, INSERT_ALIAS, [dict(zip(ALIAS_COLUMNS, r, strict=True)) for r in aliases]
-    )
-    await insert_rows(
+    await store_created(
         connection,
-        INSERT_EXTERNAL_ID,
-        [dict(zip(EXTERNAL_ID_COLUMNS, r, strict=True)) for r in external],
+        write,
+        Part(Actor, COLUMNS, created),
+        Part(ActorAlias, ALIAS_COLUMNS, aliases),
+        Part(ActorExternalId, EXTERNAL_ID_COLUMNS, external),
+        folded=histories,
     )
-    await ChangeLog(None, now).write(connection, Actor, COLUMNS, created, histories)
     return outcomes

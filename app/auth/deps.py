@@ -19,10 +19,8 @@ bearer = HTTPBearer(
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class Unauthorized(DomainError):
-    status = 401
-    type = "unauthorized"
-    title = "Unauthorized"
+class Unauthorized(DomainError, status=401, type="unauthorized", title="Unauthorized"):
+    """A request without a valid key where one is needed."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -30,10 +28,8 @@ class Unauthorized(DomainError):
         self.headers = {"WWW-Authenticate": f'Bearer realm="claimgraph", error="{error}"'}
 
 
-class Forbidden(DomainError):
-    status = 403
-    type = "insufficient-scope"
-    title = "Insufficient scope"
+class Forbidden(DomainError, status=403, type="insufficient-scope", title="Insufficient scope"):
+    """A key whose scope does not allow the operation."""
 
     def __init__(self, needed: Scope, has: Scope) -> None:
         super().__init__(

@@ -103,9 +103,8 @@ async def list_keys(
     return [_out(r) for r in rows], cursor
 
 
-class RevokesItself(Conflict):
-    type = "key-revokes-itself"
-    title = "A key cannot revoke itself"
+class RevokesItself(Conflict, type="key-revokes-itself", title="A key cannot revoke itself"):
+    """A key asked to revoke itself."""
 
 
 async def revoke_key(

@@ -21,16 +21,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Insert, Select, Table, bindparam, insert, select
+from sqlalchemy import Select, Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import rules
 from app.claims.schemas import ClaimCreate
-from app.db.batches import Place, Values, Write, refuse_repeats
+from app.db.batches import Part, Place, Values, Write, refuse_repeats, store_created
 from app.db.lookup import among
-from app.db.statements import insert_rows
 from app.errors import InvalidField
-from app.history.changelog import ChangeLog, Folded
+from app.history.changelog import Folded
 from app.models import Actor, Claim, ClaimStats, ClaimSubject, ClaimTag
 from app.models.base import new_id
 from app.records import require_ids
@@ -90,10 +89,6 @@ def claim_values(data: ClaimCreate, *, by: str | None, now: datetime) -> ClaimVa
 SAME_KEY = select(TABLE.c.id, TABLE.c.statement_key).where(
     TABLE.c.statement_key == bindparam("statement_key")
 )
-INSERT_CLAIM = insert(TABLE)
-INSERT_TAG = insert(cast(Table, ClaimTag.__table__))
-INSERT_SUBJECT = insert(cast(Table, ClaimSubject.__table__))
-INSERT_STATS = insert(cast(Table, ClaimStats.__table__))
 
 
 async def stored_repeats(
@@ -171,23 +166,13 @@ async def create_claims(
     folded: list[Folded] = [
         {"tags": o.tags, "about_actor_ids": [str(a) for a in o.about]} for o in created
     ]
-    if bulk is not None:
-        await bulk.writer.insert_values(Claim, COLUMNS, rows, defer=True)
-        await bulk.changes.created_values(Claim, COLUMNS, rows, folded, defer=True)
-        await bulk.writer.insert_values(ClaimTag, TAG_COLUMNS, tags, defer=True)
-        await bulk.writer.insert_values(ClaimSubject, SUBJECT_COLUMNS, subjects, defer=True)
-        await bulk.writer.insert_values(ClaimStats, STATS_COLUMNS, stats, defer=True)
-        return outcomes
-    connection = await session.connection()
-    await insert_rows(connection, INSERT_CLAIM, [o.values for o in created])
-    parts: list[tuple[Insert, tuple[str, ...], Sequence[tuple[Any, ...]]]] = [
-        (INSERT_SUBJECT, SUBJECT_COLUMNS, subjects),
-        (INSERT_TAG, TAG_COLUMNS, tags),
-        (INSERT_STATS, STATS_COLUMNS, stats),
-    ]
-    for statement, columns, part in parts:
-        if part:
-            params = [dict(zip(columns, row, strict=True)) for row in part]
-            await insert_rows(connection, statement, params)
-    await ChangeLog(None, now).write(connection, Claim, COLUMNS, rows, folded)
+    await store_created(
+        await session.connection(),
+        write,
+        Part(Claim, COLUMNS, rows),
+        Part(ClaimSubject, SUBJECT_COLUMNS, subjects),
+        Part(ClaimTag, TAG_COLUMNS, tags),
+        Part(ClaimStats, STATS_COLUMNS, stats),
+        folded=folded,
+    )
     return outcomes

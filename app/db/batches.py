@@ -2,16 +2,21 @@
 name, the outcome of each row of a batch, how a caller places rows, and where an import's
 rows go. The API creates a batch of one; the import, batches of thousands."""
 
+import functools
 import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+from sqlalchemy import Insert, Table, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from app.db.bulk import BulkWriter
+from app.db.statements import insert_rows
 from app.errors import InvalidField
-from app.history.changelog import ChangeLog
-from app.models.base import utcnow
+from app.history.changelog import ChangeLog, Folded
+from app.models.base import Base, utcnow
 
 K = TypeVar("K", bound=Hashable)  # a natural key
 T = TypeVar("T")  # a batch's row, as the caller gives it
@@ -110,3 +115,44 @@ def check_rows(
         outcomes.append(Outcome(values=values))
         checked.append((i, values))
     return outcomes, checked
+
+
+@dataclass(frozen=True, slots=True)
+class Part:
+    """Rows a batch creates in one table: its model, its columns, the rows in their order."""
+
+    model: type[Base]
+    columns: Sequence[str]
+    rows: Sequence[tuple[Any, ...]]
+
+
+@functools.cache
+def _insert(model: type[Base]) -> Insert:
+    return insert(cast(Table, model.__table__))
+
+
+async def store_created(
+    connection: AsyncConnection,
+    write: Write,
+    records: Part,
+    *parts: Part,
+    folded: list[Folded] | None = None,
+) -> None:
+    """Write a batch's new `records` with their `create` changes (`folded`: what each keeps
+    in other tables, for its snapshot), and the rows of theirs in other tables (`parts`):
+    through an import's bulk writer, held back until its next batch's reads, or as the
+    API's INSERTs on the connection."""
+    if write.bulk is not None:
+        writer, changes = write.bulk.writer, write.bulk.changes
+        await writer.insert_values(records.model, records.columns, records.rows, defer=True)
+        await changes.created_values(
+            records.model, records.columns, records.rows, folded, defer=True
+        )
+        for part in parts:
+            await writer.insert_values(part.model, part.columns, part.rows, defer=True)
+        return
+    for part in (records, *parts):
+        params = [dict(zip(part.columns, row, strict=True)) for row in part.rows]
+        await insert_rows(connection, _insert(part.model), params)
+    changes = ChangeLog(None, write.now)
+    await changes.write(connection, records.model, records.columns, records.rows, folded)

@@ -36,10 +36,10 @@ RECORDS_BY_PARAM: dict[str, tuple[type[Versioned], str]] = {
 ETAG_VERSION = re.compile(r'^"(\d+)(?:-[0-9a-f]*)?"$')
 
 
-class PreconditionFailed(DomainError):
-    status = 412
-    type = "precondition-failed"
-    title = "Precondition failed"
+class PreconditionFailed(
+    DomainError, status=412, type="precondition-failed", title="Precondition failed"
+):
+    """An `If-Match` that no longer matches the record's version."""
 
 
 def etag_for(version: int, body: bytes) -> str:

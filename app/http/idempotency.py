@@ -39,10 +39,10 @@ STATE = "idempotency"
 log = logging.getLogger("claimgraph.idempotency")
 
 
-class KeyReused(DomainError):
-    status = 422
-    type = "idempotency-key-reused"
-    title = "Idempotency-Key reused"
+class KeyReused(
+    DomainError, status=422, type="idempotency-key-reused", title="Idempotency-Key reused"
+):
+    """An Idempotency-Key sent again with a different request."""
 
 
 class Replay(Exception):

@@ -15,10 +15,8 @@ from app.models import RateWindow
 WINDOW_SECONDS = 60
 
 
-class TooManyRequests(DomainError):
-    status = 429
-    type = "rate-limited"
-    title = "Too many requests"
+class TooManyRequests(DomainError, status=429, type="rate-limited", title="Too many requests"):
+    """A caller over its rate limit."""
 
 
 async def _count(session: AsyncSession, owner: str, window: int) -> int:

@@ -22,21 +22,21 @@ from datetime import datetime
 from typing import Any, Generic, cast
 
 from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.batches import (
     Outcome,
+    Part,
     Place,
     Values,
     Write,
     check_rows,
     place_rows,
     refuse_repeats,
+    store_created,
 )
 from app.db.lookup import rows_among
-from app.db.statements import insert_rows
-from app.history.changelog import ChangeLog
 from app.links.kind import LinkKind, New
 from app.links.rules import check_link
 from app.models.base import new_id
@@ -60,14 +60,14 @@ class NewLink(Generic[New]):
 @dataclass(frozen=True, slots=True)
 class Layout:
     """A kind's table as its writes use it: the columns, those its create schema gives by name,
-    the natural key's columns, and its statements (built once: a request runs them)."""
+    the natural key's columns, and its statement for the links between two records (built
+    once: a request runs it)."""
 
     table: Table
     columns: tuple[str, ...]
     given: tuple[str, ...]
     key: tuple[str, ...]
     same_ends: Any
-    insert: Any
 
 
 # By the kind's entity (a kind's fields compare as SQL expressions, so it is no dict key).
@@ -90,7 +90,6 @@ def layout(kind: AnyKind) -> Layout:
             owner == bindparam("owner", type_=owner.type),
             other == bindparam("other", type_=other.type),
         ),
-        insert=insert(table),
     )
     return _LAYOUTS[kind.entity]
 
@@ -175,14 +174,9 @@ async def create_links(
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created = place_rows(outcomes, checked, stored, lambda values: natural_key(kind, values), place)
-    shape = layout(kind)
-    rows = [tuple(values[name] for name in shape.columns) for values in created]
-    if bulk is not None:
-        await bulk.writer.insert_values(kind.model, shape.columns, rows, defer=True)
-        await bulk.changes.created_values(kind.model, shape.columns, rows, defer=True)
+    if bulk is None and len(created) < len(batch):
         return outcomes
-    if len(created) < len(batch):
-        return outcomes
-    await insert_rows(connection, shape.insert, created)
-    await ChangeLog(None, now).write(connection, kind.model, shape.columns, rows)
+    columns = layout(kind).columns
+    rows = [tuple(values[name] for name in columns) for values in created]
+    await store_created(connection, write, Part(kind.model, columns, rows))
     return outcomes

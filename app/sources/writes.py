@@ -20,13 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Write
+from app.db.batches import Part, Write, store_created
 from app.db.lookup import among
-from app.db.statements import insert_rows
-from app.history.changelog import ChangeLog, Folded
+from app.history.changelog import Folded
 from app.models import Actor, Source, SourceAuthor
 from app.models.base import new_id
 from app.records import require_ids
@@ -125,10 +124,6 @@ async def stored_urls(connection: AsyncConnection, urls: Sequence[str]) -> dict[
     return found
 
 
-INSERT_SOURCE = insert(TABLE)
-INSERT_AUTHOR = insert(AUTHORS)
-
-
 async def _check_actors(session: AsyncSession, batch: Sequence[NewSource]) -> None:
     """422 naming the first publisher, then author, that does not exist."""
     for new in batch:
@@ -174,16 +169,13 @@ async def create_sources(
         created.append(tuple(values.values()))
         histories.append(folded(new.author_ids))
         authors.extend((chosen, a, position) for position, a in enumerate(new.author_ids))
-    if bulk is not None:
-        await bulk.writer.insert_values(Source, COLUMNS, created, defer=True)
-        await bulk.changes.created_values(Source, COLUMNS, created, histories, defer=True)
-        await bulk.writer.insert_values(SourceAuthor, AUTHOR_COLUMNS, authors, defer=True)
+    if bulk is None and len(created) < len(batch):
         return outcomes
-    if len(created) < len(batch):
-        return outcomes
-    await insert_rows(connection, INSERT_SOURCE, [o.values for o in outcomes])
-    await insert_rows(
-        connection, INSERT_AUTHOR, [dict(zip(AUTHOR_COLUMNS, r, strict=True)) for r in authors]
+    await store_created(
+        connection,
+        write,
+        Part(Source, COLUMNS, created),
+        Part(SourceAuthor, AUTHOR_COLUMNS, authors),
+        folded=histories,
     )
-    await ChangeLog(None, now).write(connection, Source, COLUMNS, created, histories)
     return outcomes

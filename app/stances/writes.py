@@ -22,21 +22,21 @@ from datetime import datetime
 from operator import itemgetter
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.batches import (
     Outcome,
+    Part,
     Place,
     Values,
     Write,
     check_rows,
     place_rows,
     refuse_repeats,
+    store_created,
 )
 from app.db.lookup import rows_among
-from app.db.statements import insert_rows
-from app.history.changelog import ChangeLog
 from app.models import Stance
 from app.models.base import new_id
 from app.stances import rules
@@ -123,7 +123,6 @@ def _same_key() -> Any:
 
 # Built once: a request runs it for its one row.
 SAME_KEY = _same_key()
-INSERT_STANCE = insert(TABLE)
 
 
 def _by_id(row: StanceValues) -> int:
@@ -199,17 +198,12 @@ async def create_stances(
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created = place_rows(outcomes, checked, stored, natural_key, place)
-    if bulk is not None:
-        rows = [tuple(values[name] for name in COLUMNS) for values in created]
-        await bulk.writer.insert_values(Stance, COLUMNS, rows, defer=True)
-        await bulk.changes.created_values(Stance, COLUMNS, rows, defer=True)
+    if bulk is None and len(created) < len(batch):
         return outcomes
-    if len(created) < len(batch):
-        return outcomes
-    await insert_rows(connection, INSERT_STANCE, created)
     rows = [tuple(values[name] for name in COLUMNS) for values in created]
-    await ChangeLog(None, now).write(connection, Stance, COLUMNS, rows)
-    await _count_created(session, connection, created, counted)
+    await store_created(connection, write, Part(Stance, COLUMNS, rows))
+    if bulk is None:
+        await _count_created(session, connection, created, counted)
     return outcomes
 
 

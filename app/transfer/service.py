@@ -23,12 +23,8 @@ from app.vocabulary import EntityType
 CHUNK = 64 * 1024
 
 
-class ImportRejected(DomainError):
+class ImportRejected(DomainError, status=422, type="invalid-import", title="Invalid import"):
     """An import with invalid lines: nothing of it is written."""
-
-    status = 422
-    type = "invalid-import"
-    title = "Invalid import"
 
     def __init__(self, ctx: Context) -> None:
         count = ctx.errors.count
