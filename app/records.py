@@ -171,11 +171,12 @@ class Versioned(Protocol):
     version: int
 
 
-def bump_version(session: AsyncSession, row: Versioned) -> None:
-    """Give a record its next version if the change changed it: a PATCH that sets fields to
-    the values they have makes no new version (and no history entry)."""
+async def save_change(session: AsyncSession, row: Versioned) -> None:
+    """Write a changed record, with its next version if the change changed it: a PATCH that
+    sets fields to the values they have makes no new version (and no history entry)."""
     if session.is_modified(row):
         row.version += 1
+    await session.flush()
 
 
 def changed_fields(data: BaseModel) -> dict[str, Any]:

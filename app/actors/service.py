@@ -25,7 +25,7 @@ from app.models import (
     SourceAuthor,
     Stance,
 )
-from app.records import bump_version, changed_fields, delete_unreferenced, load, refuse_taken
+from app.records import changed_fields, delete_unreferenced, load, refuse_taken, save_change
 
 WITH_NAMES = (selectinload(Actor.aliases), selectinload(Actor.external_ids))
 
@@ -179,8 +179,7 @@ async def update_actor(
         actor.external_ids = []
         await session.flush()  # the old pairs must go before equal new ones arrive
         _set_external_ids(actor, changes["external_ids"] or {})
-    bump_version(session, actor)
-    await session.flush()
+    await save_change(session, actor)
     return to_out(actor)
 
 

@@ -170,11 +170,10 @@ async def create_actors(
         its_aliases, its_external = _sub_rows(data, chosen)
         aliases.extend(its_aliases)
         external.extend(its_external)
-    if bulk is None and len(created) < len(batch):
-        return outcomes
     await store_created(
         connection,
         write,
+        len(batch),
         Part(Actor, COLUMNS, created),
         Part(ActorAlias, ALIAS_COLUMNS, aliases),
         Part(ActorExternalId, EXTERNAL_ID_COLUMNS, external),

@@ -16,13 +16,13 @@ from app.db.statements import select_rows
 from app.errors import Duplicate, NotFound
 from app.models import Actor, Claim, ClaimRelation, ClaimSubject, ClaimTag, Stance
 from app.records import (
-    bump_version,
     changed_fields,
     delete_unreferenced,
     load,
     raise_gone_if_deleted,
     refuse_taken,
     require_ids,
+    save_change,
 )
 
 WITH_LINKS = (selectinload(Claim.tags), selectinload(Claim.subjects))
@@ -99,8 +99,7 @@ async def update_claim(
         if field in changes:
             setattr(claim, field, changes[field])
     check_interval(claim.occurred_from, claim.occurred_to)
-    bump_version(session, claim)
-    await session.flush()
+    await save_change(session, claim)
     return to_out(claim)
 
 

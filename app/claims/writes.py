@@ -19,6 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Select, Table, bindparam, select
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import rules
 from app.claims.schemas import ClaimCreate
-from app.db.batches import Part, Place, Values, Write, refuse_repeats, store_created
+from app.db.batches import Part, Place, Values, Write, place_rows, refuse_repeats, store_created
 from app.db.lookup import among
 from app.errors import InvalidField
 from app.history.changelog import Folded
@@ -43,6 +44,7 @@ SUBJECT_COLUMNS = ("claim_id", "actor_id", "position")
 # A new claim's counters: zero (the columns' defaults) but for the time of its last activity.
 STATS_COLUMNS = ("claim_id", "activity_at")
 LOOKUP_CHUNK = 2000
+STATEMENT_KEY = itemgetter("statement_key")  # a claim's natural key
 
 # A claim's row by column name.
 ClaimValues = Values
@@ -136,18 +138,9 @@ async def create_claims(
     stored = await stored_repeats(session, [o.values["statement_key"] for o in outcomes])
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
-    created: list[Outcome] = []
-    earlier: dict[str, ClaimValues] = {}  # the rows this batch created, by statement key
-    for i, outcome in enumerate(outcomes):
-        values = outcome.values
-        key = values["statement_key"]
-        outcome.repeats = stored.get(key) or ([earlier[key]] if key in earlier else [])
-        chosen = place(i, values, outcome.repeats)
-        if chosen is not None:
-            values["id"] = chosen
-            outcome.created = True
-            created.append(outcome)
-            earlier[key] = values
+    rows = [(i, outcome.values) for i, outcome in enumerate(outcomes)]
+    place_rows(outcomes, rows, stored, STATEMENT_KEY, place)
+    created = [outcome for outcome in outcomes if outcome.created]
     if bulk is None:
         if len(created) < len(batch):
             return outcomes
@@ -169,6 +162,7 @@ async def create_claims(
     await store_created(
         await session.connection(),
         write,
+        len(batch),
         Part(Claim, COLUMNS, rows),
         Part(ClaimSubject, SUBJECT_COLUMNS, subjects),
         Part(ClaimTag, TAG_COLUMNS, tags),

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 from sqlalchemy import Insert, Table, insert
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -33,6 +33,13 @@ class Outcome:
     values: Values | None = None
     repeats: list[Values] = field(default_factory=list)
     created: bool = False
+
+
+class Placed(Protocol):
+    """What placing a row records on its outcome (`Outcome`, or a type's own)."""
+
+    repeats: list[Values]
+    created: bool
 
 
 # Decides a checked row's fate: the id to create it under, or None not to create it (a
@@ -70,7 +77,7 @@ class Write:
 
 
 def place_rows(
-    outcomes: Sequence[Outcome],
+    outcomes: Sequence[Placed],
     checked: Iterable[tuple[int, Values]],
     stored: Mapping[K, list[Values]],
     key_of: Callable[[Values], K],
@@ -134,14 +141,18 @@ def _insert(model: type[Base]) -> Insert:
 async def store_created(
     connection: AsyncConnection,
     write: Write,
+    size: int,
     records: Part,
     *parts: Part,
     folded: list[Folded] | None = None,
-) -> None:
+) -> bool:
     """Write a batch's new `records` with their `create` changes (`folded`: what each keeps
     in other tables, for its snapshot), and the rows of theirs in other tables (`parts`):
     through an import's bulk writer, held back until its next batch's reads, or as the
-    API's INSERTs on the connection."""
+    API's INSERTs on the connection. The API's batch (of `size` rows) is written whole or
+    not at all. Whether the rows were written."""
+    if write.bulk is None and len(records.rows) < size:
+        return False
     if write.bulk is not None:
         writer, changes = write.bulk.writer, write.bulk.changes
         await writer.insert_values(records.model, records.columns, records.rows, defer=True)
@@ -150,9 +161,10 @@ async def store_created(
         )
         for part in parts:
             await writer.insert_values(part.model, part.columns, part.rows, defer=True)
-        return
+        return True
     for part in (records, *parts):
         params = [dict(zip(part.columns, row, strict=True)) for row in part.rows]
         await insert_rows(connection, _insert(part.model), params)
     changes = ChangeLog(None, write.now)
     await changes.write(connection, records.model, records.columns, records.rows, folded)
+    return True

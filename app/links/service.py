@@ -12,7 +12,7 @@ from app.http.pagination import PageParams, keyset, split_page
 from app.links import rules
 from app.links.kind import Edit, LinkKind, New, Out, Row
 from app.links.writes import NewLink, create_links, layout
-from app.records import bump_version, changed_fields, load_owned, refuse_taken, require, require_ids
+from app.records import changed_fields, load_owned, refuse_taken, require, require_ids, save_change
 
 
 def _end_id(row: object, column_key: str) -> uuid.UUID:
@@ -109,17 +109,6 @@ async def get(
     return kind.out_schema.model_validate(row)
 
 
-async def _load_for_change(
-    session: AsyncSession,
-    kind: LinkKind[Row, New, Edit, Out],
-    owner_id: uuid.UUID,
-    link_id: uuid.UUID,
-) -> Row:
-    return await load_owned(
-        session, kind.model, link_id, kind.entity, owner=(kind.owner.key, owner_id)
-    )
-
-
 async def update(
     session: AsyncSession,
     kind: LinkKind[Row, New, Edit, Out],
@@ -129,13 +118,13 @@ async def update(
 ) -> Out:
     """The link after the change, which only its owner may make. Its ends never change; a
     change making it the same as another link is a 409."""
-    row = await _load_for_change(session, kind, owner_id, link_id)
+    owner = (kind.owner.key, owner_id)  # found under its owner alone
+    row = await load_owned(session, kind.model, link_id, kind.entity, owner=owner)
     for name, value in changed_fields(data).items():
         setattr(row, name, value)
     kind.check({name: getattr(row, name) for name in layout(kind).columns})
     await _refuse_duplicate(session, kind, row, exclude=row.id)
-    bump_version(session, row)
-    await session.flush()
+    await save_change(session, row)
     return kind.out_schema.model_validate(row)
 
 
@@ -146,7 +135,8 @@ async def delete(
     link_id: uuid.UUID,
 ) -> None:
     """Delete the link, which only its owner may do."""
-    row = await _load_for_change(session, kind, owner_id, link_id)
+    owner = (kind.owner.key, owner_id)  # found under its owner alone
+    row = await load_owned(session, kind.model, link_id, kind.entity, owner=owner)
     await session.delete(row)
     await session.flush()
     if kind.follow is not None:

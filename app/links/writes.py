@@ -174,9 +174,7 @@ async def create_links(
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created = place_rows(outcomes, checked, stored, lambda values: natural_key(kind, values), place)
-    if bulk is None and len(created) < len(batch):
-        return outcomes
     columns = layout(kind).columns
     rows = [tuple(values[name] for name in columns) for values in created]
-    await store_created(connection, write, Part(kind.model, columns, rows))
+    await store_created(connection, write, len(batch), Part(kind.model, columns, rows))
     return outcomes

@@ -12,12 +12,12 @@ from app.errors import Conflict, Duplicate
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
 from app.records import (
-    bump_version,
     changed_fields,
     delete_unreferenced,
     load,
     refuse_taken,
     require_ids,
+    save_change,
 )
 from app.sources.rules import content_hash_for, normalized_url
 from app.sources.schemas import SourceCreate, SourceOut, SourceUpdate
@@ -167,8 +167,7 @@ async def update_source(
             SourceAuthor(actor_id=a, position=i)
             for i, a in enumerate(dict.fromkeys(changes["author_ids"] or []))
         ]
-    bump_version(session, source)
-    await session.flush()
+    await save_change(session, source)
     return to_out(source, has_text=source.text is not None)
 
 

@@ -169,11 +169,10 @@ async def create_sources(
         created.append(tuple(values.values()))
         histories.append(folded(new.author_ids))
         authors.extend((chosen, a, position) for position, a in enumerate(new.author_ids))
-    if bulk is None and len(created) < len(batch):
-        return outcomes
     await store_created(
         connection,
         write,
+        len(batch),
         Part(Source, COLUMNS, created),
         Part(SourceAuthor, AUTHOR_COLUMNS, authors),
         folded=histories,

@@ -14,7 +14,7 @@ from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.errors import Duplicate, UnknownReference
 from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
-from app.records import bump_version, changed_fields, load, require_ids
+from app.records import changed_fields, load, require_ids, save_change
 from app.stances import rules
 from app.stances.filters import StanceQuery, stance_list
 from app.stances.rows import Publisher, StanceFields, row_to_out, select_stances, stance_fields
@@ -246,8 +246,7 @@ async def update_stance(
         _anchor_quote(stance, changes["quote"], text)
     if changes.keys() & {"label", "quote"}:
         await _refuse_duplicate(session, stance)
-    bump_version(session, stance)
-    await session.flush()
+    await save_change(session, stance)
     if changes.keys() & {"label", "probability", "stated_at", "retracted_at"}:
         await stats.recount(session, [stance.claim_id])
     return await _read(session, stance.id)

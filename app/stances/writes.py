@@ -198,11 +198,9 @@ async def create_stances(
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created = place_rows(outcomes, checked, stored, natural_key, place)
-    if bulk is None and len(created) < len(batch):
-        return outcomes
     rows = [tuple(values[name] for name in COLUMNS) for values in created]
-    await store_created(connection, write, Part(Stance, COLUMNS, rows))
-    if bulk is None:
+    written = await store_created(connection, write, len(batch), Part(Stance, COLUMNS, rows))
+    if written and bulk is None:
         await _count_created(session, connection, created, counted)
     return outcomes
 
