@@ -112,6 +112,11 @@ SWAGGER_UI_PARAMETERS: dict[str, object] = {
 }
 
 
+def _at(request: Request, path: str) -> str:
+    """`path` under the root path the app is served at (behind a proxy's prefix)."""
+    return f"{request.scope.get('root_path', '')}{path}"
+
+
 def install_docs(app: FastAPI) -> None:
     """Serve /docs and /redoc from local assets and finish the app's OpenAPI document."""
     app.openapi_tags = TAGS
@@ -130,14 +135,13 @@ def install_docs(app: FastAPI) -> None:
     redirect_url = "/docs/oauth2-redirect"
 
     async def swagger_ui(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_swagger_ui_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=_at(request, openapi_url),
             title=f"{app.title} - Swagger UI",
-            swagger_js_url=f"{root}{ASSETS_URL}/swagger-ui-bundle.js",
-            swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
-            swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-            oauth2_redirect_url=f"{root}{redirect_url}",
+            swagger_js_url=_at(request, f"{ASSETS_URL}/swagger-ui-bundle.js"),
+            swagger_css_url=_at(request, f"{ASSETS_URL}/swagger-ui.css"),
+            swagger_favicon_url=_at(request, f"{ASSETS_URL}/favicon.png"),
+            oauth2_redirect_url=_at(request, redirect_url),
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
         )
 
@@ -145,13 +149,12 @@ def install_docs(app: FastAPI) -> None:
         return get_swagger_ui_oauth2_redirect_html()
 
     async def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
         return get_redoc_html(
-            openapi_url=f"{root}{openapi_url}",
+            openapi_url=_at(request, openapi_url),
             title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
+            with_google_fonts=False,  # the page works offline
+            redoc_js_url=_at(request, f"{ASSETS_URL}/redoc.standalone.js"),
+            redoc_favicon_url=_at(request, f"{ASSETS_URL}/favicon.png"),
         )
 
     app.add_api_route("/docs", swagger_ui, include_in_schema=False)

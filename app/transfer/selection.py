@@ -72,6 +72,15 @@ class Selection:
         row = aliased(model)
         return exists().where(getattr(row, column) == col, row.updated_at >= self.flt.since)
 
+    def _touched(
+        self, col: Column, model: type[Versioned], link: type[Versioned], *ends: str
+    ) -> list[ColumnElement[bool]]:
+        """Unless the export is focused: whether the record with id `col`, or a link at
+        either of its `ends`, changed since the export's time."""
+        if self.flt.focused:
+            return []
+        return [self._changed(model, "id", col), *(self._changed(link, e, col) for e in ends)]
+
     def stances(self) -> ColumnElement[bool]:
         return and_(true(), *self._stance_conditions(Stance))
 
@@ -83,13 +92,9 @@ class Selection:
         ]
         if self.flt.claim_id is not None:
             parts.insert(0, col == self.flt.claim_id)
-        if not self.flt.focused:
-            parts += [
-                self._changed(Claim, "id", col),
-                self._changed(ClaimRelation, "claim_id", col),
-                self._changed(ClaimRelation, "related_claim_id", col),
-            ]
-        return or_(*parts)
+        return or_(
+            *parts, *self._touched(col, Claim, ClaimRelation, "claim_id", "related_claim_id")
+        )
 
     def sources(self, col: Column) -> ColumnElement[bool]:
         """Whether the source with id `col` is exported."""
@@ -98,13 +103,7 @@ class Selection:
             exists().where(s.source_id == col, *self._stance_conditions(s)),
             exists().where(r.retraction_source_id == col, *self._stance_conditions(r)),
         ]
-        if not self.flt.focused:
-            parts += [
-                self._changed(Source, "id", col),
-                self._changed(Citation, "source_id", col),
-                self._changed(Citation, "cited_source_id", col),
-            ]
-        return or_(*parts)
+        return or_(*parts, *self._touched(col, Source, Citation, "source_id", "cited_source_id"))
 
     def actors(self, col: Column) -> ColumnElement[bool]:
         """Whether the actor with id `col` is exported."""
@@ -118,13 +117,7 @@ class Selection:
         ]
         if self.flt.actor_id is not None:
             parts.insert(0, col == self.flt.actor_id)
-        if not self.flt.focused:
-            parts += [
-                self._changed(Actor, "id", col),
-                self._changed(Affiliation, "actor_id", col),
-                self._changed(Affiliation, "organization_id", col),
-            ]
-        return or_(*parts)
+        return or_(*parts, *self._touched(col, Actor, Affiliation, "actor_id", "organization_id"))
 
     def links(
         self, model: type[Affiliation] | type[Citation] | type[ClaimRelation]
