@@ -1,8 +1,11 @@
-"""docs/ndjson.schema.json describes the records the demo file and an export hold."""
+"""docs/ndjson.schema.json is what docs/ndjson_schema.py makes of the import's schemas, and
+describes the records the demo file and an export hold."""
 
+import importlib.util
 import json
 import uuid
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -21,7 +24,25 @@ from app.vocabulary import (
 from bench.generate import Dataset
 from tests.transfer.helpers import body, export, imported, lines
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "ndjson.schema.json"
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+SCHEMA_FILE = DOCS / "ndjson.schema.json"
+
+
+def schema_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("ndjson_schema", DOCS / "ndjson_schema.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_file_is_what_the_script_writes() -> None:
+    script = schema_script()
+    assert SCHEMA_FILE.read_text() == script.text(), (
+        "docs/ndjson.schema.json no longer matches the record schemas; "
+        f"rerun `{script.COMMAND}` and review the diff"
+    )
 
 
 @pytest.fixture(scope="module")
