@@ -22,7 +22,7 @@ from app.context import current_request_id, current_writer
 from app.db.bulk import BulkWriter, Values
 from app.db.statements import insert_rows
 from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
-from app.models import Base, Change
+from app.models import Base, Change, ChangeBatch
 
 Layout = tuple[list[str], list[int], list[int]]
 # What the recorder folds into a record's snapshot: its sub-records (lists, a mapping).
@@ -32,6 +32,7 @@ _LAYOUTS: dict[tuple[type[Base], tuple[str, ...]], Layout] = {}
 
 
 INSERT_CHANGE = insert(cast(Table, Change.__table__))
+INSERT_BATCH = insert(cast(Table, ChangeBatch.__table__))
 
 
 class ChangeRow(NamedTuple):
@@ -41,8 +42,7 @@ class ChangeRow(NamedTuple):
     entity_id: uuid.UUID | str
     version: int
     action: str
-    writer: str | None
-    request_id: str | None
+    batch_id: int | None
     at: datetime
     after: Snapshot | None
 
@@ -84,6 +84,19 @@ class ChangeLog:
         self.now = now
         self.who = current_writer.get()
         self.request = current_request_id.get()
+        self._batch_id: int | None = None
+
+    async def batch_id(self, connection: AsyncConnection) -> int | None:
+        """The batch naming this log's writer and request, inserted on first use: one for all
+        the changes the log writes (None if neither is known)."""
+        if self._batch_id is None and (self.who is not None or self.request is not None):
+            made = await connection.execute(
+                INSERT_BATCH.values(writer=self.who, request_id=self.request).returning(
+                    ChangeBatch.id
+                )
+            )
+            self._batch_id = made.scalar_one()
+        return self._batch_id
 
     def changes(
         self,
@@ -91,6 +104,7 @@ class ChangeLog:
         columns: Sequence[str],
         rows: Sequence[Values],
         folded: list[Folded] | None = None,
+        batch_id: int | None = None,
     ) -> list[ChangeRow]:
         """The `create` changes of these rows (values in the order of `columns`, the id
         first); `folded` gives each row's sub-records as the recorder folds them in (aliases,
@@ -120,8 +134,7 @@ class ChangeLog:
                     row[0],  # type: ignore[arg-type]  # the id, first of a record's columns
                     1,
                     "create",
-                    self.who,
-                    self.request,
+                    batch_id,
                     self.now,
                     stored,
                 )
@@ -138,7 +151,10 @@ class ChangeLog:
     ) -> None:
         """The `create` changes of these rows (as in `changes`), written by one INSERT on
         the connection: a request's write, where no bulk writer holds rows back."""
-        changes = self.changes(model, columns, rows, folded)
+        if not rows:
+            return
+        batch_id = await self.batch_id(connection)
+        changes = self.changes(model, columns, rows, folded, batch_id)
         await insert_rows(connection, INSERT_CHANGE, [change._asdict() for change in changes])
 
     async def created_values(
@@ -152,7 +168,10 @@ class ChangeLog:
     ) -> None:
         """`created` for rows given as values in the order of `columns`."""
         assert self.writer is not None
-        changes = self.changes(model, columns, rows, folded)
+        if not rows:
+            return
+        batch_id = await self.batch_id(await self.writer.session.connection())
+        changes = self.changes(model, columns, rows, folded, batch_id)
         # COPY and executemany take the snapshot as JSON text.
         encoded = [(*c[:-1], _json(c.after)) for c in changes]
         await self.writer.insert_values(Change, ChangeRow._fields, encoded, defer=defer)

@@ -26,6 +26,7 @@ from app.models import (
     Actor,
     Affiliation,
     Change,
+    ChangeBatch,
     Citation,
     Claim,
     ClaimRelation,
@@ -199,18 +200,34 @@ def _in_position_order(obj: Record) -> bool:
 
 
 def _change(
-    obj: Record, action: str, before: Snapshot | None, after: Snapshot | None, version: int
+    obj: Record,
+    action: str,
+    before: Snapshot | None,
+    after: Snapshot | None,
+    version: int,
+    batch_id: int | None,
 ) -> Change:
     return Change(
         entity=ENTITIES[type(obj)],
         entity_id=obj.id,
         version=version,
         action=action,
-        writer=current_writer.get(),
-        request_id=current_request_id.get(),
+        batch_id=batch_id,
         before=before,
         after=after,
     )
+
+
+def _batch(session: Session) -> int | None:
+    """The id of a new batch naming the transaction's writer and request (None if neither is
+    known), flushed so that its changes can name it."""
+    writer, request_id = current_writer.get(), current_request_id.get()
+    if writer is None and request_id is None:
+        return None
+    batch = ChangeBatch(writer=writer, request_id=request_id)
+    session.add(batch)
+    session.flush()
+    return batch.id
 
 
 PENDING = "claimgraph_pending_changes"
@@ -256,7 +273,7 @@ def _write(session: Session) -> None:
         # Changes not flushed yet would be flushed by the commit after this hook, unseen.
         session.flush()
     pending = cast(dict[int, Pending], session.info.pop(PENDING, {}))
-    changes = []
+    changes: list[tuple[Record, str, Snapshot | None, Snapshot | None, int]] = []
     for entry in pending.values():
         obj, action, before = entry["obj"], entry["action"], entry["before"]
         after = None if action == "delete" else _snapshot(obj, before=False)
@@ -273,8 +290,10 @@ def _write(session: Session) -> None:
             and _in_position_order(obj)
         ):
             after = None  # read back from the record (app/history/rebuild.py)
-        changes.append(_change(obj, action, before, after, version))
-    session.add_all(changes)
+        changes.append((obj, action, before, after, version))
+    if changes:
+        batch_id = _batch(session)
+        session.add_all(_change(*change, batch_id) for change in changes)
 
 
 def _forget(session: Session, *_: object) -> None:

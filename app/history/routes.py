@@ -14,7 +14,7 @@ from app.history.rebuild import created_afters
 from app.http.deps import PagingDep, SessionDep
 from app.http.pagination import PageParams, cursors_of, list_scope
 from app.http.problem_docs import problem_responses
-from app.models import Actor, Change, Claim, Source, Stance
+from app.models import Actor, Change, ChangeBatch, Claim, Source, Stance
 from app.paths import RecordIdPath
 from app.records import load
 from app.schemas import Page
@@ -54,16 +54,44 @@ class ChangeFeed(BaseModel):
     )
 
 
+async def _batches(
+    session: AsyncSession, rows: Sequence[Change]
+) -> dict[int | None, tuple[str | None, str | None]]:
+    """The writer and request of each batch the changes name, by batch id (None: neither)."""
+    batches: dict[int | None, tuple[str | None, str | None]] = {None: (None, None)}
+    ids = {row.batch_id for row in rows if row.batch_id is not None}
+    if ids:
+        found = await session.execute(
+            select(ChangeBatch.id, ChangeBatch.writer, ChangeBatch.request_id).where(
+                ChangeBatch.id.in_(ids)
+            )
+        )
+        batches.update((i, (writer, request_id)) for i, writer, request_id in found.all())
+    return batches
+
+
 async def _out(session: AsyncSession, rows: Sequence[Change]) -> list[ChangeOut]:
-    """The changes as the API gives them: creates that store no snapshot get the record as
-    created (app/history/rebuild.py)."""
+    """The changes as the API gives them: each with its batch's writer and request, and
+    creates that store no snapshot with the record as created (app/history/rebuild.py)."""
     afters = await created_afters(session, rows)
+    batches = await _batches(session, rows)
     out = []
     for row in rows:
-        change = ChangeOut.model_validate(row, from_attributes=True)
-        if row.id in afters:
-            change.after = afters[row.id]
-        out.append(change)
+        writer, request_id = batches[row.batch_id]
+        out.append(
+            ChangeOut(
+                id=row.id,
+                entity=row.entity,
+                entity_id=row.entity_id,
+                version=row.version,
+                action=row.action,
+                writer=writer,
+                request_id=request_id,
+                at=row.at,
+                before=row.before,
+                after=afters.get(row.id, row.after),
+            )
+        )
     return out
 
 

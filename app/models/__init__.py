@@ -13,7 +13,14 @@ from app.models.claim import (
 )
 from app.models.source import Citation, Source, SourceAuthor, SourceOrigin
 from app.models.stance import Stance
-from app.models.trust import ApiKey, Change, IdempotentRequest, RateWindow, ServiceSecret
+from app.models.trust import (
+    ApiKey,
+    Change,
+    ChangeBatch,
+    IdempotentRequest,
+    RateWindow,
+    ServiceSecret,
+)
 
 __all__ = [
     "Actor",
@@ -23,6 +30,7 @@ __all__ = [
     "ApiKey",
     "Base",
     "Change",
+    "ChangeBatch",
     "Citation",
     "Claim",
     "ClaimRelation",

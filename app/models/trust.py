@@ -31,13 +31,26 @@ class ApiKey(IdMixin, Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ChangeBatch(Base):
+    """Who wrote a batch of changes, and in which request: the same for every change one
+    transaction (or one batch of an import) records, so stored once for all of them."""
+
+    __tablename__ = "change_batches"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    writer: Mapped[str | None] = mapped_column(String(200))
+    request_id: Mapped[str | None] = mapped_column(String(64))
+
+
 class Change(Base):
-    """One change to one record: who made it, when, in which request, and the record before
-    and after. Written in the same transaction as the change itself."""
+    """One change to one record: who made it (its batch), when, and the record before and
+    after. Written in the same transaction as the change itself."""
 
     __tablename__ = "changes"
     __table_args__ = (
-        Index(None, "entity", "entity_id", "version"),
+        # A record's changes, found by its id alone: ids are UUIDs, no two records share one,
+        # and a record has few changes (read and sorted by id, the entity checked on each).
+        Index(None, "entity_id"),
         Index(None, "txid", "id"),
     )
 
@@ -46,8 +59,6 @@ class Change(Base):
     entity_id: Mapped[uuid.UUID]
     version: Mapped[int]
     action: Mapped[str] = mapped_column(String(16))
-    writer: Mapped[str | None] = mapped_column(String(200))
-    request_id: Mapped[str | None] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     # The writing transaction (PostgreSQL); the change feed hands out only changes whose
     # transactions have all committed, in commit-safe order. Always 0 on SQLite, whose single
@@ -56,6 +67,9 @@ class Change(Base):
     before: Mapped[dict[str, object] | None] = mapped_column(Snapshot)
     # Null for a create whose record as created the history reads back (app/history).
     after: Mapped[dict[str, object] | None] = mapped_column(Snapshot)
+    # Null when neither a writer nor a request is known. No foreign key: a batch is written
+    # before its changes and never deleted, and a key would look it up for every change row.
+    batch_id: Mapped[int | None] = mapped_column(BigId)
 
 
 class IdempotentRequest(Base):
@@ -93,4 +107,4 @@ class RateWindow(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-__all__ = ["ApiKey", "Change", "IdempotentRequest", "RateWindow", "ServiceSecret"]
+__all__ = ["ApiKey", "Change", "ChangeBatch", "IdempotentRequest", "RateWindow", "ServiceSecret"]

@@ -142,8 +142,8 @@ class TestChangeFeedOnTheStandby:
                 early, cursor = await feed(client, cursor)
                 assert early == []  # ... but not handed out before the earlier one
                 held_change = await held.fetchval(
-                    "INSERT INTO changes (entity, entity_id, version, action, writer, at) "
-                    "VALUES ('claim', $1, 1, 'create', 'held', now()) RETURNING id",
+                    "INSERT INTO changes (entity, entity_id, version, action, at) "
+                    "VALUES ('claim', $1, 1, 'create', now()) RETURNING id",
                     uuid.uuid4(),
                 )
                 await transaction.commit()
