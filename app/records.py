@@ -1,7 +1,7 @@
 """Small pieces every service uses: loading by id, reference checks, partial updates."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
@@ -158,11 +158,15 @@ async def delete_unreferenced(
     ident: uuid.UUID,
     entity: str,
     references: Iterable[tuple[str, InstrumentedAttribute[uuid.UUID | None]]],
+    before: Callable[[AsyncSession, uuid.UUID], Awaitable[None]] | None = None,
 ) -> None:
     """Delete the record (404 if there is none), or 409 naming what still points at it: the
-    `references`, as `refuse_if_referenced` counts them. Its own sub-records go with it."""
+    `references`, as `refuse_if_referenced` counts them. Its own sub-records go with it;
+    `before` runs once the deletion is sure, the record locked, just before it."""
     row = await load(session, model, ident, entity, for_update=True)
     await refuse_if_referenced(session, entity, ident, references)
+    if before is not None:
+        await before(session, ident)
     await session.delete(row)
     await session.flush()
 

@@ -123,3 +123,29 @@ async def created_afters(session: AsyncSession, rows: Sequence[Change]) -> dict[
             elif entity_id in now:
                 found[create_id] = now[entity_id]
     return found
+
+
+async def keep_created(session: AsyncSession, entity: str, ids: Sequence[uuid.UUID]) -> None:
+    """Store the record as created in each create of these records that stores none and that
+    no later change follows, read back from the record now: for records about to go without
+    a change of their own (a deleted source's citations), after which it could no longer be
+    read back. (A later change's `before` still gives the others.)"""
+    if not ids:
+        return
+    changes = await session.scalars(
+        select(Change).where(Change.entity == entity, Change.entity_id.in_(ids))
+    )
+    creates: dict[uuid.UUID, Change] = {}
+    changed: set[uuid.UUID] = set()
+    for change in changes.all():
+        if change.action == "create" and change.after is None:
+            creates[change.entity_id] = change
+        elif change.action != "create":
+            changed.add(change.entity_id)
+    unchanged = [ident for ident in creates if ident not in changed]
+    if not unchanged:
+        return
+    now = await current_snapshots(session, entity, unchanged)
+    for ident in unchanged:
+        if ident in now:
+            creates[ident].after = now[ident]

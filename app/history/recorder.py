@@ -56,8 +56,9 @@ SKIPPED = frozenset({"created_at", "updated_at", "version", "text"})
 # Sub-records read back in the order of their `position`.
 POSITIONED = frozenset({"aliases", "authors", "subjects"})
 # Links that their owner's deletion removes in the database, leaving no change of their own
-# to read their last state from: their creates keep the snapshot.
-KEPT = frozenset({"affiliation", "citation", "claim_relation"})
+# to read their last state from: their creates keep the snapshot. (A source's deletion stores
+# its citations' first, app/sources/service.py, so theirs need not be kept.)
+KEPT = frozenset({"affiliation", "claim_relation"})
 # A tag list that any collation orders as Python sorts it.
 PLAIN_TAG = re.compile(r"[a-z0-9]+")
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload, undefer
 
 from app.db.batches import Write
 from app.errors import Conflict, Duplicate
+from app.history.rebuild import keep_created
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
 from app.records import (
@@ -179,6 +180,15 @@ REFERENCES = [
 ]
 
 
+async def _keep_citations(session: AsyncSession, source_id: uuid.UUID) -> None:
+    """The source's citations go with it, with no change of their own: their creates' history
+    stores them as created, which could no longer be read back from the records."""
+    cites = await session.scalars(select(Citation.id).where(Citation.source_id == source_id))
+    await keep_created(session, "citation", list(cites))
+
+
 async def delete_source(session: AsyncSession, source_id: uuid.UUID) -> None:
     """Delete the source; 409 while stances quote it or other sources cite it."""
-    await delete_unreferenced(session, Source, source_id, "source", REFERENCES)
+    await delete_unreferenced(
+        session, Source, source_id, "source", REFERENCES, before=_keep_citations
+    )

@@ -250,3 +250,45 @@ async def test_imported_records_read_back(
         (create, update) = await history(http, "claims", claim_id)
         assert same_json(create["after"], taken.expected(claim_id, dialect))
         assert same_json(update["before"], create["after"])
+
+
+async def test_citations_read_back_after_their_source_is_deleted(
+    client: httpx.AsyncClient, engine: AsyncEngine, taken: Taken
+) -> None:
+    """A citation's create stores no snapshot; deleting the citing source, which takes its
+    citations with it and records no change of theirs, stores them first: the feed gives the
+    snapshots the recorder took, before and after the deletion."""
+    dialect = engine.dialect.name
+    made = []
+    for title in ("Cited", "Citing", "Also cited"):
+        r = await client.post("/v1/sources", json={"kind": "report", "title": title})
+        assert r.status_code == 201, r.text
+        made.append(r.json()["id"])
+    cites = []
+    for cited, kind in ((made[0], "cites"), (made[2], "quotes")):
+        r = await client.post(
+            f"/v1/sources/{made[1]}/citations", json={"cited_source_id": cited, "kind": kind}
+        )
+        assert r.status_code == 201, r.text
+        cites.append(r.json()["id"])
+    r = await client.patch(f"/v1/sources/{made[1]}/citations/{cites[1]}", json={"kind": "cites"})
+    assert r.status_code == 200, r.text
+    stored = await stored_afters(engine)
+    assert stored[cites[0]] is None
+    assert stored[cites[1]] is None
+
+    def citation_changes(changes: list[Body]) -> list[Body]:
+        return [c for c in changes if c["entity"] == "citation"]
+
+    before = citation_changes(await feed(client))
+    assert [c["action"] for c in before] == ["create", "create", "update"]
+    for c, ident in zip(before, cites, strict=False):
+        assert same_json(c["after"], taken.expected(ident, dialect)), c
+
+    r = await client.delete(f"/v1/sources/{made[1]}")
+    assert r.status_code == 204, r.text
+    after = citation_changes(await feed(client))
+    assert json.dumps(after) == json.dumps(before)
+    stored = await stored_afters(engine)
+    assert stored[cites[0]] is not None  # nothing left to read it back from
+    assert stored[cites[1]] is None  # its update's `before` still gives it
