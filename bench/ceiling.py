@@ -35,6 +35,11 @@ JOIN sources src ON src.id = s.source_id
 LEFT JOIN actors p ON p.id = src.publisher_id
 JOIN claims c ON c.id = s.claim_id
 """
+# A quote's words, as the quote index is built on them (app/claims/ranking.py).
+QUOTE_WORDS = (
+    "to_tsvector('claimgraph'::regconfig,"
+    " regexp_replace(coalesce(quote, ''), '[[:punct:]]+', ' ', 'g'))"
+)
 SUPPORT = frozenset({"confirmed", "asserted", "highly_likely", "likely"})
 BANDS = {
     "confirmed": (0.95, 1.0),
@@ -185,8 +190,8 @@ def build(db_url: str) -> Starlette:
                     "SELECT claim_id, MAX(score) AS score FROM ("
                     "SELECT id AS claim_id, ts_rank(search_vector, q)::float8 AS score FROM claims,"
                     " plainto_tsquery('claimgraph', ?) q WHERE search_vector @@ q UNION ALL "
-                    "SELECT claim_id, ts_rank(quote_vector, q)::float8 / 2 FROM stances, "
-                    "plainto_tsquery('claimgraph', ?) q WHERE quote_vector @@ q) x "
+                    f"SELECT claim_id, ts_rank({QUOTE_WORDS}, q)::float8 / 2 FROM stances, "
+                    f"plainto_tsquery('claimgraph', ?) q WHERE {QUOTE_WORDS} @@ q) x "
                     "GROUP BY claim_id) m ON m.claim_id = c.id "
                     f"ORDER BY m.score DESC, c.id DESC LIMIT {limit + 1}"
                 )

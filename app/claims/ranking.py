@@ -43,13 +43,19 @@ SELECT claim_id, MAX(score) AS score FROM (
     FROM stances_fts WHERE stances_fts MATCH :q
 ) GROUP BY claim_id
 """
-POSTGRES_MATCH = """
+# A quote's words (PostgreSQL): the expression `ix_stances_quote_vector` is built on (migration
+# 0017), written the same so that the planner matches them through it.
+QUOTE_WORDS = (
+    "to_tsvector('claimgraph'::regconfig,"
+    " regexp_replace(coalesce(quote, ''), '[[:punct:]]+', ' ', 'g'))"
+)
+POSTGRES_MATCH = f"""
 SELECT claim_id, MAX(score) AS score FROM (
     SELECT id AS claim_id, 1 + 1 / (1 + length(statement))::float8 AS score
     FROM claims WHERE search_vector @@ plainto_tsquery('claimgraph', :q)
     UNION ALL
     SELECT claim_id, 1 / (1 + length(quote))::float8 AS score
-    FROM stances WHERE quote_vector @@ plainto_tsquery('claimgraph', :q)
+    FROM stances WHERE {QUOTE_WORDS} @@ plainto_tsquery('claimgraph', :q)
 ) AS matched GROUP BY claim_id
 """
 
