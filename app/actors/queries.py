@@ -5,12 +5,12 @@ import uuid
 from collections import defaultdict
 
 from pydantic import BaseModel, Field
-from sqlalchemy import and_, distinct, func, or_, select
+from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.http.pagination import PageParams, keyset, split_page
-from app.models import Actor, Claim, Stance
+from app.models import Actor, Claim, ClaimSideActor, Stance
 from app.records import load
 from app.stances.rows import row_to_out, select_stances
 from app.stances.schemas import ClaimRef, StanceOut
@@ -34,21 +34,27 @@ async def disagreements(
     """Claims on which one actor supports and the other disputes (current stances only)."""
     await load(session, Actor, actor_id, "actor")
     await load(session, Actor, with_actor_id, "actor")
-    mine, theirs = aliased(Stance), aliased(Stance)
-    opposite = or_(
-        and_(mine.side == StanceSide.support, theirs.side == StanceSide.dispute),
-        and_(mine.side == StanceSide.dispute, theirs.side == StanceSide.support),
-    )
+    # The claims where each actor has current stances, by side (`claim_side_actors`, kept
+    # with every stance write): the one's on a side, then the other's on the opposite side
+    # of the same claim, looked up by its whole key.
+    mine, theirs = aliased(ClaimSideActor), aliased(ClaimSideActor)
+    opposite = case((mine.side == StanceSide.support, StanceSide.dispute), else_=StanceSide.support)
     claims = select(Claim.id, Claim.statement).where(
         Claim.id.in_(
             select(mine.claim_id)
-            .join(theirs, theirs.claim_id == mine.claim_id)
+            .join(
+                theirs,
+                and_(
+                    theirs.claim_id == mine.claim_id,
+                    theirs.side == opposite,
+                    theirs.actor_id == with_actor_id,
+                ),
+            )
             .where(
                 mine.actor_id == actor_id,
-                theirs.actor_id == with_actor_id,
-                mine.retracted_at.is_(None),
-                theirs.retracted_at.is_(None),
-                opposite,
+                mine.side.in_([StanceSide.support, StanceSide.dispute]),
+                mine.stances > 0,
+                theirs.stances > 0,
             )
         )
     )

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, SQLColumnExpression, Uuid, bindparam, sele
 
 from app.db.filters import bound, filters_of
 from app.models import ClaimStats, ClaimSubject, ClaimTag, Stance
+from app.models.stance import has_label
 from app.vocabulary import ClaimSort, StanceLabel, StanceSide
 
 Sort = ClaimSort | Literal["relevance", "newest", "stances", "created"]
@@ -46,6 +47,11 @@ def _about(claim_id: ClaimId, name: str) -> ColumnElement[bool]:
     return claim_id.in_(select(ClaimSubject.claim_id).where(about))
 
 
+# Stance filters selective enough that the claims of their stances are listed first, through
+# the stances' (actor_id, …) and (stated_at, claim_id) indexes.
+LISTING_FILTERS = frozenset({"actor_id", "since", "until"})
+
+
 # Not frozen: a frozen dataclass of ten fields takes 3 µs to build on Python 3.11, against
 # 0.7 µs. Built from the request's query and only read after.
 @dataclass(slots=True, kw_only=True)
@@ -57,7 +63,7 @@ class ClaimQuery:
         uuid.UUID | None, OnStance(lambda p: Stance.actor_id == bindparam(p, type_=Uuid))
     ] = None
     side: Annotated[StanceSide | None, OnStance(lambda p: Stance.side == bindparam(p))] = None
-    label: Annotated[StanceLabel | None, OnStance(lambda p: Stance.label == bindparam(p))] = None
+    label: Annotated[StanceLabel | None, OnStance(has_label)] = None
     since: Annotated[
         datetime | None,
         OnStance(lambda p: Stance.stated_at >= bindparam(p, type_=Stance.stated_at.type)),
@@ -88,7 +94,14 @@ class FilterShape(NamedTuple):
             conditions.append(ClaimStats.contested.is_(self.contested))
         on_stance = filters_of(ClaimQuery, OnStance)
         stance = [on_stance[name].condition(name) for name in self.given if name in on_stance]
-        if stance:
+        if stance and set(self.given).isdisjoint(LISTING_FILTERS):
+            # Only a side or label: every one is common, so each listed claim's stances are
+            # probed through (claim_id, side, id) until the page is full. A scalar subquery,
+            # which neither database turns into a join that reads every matching stance.
+            on_claim_id = Stance.claim_id == claim_id
+            current_one = select(Stance.id).where(on_claim_id, Stance.retracted_at.is_(None))
+            conditions.append(current_one.where(*stance).limit(1).scalar_subquery().is_not(None))
+        elif stance:
             current = select(Stance.claim_id).where(Stance.retracted_at.is_(None), *stance)
             conditions.append(claim_id.in_(current))
         on_claim = filters_of(ClaimQuery, OnClaim)

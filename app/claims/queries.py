@@ -27,6 +27,7 @@ from app.db.filters import Where, bound, conditions, filters_of
 from app.db.statements import Statement, built_once, select_rows
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Claim, ClaimRelation, ClaimStats, Stance
+from app.models.stance import has_label
 from app.records import require
 from app.stances.rows import StanceFields, StanceRow, select_stances, stance_fields
 from app.stances.schemas import ClaimRef
@@ -78,7 +79,7 @@ class ClaimStanceQuery:
     """The filters of a claim's stances (`GET /v1/claims/{id}/stances`); None: not filtered."""
 
     side: Annotated[StanceSide | None, Where(lambda p: Stance.side == bindparam(p))] = None
-    label: Annotated[StanceLabel | None, Where(lambda p: Stance.label == bindparam(p))] = None
+    label: Annotated[StanceLabel | None, Where(has_label)] = None
     actor_id: Annotated[uuid.UUID | None, Where(lambda p: Stance.actor_id == bindparam(p))] = None
     # The record as it stood then: stances said by then and not retracted by then.
     as_of: datetime | None = None
