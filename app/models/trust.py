@@ -51,7 +51,9 @@ class Change(Base):
         # A record's changes, found by its id alone: ids are UUIDs, no two records share one,
         # and a record has few changes (read and sorted by id, the entity checked on each).
         Index(None, "entity_id"),
-        Index(None, "txid", "id"),
+        # Keys that only grow: the pages are packed full on PostgreSQL (migration 0019, which
+        # packs the primary key too).
+        Index(None, "txid", "id", postgresql_with={"fillfactor": 100}),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
