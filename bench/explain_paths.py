@@ -5,9 +5,9 @@
 
 Checks the plans of docs/query-plans.md on a database as imported (`bench/generate.py`, say
 a million stances), not the small seeded one of bench/plans.py: the app runs in-process on
-the database, each request's statements reading `stances`, `changes` or `citations` are
-captured and run again under `EXPLAIN (ANALYZE, FORMAT JSON)`, and their plans printed with
-the time each took. Placeholders in the paths: {hot_claim} (the claim with most stances),
+the database, each request's statements reading `stances`, `changes`, `citations` or
+`claim_side_actors` are captured and run again under `EXPLAIN (ANALYZE, FORMAT JSON)`, and
+their plans printed with the time each took. Placeholders in the paths: {hot_claim} (the claim with most stances),
 {hot_actor}, {claim}, {actor} (ones with a typical number), {source} (the source with most
 stances), {stance} and {citing_source} (a source that cites others).
 """
@@ -28,7 +28,7 @@ from app.main import create_app
 from app.settings import Settings
 from tests.questions.plans import _pg_line, _pg_nodes, captured, touches
 
-SHOWN_TABLES = ("stances", "changes", "citations")
+SHOWN_TABLES = ("stances", "changes", "citations", "claim_side_actors")
 PLACES = {
     "hot_claim": "SELECT claim_id FROM claim_stats ORDER BY total DESC LIMIT 1",
     "hot_actor": "SELECT actor_id FROM stances GROUP BY 1 ORDER BY count(*) DESC LIMIT 1",
