@@ -7,9 +7,10 @@ Checks the plans of docs/query-plans.md on a database as imported (`bench/genera
 a million stances), not the small seeded one of bench/plans.py: the app runs in-process on
 the database, each request's statements reading `stances`, `changes`, `citations` or
 `claim_side_actors` are captured and run again under `EXPLAIN (ANALYZE, FORMAT JSON)`, and
-their plans printed with the time each took. Placeholders in the paths: {hot_claim} (the claim with most stances),
-{hot_actor}, {claim}, {actor} (ones with a typical number), {source} (the source with most
-stances), {stance} and {citing_source} (a source that cites others).
+their plans printed with the time each took. Placeholders in the paths: {hot_claim} (the
+claim with most stances), {hot_actor}, {claim}, {actor} (ones with a typical number),
+{source} (the source with most stances), {stance} and {citing_source} (a source that cites
+others).
 """
 
 import argparse

@@ -354,13 +354,8 @@ class TestWriterRecorded:
             values = {v for (v,) in await rows(engine, f"SELECT created_by FROM {table}")}
             assert values == {writer}, (table, values)
         assert {v for (v,) in await rows(engine, "SELECT recorded_by FROM stances")} == {writer}
-        writers = {
-            v
-            for (v,) in await rows(
-                engine,
-                "SELECT b.writer FROM changes AS c LEFT JOIN change_batches AS b ON b.id = c.batch_id",
-            )
-        }
+        batches = "changes AS c LEFT JOIN change_batches AS b ON b.id = c.batch_id"
+        writers = {v for (v,) in await rows(engine, f"SELECT b.writer FROM {batches}")}
         assert writers == {writer}
 
         # A change by another key is attributed to that key.
