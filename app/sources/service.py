@@ -182,8 +182,14 @@ REFERENCES = [
 
 async def _keep_citations(session: AsyncSession, source_id: uuid.UUID) -> None:
     """The source's citations go with it, with no change of their own: their creates' history
-    stores them as created, which could no longer be read back from the records."""
-    cites = await session.scalars(select(Citation.id).where(Citation.source_id == source_id))
+    stores them as created, which could no longer be read back from the records. They are
+    locked first, so that no change to one commits between reading its history and it."""
+    cites = await session.scalars(
+        select(Citation.id)
+        .where(Citation.source_id == source_id)
+        .order_by(Citation.id)
+        .with_for_update()
+    )
     await keep_created(session, "citation", list(cites))
 
 
