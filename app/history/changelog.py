@@ -10,8 +10,9 @@ always: see recorder.derivable; positioned sub-records are in position order her
 """
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import NamedTuple, cast
 
 import orjson
@@ -24,9 +25,18 @@ from app.db.statements import insert_rows
 from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
 from app.models import Base, Change, ChangeBatch
 
-Layout = tuple[list[str], list[int], list[int]]
 # What the recorder folds into a record's snapshot: its sub-records (lists, a mapping).
 Folded = dict[str, list[str] | dict[str, str]]
+
+
+class Layout(NamedTuple):
+    """Where a record's snapshot fields sit in an inserted row."""
+
+    names: tuple[str, ...]  # the snapshot's field names, in order
+    values: Callable[[Values], tuple[object, ...]]  # their values in a row, in that order
+    uuids: tuple[str, ...]  # those of them that are UUIDs
+
+
 # The layouts by model and inserted columns: the same few, asked for on every write.
 _LAYOUTS: dict[tuple[type[Base], tuple[str, ...]], Layout] = {}
 
@@ -53,22 +63,27 @@ def dashed(hex_id: str) -> str:
 
 
 def _layout(model: type[Base], columns: Sequence[str]) -> Layout:
-    """The snapshot's field names, their positions in an inserted row, and which of them (by
-    index among the fields) are UUIDs."""
+    """The snapshot's fields in a row of these columns (of the model's table)."""
     key = (model, tuple(columns))
     if key not in _LAYOUTS:
         names: list[str] = []
         positions: list[int] = []
-        uuids: list[int] = []
+        uuids: list[str] = []
         for attr in inspect(model).column_attrs:
             if attr.key in SKIPPED:
                 continue
             if isinstance(attr.columns[0].type, Uuid):
-                uuids.append(len(names))
+                uuids.append(attr.key)
             names.append(attr.key)
             positions.append(columns.index(attr.key))
-        _LAYOUTS[key] = (names, positions, uuids)
+        # (itemgetter of one position gives the value itself, not a 1-tuple)
+        values = itemgetter(*positions) if len(positions) > 1 else _one_of(positions[0])
+        _LAYOUTS[key] = Layout(tuple(names), values, tuple(uuids))
     return _LAYOUTS[key]
+
+
+def _one_of(position: int) -> Callable[[Values], tuple[object, ...]]:
+    return lambda row: (row[position],)
 
 
 def _id_string(value: object) -> str:
@@ -111,23 +126,15 @@ class ChangeLog:
         author_ids, tags, ...)."""
         if not rows:
             return []
-        names, positions, uuids = _layout(model, columns)
+        names, values_of, uuids = _layout(model, columns)
         entity = ENTITIES[model]
         changes = []
         for i, row in enumerate(rows):
-            values: list[object] = [row[at] for at in positions]
-            for j in uuids:
-                if values[j] is not None:
-                    values[j] = _id_string(values[j])
-            after: Snapshot = dict(zip(names, values, strict=True))
+            # UUIDs as they are: `derivable` takes them so, and most snapshots are not stored.
+            after: Snapshot = dict(zip(names, values_of(row), strict=True))
             if folded is not None:
                 after.update(folded[i])
-            if not derivable(entity, after):
-                # Stored as the recorder stores it: JSON values (times in ISO 8601), ready for
-                # a Core INSERT as for COPY.
-                stored: Snapshot | None = {k: json_value(v) for k, v in after.items()}
-            else:
-                stored = None
+            stored = None if derivable(entity, after) else _stored(after, uuids)
             changes.append(
                 ChangeRow(
                     entity,
@@ -175,6 +182,15 @@ class ChangeLog:
         # COPY and executemany take the snapshot as JSON text.
         encoded = [(*c[:-1], _json(c.after)) for c in changes]
         await self.writer.insert_values(Change, ChangeRow._fields, encoded, defer=defer)
+
+
+def _stored(after: Snapshot, uuids: Sequence[str]) -> Snapshot:
+    """The snapshot as the recorder stores one: ids as canonical UUID strings, every value
+    JSON-ready (times in ISO 8601), for a Core INSERT as for COPY."""
+    for key in uuids:
+        if after[key] is not None:
+            after[key] = _id_string(after[key])
+    return {key: json_value(value) for key, value in after.items()}
 
 
 def _json(after: Mapping[str, object] | None) -> str | None:

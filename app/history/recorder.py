@@ -15,9 +15,9 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, NotRequired, Protocol, TypedDict, cast
+from typing import Any, NamedTuple, NotRequired, Protocol, TypedDict, cast
 
-from sqlalchemy import DateTime, Float, Integer, event, inspect
+from sqlalchemy import DateTime, Float, Integer, Uuid, event, inspect
 from sqlalchemy.orm import Mapper, Session, UOWTransaction
 from sqlalchemy.orm.base import NO_VALUE
 
@@ -132,61 +132,88 @@ def fields_of(model: type) -> tuple[str, ...]:
     return (*columns, *folded)
 
 
-def _kinds(model: type) -> dict[str, str]:
-    """Each column field's kind of value as the database reads it back."""
-    kinds = {}
+class Kinds(NamedTuple):
+    """A record's column fields grouped by the kind of value the database reads back."""
+
+    text: tuple[str, ...]
+    uuid: tuple[str, ...]  # read back as UUIDs; a snapshot holds them as strings
+    float: tuple[str, ...]
+    int: tuple[str, ...]
+    time: tuple[str, ...]
+
+
+def _kinds(model: type) -> Kinds:
+    """The record's snapshot fields that are columns, by the kind of value each reads back."""
+    kinds: dict[str, list[str]] = {name: [] for name in Kinds._fields}
     mapper: Mapper[Any] = inspect(model)
     for attr in mapper.column_attrs:
+        if attr.key in SKIPPED:
+            continue
         column_type = attr.columns[0].type
         if isinstance(column_type, Float):
-            kinds[attr.key] = "float"
+            kinds["float"].append(attr.key)
         elif isinstance(column_type, Integer):
-            kinds[attr.key] = "int"
+            kinds["int"].append(attr.key)
         elif isinstance(getattr(column_type, "impl", column_type), DateTime):
-            kinds[attr.key] = "time"
+            kinds["time"].append(attr.key)
+        elif isinstance(column_type, Uuid):
+            kinds["uuid"].append(attr.key)
         else:
-            kinds[attr.key] = "text"
-    return kinds
+            kinds["text"].append(attr.key)
+    return Kinds(**{name: tuple(keys) for name, keys in kinds.items()})
 
 
 FIELDS: dict[str, tuple[str, ...]] = {name: fields_of(model) for model, name in ENTITIES.items()}
-KINDS: dict[str, dict[str, str]] = {name: _kinds(model) for model, name in ENTITIES.items()}
-
-
-def _reads_back(kind: str, value: object) -> bool:
-    if value is None:
-        return True
-    if kind == "float":
-        return type(value) is float
-    if kind == "int":
-        return type(value) is int
-    if kind == "time":
-        if isinstance(value, datetime):
-            return value.utcoffset() == timedelta(0)
-        return isinstance(value, str) and value.endswith("+00:00")
-    return isinstance(value, str)
+KINDS: dict[str, Kinds] = {name: _kinds(model) for model, name in ENTITIES.items()}
+UTC_OFFSET = timedelta(0)
+# What a UUID field may hold: a UUID as the database reads it back, or its string (the
+# recorder's snapshots hold strings; the change log asks before converting, see changelog).
+ID_TYPES = (str, uuid.UUID)
 
 
 def derivable(entity: str, after: Snapshot) -> bool:
     """Whether the record as created, `after`, is what reading the record back gives (so the
     create need not store it): every field present, in order, each value as the database
-    returns it (UTC times, floats as floats), sub-records in the order they load in. The
-    caller vouches that positioned sub-records (aliases, authors, subjects) are in position
-    order."""
+    returns it (UTC times, floats as floats; a UUID as a UUID or its string), sub-records in
+    the order they load in. The caller vouches that positioned sub-records (aliases, authors,
+    subjects) are in position order."""
     if entity in KEPT or tuple(after) != FIELDS[entity]:
         return False
+    # Asked of every record an import creates: each kind's fields checked in a plain loop.
     kinds = KINDS[entity]
-    for key, value in after.items():
-        if key in kinds:
-            if not _reads_back(kinds[key], value):
+    for key in kinds.text:
+        value = after[key]
+        if value is not None and not isinstance(value, str):
+            return False
+    for key in kinds.uuid:
+        value = after[key]
+        if value is not None and not isinstance(value, ID_TYPES):
+            return False
+    for key in kinds.float:
+        value = after[key]
+        if value is not None and type(value) is not float:
+            return False
+    for key in kinds.int:
+        value = after[key]
+        if value is not None and type(value) is not int:
+            return False
+    for key in kinds.time:
+        value = after[key]
+        if value is None:
+            continue
+        if isinstance(value, datetime):
+            if value.utcoffset() != UTC_OFFSET:
                 return False
-        elif key == "external_ids":  # loaded in no defined order: one at most
-            if not isinstance(value, dict) or len(value) > 1:
-                return False
-        elif key == "tags":  # loaded ordered by the database's collation
-            tags = cast(list[str], value)
-            if tags != sorted(tags) or not all(PLAIN_TAG.fullmatch(t) for t in tags):
-                return False
+        elif not (isinstance(value, str) and value.endswith("+00:00")):
+            return False
+    if "external_ids" in after:  # loaded in no defined order: one at most
+        value = after["external_ids"]
+        if not isinstance(value, dict) or len(value) > 1:
+            return False
+    if "tags" in after:  # loaded ordered by the database's collation
+        tags = cast(list[str], after["tags"])
+        if tags != sorted(tags) or not all(PLAIN_TAG.fullmatch(t) for t in tags):
+            return False
     return True
 
 
