@@ -91,10 +91,12 @@ def place_rows(
     for i, values in checked:
         outcome = outcomes[i]
         key = key_of(values)
-        outcome.repeats = stored.get(key, [])
-        if key in earlier:
-            outcome.repeats = [*outcome.repeats, earlier[key]]
-        chosen = place(i, values, outcome.repeats)
+        repeats = stored.get(key, [])
+        made = earlier.get(key)  # (a key's hash is not kept: each lookup hashes its ids again)
+        if made is not None:
+            repeats = [*repeats, made]
+        outcome.repeats = repeats
+        chosen = place(i, values, repeats)
         if chosen is not None:
             values["id"] = chosen
             outcome.created = True

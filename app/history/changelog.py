@@ -113,6 +113,29 @@ class ChangeLog:
             self._batch_id = made.scalar_one()
         return self._batch_id
 
+    def snapshots(
+        self,
+        model: type[Base],
+        columns: Sequence[str],
+        rows: Sequence[Values],
+        folded: list[Folded] | None = None,
+    ) -> list[Snapshot | None]:
+        """Each row's stored snapshot, None where the history reads the record back (values
+        in the order of `columns`); `folded` gives each row's sub-records as the recorder
+        folds them in (aliases, author_ids, tags, ...)."""
+        if not rows:
+            return []
+        names, values_of, uuids = _layout(model, columns)
+        entity = ENTITIES[model]
+        stored: list[Snapshot | None] = []
+        for i, row in enumerate(rows):
+            # UUIDs as they are: `derivable` takes them so, and most snapshots are not stored.
+            after: Snapshot = dict(zip(names, values_of(row), strict=True))
+            if folded is not None:
+                after.update(folded[i])
+            stored.append(None if derivable(entity, after) else _stored(after, uuids))
+        return stored
+
     def changes(
         self,
         model: type[Base],
@@ -121,32 +144,14 @@ class ChangeLog:
         folded: list[Folded] | None = None,
         batch_id: int | None = None,
     ) -> list[ChangeRow]:
-        """The `create` changes of these rows (values in the order of `columns`, the id
-        first); `folded` gives each row's sub-records as the recorder folds them in (aliases,
-        author_ids, tags, ...)."""
-        if not rows:
-            return []
-        names, values_of, uuids = _layout(model, columns)
+        """The `create` changes of these rows (the id first of their values), their
+        snapshots as in `snapshots`."""
         entity = ENTITIES[model]
-        changes = []
-        for i, row in enumerate(rows):
-            # UUIDs as they are: `derivable` takes them so, and most snapshots are not stored.
-            after: Snapshot = dict(zip(names, values_of(row), strict=True))
-            if folded is not None:
-                after.update(folded[i])
-            stored = None if derivable(entity, after) else _stored(after, uuids)
-            changes.append(
-                ChangeRow(
-                    entity,
-                    row[0],  # type: ignore[arg-type]  # the id, first of a record's columns
-                    1,
-                    "create",
-                    batch_id,
-                    self.now,
-                    stored,
-                )
-            )
-        return changes
+        afters = self.snapshots(model, columns, rows, folded)
+        return [
+            ChangeRow(entity, row[0], 1, "create", batch_id, self.now, after)  # type: ignore[arg-type]
+            for row, after in zip(rows, afters, strict=True)
+        ]
 
     async def write(
         self,
@@ -178,9 +183,13 @@ class ChangeLog:
         if not rows:
             return
         batch_id = await self.batch_id(await self.writer.session.connection())
-        changes = self.changes(model, columns, rows, folded, batch_id)
-        # COPY and executemany take the snapshot as JSON text.
-        encoded = [(*c[:-1], _json(c.after)) for c in changes]
+        entity, now = ENTITIES[model], self.now
+        afters = self.snapshots(model, columns, rows, folded)
+        # As ChangeRow's fields; COPY and executemany take the snapshot as JSON text.
+        encoded = [
+            (entity, row[0], 1, "create", batch_id, now, _json(after))
+            for row, after in zip(rows, afters, strict=True)
+        ]
         await self.writer.insert_values(Change, ChangeRow._fields, encoded, defer=defer)
 
 

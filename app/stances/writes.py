@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, select
@@ -71,9 +71,15 @@ class NewStance:
     fresh: bool = False
 
 
+# (getters of several fields: one call for all of them, not one a field, on every row)
+_NATURAL_KEY_OF = itemgetter(*NATURAL_KEY)
+_ROW_OF = itemgetter(*COLUMNS)
+_GIVEN_OF = attrgetter(*GIVEN)
+
+
 def natural_key(values: StanceValues) -> NaturalKey:
     """The stance's claim, actor, source, label and quote."""
-    return tuple(values[name] for name in NATURAL_KEY)
+    return cast(NaturalKey, _NATURAL_KEY_OF(values))
 
 
 def _plain(value: object) -> object:
@@ -85,7 +91,8 @@ def stance_values(new: NewStance, *, by: str | None, now: datetime) -> StanceVal
     InvalidField if a rule refuses it: the probability outside the label's band, a
     retraction before the stance's (defaulted) date, a quote not in its source's text."""
     data = new.data
-    values: StanceValues = {name: _plain(getattr(data, name)) for name in GIVEN}
+    given = zip(GIVEN, _GIVEN_OF(data), strict=True)
+    values: StanceValues = {name: _plain(value) for name, value in given}
     stated_at = data.stated_at if data.stated_at is not None else new.published_at
     rules.check_band(data.label, data.probability)
     rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
@@ -198,7 +205,7 @@ async def create_stances(
     if bulk is not None:
         await bulk.writer.start()  # the previous batch's rows, now that the reads are done
     created = place_rows(outcomes, checked, stored, natural_key, place)
-    rows = [tuple(values[name] for name in COLUMNS) for values in created]
+    rows = [_ROW_OF(values) for values in created]
     written = await store_created(connection, write, len(batch), Part(Stance, COLUMNS, rows))
     if written and bulk is None:
         await _count_created(session, connection, created, counted)

@@ -18,7 +18,7 @@ from app.models import Stance
 from app.stances import service as stances
 from app.stances.schemas import StanceCreate, StanceUpdate
 from app.stances.writes import NewStance, StanceValues, create_stances, natural_key
-from app.transfer.context import Context, as_uuid, new_hex
+from app.transfer.context import Context, as_uuid
 from app.transfer.records import Record
 from app.transfer.specs import RENAMED
 from app.transfer.upsert import Changed, Decider, given_ids, settle
@@ -123,14 +123,18 @@ async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
             )
             ctx.fail(record, "quote", message, "duplicate-stance")
             return None
-        new_id = decide.new_id(record) if record.id is not None else new_hex()
-        if new_id is None:
-            return None
+        if record.id is None:
+            chosen: uuid.UUID = values["id"]  # the new id its row was built with
+        else:
+            given = decide.new_id(record)
+            if given is None:
+                return None
+            chosen = as_uuid(given)
         ctx.new_stances.add(natural)
-        record.target = new_id
-        ctx.touched_claims.add(values["claim_id"].hex)
+        record.target = chosen.hex
+        ctx.touched_claims.add(record.one["claim"].id)
         ctx.count(record, "created")
-        return as_uuid(new_id)
+        return chosen
 
     await create_stances(
         ctx.session,
