@@ -174,11 +174,18 @@ class BulkWriter:
         params: Sequence[Values] = rows
         if times or uuids:
             encoded = []
+            # A batch's rows share a few times (its clock, their sources' dates): each is
+            # written out once.
+            texts: dict[datetime, str] = {}
             for row in rows:
                 values: list[Any] = list(row)
                 for i in times:
-                    if values[i] is not None:
-                        values[i] = sqlite_time(values[i])
+                    value = values[i]
+                    if value is not None:
+                        text = texts.get(value)
+                        if text is None:
+                            text = texts[value] = sqlite_time(value)
+                        values[i] = text
                 for i in uuids:
                     if isinstance(values[i], uuid.UUID):
                         values[i] = values[i].hex
