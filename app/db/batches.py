@@ -91,7 +91,8 @@ def place_rows(
     for i, values in checked:
         outcome = outcomes[i]
         key = key_of(values)
-        repeats = stored.get(key, [])
+        # (nothing stored, as for most rows of a new import: the key is not hashed for it)
+        repeats = stored.get(key, []) if stored else []
         made = earlier.get(key)  # (a key's hash is not kept: each lookup hashes its ids again)
         if made is not None:
             repeats = [*repeats, made]

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter, itemgetter
-from typing import Any, cast
+from typing import Any, cast, get_args
 
 from sqlalchemy import Table, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -71,6 +71,15 @@ class NewStance:
     fresh: bool = False
 
 
+def _names_enum(annotation: object) -> bool:
+    """Whether a field so annotated may hold enum members."""
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return True
+    return any(_names_enum(arg) for arg in get_args(annotation))
+
+
+# The given fields that hold enum members, stored as their values.
+ENUMS = tuple(name for name in GIVEN if _names_enum(StanceCreate.model_fields[name].annotation))
 # (getters of several fields: one call for all of them, not one a field, on every row)
 _NATURAL_KEY_OF = itemgetter(*NATURAL_KEY)
 _ROW_OF = itemgetter(*COLUMNS)
@@ -79,7 +88,8 @@ _GIVEN_OF = attrgetter(*GIVEN)
 
 def natural_key(values: StanceValues) -> NaturalKey:
     """The stance's claim, actor, source, label and quote."""
-    return cast(NaturalKey, _NATURAL_KEY_OF(values))
+    key: NaturalKey = _NATURAL_KEY_OF(values)
+    return key
 
 
 def _plain(value: object) -> object:
@@ -91,8 +101,9 @@ def stance_values(new: NewStance, *, by: str | None, now: datetime) -> StanceVal
     InvalidField if a rule refuses it: the probability outside the label's band, a
     retraction before the stance's (defaulted) date, a quote not in its source's text."""
     data = new.data
-    given = zip(GIVEN, _GIVEN_OF(data), strict=True)
-    values: StanceValues = {name: _plain(value) for name, value in given}
+    values: StanceValues = dict(zip(GIVEN, _GIVEN_OF(data), strict=True))
+    for name in ENUMS:
+        values[name] = _plain(values[name])
     stated_at = data.stated_at if data.stated_at is not None else new.published_at
     rules.check_band(data.label, data.probability)
     rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
