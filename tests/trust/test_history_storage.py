@@ -4,7 +4,9 @@ keys in the order the database gives stored snapshots back), whatever came after
 
 import itertools
 import json
+import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.history import changelog, recorder
 from app.history.rebuild import jsonb_order
+from app.models import Stance
+from app.stances.writes import COLUMNS as STANCE_COLUMNS
 from tests.factories import make_actor
 from tests.transfer.helpers import NewDatabase, body, imported, serving
 from tests.trust.conftest import rows
@@ -292,3 +296,37 @@ async def test_citations_read_back_after_their_source_is_deleted(
     stored = await stored_afters(engine)
     assert stored[cites[0]] is not None  # nothing left to read it back from
     assert stored[cites[1]] is None  # its update's `before` still gives it
+
+
+def _stance_row(stated_at: datetime) -> dict[str, object]:
+    now = datetime.now(UTC)
+    row: dict[str, object] = dict.fromkeys(STANCE_COLUMNS)
+    row.update(
+        id=uuid.uuid4(),
+        claim_id=uuid.uuid4(),
+        actor_id=uuid.uuid4(),
+        source_id=uuid.uuid4(),
+        label="likely",
+        side="for",
+        probability=0.7,
+        stated_at=stated_at,
+        created_at=now,
+        updated_at=now,
+        version=1,
+    )
+    return row
+
+
+def test_the_change_log_asks_of_uuids_as_the_recorder_of_their_strings() -> None:
+    """The change log asks `derivable` of a created row's values as the database reads them
+    back (UUIDs as UUIDs), and gets the answer the recorder's snapshot of the same record
+    (UUIDs as strings) gets; what it stores is that snapshot, JSON-ready."""
+    kept = _stance_row(datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=2))))
+    for row, stored in ((_stance_row(datetime(2024, 5, 1, tzinfo=UTC)), False), (kept, True)):
+        after = {name: row[name] for name in recorder.FIELDS["stance"]}
+        as_recorded = {name: recorder.json_value(value) for name, value in after.items()}
+        assert recorder.derivable("stance", after) is not stored
+        assert recorder.derivable("stance", as_recorded) is not stored
+        log = changelog.ChangeLog(None, datetime.now(UTC))
+        values = tuple(row[name] for name in STANCE_COLUMNS)
+        assert log.snapshots(Stance, STANCE_COLUMNS, [values]) == [as_recorded if stored else None]
