@@ -47,7 +47,7 @@ def run(action: Callable[[AsyncEngine], Awaitable[T]], *, schema: bool = True) -
     async def main() -> T:
         # A bulk import allocates millions of short-lived objects: with the collector's
         # defaults, collections walking them again take a large share of its CPU.
-        heap.settle(heap.BULK_YOUNG_THRESHOLD)
+        heap.settle(heap.BULK)
         recorder.install()
         current_writer.set(f"cli:{' '.join(sys.argv[1:3])}")
         settings = get_settings()

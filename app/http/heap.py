@@ -9,20 +9,21 @@ counting free a request's objects first; freezing what startup allocated keeps i
 
 import gc
 
-# Allocations between young collections: most request objects are freed by reference counting
-# before one runs, and none live long enough to be promoted.
-YOUNG_THRESHOLD = 10_000
-# For the command line's bulk work (import, export): a batch of 2,500 records allocates about
-# that many objects, most of them alive until the batch is written. Collected every 10,000
-# allocations they would be walked again and again; a young generation the size of a batch
-# walks each once, for a little more memory at the peak.
-BULK_YOUNG_THRESHOLD = 50_000
+# The collector's thresholds (young, middle, old). Serving: most request objects are freed by
+# reference counting before a young collection runs, and none live long enough to be promoted.
+SERVING = (10_000, 10, 10)
+# For the command line's bulk work (import, export): a batch of 2,500 records keeps about
+# 50,000 objects alive until it is written. A young generation at least twice that size lets
+# reference counting free a batch before a collection walks it; a smaller one walks the same
+# live objects again and again, and promotes them for the older generations to walk too
+# (those are spaced out as well).
+BULK = (100_000, 50, 100)
 
 
-def settle(young_threshold: int = YOUNG_THRESHOLD) -> None:
+def settle(thresholds: tuple[int, int, int] = SERVING) -> None:
     """Collect once, freeze what survives (modules, routes, compiled statements: never garbage),
-    so that later full collections skip it; then collect the young generation less often."""
+    so that later full collections skip it; then collect each generation less often."""
     gc.collect()
     gc.freeze()
-    young, middle, old = gc.get_threshold()
-    gc.set_threshold(max(young_threshold, young), middle, old)
+    now = gc.get_threshold()
+    gc.set_threshold(*(max(wanted, at) for wanted, at in zip(thresholds, now, strict=True)))
