@@ -5,7 +5,7 @@ listener: their writers record the `create` changes themselves, in the same tran
 the recorder's own shape (the record's columns but the audit ones, UUIDs as strings, times in
 ISO 8601, sub-records folded in), so the history and the change feed show them like any other.
 Like the recorder, it stores no snapshot when the record as created can be read back (nearly
-always: see recorder.derivable; positioned sub-records are in position order here).
+always: see snapshots.derivable; positioned sub-records are in position order here).
 (Records changed through the ORM are recorded by the recorder as usual.)
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.context import current_request_id, current_writer
 from app.db.bulk import BulkWriter, Values
 from app.db.statements import insert_rows
-from app.history.recorder import ENTITIES, SKIPPED, Snapshot, derivable, json_value
+from app.history.snapshots import ENTITIES, SKIPPED, Snapshot, derivable, json_value
 from app.models import Base, Change, ChangeBatch
 
 # What the recorder folds into a record's snapshot: its sub-records (lists, a mapping).

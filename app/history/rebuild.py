@@ -13,7 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Column, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.history.recorder import ENTITIES, FIELDS, Snapshot, json_value
+from app.history.snapshots import ENTITIES, FIELDS, Snapshot, json_value
 from app.models import (
     ActorAlias,
     ActorExternalId,

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.history import changelog, recorder
+from app.history import changelog, recorder, snapshots
 from app.history.rebuild import jsonb_order
 from app.models import Stance
 from app.stances.writes import COLUMNS as STANCE_COLUMNS
@@ -41,9 +41,9 @@ class Taken:
 def taken(monkeypatch: pytest.MonkeyPatch) -> Iterator[Taken]:
     """Spy on `derivable`: what the old recorder would have stored of each create."""
     spy = Taken()
-    real = recorder.derivable
+    real = snapshots.derivable
 
-    def derivable(entity: str, after: recorder.Snapshot) -> bool:
+    def derivable(entity: str, after: snapshots.Snapshot) -> bool:
         spy.by_id[str(after["id"])] = orjson.loads(orjson.dumps(after))
         answer = real(entity, after)
         spy.derived += answer
@@ -323,10 +323,10 @@ def test_the_change_log_asks_of_uuids_as_the_recorder_of_their_strings() -> None
     (UUIDs as strings) gets; what it stores is that snapshot, JSON-ready."""
     kept = _stance_row(datetime(2024, 5, 1, 12, tzinfo=timezone(timedelta(hours=2))))
     for row, stored in ((_stance_row(datetime(2024, 5, 1, tzinfo=UTC)), False), (kept, True)):
-        after = {name: row[name] for name in recorder.FIELDS["stance"]}
-        as_recorded = {name: recorder.json_value(value) for name, value in after.items()}
-        assert recorder.derivable("stance", after) is not stored
-        assert recorder.derivable("stance", as_recorded) is not stored
+        after = {name: row[name] for name in snapshots.FIELDS["stance"]}
+        as_recorded = {name: snapshots.json_value(value) for name, value in after.items()}
+        assert snapshots.derivable("stance", after) is not stored
+        assert snapshots.derivable("stance", as_recorded) is not stored
         log = changelog.ChangeLog(None, datetime.now(UTC))
         values = tuple(row[name] for name in STANCE_COLUMNS)
         assert log.snapshots(Stance, STANCE_COLUMNS, [values]) == [as_recorded if stored else None]
