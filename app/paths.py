@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Path, Query
 
+from app.schemas import UTCDatetime
 from app.vocabulary import StanceLabel
 
 ActorIdPath = Annotated[uuid.UUID, Path(description="The actor's id.")]
@@ -17,3 +18,10 @@ RecordIdPath = Annotated[uuid.UUID, Path(description="The record's id.")]
 # Filters of the stances listed about one record.
 LabelFilter = Annotated[StanceLabel | None, Query(description="Only this label.")]
 ActorFilter = Annotated[uuid.UUID | None, Query(description="Only this actor's stances.")]
+AsOf = Annotated[
+    UTCDatetime | None,
+    Query(
+        description="Answer as the record stood at this time: stances said later are left "
+        "out and retractions made later are ignored."
+    ),
+]

@@ -4,8 +4,9 @@ implied disputers), its timeline, and its related claims."""
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Protocol, cast
+from typing import Annotated, Literal, Protocol, cast
 
+from fastapi import Query
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -28,10 +29,11 @@ from app.db.statements import Statement, built_once, select_rows
 from app.http.pagination import PageParams, keyset, split_page
 from app.models import Claim, ClaimRelation, ClaimStats, Stance
 from app.models.stance import has_label
+from app.paths import ActorFilter, AsOf, LabelFilter
 from app.records import require
 from app.stances.rows import StanceFields, StanceRow, select_stances, stance_fields
 from app.stances.schemas import ClaimRef
-from app.vocabulary import ClaimRelationKind, StanceLabel, StanceSide
+from app.vocabulary import ClaimRelationKind, StanceSide
 
 
 def said_at() -> ColumnElement[datetime]:
@@ -73,24 +75,41 @@ class ClaimStanceRow(StanceRow, Protocol):
     via_claim_id: uuid.UUID | None
 
 
-# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request.
+# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request; built
+# by FastAPI from the query string (`Depends()`).
 @dataclass(slots=True, kw_only=True)
 class ClaimStanceQuery:
     """The filters of a claim's stances (`GET /v1/claims/{id}/stances`); None: not filtered."""
 
-    side: Annotated[StanceSide | None, Where(lambda p: Stance.side == bindparam(p))] = None
-    label: Annotated[StanceLabel | None, Where(has_label)] = None
-    actor_id: Annotated[uuid.UUID | None, Where(lambda p: Stance.actor_id == bindparam(p))] = None
+    side: Annotated[
+        StanceSide | None,
+        Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
+        Where(lambda p: Stance.side == bindparam(p)),
+    ] = None
+    label: Annotated[LabelFilter, Where(has_label)] = None
+    actor_id: Annotated[ActorFilter, Where(lambda p: Stance.actor_id == bindparam(p))] = None
     # The record as it stood then: stances said by then and not retracted by then.
-    as_of: datetime | None = None
-    include_retracted: bool = False
+    as_of: AsOf = None
+    include_retracted: Annotated[
+        bool, Query(description="Also list stances retracted (by `as_of`, if given).")
+    ] = False
     # With the supporters of claims contradicting this one, as implied disputers.
-    implied: bool = False
+    include: Annotated[
+        Literal["implied"] | None,
+        Query(
+            description="`implied`: add actors who support a claim that contradicts this one, "
+            "as implied disputers (`implied: true`, `via_claim_id`)."
+        ),
+    ] = None
 
     @property
     def with_implied(self) -> bool:
         """Whether the implied disputers are listed: asked for, and no filter excludes them."""
-        return self.implied and self.side in (None, StanceSide.dispute) and self.label is None
+        return (
+            self.include == "implied"
+            and self.side in (None, StanceSide.dispute)
+            and self.label is None
+        )
 
 
 # Built once: constructing the joined SELECT of 30 columns cost more than running it.

@@ -1,9 +1,9 @@
 """HTTP endpoints for the questions asked of one claim: who asserts it, who disputes it, how
 the sides roll up, how positions moved over time, on what evidence, and what it relates to."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from app.claims import provenance, queries, sides
 from app.claims.answers import (
@@ -15,20 +15,12 @@ from app.claims.answers import (
 )
 from app.http.deps import PagingDep, SessionDep
 from app.http.record_routes import RecordRoutes
-from app.paths import ActorFilter, ClaimIdPath, LabelFilter
-from app.schemas import Page, UTCDatetime
-from app.vocabulary import ClaimRelationKind, GroupBy, StanceSide
+from app.paths import ActorFilter, AsOf, ClaimIdPath
+from app.schemas import Page
+from app.vocabulary import ClaimRelationKind, GroupBy
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
-
-AsOf = Annotated[
-    UTCDatetime | None,
-    Query(
-        description="Answer as the record stood at this time: stances said later are left "
-        "out and retractions made later are ignored."
-    ),
-]
 
 
 @claims.about(
@@ -39,37 +31,13 @@ AsOf = Annotated[
 )
 async def list_claim_stances(
     claim_id: ClaimIdPath,
+    query: Annotated[queries.ClaimStanceQuery, Depends()],
     session: SessionDep,
     paging: PagingDep,
-    side: Annotated[
-        StanceSide | None,
-        Query(description="`support`: who asserts it; `dispute`: who disputes it; `neutral`."),
-    ] = None,
-    label: LabelFilter = None,
-    actor_id: ActorFilter = None,
-    as_of: AsOf = None,
-    include_retracted: Annotated[
-        bool, Query(description="Also list stances retracted (by `as_of`, if given).")
-    ] = False,
-    include: Annotated[
-        Literal["implied"] | None,
-        Query(
-            description="`implied`: add actors who support a claim that contradicts this one, "
-            "as implied disputers (`implied: true`, `via_claim_id`)."
-        ),
-    ] = None,
 ) -> Response:
     """The stances on a claim, each with its actor, source (and publisher) and verbatim quote:
     who asserted it (`side=support`), who disputes it (`side=dispute`), who only relays it
     (`side=neutral`)."""
-    query = queries.ClaimStanceQuery(
-        side=side,
-        label=label,
-        actor_id=actor_id,
-        as_of=as_of,
-        include_retracted=include_retracted,
-        implied=include == "implied",
-    )
     items, cursor = await queries.claim_stances(session, claim_id, paging.page, query)
     return paging.json(items, cursor)
 

@@ -1,9 +1,8 @@
 """HTTP endpoints for claims and their relations."""
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
@@ -14,8 +13,7 @@ from app.http.record_routes import RecordRoutes
 from app.http.rendering import json_record
 from app.links.routes import add_link_routes
 from app.paths import ClaimIdPath
-from app.schemas import Page, Tag, UTCDatetime
-from app.vocabulary import ClaimSort, StanceLabel, StanceSide
+from app.schemas import Page
 
 router = APIRouter(prefix="/v1/claims", tags=["claims"])
 claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
@@ -40,69 +38,11 @@ async def create_claim(
 
 @claims.list("Search and filter claims", response_model=Page[ClaimListItem])
 async def list_claims(
-    session: SessionDep,
-    paging: PagingDep,
-    q: Annotated[
-        str | None,
-        Query(
-            max_length=400,
-            description="Full-text search: claims whose statement, or a quote on them, "
-            "contains every word (stemmed: `deploy` finds `deployed`).",
-        ),
-    ] = None,
-    actor_id: Annotated[
-        uuid.UUID | None, Query(description="Only claims this actor has a stance on.")
-    ] = None,
-    side: Annotated[
-        StanceSide | None,
-        Query(description="Only claims with a stance on this side (by `actor_id` if given)."),
-    ] = None,
-    label: Annotated[
-        StanceLabel | None,
-        Query(description="Only claims with a stance with this label (by `actor_id` if given)."),
-    ] = None,
-    contested: Annotated[
-        bool | None,
-        Query(
-            description="`true`: only claims with both supporters and disputers; "
-            "`false`: only claims without."
-        ),
-    ] = None,
-    tag: Annotated[Tag | None, Query(description="Only claims with this tag.")] = None,
-    about_actor_id: Annotated[
-        uuid.UUID | None, Query(description="Only claims about this actor.")
-    ] = None,
-    since: Annotated[
-        UTCDatetime | None,
-        Query(description="Only claims with a stance stated at or after this time."),
-    ] = None,
-    until: Annotated[
-        UTCDatetime | None,
-        Query(description="Only claims with a stance stated at or before this time."),
-    ] = None,
-    sort: Annotated[
-        ClaimSort | None,
-        Query(
-            description="`relevance` (default with `q`), `newest` (latest stance first), "
-            "`stances` (most stances first) or `created` (default without `q`)."
-        ),
-    ] = None,
+    query: Annotated[search.ClaimQuery, Depends()], session: SessionDep, paging: PagingDep
 ) -> Response:
     """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
     must all hold for one current stance. `contested=true&sort=stances` lists the most debated
     claims."""
-    query = search.ClaimQuery(
-        q=q,
-        actor_id=actor_id,
-        side=side,
-        label=label,
-        contested=contested,
-        tag=tag,
-        about_actor_id=about_actor_id,
-        since=since,
-        until=until,
-        sort=sort,
-    )
     items, cursor = await search.search_claims(session, paging.page, query)
     return paging.json(items, cursor)
 

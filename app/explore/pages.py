@@ -22,6 +22,7 @@ from app.http.pagination import MAX_LIMIT
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
 from app.stances.filters import StanceQuery, stance_list
+from app.vocabulary import ClaimSort
 
 LISTED = 20  # search results and contested claims on the start page
 CHANGES = 15
@@ -69,7 +70,7 @@ async def start_page(session: AsyncSession, q: str | None) -> StartPage:
     if q is not None:
         results, _ = await search.search_claims(session, first_page(LISTED), search.ClaimQuery(q=q))
     contested, _ = await search.search_claims(
-        session, first_page(LISTED), search.ClaimQuery(contested=True, sort="stances")
+        session, first_page(LISTED), search.ClaimQuery(contested=True, sort=ClaimSort.stances)
     )
     changes = [_change(c) for c in await recent_changes(session, CHANGES)]
     return StartPage(q, results, contested, changes)

@@ -5,6 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
+from fastapi import Query
 from sqlalchemy import Integer, Uuid, bindparam
 
 from app.db.filters import Where, bound, conditions, filters_of
@@ -12,22 +13,50 @@ from app.db.statements import Statement, built_once
 from app.http.pagination import PageParams
 from app.models import Stance
 from app.stances.rows import select_stances
+from app.vocabulary import StanceLabel, StanceSide
 
 ALL_STANCES = select_stances()
 
 
-# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request.
+# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request. FastAPI
+# builds it from the query string (`Depends()`): each field is a query parameter, its
+# description and its SQL condition declared together.
 @dataclass(slots=True, kw_only=True)
 class StanceQuery:
     """The stance list's filters, in the order they are applied; None: not filtered."""
 
-    claim_id: Annotated[uuid.UUID | None, Where(lambda p: Stance.claim_id == bindparam(p))] = None
-    actor_id: Annotated[uuid.UUID | None, Where(lambda p: Stance.actor_id == bindparam(p))] = None
-    source_id: Annotated[uuid.UUID | None, Where(lambda p: Stance.source_id == bindparam(p))] = None
-    label: Annotated[str | None, Where(lambda p: Stance.label == bindparam(p))] = None
-    side: Annotated[str | None, Where(lambda p: Stance.side == bindparam(p))] = None
-    # True: only retracted stances; False: only current ones (a condition without a value).
-    retracted: bool | None = None
+    claim_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only stances on this claim."),
+        Where(lambda p: Stance.claim_id == bindparam(p)),
+    ] = None
+    actor_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only stances by this actor."),
+        Where(lambda p: Stance.actor_id == bindparam(p)),
+    ] = None
+    source_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only stances recorded in this source."),
+        Where(lambda p: Stance.source_id == bindparam(p)),
+    ] = None
+    label: Annotated[
+        StanceLabel | None,
+        Query(description="Only stances with this label."),
+        Where(lambda p: Stance.label == bindparam(p)),
+    ] = None
+    side: Annotated[
+        StanceSide | None,
+        Query(
+            description="Only stances on this side: `support` (who asserts "
+            "it), `dispute` (who disputes it) or `neutral`."
+        ),
+        Where(lambda p: Stance.side == bindparam(p)),
+    ] = None
+    # A condition without a value.
+    retracted: Annotated[
+        bool | None, Query(description="`true`: only retracted stances; `false`: only current.")
+    ] = None
 
 
 def stance_list(query: StanceQuery, page: PageParams) -> tuple[Statement, dict[str, object]]:

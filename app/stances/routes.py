@@ -1,9 +1,8 @@
 """HTTP endpoints for stances and the stance vocabulary."""
 
-import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.http.deps import PagingDep, SessionDep, WriterDep
 from app.http.record_routes import RecordRoutes
@@ -12,7 +11,6 @@ from app.schemas import Page
 from app.stances import service
 from app.stances.filters import StanceQuery
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
-from app.vocabulary import StanceLabel, StanceSide
 
 router = APIRouter(prefix="/v1/stances", tags=["stances"])
 # Nothing refers to a stance, and nothing about one must be unique: no 409.
@@ -34,35 +32,10 @@ async def create_stance(
 
 @stances.list("List stances", response_model=Page[StanceOut])
 async def list_stances(
-    session: SessionDep,
-    paging: PagingDep,
-    claim_id: Annotated[uuid.UUID | None, Query(description="Only stances on this claim.")] = None,
-    actor_id: Annotated[uuid.UUID | None, Query(description="Only stances by this actor.")] = None,
-    source_id: Annotated[
-        uuid.UUID | None, Query(description="Only stances recorded in this source.")
-    ] = None,
-    label: Annotated[StanceLabel | None, Query(description="Only stances with this label.")] = None,
-    side: Annotated[
-        StanceSide | None,
-        Query(
-            description="Only stances on this side: `support` (who asserts "
-            "it), `dispute` (who disputes it) or `neutral`."
-        ),
-    ] = None,
-    retracted: Annotated[
-        bool | None, Query(description="`true`: only retracted stances; `false`: only current.")
-    ] = None,
+    query: Annotated[StanceQuery, Depends()], session: SessionDep, paging: PagingDep
 ) -> Response:
     """Stances in creation order, each with its actor, source and claim embedded, filtered by
     claim, actor, source, label, side or retraction."""
-    query = StanceQuery(
-        claim_id=claim_id,
-        actor_id=actor_id,
-        source_id=source_id,
-        label=label,
-        side=side,
-        retracted=retracted,
-    )
     items, cursor = await service.list_stances(session, paging.page, query)
     return paging.json(items, cursor)
 
