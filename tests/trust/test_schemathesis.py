@@ -127,12 +127,15 @@ def test_contract(case: schemathesis.Case, fuzz_app: FastAPI, fuzz_key: str) -> 
     )
 
 
-def test_enough_cases(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str]) -> None:
-    """Runs after the fuzzing (same module): prints the count and checks the budget was spent."""
+def test_enough_cases(
+    request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], backend: str
+) -> None:
+    """Runs after the fuzzing (same module) of each database: prints the count so far and
+    checks the budget was spent."""
     total = sum(CASES.values())
     with capsys.disabled():
         print(
-            f"\n[schemathesis] cases={total} operations={len(CASES)} "
+            f"\n[schemathesis] {backend}: cases={total} operations={len(CASES)} "
             f"max_examples_per_operation={EXAMPLES_PER_OPERATION} seed=derandomized"
         )
     if request.config.option.keyword or request.config.option.markexpr:
