@@ -76,7 +76,7 @@ class ClaimStanceRow(StanceRow, Protocol):
 
 
 # Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request; built
-# by FastAPI from the query string (`Depends()`).
+# by FastAPI from the query string (`app.http.deps.from_query`).
 @dataclass(slots=True, kw_only=True)
 class ClaimStanceQuery:
     """The filters of a claim's stances (`GET /v1/claims/{id}/stances`); None: not filtered."""

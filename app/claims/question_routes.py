@@ -13,7 +13,7 @@ from app.claims.answers import (
     SidesOut,
     TimelineEntry,
 )
-from app.http.deps import PagingDep, SessionDep
+from app.http.deps import PagingDep, SessionDep, from_query
 from app.http.record_routes import RecordRoutes
 from app.paths import ActorFilter, AsOf, ClaimIdPath
 from app.schemas import Page
@@ -31,7 +31,7 @@ claims = RecordRoutes(router, "claim", "claims", "/{claim_id}")
 )
 async def list_claim_stances(
     claim_id: ClaimIdPath,
-    query: Annotated[queries.ClaimStanceQuery, Depends()],
+    query: Annotated[queries.ClaimStanceQuery, Depends(from_query(queries.ClaimStanceQuery))],
     session: SessionDep,
     paging: PagingDep,
 ) -> Response:

@@ -8,7 +8,7 @@ from app.claims import search, service, similar
 from app.claims.answers import ClaimListItem
 from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimDetail, ClaimUpdate
-from app.http.deps import PagingDep, SessionDep, WriterDep
+from app.http.deps import PagingDep, SessionDep, WriterDep, from_query
 from app.http.record_routes import RecordRoutes
 from app.http.rendering import json_record
 from app.links.routes import add_link_routes
@@ -38,7 +38,9 @@ async def create_claim(
 
 @claims.list("Search and filter claims", response_model=Page[ClaimListItem])
 async def list_claims(
-    query: Annotated[search.ClaimQuery, Depends()], session: SessionDep, paging: PagingDep
+    query: Annotated[search.ClaimQuery, Depends(from_query(search.ClaimQuery))],
+    session: SessionDep,
+    paging: PagingDep,
 ) -> Response:
     """Search and filter claims. Stance filters (`actor_id`, `side`, `label`, `since`, `until`)
     must all hold for one current stance. `contested=true&sort=stances` lists the most debated

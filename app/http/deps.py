@@ -1,8 +1,9 @@
 """Named dependencies shared by the routes."""
 
-from collections.abc import AsyncIterator, Mapping, Sequence
+import inspect
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,3 +86,17 @@ async def writer(request: Request) -> str | None:
 
 
 WriterDep = Annotated[str | None, Depends(writer)]
+
+
+def from_query(filters: type[T]) -> Callable[..., Awaitable[T]]:
+    """A dependency building `filters` (a dataclass of query parameters, each declared on its
+    field) from the query string: `Depends(from_query(StanceQuery))`. FastAPI takes the
+    parameters from the class's signature; the class is built in the event loop, where
+    `Depends(StanceQuery)` would build it in the thread pool, a thread hop per request."""
+
+    async def build(**values: Any) -> T:
+        return filters(**values)
+
+    build.__signature__ = inspect.signature(filters)  # type: ignore[attr-defined]
+    build.__name__ = filters.__name__
+    return build

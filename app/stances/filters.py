@@ -18,8 +18,8 @@ from app.vocabulary import StanceLabel, StanceSide
 ALL_STANCES = select_stances()
 
 
-# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request. FastAPI
-# builds it from the query string (`Depends()`): each field is a query parameter, its
+# Not frozen, as `app.claims.filters.ClaimQuery`: cheaper to build for each request. Built
+# from the query string (`app.http.deps.from_query`): each field is a query parameter, its
 # description and its SQL condition declared together.
 @dataclass(slots=True, kw_only=True)
 class StanceQuery:

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.http.deps import PagingDep, SessionDep, WriterDep
+from app.http.deps import PagingDep, SessionDep, WriterDep, from_query
 from app.http.record_routes import RecordRoutes
 from app.paths import StanceIdPath
 from app.schemas import Page
@@ -32,7 +32,9 @@ async def create_stance(
 
 @stances.list("List stances", response_model=Page[StanceOut])
 async def list_stances(
-    query: Annotated[StanceQuery, Depends()], session: SessionDep, paging: PagingDep
+    query: Annotated[StanceQuery, Depends(from_query(StanceQuery))],
+    session: SessionDep,
+    paging: PagingDep,
 ) -> Response:
     """Stances in creation order, each with its actor, source and claim embedded, filtered by
     claim, actor, source, label, side or retraction."""
