@@ -41,6 +41,8 @@ from app.models import Citation, Source, SourceOrigin
 CHUNK = 500
 # Rows per INSERT on PostgreSQL, sent as two arrays.
 WRITE_CHUNK = 20_000
+# Citations read per statement by a full rebuild.
+READ_PAGE = 50_000
 # Past this many sources to recompute, reading every citation once costs less than walking
 # from each chunk of them.
 REBUILD_ABOVE = 20_000
@@ -203,25 +205,39 @@ async def _write(
     else:
         for part in _chunks(list(replaced)):
             await connection.execute(delete(SourceOrigin).where(SourceOrigin.source_id.in_(part)))
-    pairs = [(source, origin) for source, origins in found.items() for origin in origins]
-    if postgres:
-        # Two arrays a statement: one row of parameters per origin would be a round trip each.
-        statement = insert(SourceOrigin).from_select(
-            ["source_id", "origin_id"],
-            select(
-                func.unnest(bindparam("sources", type_=ARRAY(Uuid))),
-                func.unnest(bindparam("origins", type_=ARRAY(Uuid))),
-            ),
-        )
-        for i in range(0, len(pairs), WRITE_CHUNK):
-            some = pairs[i : i + WRITE_CHUNK]
-            await connection.execute(
-                statement, {"sources": [s for s, _ in some], "origins": [o for _, o in some]}
-            )
-    elif pairs:
-        await connection.execute(
-            insert(SourceOrigin), [{"source_id": s, "origin_id": o} for s, o in pairs]
-        )
+    # Two arrays a statement on PostgreSQL: one row of parameters per origin would be a
+    # round trip each. The rows are made a chunk at a time: all at once, after a full
+    # rebuild, they would be a large import's peak of memory.
+    statement = insert(SourceOrigin).from_select(
+        ["source_id", "origin_id"],
+        select(
+            func.unnest(bindparam("sources", type_=ARRAY(Uuid))),
+            func.unnest(bindparam("origins", type_=ARRAY(Uuid))),
+        ),
+    )
+    for sources, origins in _pair_chunks(found):
+        if postgres:
+            await connection.execute(statement, {"sources": sources, "origins": origins})
+        else:
+            rows = [{"source_id": s, "origin_id": o} for s, o in zip(sources, origins, strict=True)]
+            await connection.execute(insert(SourceOrigin), rows)
+
+
+def _pair_chunks(
+    found: Mapping[uuid.UUID, frozenset[uuid.UUID]],
+) -> Iterator[tuple[list[uuid.UUID], list[uuid.UUID]]]:
+    """`found`'s (source, origin) rows, WRITE_CHUNK at a time, as a list of each column."""
+    sources: list[uuid.UUID] = []
+    origins: list[uuid.UUID] = []
+    for source, its in found.items():
+        for origin in its:
+            sources.append(source)
+            origins.append(origin)
+        if len(sources) >= WRITE_CHUNK:
+            yield sources, origins
+            sources, origins = [], []
+    if sources:
+        yield sources, origins
 
 
 async def rebuild_origins(session: AsyncSession) -> None:
@@ -230,11 +246,32 @@ async def rebuild_origins(session: AsyncSession) -> None:
     await _rebuild(session)
 
 
+@built_once
+def _citations_after(first: bool) -> Any:
+    """A page of citations in id order (after the id `after`, unless the first)."""
+    statement = select(Citation.id, Citation.source_id, Citation.cited_source_id)
+    if not first:
+        statement = statement.where(Citation.id > bindparam("after", type_=Uuid))
+    return statement.order_by(Citation.id).limit(bindparam("limit"))
+
+
 async def _rebuild(session: AsyncSession) -> None:
+    """Every citation read a page at a time (all at once, the rows and the driver's buffer
+    would be a large import's peak of memory), each source's id kept once."""
     cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    statement = select(Citation.source_id, Citation.cited_source_id)
-    for citing, cited in await select_rows(session, statement):
-        cites[citing].append(cited)
+    one: dict[uuid.UUID, uuid.UUID] = {}  # each id as one object, however often it is cited
+    after: uuid.UUID | None = None
+    while True:
+        params: dict[str, object] = {"limit": READ_PAGE}
+        if after is not None:
+            params["after"] = after
+        rows = await select_rows(session, _citations_after(after is None), params)
+        for _, citing, cited in rows:
+            cites[one.setdefault(citing, citing)].append(one.setdefault(cited, cited))
+        if len(rows) < READ_PAGE:
+            break
+        after = rows[-1][0]
+    del one
     await _write(session, origins_of(cites), None)
 
 

@@ -8,11 +8,13 @@ from collections import defaultdict
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engines import create_sessionmaker
 from app.models import SourceOrigin
+from app.sources import origins
 from app.sources.origins import origins_of, rebuild_origins
 from tests.factories import make_source
 from tests.transfer.helpers import body, imported
@@ -93,7 +95,7 @@ async def rebuilt(engine: AsyncEngine) -> dict[uuid.UUID, set[uuid.UUID]]:
 
 
 async def test_origins_follow_citations_created_and_deleted_through_the_api(
-    client: httpx.AsyncClient, engine: AsyncEngine
+    client: httpx.AsyncClient, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rng = random.Random(11)
     sources = [await make_source(client) for _ in range(10)]
@@ -119,6 +121,11 @@ async def test_origins_follow_citations_created_and_deleted_through_the_api(
         for a, b in made:
             cites[ids[a]].add(ids[b])
         assert await kept(engine) == reference(dict(cites)), step
+    assert await rebuilt(engine) == await kept(engine)
+    # A rebuild reading the citations a few at a time and writing a few rows a statement.
+    monkeypatch.setattr(origins, "READ_PAGE", 3)
+    monkeypatch.setattr(origins, "WRITE_CHUNK", 4)
+    assert len(made) > 3
     assert await rebuilt(engine) == await kept(engine)
 
 
