@@ -123,8 +123,6 @@ class Context:
     texts: TextCache = field(default_factory=TextCache)
     counts: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     touched_claims: set[HexId] = field(default_factory=set)  # claims whose stances changed
-    # Hashes of the natural keys of the stances this import created (a repeat is refused).
-    new_stances: set[int] = field(default_factory=set)
     # By record type: the natural keys its last batch created (see upsert.Decider).
     held: dict[str, dict[Hashable, HexId]] = field(default_factory=dict)
 

@@ -117,7 +117,7 @@ async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
             by_id.append((record, values))
             return None
         natural = hash(natural_key(values))
-        if natural in ctx.new_stances:
+        if not ctx.index.add_stance(natural):
             message = (
                 "repeats the stance of an earlier line (same claim, actor, source, label, quote)"
             )
@@ -128,9 +128,9 @@ async def import_stances(ctx: Context, records: list[StanceRecord]) -> None:
         else:
             given = decide.new_id(record)
             if given is None:
+                ctx.index.forget_stance(natural)
                 return None
             chosen = as_uuid(given)
-        ctx.new_stances.add(natural)
         record.target = chosen.hex
         ctx.touched_claims.add(record.one["claim"].id)
         ctx.count(record, "created")

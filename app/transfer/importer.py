@@ -184,11 +184,10 @@ async def run(
             await importer.process(items)
         await producer
         await writer.drain()
-        # The keys and the new stances' natural keys are no longer needed, nor a large page
-        # cache: they give their memory back before the recount and the origins, which
-        # would otherwise add to them at the peak.
+        # The keys are no longer needed, nor a large page cache: both give their memory back
+        # before the recount and the origins, whose reads would otherwise add to them at the
+        # peak.
         ctx.index.close()
-        ctx.new_stances.clear()
         await writer.shrink_cache()
         if not ctx.errors.count:
             await importer.finish()

@@ -5,12 +5,15 @@ integer each: the record's id, type, line and the facts a referring stance needs
 bytes a key, with the key itself); the most recently used are also kept decoded. Every key
 (of any type) goes into a SQLite table of two 64-bit hashes and its line, so that a repeated
 key is found however far apart the two lines are; keys are compared by both hashes, so two
-different keys are taken for one only with probability about n^2 / 2^129.
+different keys are taken for one only with probability about n^2 / 2^129. The natural keys
+of the stances the import creates go into another, by their 64-bit hash (a repeat is
+refused; two different ones are taken for one with probability about n^2 / 2^65).
 
-That table lives in a private temporary file with a 2 MiB page cache, not in memory: in
-memory it would grow with the file (about 35 bytes a key) and hold the process's peak up,
-while on disk it costs a few seconds of a large import. The pages it does not cache stay in
-the operating system's file cache.
+Those tables live in a private temporary file with a 2 MiB page cache, not in memory: in
+memory they would grow with the file (a Python set of a million hashes holds ~90 MB, kept
+until the import ends and scattered among the batches' short-lived objects) and hold the
+process's peak up, while on disk they cost a few seconds of a large import. The pages it
+does not cache stay in the operating system's file cache.
 """
 
 import sqlite3
@@ -83,6 +86,7 @@ class KeyIndex:
         self._seen.execute(
             "CREATE TABLE seen (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, line INTEGER)"
         )
+        self._seen.execute("CREATE TABLE stances (h INTEGER PRIMARY KEY)")
 
     def close(self) -> None:
         """Forget every key (closing twice is harmless)."""
@@ -126,3 +130,14 @@ class KeyIndex:
             if found is not None and found[1] != line and found[0] == h2:
                 repeated[line] = found[1]
         return repeated
+
+    def add_stance(self, natural: int) -> bool:
+        """Remember a new stance's natural key (its hash); False if it was already known."""
+        return self._seen.execute(_ADD_STANCE, (natural,)).rowcount == 1
+
+    def forget_stance(self, natural: int) -> None:
+        """Forget a natural key `add_stance` took for a stance that was not created after all."""
+        self._seen.execute("DELETE FROM stances WHERE h = ?", (natural,))
+
+
+_ADD_STANCE = "INSERT OR IGNORE INTO stances VALUES (?)"

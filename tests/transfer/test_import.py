@@ -455,6 +455,25 @@ class TestUpsert:
         ]
         await nothing_written(client)
 
+    async def test_a_stance_refused_for_its_id_leaves_its_natural_key_free(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        """A line refused because its id is another line's takes no natural key: a later
+        line with the same stance is not called a repeat of it."""
+        stance = minimal()[4]
+        given = str(uuid.uuid4())
+        records = [
+            *minimal(),
+            {**stance, "key": "t2", "id": given, "label": "likely", "probability": None},
+            {**stance, "key": "t3", "id": given, "label": "denied", "probability": None},
+            {**stance, "key": "t4", "label": "denied", "probability": None},
+        ]
+        errors = problem(await post(client, body(records)), 422)["errors"]
+        assert [(e["line"], e["field"], e["type"]) for e in errors] == [
+            (len(records) - 1, "id", "duplicate-id")
+        ]
+        await nothing_written(client)
+
     async def test_a_stance_equal_to_a_recorded_one_is_unchanged(
         self, client: httpx.AsyncClient
     ) -> None:
