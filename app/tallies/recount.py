@@ -146,12 +146,16 @@ async def recount_many(session: AsyncSession, claim_ids: Collection[uuid.UUID]) 
 
 
 async def _recount(session: AsyncSession, ids: Claims) -> None:
-    await session.execute(
+    # The counters' rows locked in id order; counted, not sent back (a bulk import's hundred
+    # thousand ids would all come back to be dropped).
+    locked = (
         select(ClaimStats.claim_id)
         .where(ClaimStats.claim_id.in_(ids))
         .order_by(ClaimStats.claim_id)
         .with_for_update()
+        .subquery()
     )
+    await session.execute(select(func.count()).select_from(locked))
     current = Stance.retracted_at.is_(None)
 
     def on(side: str) -> Any:
