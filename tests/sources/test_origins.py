@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db.engines import create_sessionmaker
 from app.models import SourceOrigin
 from app.sources import origins
-from app.sources.origins import origins_of, rebuild_origins
+from app.sources.graph import origins_of
+from app.sources.origins import rebuild_origins
 from tests.factories import make_source
 from tests.transfer.helpers import body, imported
 
