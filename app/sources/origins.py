@@ -16,10 +16,14 @@ other: `refresh_origins` recomputes those. Deleting a source needs nothing: noth
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    Table,
     Uuid,
     any_,
     bindparam,
@@ -30,20 +34,21 @@ from sqlalchemy import (
     null,
     select,
     true,
+    union,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.statements import built_once, select_rows
 from app.models import Citation, Source, SourceOrigin
-from app.sources.graph import origins_of
+from app.sources.graph import Citations, origins_of
 
 # Ids per statement where they are sent as a list (SQLite's IN, and the walks' starts).
 CHUNK = 500
 # Rows per INSERT on PostgreSQL, sent as two arrays.
 WRITE_CHUNK = 20_000
 # Citations read per statement by a full rebuild.
-READ_PAGE = 50_000
+READ_PAGE = 20_000
 # Past this many sources to recompute, reading every citation once costs less than walking
 # from each chunk of them.
 REBUILD_ABOVE = 20_000
@@ -116,10 +121,11 @@ async def _lock(session: AsyncSession) -> None:
 
 async def _write(
     session: AsyncSession,
-    found: Mapping[uuid.UUID, frozenset[uuid.UUID]],
+    found: Iterable[tuple[uuid.UUID, Iterable[uuid.UUID]]],
     replaced: Collection[uuid.UUID] | None,
 ) -> None:
-    """Replace the rows of the sources `replaced` (every row when None) with `found`'s."""
+    """Replace the rows of the sources `replaced` (every row when None) with `found`'s
+    (sources with their origins)."""
     connection = await session.connection()
     postgres = _is_postgres(session)
     if replaced is None:
@@ -152,12 +158,12 @@ async def _write(
 
 
 def _pair_chunks(
-    found: Mapping[uuid.UUID, frozenset[uuid.UUID]],
+    found: Iterable[tuple[uuid.UUID, Iterable[uuid.UUID]]],
 ) -> Iterator[tuple[list[uuid.UUID], list[uuid.UUID]]]:
     """`found`'s (source, origin) rows, WRITE_CHUNK at a time, as a list of each column."""
     sources: list[uuid.UUID] = []
     origins: list[uuid.UUID] = []
-    for source, its in found.items():
+    for source, its in found:
         for origin in its:
             sources.append(source)
             origins.append(origin)
@@ -174,20 +180,69 @@ async def rebuild_origins(session: AsyncSession) -> None:
     await _rebuild(session)
 
 
+# A full rebuild's numbering of the sources that its citations name, in id order (see
+# app/sources/graph.py): the database maps ids to numbers and back, so that the rebuild holds
+# numbers rather than a Python object and a dictionary entry per source.
+_NUMBERED = Table(
+    "rebuild_source_numbers",
+    MetaData(),
+    Column("n", Integer, primary_key=True, autoincrement=False),
+    Column("id", Uuid, nullable=False, unique=True),
+    prefixes=["TEMPORARY"],
+)
+_CITING, _CITED = _NUMBERED.alias("citing"), _NUMBERED.alias("cited")
+
+
+def _number_sources() -> Any:
+    ends = union(
+        select(Citation.source_id.label("id")), select(Citation.cited_source_id.label("id"))
+    ).subquery()
+    numbered = select(func.row_number().over(order_by=ends.c.id) - 1, ends.c.id)
+    return insert(_NUMBERED).from_select(["n", "id"], numbered)
+
+
 @built_once
 def _citations_after(first: bool) -> Any:
-    """A page of citations in id order (after the id `after`, unless the first)."""
-    statement = select(Citation.id, Citation.source_id, Citation.cited_source_id)
+    """A page of citations in id order (after the id `after`, unless the first), as the
+    numbers of the citing and the cited source."""
+    statement = (
+        select(Citation.id, _CITING.c.n, _CITED.c.n)
+        .join(_CITING, _CITING.c.id == Citation.source_id)
+        .join(_CITED, _CITED.c.id == Citation.cited_source_id)
+    )
     if not first:
         statement = statement.where(Citation.id > bindparam("after", type_=Uuid))
     return statement.order_by(Citation.id).limit(bindparam("limit"))
 
 
+@built_once
+def _numbers_from() -> Any:
+    """A page of the numbered sources' ids, in number order from `first`."""
+    return (
+        select(_NUMBERED.c.id)
+        .where(_NUMBERED.c.n >= bindparam("first"))
+        .order_by(_NUMBERED.c.n)
+        .limit(bindparam("limit"))
+    )
+
+
 async def _rebuild(session: AsyncSession) -> None:
     """Every citation read a page at a time (all at once, the rows and the driver's buffer
-    would be a large import's peak of memory), each source's id kept once."""
-    cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    one: dict[uuid.UUID, uuid.UUID] = {}  # each id as one object, however often it is cited
+    would be a large import's peak of memory), as numbers, into a compact graph; the ids
+    kept as 16 bytes each for the rows written."""
+    connection = await session.connection()
+    await connection.run_sync(_NUMBERED.create)
+    await connection.execute(_number_sources())
+    size = 0
+    ids = bytearray()
+    while True:
+        rows = await select_rows(session, _numbers_from(), {"first": size, "limit": READ_PAGE})
+        for (source_id,) in rows:
+            ids += source_id.bytes
+        size += len(rows)
+        if len(rows) < READ_PAGE:
+            break
+    graph = Citations(size)
     after: uuid.UUID | None = None
     while True:
         params: dict[str, object] = {"limit": READ_PAGE}
@@ -195,12 +250,18 @@ async def _rebuild(session: AsyncSession) -> None:
             params["after"] = after
         rows = await select_rows(session, _citations_after(after is None), params)
         for _, citing, cited in rows:
-            cites[one.setdefault(citing, citing)].append(one.setdefault(cited, cited))
+            graph.add(citing, cited)
         if len(rows) < READ_PAGE:
             break
         after = rows[-1][0]
-    del one
-    await _write(session, origins_of(cites), None)
+    del rows
+    await connection.run_sync(_NUMBERED.drop)
+
+    def id_of(n: int) -> uuid.UUID:
+        return uuid.UUID(bytes=bytes(ids[16 * n : 16 * n + 16]))
+
+    found = graph.origins()
+    await _write(session, ((id_of(n), map(id_of, its)) for n, its in found.pairs()), None)
 
 
 async def refresh_origins(session: AsyncSession, citing: Collection[uuid.UUID]) -> None:
@@ -214,14 +275,12 @@ async def refresh_origins(session: AsyncSession, citing: Collection[uuid.UUID]) 
     if len(affected) > REBUILD_ABOVE:
         await _rebuild(session)
         return
-    cites: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    seen: set[tuple[uuid.UUID, uuid.UUID]] = set()
+    cites: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
     for node, via in await _reach(session, affected, upward=False):
-        if via is not None and (via, node) not in seen:
-            seen.add((via, node))
-            cites[via].append(node)
+        if via is not None:
+            cites[via].add(node)
     found = origins_of(cites)
-    await _write(session, {s: found[s] for s in affected if s in found}, affected)
+    await _write(session, ((s, found[s]) for s in affected if s in found), affected)
 
 
 async def refresh_origins_since(session: AsyncSession, since: Any) -> None:
