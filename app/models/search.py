@@ -1,9 +1,10 @@
 """Schema objects that live outside the SQLAlchemy models: full-text search, and the claims'
 link arrays on PostgreSQL.
 
-They are created by migrations 0002, 0006, 0007, 0008 and 0010 with dialect-specific SQL (FTS5
-on SQLite; generated tsvector columns, their indexes, the `claim_terms` word lists and the
-`claim_links` arrays on PostgreSQL), and model/schema comparisons leave them out.
+They are created by migrations 0002, 0006, 0007, 0008, 0010 and 0020 with dialect-specific
+SQL (FTS5 on SQLite, with tables that map ids to their full-text rows; generated tsvector
+columns, their indexes, the `claim_terms` word lists and the `claim_links` arrays on
+PostgreSQL), and model/schema comparisons leave them out.
 """
 
 SEARCH_TABLE_PREFIXES = ("claims_fts", "stances_fts", "claim_terms", "claim_links")

@@ -89,6 +89,35 @@ async def word_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
         return sorted(tuple(r) for r in held), sorted(tuple(r) for r in wanted)
 
 
+async def full_text_rows(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
+    """SQLite: what the full-text tables hold, each row reached the way the triggers reach it
+    (through `claims_fts_rows` and `stances_fts_rows`), and what the rows give (each claim's
+    statement twice, once per claim table; each quoted stance's quote), each sorted."""
+    async with engine.connect() as conn:
+        held = await conn.execute(
+            text(
+                "SELECT 'words', f.claim_id, f.statement FROM claims_fts_rows AS r"
+                " JOIN claims_fts AS f ON f.rowid = r.fts_rowid WHERE f.claim_id = r.claim_id"
+                " UNION ALL SELECT 'trigrams', f.claim_id, f.statement FROM claims_fts_rows AS r"
+                " JOIN claims_fts_trigram AS f ON f.rowid = r.fts_rowid"
+                " WHERE f.claim_id = r.claim_id"
+                " UNION ALL SELECT 'quotes', f.stance_id, f.quote FROM stances_fts_rows AS r"
+                " JOIN stances_fts AS f ON f.rowid = r.fts_rowid WHERE f.stance_id = r.stance_id"
+                " UNION ALL SELECT 'words', claim_id, statement FROM claims_fts"
+                " UNION ALL SELECT 'trigrams', claim_id, statement FROM claims_fts_trigram"
+                " UNION ALL SELECT 'quotes', stance_id, quote FROM stances_fts"
+            )
+        )
+        wanted = await conn.execute(
+            text(
+                "SELECT 'words', id, statement FROM claims"
+                " UNION ALL SELECT 'trigrams', id, statement FROM claims"
+                " UNION ALL SELECT 'quotes', id, quote FROM stances WHERE quote IS NOT NULL"
+            )
+        )
+        return sorted(tuple(r) for r in held), sorted(2 * [tuple(r) for r in wanted])
+
+
 async def link_lists(engine: AsyncEngine) -> tuple[list[Any], list[Any]]:
     """PostgreSQL: the rows of `claim_links` (each claim's tags and subjects as arrays), and
     the rows `claim_tags` and `claim_subjects` give (claims with neither left out), each

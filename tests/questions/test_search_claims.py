@@ -14,7 +14,7 @@ from app.claims import search
 from tests.conftest import client_for, field_errors, problem
 from tests.factories import import_records, make_actor, make_claim, make_source
 from tests.questions.conftest import admin_client, own_app
-from tests.questions.helpers import Json, ids, stance, word_lists
+from tests.questions.helpers import Json, full_text_rows, ids, stance, word_lists
 from tests.reading import walk
 
 Ids = dict[str, uuid.UUID]
@@ -487,3 +487,32 @@ class TestOneWordSearch:
         assert by_claim[claims[0]["id"]] == {"owl", "hunt"}  # the old words went
         assert claims[1]["id"] not in by_claim
         assert len(by_claim) == len(self.STATEMENTS)  # three left, and the imported one
+
+    async def test_the_full_text_rows_match_the_statements_and_quotes(
+        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
+    ) -> None:
+        """SQLite: after claims and stances are written, edited (a quote set, changed and
+        removed) and deleted, through the API and an import, the full-text tables hold each
+        statement and quote once, where the id-to-row tables say."""
+        if backend != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL keeps its word lists in `claim_terms`")
+        claims = [await make_claim(client, statement=s) for s in self.STATEMENTS]
+        actor, source = await make_actor(client), await make_source(client)
+        quoted = [
+            await stance(client, claims[i], actor, source, label, quote=f"Falcons {i}")
+            for i, label in enumerate(("confirmed", "denied", "highly_likely"))
+        ]
+        await client.patch(f"/v1/claims/{claims[0]['id']}", json={"statement": "Owls hunt"})
+        await client.patch(f"/v1/stances/{quoted[0]['id']}", json={"quote": "Owls"})
+        await client.patch(f"/v1/stances/{quoted[1]['id']}", json={"quote": None})
+        assert (await client.delete(f"/v1/stances/{quoted[2]['id']}")).status_code == 204
+        assert (await client.delete(f"/v1/claims/{claims[2]['id']}")).status_code == 204
+        records = [
+            {"type": "claim", "key": "a", "statement": "Kestrels nest in the tower"},
+            {"type": "claim", "key": "b", "statement": claims[3]["statement"], "tags": ["x"]},
+        ]
+        await import_records(client, records)
+        held, wanted = await full_text_rows(engine)
+        assert held == wanted
+        assert ("words", uuid.UUID(claims[0]["id"]).hex, "Owls hunt") in held
+        assert len(wanted) == 2 * (2 * len(self.STATEMENTS) + 1)
