@@ -26,7 +26,7 @@ from app.models import Base, SourceOrigin
 from app.models.search import include_object, is_search_object
 from app.settings import Settings
 from tests.conftest import client_for
-from tests.questions.helpers import link_lists, word_lists
+from tests.questions.helpers import full_text_rows, link_lists, word_lists
 
 NewDatabase = Callable[[], AbstractAsyncContextManager[str]]
 
@@ -169,6 +169,38 @@ async def test_word_lists_are_filled_from_the_claims_on_upgrade(
     )
     assert len(before) > 20
     assert sum(len(found) == 2 for found in before.values()) > 5
+
+
+@pytest.mark.slow
+async def test_full_text_rows_are_mapped_on_upgrade(
+    new_database: NewDatabase, backend: str
+) -> None:
+    """0020 (SQLite) maps the claims and quoted stances written before it to their full-text
+    rows and numbers the trigram table's rows as the word table's. Before 0010 made the
+    trigram table, an edited statement moved to the word table's end; 0010 then numbered the
+    trigram rows in the claims' order. After going down to 0009 with the worked example,
+    editing a statement there, and up again, every statement and quote is reached through
+    the map, in both claim tables."""
+    if backend != "sqlite":
+        pytest.skip("SQLite only: PostgreSQL's search needs no full-text tables")
+    async with new_database() as url:
+        engine = create_engine(url)
+        try:
+            await _with_demo(engine)
+            await migrate.downgrade(engine, "0010_secrets")
+            async with engine.begin() as conn:
+                first = (await conn.execute(text("SELECT min(id) FROM claims"))).scalar_one()
+                await conn.execute(
+                    text("UPDATE claims SET statement = 'Owls hunt at dawn' WHERE id = :id"),
+                    {"id": first},
+                )
+            await migrate.upgrade(engine)
+            held, wanted = await full_text_rows(engine)
+            assert held == wanted
+            assert ("trigrams", first, "Owls hunt at dawn") in held
+            assert len(held) > 40
+        finally:
+            await engine.dispose()
 
 
 async def _listed_links(http: httpx.AsyncClient) -> dict[str, Any]:
