@@ -29,6 +29,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     delete,
+    distinct,
     func,
     insert,
     null,
@@ -50,7 +51,9 @@ WRITE_CHUNK = 20_000
 # Citations read per statement by a full rebuild.
 READ_PAGE = 20_000
 # Past this many sources to recompute, reading every citation once costs less than walking
-# from each chunk of them.
+# from each chunk of them; likewise past half of the sources that cite anything (an import
+# into a database that held few citations: its walks would reach most of the graph, chunk by
+# chunk).
 REBUILD_ABOVE = 20_000
 # The transaction-level advisory lock that orders writers of the table on PostgreSQL (an
 # arbitrary constant of this table's own).
@@ -288,7 +291,8 @@ async def refresh_origins_since(session: AsyncSession, since: Any) -> None:
     `since` (a bulk import's, created with its start time)."""
     statement = select(Citation.source_id).where(Citation.created_at >= since).distinct()
     citing = [row[0] for row in await select_rows(session, statement)]
-    if len(citing) > REBUILD_ABOVE:
+    every = select(func.count(distinct(Citation.source_id)))
+    if len(citing) > REBUILD_ABOVE or 2 * len(citing) > (await select_rows(session, every))[0][0]:
         await rebuild_origins(session)
     else:
         await refresh_origins(session, citing)
