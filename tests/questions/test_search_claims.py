@@ -464,38 +464,10 @@ class TestOneWordSearch:
         assert other["id"] not in ids(found)
         assert len(found) == len(self.STATEMENTS)
 
-    async def test_the_word_lists_match_the_statements(
-        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
-    ) -> None:
-        """PostgreSQL: after writes through the API and an import (new claims and updated
-        ones), `claim_terms` holds exactly the words of the statements there are."""
-        if backend != "postgresql":
-            pytest.skip("PostgreSQL only: SQLite searches its FTS5 index")
-        claims = [await make_claim(client, statement=s) for s in self.STATEMENTS]
-        await client.patch(f"/v1/claims/{claims[0]['id']}", json={"statement": "Owls hunt"})
-        assert (await client.delete(f"/v1/claims/{claims[1]['id']}")).status_code == 204
-        records = [
-            {"type": "claim", "key": "a", "statement": "Kestrels nest in the tower"},
-            {"type": "claim", "key": "b", "statement": claims[2]["statement"], "tags": ["x"]},
-        ]
-        await import_records(client, records)
-        held, wanted = await word_lists(engine)
-        assert held == wanted
-        by_claim = {str(claim_id): set() for _, _, claim_id in held}
-        for lexeme, _, claim_id in held:
-            by_claim[str(claim_id)].add(lexeme)
-        assert by_claim[claims[0]["id"]] == {"owl", "hunt"}  # the old words went
-        assert claims[1]["id"] not in by_claim
-        assert len(by_claim) == len(self.STATEMENTS)  # three left, and the imported one
-
-    async def test_the_full_text_rows_match_the_statements_and_quotes(
-        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
-    ) -> None:
-        """SQLite: after claims and stances are written, edited (a quote set, changed and
-        removed) and deleted, through the API and an import, the full-text tables hold each
-        statement and quote once, where the id-to-row tables say."""
-        if backend != "sqlite":
-            pytest.skip("SQLite only: PostgreSQL keeps its word lists in `claim_terms`")
+    async def edited(self, client: httpx.AsyncClient) -> list[Json]:
+        """The claims of STATEMENTS after writes through the API and an import: the first's
+        statement changed, the third deleted, a new claim imported and the fourth updated;
+        stances on the first three quoted, their quotes changed, removed and deleted."""
         claims = [await make_claim(client, statement=s) for s in self.STATEMENTS]
         actor, source = await make_actor(client), await make_source(client)
         quoted = [
@@ -512,6 +484,33 @@ class TestOneWordSearch:
             {"type": "claim", "key": "b", "statement": claims[3]["statement"], "tags": ["x"]},
         ]
         await import_records(client, records)
+        return claims
+
+    async def test_the_word_lists_match_the_statements(
+        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
+    ) -> None:
+        """PostgreSQL: after writes through the API and an import (new claims and updated
+        ones), `claim_terms` holds exactly the words of the statements there are."""
+        if backend != "postgresql":
+            pytest.skip("PostgreSQL only: SQLite searches its FTS5 index")
+        claims = await self.edited(client)
+        held, wanted = await word_lists(engine)
+        assert held == wanted
+        by_claim = {str(claim_id): set() for _, _, claim_id in held}
+        for lexeme, _, claim_id in held:
+            by_claim[str(claim_id)].add(lexeme)
+        assert by_claim[claims[0]["id"]] == {"owl", "hunt"}  # the old words went
+        assert claims[2]["id"] not in by_claim
+        assert len(by_claim) == len(self.STATEMENTS)  # three left, and the imported one
+
+    async def test_the_full_text_rows_match_the_statements_and_quotes(
+        self, client: httpx.AsyncClient, backend: str, engine: AsyncEngine
+    ) -> None:
+        """SQLite: after the same writes, the full-text tables hold each statement and quote
+        there is once, where the id-to-row tables say."""
+        if backend != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL keeps its word lists in `claim_terms`")
+        claims = await self.edited(client)
         held, wanted = await full_text_rows(engine)
         assert held == wanted
         assert ("words", uuid.UUID(claims[0]["id"]).hex, "Owls hunt") in held
