@@ -14,7 +14,7 @@ edit here; tests/transfer/test_schema.py compares the file with what this produc
 cannot drift apart.
 
 What the schemas do not say is kept here: the ref shapes (the import's natural keys, see
-app/transfer/records.py), what each record is and how an import matches it, and what the refs
+app/transfer/lines.py), what each record is and how an import matches it, and what the refs
 that the API takes from the URL path (an affiliation's `actor`, ...) name.
 """
 
@@ -24,8 +24,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from app.transfer.records import MAX_KEY
-from app.transfer.specs import SPECS, TYPES, RefField, Spec
+from app.ingest.records import RefField, Spec
+from app.transfer.lines import MAX_KEY
+from app.transfer.specs import SPECS, TYPES
 from app.vocabulary import ActorKind
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import migrate
+from app.cli import transfer
 from app.cli.database import CliError, describe, quiet_driver_threads, run, say
 from app.cli.keys import keys_cli
 from app.cli.suggest import suggest
@@ -23,7 +24,6 @@ from app.db.engines import create_sessionmaker, session_scope
 from app.demo.loader import load_demo
 from app.http import serving
 from app.settings import get_settings
-from app.transfer import commands as transfer
 
 cli = typer.Typer(
     rich_markup_mode="markdown",

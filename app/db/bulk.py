@@ -11,8 +11,8 @@ where one `INSERT … SELECT` per batch leaves one.
 On PostgreSQL, a batch's rows can be deferred: they are held until `start()` (or `drain()`)
 COPYs them, so that one COPY carries a table's rows from several calls. The importer calls
 `start()` after the next batch's reads, which therefore do not see the held rows (its lookups
-match the held natural keys instead, see upsert.Decider), and `drain()` before a read or an
-update that needs them.
+match the held natural keys instead, see `app.ingest.upsert.Decider`), and `drain()` before a
+read or an update that needs them.
 """
 
 import logging

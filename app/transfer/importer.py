@@ -7,27 +7,22 @@ transaction. While the database works on one batch, the next one is being parsed
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.bulk import BulkWriter
 from app.history.changelog import ChangeLog
+from app.ingest.context import Context, as_uuid
+from app.ingest.keyindex import Target
+from app.ingest.records import AnyRecord, LineError
 from app.sources.origins import refresh_origins_since
 from app.tallies import stats
-from app.transfer.context import Context, as_uuid
-from app.transfer.import_actors import import_actors
-from app.transfer.import_claims import import_claims
-from app.transfer.import_links import import_links
-from app.transfer.import_sources import import_sources
-from app.transfer.import_stances import import_stances
-from app.transfer.keyindex import Target
-from app.transfer.records import AnyRecord, LineError, Record, parse
+from app.transfer.lines import parse
 from app.transfer.refs import Batch, resolve
-from app.transfer.specs import REFERABLE, TYPES
+from app.transfer.specs import REFERABLE, SPECS, TYPES
 
 # Records per batch, and batches parsed ahead of the writer: small enough, with one batch
 # ahead, to keep a large import's peak memory under its 300 MB target; larger batches gain
@@ -44,22 +39,9 @@ Item = AnyRecord | list[LineError]
 
 # On PostgreSQL a batch's rows are held back and written while the next batch is prepared. The
 # first phase's types read only their own tables (and match the keys held back, see
-# upsert.Decider); the stances read the sources' texts. So a change of phase writes the other
-# phase's held rows first. (`changes`, the history, goes with every type.)
+# `app.ingest.upsert.Decider`); the stances read the sources' texts. So a change of phase
+# writes the other phase's held rows first. (`changes`, the history, goes with every type.)
 STANCE_TABLES = frozenset({"stances", "changes"})
-
-# Each takes the records of its own type (`Record[SourceCreate]`, ...): the table is keyed by
-# that type, whatever the schema.
-Handler = Callable[[Context, list[Record[Any]]], Awaitable[None]]
-HANDLERS: dict[str, Handler] = {
-    "actor": import_actors,
-    "affiliation": import_links,
-    "source": import_sources,
-    "citation": import_links,
-    "claim": import_claims,
-    "claim_relation": import_links,
-    "stance": import_stances,
-}
 
 
 def read(line: int, raw: bytes | dict[str, object]) -> Item:
@@ -118,7 +100,7 @@ class Importer:
                 # (and the services' updates) see every other type's rows of the file so far.
                 await ctx.writer.drain()
             await resolve(ctx, batch, [r for r in group if not r.failed])
-            await HANDLERS[kind](ctx, group)
+            await SPECS[kind].upsert(ctx, group)
             for record in group:
                 if record.target is not None and not record.failed:
                     batch.line_of_id[record.target] = record.line

@@ -6,9 +6,9 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from app.claims.rules import statement_key
+from app.ingest.context import Context, Resolved, chunks
+from app.ingest.records import AnyRecord, NaturalRef, Ref
 from app.models import Actor, ActorExternalId, Claim, Source
-from app.transfer.context import Context, Resolved, chunks
-from app.transfer.records import AnyRecord, NaturalRef, Ref
 from app.transfer.specs import SPECS
 
 

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.errors import DomainError, FieldError, InvalidField
 from app.formats import FORMATS, stix_to_records
+from app.ingest.context import ERROR_CAP, Context
 from app.models import Actor, Claim
 from app.records import load
 from app.transfer import ndjson
-from app.transfer.context import ERROR_CAP, Context
 from app.transfer.export import Record, export_records
 from app.transfer.importer import Line, run
 from app.transfer.schemas import ImportReport, TypeCounts

@@ -29,8 +29,8 @@ async def test_a_link_to_itself_and_a_backwards_interval_are_refused_by_line(
     errors = problem(await post(client, body(records)), 422)["errors"]
     assert sorted((e["line"], e["field"], e["message"], e["type"]) for e in errors) == [
         (7, "organization", "an actor cannot be affiliated with itself", "invalid-field"),
-        (8, "cited", "a citation cannot link a record to itself", "invalid-field"),
-        (9, "related", "a claim relation cannot link a record to itself", "invalid-field"),
+        (8, "cited", "a source cannot cite itself", "invalid-field"),
+        (9, "related", "a claim cannot relate to itself", "invalid-field"),
     ]
     backwards = {
         "type": "affiliation",

@@ -7,8 +7,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.ingest.records import LineError, NaturalRef, Record
 from app.transfer.importer import read
-from app.transfer.records import LineError, NaturalRef, Record
 from app.vocabulary import ActorKind, Confidence, StanceLabel
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

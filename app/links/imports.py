@@ -10,75 +10,78 @@ that differ, by name (only a match by id can change what the natural key holds).
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
-from app.actors.affiliations import AFFILIATIONS
-from app.claims.relations import CLAIM_RELATIONS
 from app.errors import InvalidField
+from app.ingest.context import Context, as_uuid
+from app.ingest.records import AnyRecord, RefField, Spec
+from app.ingest.upsert import Changed, Decider, before_updates, given_ids, loaded, plain, settle
 from app.links import service as links
 from app.links.kind import LinkKind
 from app.links.writes import LinkValues, NewLink, create_links, natural_key
-from app.sources.citations import CITATIONS
-from app.transfer.context import Context, as_uuid
-from app.transfer.records import AnyRecord
-from app.transfer.specs import RENAMED
-from app.transfer.upsert import Changed, Decider, before_updates, given_ids, loaded, plain, settle
 
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """A kind of link as an import reads it: the refs naming its two ends, and the import's
-    words for a line linking a record to itself and for an id naming a link between other
-    records."""
+    """A kind of link as an import reads it: the refs naming its two ends (the owner's, and the
+    other's standing for its id field)."""
 
     kind: LinkKind[Any, Any, Any, Any]
-    ends: tuple[str, str]
-    self_link: str
-    id_conflict: str
+    ends: tuple[RefField, RefField]
+
+    @property
+    def end_names(self) -> tuple[str, str]:
+        return self.ends[0].name, self.ends[1].name
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        return {r.schema_field: r.name for r in self.ends if r.schema_field}
+
+    @property
+    def id_conflict(self) -> str:
+        """Why an id naming a link between other records is refused."""
+        entity = self.kind.entity
+        article = "an" if entity[0] in "aeiou" else "a"
+        return f"is the id of {article} {entity} between other {self.kind.owner.entity}s"
 
 
-IMPORTED = {
-    "affiliation": Imported(
-        AFFILIATIONS,
-        ("actor", "organization"),
-        "an actor cannot be affiliated with itself",
-        "is the id of an affiliation between other actors",
-    ),
-    "citation": Imported(
-        CITATIONS,
-        ("source", "cited"),
-        "a citation cannot link a record to itself",
-        "is the id of a citation between other records",
-    ),
-    "claim_relation": Imported(
-        CLAIM_RELATIONS,
-        ("claim", "related"),
-        "a claim relation cannot link a record to itself",
-        "is the id of a claim relation between other records",
-    ),
-}
+def link_spec(kind: LinkKind[Any, Any, Any, Any], owner: str, other: str) -> Spec:
+    """The record type of a kind of link, its two ends named on a line by the refs `owner`
+    and `other`: its kind's create schema and rules, refused as the API refuses them."""
+    ends = (
+        RefField(owner, kind.owner.entity, None),
+        RefField(other, kind.other.entity, kind.other.key),
+    )
+    imported = Imported(kind, ends)
+    return Spec(
+        kind.name,
+        kind.create_schema,
+        ends,
+        partial(import_links, imported),
+        lambda data: kind.check(dict(data)),
+    )
 
 
 def _new(imported: Imported, record: AnyRecord) -> NewLink[Any]:
     """The record as a new link: its other end's id in place."""
-    owner, other = (as_uuid(record.one[end].id) for end in imported.ends)
+    owner, other = (as_uuid(record.one[end].id) for end in imported.end_names)
     data = record.data.model_copy(update={imported.kind.other.key: other})
     return NewLink(owner, data)
 
 
-async def import_links(ctx: Context, records: Sequence[AnyRecord]) -> None:
+async def import_links(imported: Imported, ctx: Context, records: Sequence[AnyRecord]) -> None:
     """Create the new links of the records' type, update the changed ones."""
-    type_name = records[0].type
-    imported = IMPORTED[type_name]
     kind = imported.kind
-    renamed = RENAMED[type_name]
+    type_name = kind.name
+    renamed = imported.renamed
     live = []
     for record in records:
         if record.failed:
             continue
-        owner, other = (record.one[end].id for end in imported.ends)
+        owner, other = (record.one[end].id for end in imported.end_names)
         if owner == other:
-            ctx.fail(record, imported.ends[1], imported.self_link, "invalid-field")
+            ctx.fail(record, imported.end_names[1], kind.self_link, "invalid-field")
             continue
         live.append(record)
     decide = Decider(ctx, await given_ids(ctx, kind.model, live), type_name)
@@ -122,10 +125,10 @@ async def _update(ctx: Context, imported: Imported, record: AnyRecord, row: Any)
     kind = imported.kind
     owner_id: uuid.UUID = getattr(row, kind.owner.key)
     other_id: uuid.UUID = getattr(row, kind.other.key)
-    if (owner_id.hex, other_id.hex) != tuple(record.one[end].id for end in imported.ends):
+    if (owner_id.hex, other_id.hex) != tuple(record.one[end].id for end in imported.end_names):
         ctx.fail(record, "id", imported.id_conflict, "id-conflict")
         return
-    data, renamed = record.data, RENAMED[record.type]
+    data, renamed = record.data, imported.renamed
     changed: Changed = {
         name: value
         for name in kind.update_schema.model_fields

@@ -8,12 +8,12 @@ from functools import partial
 from sqlalchemy import select
 
 from app.actors import service as actors
+from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorUpdate
 from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
-from app.models import Actor, ActorAlias, ActorExternalId
-from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import HexId, Record
-from app.transfer.upsert import (
+from app.ingest.context import Context, as_uuid, chunks
+from app.ingest.records import HexId, Record, Spec
+from app.ingest.upsert import (
     Changed,
     Decider,
     before_updates,
@@ -23,6 +23,8 @@ from app.transfer.upsert import (
     plain,
     settle,
 )
+from app.links.imports import link_spec
+from app.models import Actor, ActorAlias, ActorExternalId
 
 ActorRecord = Record[ActorCreate]
 # The fields a match compares, by name: those an update may change (columns of the actor's
@@ -101,3 +103,7 @@ async def _update_actors(ctx: Context, records: list[ActorRecord]) -> None:
 async def _update_actor(ctx: Context, actor_id: uuid.UUID, changed: Changed) -> object:
     update = ActorUpdate.model_validate(changed)
     return await actors.update_actor(ctx.session, actor_id, update, by=ctx.by)
+
+
+ACTOR = Spec("actor", ActorCreate, (), import_actors)
+AFFILIATION = link_spec(AFFILIATIONS, "actor", "organization")

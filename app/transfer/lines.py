@@ -1,4 +1,4 @@
-"""One NDJSON record: parsed, and checked by the same schemas and rules as the API.
+"""One NDJSON line parsed into a record, and checked by the same schemas and rules as the API.
 
 A line is `{"type": ..., "key": ..., "id"?: ..., <fields>, <refs>}`. The fields are validated
 by the resource's own `XCreate` schema, with each ref standing in for the id field it replaces
@@ -8,73 +8,17 @@ batch by batch.
 """
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Generic, NamedTuple, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from app.errors import InvalidField
+from app.ingest.records import NOTHING, AnyRecord, LineError, NaturalRef, Record, Ref, Spec
 from app.sources.urls import InvalidURL, normalize_url
-from app.transfer.keyindex import Target
-from app.transfer.rules import NOTHING, Derived
-from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES, Spec
+from app.transfer.specs import ID_FIELDS, NULL_MEANS_ABSENT, OPTIONAL, RENAMED, SPECS, TYPES
 from app.vocabulary import ActorKind
-
-HexId = str  # a UUID as 32 hex digits: SQLite's storage form, which COPY also takes
 
 MAX_KEY = 400
 PLACEHOLDER = uuid.UUID(int=0)
-
-
-class LineError(NamedTuple):
-    """One problem with one line of the input."""
-
-    line: int
-    field: str
-    message: str
-    type: str
-
-
-class NaturalRef(NamedTuple):
-    """A reference by natural key: `("external_id", scheme, value)`, `("kind_name", kind,
-    name)`, `("url", normalized)` or `("statement", statement)`."""
-
-    kind: str
-    a: str
-    b: str = ""
-
-
-Ref = str | NaturalRef
-
-
-Schema = TypeVar("Schema", bound=BaseModel, covariant=True)
-
-
-@dataclass(slots=True, eq=False)
-class Record(Generic[Schema]):
-    """A valid line, on its way into the database; `Record[SourceCreate]` is a source's."""
-
-    line: int
-    type: str
-    key: str
-    id: uuid.UUID | None
-    data: Schema  # the XCreate schema, refs still placeholders
-    present: frozenset[str]  # the NDJSON fields the line gives
-    refs: dict[str, Ref | list[Ref] | None]
-    derived: Derived  # what the type's input rules derived (normalized URL, content hash)
-    # Filled in batch by batch: where each ref leads (a ref not given is absent from `one`).
-    one: dict[str, Target] = field(default_factory=dict)
-    many: dict[str, list[Target]] = field(default_factory=dict)
-    target: HexId | None = None  # the record's id in the database
-    outcome: str | None = None  # created / updated / unchanged
-    failed: bool = False
-    # A source's, once it is matched or created: for the stances that quote it.
-    has_text: bool = False
-    published_at: datetime | None = None
-
-
-AnyRecord = Record[BaseModel]  # a record of any type
 
 
 def _error(line: int, field: str, message: str, type: str) -> list[LineError]:

@@ -8,10 +8,10 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
+from app.ingest.context import Context, as_uuid, chunks, new_hex
+from app.ingest.records import AnyRecord, HexId
 from app.models import Base
 from app.models.base import IdMixin
-from app.transfer.context import Context, as_uuid, chunks, new_hex
-from app.transfer.records import AnyRecord, HexId
 
 Model = TypeVar("Model", bound=IdMixin)
 R = TypeVar("R", bound=AnyRecord)

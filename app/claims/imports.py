@@ -8,18 +8,22 @@ from functools import partial
 
 from sqlalchemy import select
 
+from app.claims import rules
 from app.claims import service as claims
+from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimUpdate
 from app.claims.writes import ClaimValues, NewClaim, create_claims
+from app.ingest.context import Context, as_uuid, chunks
+from app.ingest.records import Record, RefField, Spec
+from app.ingest.upsert import Changed, Decider, before_updates, given_ids, settle
+from app.links.imports import link_spec
 from app.models import Claim, ClaimSubject, ClaimTag
-from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import Record
-from app.transfer.specs import RENAMED
-from app.transfer.upsert import Changed, Decider, before_updates, given_ids, settle
 
 ClaimRecord = Record[ClaimCreate]
+REFS = (RefField("about", "actor", "about_actor_ids", many=True, required=False),)
+RENAMED = {r.schema_field: r.name for r in REFS if r.schema_field}
 # The fields a match compares, by their name on a line: those an update may change.
-UPDATABLE = {RENAMED["claim"].get(name, name): name for name in ClaimUpdate.model_fields}
+UPDATABLE = {RENAMED.get(name, name): name for name in ClaimUpdate.model_fields}
 
 
 def _new(record: ClaimRecord) -> NewClaim:
@@ -95,3 +99,7 @@ async def _update_claims(ctx: Context, matched: list[tuple[ClaimRecord, ClaimCre
 async def _update_claim(ctx: Context, claim_id: uuid.UUID, changed: Changed) -> object:
     update = ClaimUpdate.model_validate(changed)
     return await claims.update_claim(ctx.session, claim_id, update, by=ctx.by)
+
+
+CLAIM = Spec("claim", ClaimCreate, REFS, import_claims, rules.check_claim)
+CLAIM_RELATION = link_spec(CLAIM_RELATIONS, "claim", "related")

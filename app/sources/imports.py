@@ -10,13 +10,9 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
-from app.models import Source, SourceAuthor
-from app.sources import service as sources
-from app.sources.schemas import SourceCreate, SourceUpdate
-from app.sources.writes import NewSource, SourceValues, create_sources
-from app.transfer.context import Context, as_uuid, chunks
-from app.transfer.records import HexId, Record
-from app.transfer.upsert import (
+from app.ingest.context import Context, as_uuid, chunks
+from app.ingest.records import Derived, HexId, Record, RefField, Spec
+from app.ingest.upsert import (
     Changed,
     Decider,
     before_updates,
@@ -25,6 +21,13 @@ from app.transfer.upsert import (
     plain,
     settle,
 )
+from app.links.imports import link_spec
+from app.models import Source, SourceAuthor
+from app.sources import rules
+from app.sources import service as sources
+from app.sources.citations import CITATIONS
+from app.sources.schemas import SourceCreate, SourceUpdate
+from app.sources.writes import NewSource, SourceValues, create_sources
 
 SourceRecord = Record[SourceCreate]
 # Actors' ids as UUIDs: a batch's sources name the same publishers and authors many times.
@@ -239,3 +242,25 @@ async def _update_sources(ctx: Context, records: list[SourceRecord]) -> None:
 async def _update_source(ctx: Context, source_id: uuid.UUID, changed: Changed) -> object:
     update = SourceUpdate.model_validate(changed)
     return await sources.update_source(ctx.session, source_id, update, by=ctx.by)
+
+
+def check_source(data: SourceCreate) -> Derived:
+    """The normalized URL, and the content hash (which must match the text when both are
+    given)."""
+    return Derived(
+        url=rules.normalized_url(data.url),
+        content_hash=rules.content_hash_for(data.text, data.content_hash),
+    )
+
+
+SOURCE = Spec(
+    "source",
+    SourceCreate,
+    (
+        RefField("publisher", "actor", "publisher_id", required=False),
+        RefField("authors", "actor", "author_ids", many=True, required=False),
+    ),
+    import_sources,
+    check_source,
+)
+CITATION = link_spec(CITATIONS, "source", "cited")

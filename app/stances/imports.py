@@ -14,21 +14,28 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from app.errors import InvalidField
+from app.ingest.context import Context, as_uuid
+from app.ingest.records import NOTHING, Derived, Record, RefField, Spec
+from app.ingest.upsert import Changed, Decider, given_ids, settle
 from app.models import Stance
+from app.stances import rules
 from app.stances import service as stances
 from app.stances.schemas import StanceCreate, StanceUpdate
 from app.stances.writes import NewStance, StanceValues, create_stances, natural_key
-from app.transfer.context import Context, as_uuid
-from app.transfer.records import Record
-from app.transfer.specs import RENAMED
-from app.transfer.upsert import Changed, Decider, given_ids, settle
 
 StanceRecord = Record[StanceCreate]
+REFS = (
+    RefField("claim", "claim", "claim_id"),
+    RefField("actor", "actor", "actor_id"),
+    RefField("source", "source", "source_id"),
+    RefField("retraction_source", "source", "retraction_source_id", required=False),
+)
+RENAMED = {r.schema_field: r.name for r in REFS if r.schema_field}
 # The fields a match compares, by their name on a line: those an update may change, but the
 # natural key's (equal in a match by natural key; compared too in a match by id).
 KEYED = frozenset({"label", "quote"})
 UPDATABLE = {
-    RENAMED["stance"].get(name, name): name
+    RENAMED.get(name, name): name
     for name in StanceUpdate.model_fields
     if name in Stance.__table__.c
 }
@@ -171,3 +178,14 @@ async def _update(ctx: Context, record: StanceRecord, changed: Changed) -> None:
         return await stances.update_stance(ctx.session, stance_id, update, by=ctx.by)
 
     await settle(ctx, record, changed, update)
+
+
+def check_stance(data: StanceCreate) -> Derived:
+    """The probability inside the label's band; a retraction source only with a retraction
+    date, not before the stance (checked again, by `create_stances`, once the source's date
+    is known)."""
+    rules.check_stance(data)
+    return NOTHING
+
+
+STANCE = Spec("stance", StanceCreate, REFS, import_stances, check_stance)

@@ -15,9 +15,9 @@ from app.db.bulk import BulkWriter
 from app.db.lookup import Column, among, rows_among
 from app.errors import DomainError
 from app.history.changelog import ChangeLog
+from app.ingest.keyindex import KeyIndex, Target
+from app.ingest.records import AnyRecord, HexId, LineError
 from app.models import Source
-from app.transfer.keyindex import KeyIndex, Target
-from app.transfer.records import AnyRecord, HexId, LineError
 
 ERROR_CAP = 1000
 LOOKUP_CHUNK = 2000
@@ -123,7 +123,7 @@ class Context:
     texts: TextCache = field(default_factory=TextCache)
     counts: defaultdict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     touched_claims: set[HexId] = field(default_factory=set)  # claims whose stances changed
-    # By record type: the natural keys its last batch created (see upsert.Decider).
+    # By record type: the natural keys its last batch created (see app.ingest.upsert.Decider).
     held: dict[str, dict[Hashable, HexId]] = field(default_factory=dict)
 
     @property
