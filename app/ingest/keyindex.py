@@ -1,22 +1,26 @@
 """What an import remembers of the keys it has read, in little memory.
 
-Keys of records that later lines may refer to (actors, sources, claims) map to one packed
-integer each: the record's id, type, line and the facts a referring stance needs (about 150
-bytes a key, with the key itself); the most recently used are also kept decoded. Every key
-(of any type) goes into a SQLite table of two 64-bit hashes and its line, so that a repeated
-key is found however far apart the two lines are; keys are compared by both hashes, so two
-different keys are taken for one only with probability about n^2 / 2^129. The natural keys
-of the stances the import creates go into another, by their 64-bit hash (a repeat is
-refused; two different ones are taken for one with probability about n^2 / 2^65).
+Every key (of any type) goes into a SQLite table of two 64-bit hashes and its line, so that a
+repeated key is found however far apart the two lines are; keys are compared by both hashes,
+so two different keys are taken for one only with probability about n^2 / 2^129. Keys of
+records that later lines may refer to (actors, sources, claims) go into another, each with
+one packed number: the record's id, type, line and the facts a referring stance needs. A
+batch's refs are looked up there together (`load`), and the most recently used targets are
+also kept decoded. The natural keys of the stances the import creates go into a third, by
+their 64-bit hash (a repeat is refused; two different ones are taken for one with
+probability about n^2 / 2^65).
 
 Those tables live in a private temporary file with a 2 MiB page cache, not in memory: in
-memory they would grow with the file (a Python set of a million hashes holds ~90 MB, kept
-until the import ends and scattered among the batches' short-lived objects) and hold the
-process's peak up, while on disk they cost a few seconds of a large import. The pages it
-does not cache stay in the operating system's file cache.
+memory they would grow with the file (a dictionary of 300,000 keys and their targets holds
+~40 MB, a Python set of a million hashes ~90 MB, kept until the import ends and scattered
+among the batches' short-lived objects) and hold the process's peak up, while on disk they
+cost a few seconds of a large import. The pages it does not cache stay in the operating
+system's file cache.
 """
 
+import json
 import sqlite3
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -25,8 +29,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TYPES = ("actor", "source", "claim")
 _CODE = {name: i for i, name in enumerate(_TYPES)}
 CREATED, HAS_TEXT, FAILED = 1, 2, 4
-HOT = 50_000  # decoded targets kept at hand
+HOT = 10_000  # decoded targets kept at hand
 SEEN_CACHE_KIB = 2048
+_PACKED_BYTES = 32  # a packed target, signed (a date before 1970 packs as a negative number)
 
 
 class Target(NamedTuple):
@@ -78,7 +83,6 @@ class KeyIndex:
     """The keys of one import: which were seen (on which line), and where refs lead."""
 
     def __init__(self) -> None:
-        self._targets: dict[str, int] = {}
         self._hot: dict[str, Target] = {}
         self._seen = sqlite3.connect("")  # "": a temporary file, deleted when closed
         self._seen.execute(f"PRAGMA cache_size = -{SEEN_CACHE_KIB}")
@@ -86,25 +90,36 @@ class KeyIndex:
         self._seen.execute(
             "CREATE TABLE seen (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, line INTEGER)"
         )
+        self._seen.execute(
+            "CREATE TABLE targets (h1 INTEGER PRIMARY KEY, h2 INTEGER NOT NULL, packed BLOB)"
+        )
         self._seen.execute("CREATE TABLE stances (h INTEGER PRIMARY KEY)")
 
     def close(self) -> None:
         """Forget every key (closing twice is harmless)."""
         self._seen.close()
-        self._targets.clear()
         self._hot.clear()
 
-    def target(self, key: str) -> Target | None:
-        """Where a ref to `key` leads, if an earlier batch gave a referable record that key."""
-        hot = self._hot.get(key)
-        if hot is not None:
-            return hot
-        value = self._targets.get(key)
-        if value is None:
-            return None
-        target = unpack(value)
-        self._keep(key, target)
-        return target
+    def load(self, keys: Iterable[str]) -> dict[str, Target]:
+        """Where refs to these keys lead, for those an earlier batch gave a referable record:
+        one statement for all of them (those at hand are not looked up)."""
+        found: dict[str, Target] = {}
+        wanted: dict[int, tuple[int, str]] = {}
+        for key in keys:
+            hot = self._hot.get(key)
+            if hot is not None:
+                found[key] = hot
+            elif key not in found:
+                wanted[hash(key)] = (hash(key + "\x1f"), key)
+        if wanted:
+            rows = self._seen.execute(_LOAD_TARGETS, (json.dumps(list(wanted)),))
+            for h1, h2, packed in rows:
+                check, key = wanted[h1]
+                if h2 == check:
+                    target = unpack(int.from_bytes(packed, signed=True))
+                    found[key] = target
+                    self._keep(key, target)
+        return found
 
     def _keep(self, key: str, target: Target) -> None:
         if len(self._hot) >= HOT:
@@ -112,9 +127,14 @@ class KeyIndex:
                 del self._hot[old]
         self._hot[key] = target
 
-    def add_target(self, key: str, target: Target) -> None:
-        self._targets[key] = pack(target)
-        self._keep(key, target)
+    def add_targets(self, targets: list[tuple[str, Target]]) -> None:
+        """Remember where refs to these keys (new, and distinct) lead."""
+        rows = []
+        for key, target in targets:
+            packed = pack(target).to_bytes(_PACKED_BYTES, signed=True)
+            rows.append((hash(key), hash(key + "\x1f"), packed))
+            self._keep(key, target)
+        self._seen.executemany("INSERT OR REPLACE INTO targets VALUES (?, ?, ?)", rows)
 
     def add_keys(self, keys: list[tuple[str, int]]) -> dict[int, int]:
         """Remember these (key, line) pairs, distinct among themselves; returns, for each line
@@ -141,3 +161,7 @@ class KeyIndex:
 
 
 _ADD_STANCE = "INSERT OR IGNORE INTO stances VALUES (?)"
+# The targets of a list of key hashes (given as one JSON array: any number in one statement).
+_LOAD_TARGETS = (
+    "SELECT t.h1, t.h2, t.packed FROM json_each(?) AS k JOIN targets AS t ON t.h1 = k.value"
+)

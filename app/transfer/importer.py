@@ -104,9 +104,9 @@ class Importer:
             for record in group:
                 if record.target is not None and not record.failed:
                     batch.line_of_id[record.target] = record.line
-        for record in records:
-            if record.type in REFERABLE and record.line not in repeated:
-                ctx.index.add_target(
+        ctx.index.add_targets(
+            [
+                (
                     record.key,
                     Target(
                         type=record.type,
@@ -118,6 +118,10 @@ class Importer:
                         failed=record.failed or record.target is None,
                     ),
                 )
+                for record in records
+                if record.type in REFERABLE and record.line not in repeated
+            ]
+        )
 
     async def finish(self) -> None:
         """Recount the counters of every claim whose stances changed (once, at the end: a

@@ -19,6 +19,21 @@ from app.vocabulary import ActorKind
 
 MAX_KEY = 400
 PLACEHOLDER = uuid.UUID(int=0)
+# A file's lines of one type mostly give the same fields: each distinct set of field names is
+# kept once and shared by the records that give it (a batch in flight holds thousands), up to
+# this many sets, so that no input grows the table without bound.
+SHARED_FIELD_SETS = 4096
+_field_sets: dict[frozenset[str], frozenset[str]] = {}
+
+
+def _shared(names: frozenset[str]) -> frozenset[str]:
+    """The one copy of this set of field names, where one is kept."""
+    kept = _field_sets.get(names)
+    if kept is not None:
+        return kept
+    if len(_field_sets) < SHARED_FIELD_SETS:
+        _field_sets[names] = names
+    return names
 
 
 def _error(line: int, field: str, message: str, type: str) -> list[LineError]:
@@ -166,4 +181,4 @@ def parse(line: int, obj: object) -> AnyRecord | list[LineError]:
     if errors:
         return errors
     assert isinstance(key, str)
-    return Record(line, kind, key, record_id, data, present, refs, derived)
+    return Record(line, kind, key, record_id, data, _shared(present), refs, derived)

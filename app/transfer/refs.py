@@ -115,19 +115,27 @@ async def resolve(ctx: Context, batch: Batch, records: list[AnyRecord]) -> None:
     if natural:
         await ctx.writer.drain()  # the rows held back may be the ones named
         found = await _lookup_natural(ctx, natural)
+    targets = ctx.index.load(
+        ref
+        for record in records
+        for value in record.refs.values()
+        for ref in (value if isinstance(value, list) else (value,))
+        if isinstance(ref, str) and ref not in batch.by_key
+    )
     for record in records:
         for rf in SPECS[record.type].refs:
             value = record.refs.get(rf.name)
             if isinstance(value, list):
                 ids: list[Resolved] = []
                 for i, ref in enumerate(value):
-                    got = _one(ctx, batch, record, f"{rf.name}.{i}", rf.target, ref, found)
+                    name = f"{rf.name}.{i}"
+                    got = _one(ctx, batch, record, name, rf.target, ref, found, targets)
                     if got is None:
                         break
                     ids.append(got)
                 record.many[rf.name] = ids
             elif value is not None:
-                got = _one(ctx, batch, record, rf.name, rf.target, value, found)
+                got = _one(ctx, batch, record, rf.name, rf.target, value, found, targets)
                 if got is not None:
                     record.one[rf.name] = got
             if record.failed:
@@ -142,6 +150,7 @@ def _one(
     target: str,
     ref: Ref,
     found: dict[NaturalRef, Resolved],
+    targets: dict[str, Resolved],
 ) -> Resolved | None:
     if isinstance(ref, NaturalRef):
         got = found.get(ref)
@@ -170,7 +179,7 @@ def _one(
             record.failed = True
             return None
         return batch.facts(earlier)
-    entry = ctx.index.target(ref)
+    entry = targets.get(ref)
     if entry is None:
         if earlier is not None:
             message = f"key {ref!r} is given on a later line ({earlier.line})"
