@@ -50,10 +50,9 @@ CHUNK = 500
 WRITE_CHUNK = 20_000
 # Citations read per statement by a full rebuild.
 READ_PAGE = 20_000
-# Past this many sources to recompute, reading every citation once costs less than walking
-# from each chunk of them; likewise past half of the sources that cite anything (an import
-# into a database that held few citations: its walks would reach most of the graph, chunk by
-# chunk).
+# Past this many sources to recompute, or half of those that cite anything (an import into a
+# database of few citations, whose walks would reach most of the graph chunk by chunk),
+# reading every citation once costs less than walking from each chunk of them.
 REBUILD_ABOVE = 20_000
 # The transaction-level advisory lock that orders writers of the table on PostgreSQL (an
 # arbitrary constant of this table's own).
@@ -289,10 +288,13 @@ async def refresh_origins(session: AsyncSession, citing: Collection[uuid.UUID]) 
 async def refresh_origins_since(session: AsyncSession, since: Any) -> None:
     """`refresh_origins` for the sources that made the citations created at or after
     `since` (a bulk import's, created with its start time)."""
-    statement = select(Citation.source_id).where(Citation.created_at >= since).distinct()
-    citing = [row[0] for row in await select_rows(session, statement)]
-    every = select(func.count(distinct(Citation.source_id)))
-    if len(citing) > REBUILD_ABOVE or 2 * len(citing) > (await select_rows(session, every))[0][0]:
+    since_then, citing_sources = Citation.created_at >= since, distinct(Citation.source_id)
+    # Counted first: a rebuild needs no list of the citing sources (a large import's would be
+    # held, an object each, through the rebuild's peak of memory).
+    counts = select(func.count(citing_sources).filter(since_then), func.count(citing_sources))
+    citing, every = (await select_rows(session, counts))[0]
+    if citing > REBUILD_ABOVE or 2 * citing > every:
         await rebuild_origins(session)
-    else:
-        await refresh_origins(session, citing)
+        return
+    statement = select(Citation.source_id).where(since_then).distinct()
+    await refresh_origins(session, [row[0] for row in await select_rows(session, statement)])
