@@ -29,7 +29,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _TYPES = ("actor", "source", "claim")
 _CODE = {name: i for i, name in enumerate(_TYPES)}
 CREATED, HAS_TEXT, FAILED = 1, 2, 4
-HOT = 10_000  # decoded targets kept at hand
+HOT = 30_000  # decoded targets kept at hand
 SEEN_CACHE_KIB = 2048
 _PACKED_BYTES = 32  # a packed target, signed (a date before 1970 packs as a negative number)
 
@@ -104,20 +104,19 @@ class KeyIndex:
         """Where refs to these keys lead, for those an earlier batch gave a referable record:
         one statement for all of them (those at hand are not looked up)."""
         found: dict[str, Target] = {}
-        wanted: dict[int, tuple[int, str]] = {}
-        for key in keys:
-            hot = self._hot.get(key)
-            if hot is not None:
-                found[key] = hot
-            elif key not in found:
-                wanted[hash(key)] = (hash(key + "\x1f"), key)
+        wanted: dict[int, str] = {}
+        hot = self._hot
+        for key in set(keys):
+            target = hot.get(key)
+            if target is None:
+                wanted[hash(key)] = key
+            else:
+                found[key] = target
         if wanted:
-            rows = self._seen.execute(_LOAD_TARGETS, (json.dumps(list(wanted)),))
-            for h1, h2, packed in rows:
-                check, key = wanted[h1]
-                if h2 == check:
-                    target = unpack(int.from_bytes(packed, signed=True))
-                    found[key] = target
+            for h1, h2, packed in self._seen.execute(_LOAD_TARGETS, (json.dumps(list(wanted)),)):
+                key = wanted[h1]
+                if h2 == hash(key + "\x1f"):
+                    found[key] = target = unpack(int.from_bytes(packed, signed=True))
                     self._keep(key, target)
         return found
 

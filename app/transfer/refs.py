@@ -115,13 +115,14 @@ async def resolve(ctx: Context, batch: Batch, records: list[AnyRecord]) -> None:
     if natural:
         await ctx.writer.drain()  # the rows held back may be the ones named
         found = await _lookup_natural(ctx, natural)
-    targets = ctx.index.load(
+    keys = {
         ref
         for record in records
         for value in record.refs.values()
         for ref in (value if isinstance(value, list) else (value,))
-        if isinstance(ref, str) and ref not in batch.by_key
-    )
+        if isinstance(ref, str)
+    }
+    targets = ctx.index.load(keys - batch.by_key.keys())
     for record in records:
         for rf in SPECS[record.type].refs:
             value = record.refs.get(rf.name)
