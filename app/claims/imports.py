@@ -14,14 +14,14 @@ from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimUpdate
 from app.claims.writes import ClaimValues, NewClaim, create_claims
 from app.ingest.context import Context, as_uuid, chunks
-from app.ingest.records import Record, RefField, Spec
+from app.ingest.records import Record, RefField, Spec, renamed
 from app.ingest.upsert import Changed, Decider, before_updates, given_ids, settle
 from app.links.imports import link_spec
 from app.models import Claim, ClaimSubject, ClaimTag
 
 ClaimRecord = Record[ClaimCreate]
 REFS = (RefField("about", "actor", "about_actor_ids", many=True, required=False),)
-RENAMED = {r.schema_field: r.name for r in REFS if r.schema_field}
+RENAMED = renamed(REFS)
 # The fields a match compares, by their name on a line: those an update may change.
 UPDATABLE = {RENAMED.get(name, name): name for name in ClaimUpdate.model_fields}
 

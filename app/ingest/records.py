@@ -95,6 +95,11 @@ class RefField:
     required: bool = True
 
 
+def renamed(refs: tuple[RefField, ...]) -> dict[str, str]:
+    """A ref's name on a line, by the schema field it stands for."""
+    return {r.schema_field: r.name for r in refs if r.schema_field}
+
+
 # Writes one batch of a type's records (`Record[SourceCreate]`, ...): creates the new ones,
 # updates the changed ones, and notes each record's outcome or error.
 Upsert = Callable[["Context", list[Record[Any]]], Awaitable[None]]
@@ -118,4 +123,4 @@ class Spec:
     @property
     def renamed(self) -> dict[str, str]:
         """A ref's name on a line, by the schema field it stands for."""
-        return {r.schema_field: r.name for r in self.refs if r.schema_field}
+        return renamed(self.refs)

@@ -15,7 +15,7 @@ from typing import Any
 
 from app.errors import InvalidField
 from app.ingest.context import Context, as_uuid
-from app.ingest.records import AnyRecord, RefField, Spec
+from app.ingest.records import AnyRecord, RefField, Spec, renamed
 from app.ingest.upsert import Changed, Decider, before_updates, given_ids, loaded, plain, settle
 from app.links import service as links
 from app.links.kind import LinkKind
@@ -36,7 +36,7 @@ class Imported:
 
     @property
     def renamed(self) -> dict[str, str]:
-        return {r.schema_field: r.name for r in self.ends if r.schema_field}
+        return renamed(self.ends)
 
     @property
     def id_conflict(self) -> str:
@@ -74,7 +74,7 @@ async def import_links(imported: Imported, ctx: Context, records: Sequence[AnyRe
     """Create the new links of the records' type, update the changed ones."""
     kind = imported.kind
     type_name = kind.name
-    renamed = imported.renamed
+    on_line = imported.renamed
     live = []
     for record in records:
         if record.failed:
@@ -89,7 +89,7 @@ async def import_links(imported: Imported, ctx: Context, records: Sequence[AnyRe
 
     def refused(i: int, error: InvalidField) -> None:
         for e in error.errors:
-            ctx.fail(live[i], renamed.get(e.field, e.field), e.message, e.type)
+            ctx.fail(live[i], on_line.get(e.field, e.field), e.message, e.type)
 
     def place(i: int, values: LinkValues, repeats: list[LinkValues]) -> uuid.UUID | None:
         record = live[i]
@@ -128,11 +128,11 @@ async def _update(ctx: Context, imported: Imported, record: AnyRecord, row: Any)
     if (owner_id.hex, other_id.hex) != tuple(record.one[end].id for end in imported.end_names):
         ctx.fail(record, "id", imported.id_conflict, "id-conflict")
         return
-    data, renamed = record.data, imported.renamed
+    data, on_line = record.data, imported.renamed
     changed: Changed = {
         name: value
         for name in kind.update_schema.model_fields
-        if renamed.get(name, name) in record.present
+        if on_line.get(name, name) in record.present
         and (value := plain(getattr(data, name))) != getattr(row, name)
     }
 

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from app.errors import InvalidField
 from app.ingest.context import Context, as_uuid
-from app.ingest.records import NOTHING, Derived, Record, RefField, Spec
+from app.ingest.records import NOTHING, Derived, Record, RefField, Spec, renamed
 from app.ingest.upsert import Changed, Decider, given_ids, settle
 from app.models import Stance
 from app.stances import rules
@@ -30,7 +30,7 @@ REFS = (
     RefField("source", "source", "source_id"),
     RefField("retraction_source", "source", "retraction_source_id", required=False),
 )
-RENAMED = {r.schema_field: r.name for r in REFS if r.schema_field}
+RENAMED = renamed(REFS)
 # The fields a match compares, by their name on a line: those an update may change, but the
 # natural key's (equal in a match by natural key; compared too in a match by id).
 KEYED = frozenset({"label", "quote"})
