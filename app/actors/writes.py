@@ -147,13 +147,12 @@ async def create_actors(
     Without `bulk` (the API), a batch with any row not placed writes nothing. With an
     import's `bulk`, the rows go through its bulk writer, held back until the next batch's
     reads (which therefore do not see them): the caller matches the keys it created itself."""
-    by, now, bulk = write.by, write.now, write.bulk
+    by, now = write.by, write.now
     connection = await session.connection()
     outcomes = [Outcome(actor_values(data, by=by, now=now)) for data in batch]
     keys = [natural_keys(data) for data in batch]
     stored = await stored_owners(connection, [k for row in keys for k in row])
-    if bulk is not None:
-        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    await write.reads_done()
     created: list[tuple[object, ...]] = []
     histories: list[Folded] = []
     aliases: list[tuple[object, ...]] = []

@@ -136,8 +136,7 @@ async def create_claims(
         for new in batch
     ]
     stored = await stored_repeats(session, [o.values["statement_key"] for o in outcomes])
-    if bulk is not None:
-        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    await write.reads_done()
     rows = [(i, outcome.values) for i, outcome in enumerate(outcomes)]
     place_rows(outcomes, rows, stored, STATEMENT_KEY, place)
     created = [outcome for outcome in outcomes if outcome.created]

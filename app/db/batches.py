@@ -75,6 +75,12 @@ class Write:
     bulk: Bulk | None = None
     refused: Refused | None = None
 
+    async def reads_done(self) -> None:
+        """An import's batch has made its reads: the previous batch's rows, held back until
+        now, go to the database while this batch's rows are placed."""
+        if self.bulk is not None:
+            await self.bulk.writer.start()
+
 
 def place_rows(
     outcomes: Sequence[Placed],

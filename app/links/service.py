@@ -91,6 +91,19 @@ async def list_links(
     return [kind.out_schema.model_validate(r) for r in rows], cursor
 
 
+async def _load(
+    session: AsyncSession,
+    kind: LinkKind[Row, New, Edit, Out],
+    owner_id: uuid.UUID,
+    link_id: uuid.UUID,
+    other_end: str | None = None,
+) -> Row:
+    owner = (kind.owner.key, owner_id)
+    return await load_owned(
+        session, kind.model, link_id, kind.entity, owner=owner, other_end=other_end
+    )
+
+
 async def get(
     session: AsyncSession,
     kind: LinkKind[Row, New, Edit, Out],
@@ -98,15 +111,9 @@ async def get(
     link_id: uuid.UUID,
 ) -> Out:
     """The link, found under either of its ends (as the lists show it); else a 404."""
-    row = await load_owned(
-        session,
-        kind.model,
-        link_id,
-        kind.entity,
-        owner=(kind.owner.key, owner_id),
-        other_end=kind.other.key,
+    return kind.out_schema.model_validate(
+        await _load(session, kind, owner_id, link_id, other_end=kind.other.key)
     )
-    return kind.out_schema.model_validate(row)
 
 
 async def update(
@@ -118,8 +125,7 @@ async def update(
 ) -> Out:
     """The link after the change, which only its owner may make. Its ends never change; a
     change making it the same as another link is a 409."""
-    owner = (kind.owner.key, owner_id)  # found under its owner alone
-    row = await load_owned(session, kind.model, link_id, kind.entity, owner=owner)
+    row = await _load(session, kind, owner_id, link_id)  # found under its owner alone
     for name, value in changed_fields(data).items():
         setattr(row, name, value)
     kind.check({name: getattr(row, name) for name in layout(kind).columns})
@@ -135,8 +141,7 @@ async def delete(
     link_id: uuid.UUID,
 ) -> None:
     """Delete the link, which only its owner may do."""
-    owner = (kind.owner.key, owner_id)  # found under its owner alone
-    row = await load_owned(session, kind.model, link_id, kind.entity, owner=owner)
+    row = await _load(session, kind, owner_id, link_id)  # found under its owner alone
     await session.delete(row)
     await session.flush()
     if kind.follow is not None:

@@ -171,8 +171,7 @@ async def create_links(
         return outcomes
     looked_up = [values for _, values in checked]
     stored = await stored_repeats(connection, kind, looked_up) if looked_up else {}
-    if bulk is not None:
-        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    await write.reads_done()
     created = place_rows(outcomes, checked, stored, lambda values: natural_key(kind, values), place)
     columns = layout(kind).columns
     rows = [tuple(values[name] for name in columns) for values in created]

@@ -148,7 +148,7 @@ async def create_sources(
     urls = [new.url for new in batch if new.url is not None]
     stored = await stored_urls(connection, urls) if urls else {}
     if bulk is not None:
-        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+        await write.reads_done()
     elif any(new.url in stored for new in batch):
         return [Outcome({}, owner=stored.get(new.url or "")) for new in batch]
     else:

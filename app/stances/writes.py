@@ -213,8 +213,7 @@ async def create_stances(
             )
     looked_up = [values for i, values in checked if not batch[i].fresh]
     stored = await stored_repeats(connection, looked_up) if looked_up else {}
-    if bulk is not None:
-        await bulk.writer.start()  # the previous batch's rows, now that the reads are done
+    await write.reads_done()
     created = place_rows(outcomes, checked, stored, natural_key, place)
     rows = [_ROW_OF(values) for values in created]
     written = await store_created(connection, write, len(batch), Part(Stance, COLUMNS, rows))
