@@ -16,6 +16,7 @@ from app.claims.question_routes import router as claim_questions_router
 from app.claims.routes import router as claims_router
 from app.claims.similar_routes import router as similar_claims_router
 from app.db.engines import create_engine, create_sessionmaker
+from app.db.paging import load_cursors
 from app.db.replica import Reads
 from app.explore.routes import install_explore
 from app.history import recorder
@@ -29,7 +30,6 @@ from app.http.middleware import LimitSizes, RejectNulInURL, reject_unknown_query
 from app.http.observability import RequestContext, configure_logging
 from app.http.operations import metrics_router
 from app.http.operations import router as operations_router
-from app.http.pagination import load_cursors
 from app.http.problems import install_error_handlers
 from app.http.read_limits import install_read_limits
 from app.migrate import SchemaNotCurrent, check_current

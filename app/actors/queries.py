@@ -9,7 +9,7 @@ from sqlalchemy import and_, case, distinct, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.http.pagination import PageParams, keyset, split_page
+from app.db.paging import PageParams, keyset, split_page
 from app.models import Actor, Claim, ClaimSideActor, Stance
 from app.records import load
 from app.stances.rows import row_to_out, select_stances

@@ -12,8 +12,8 @@ from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorOut, ActorUpdate, AffiliationOut
 from app.actors.writes import create_actors, fold
 from app.db.batches import Write
+from app.db.paging import PageParams, keyset, split_page
 from app.errors import Duplicate
-from app.http.pagination import PageParams, keyset, split_page
 from app.links import service as links
 from app.models import (
     Actor,

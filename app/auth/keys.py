@@ -15,9 +15,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.paging import PageParams, keyset, split_page
 from app.db.statements import select_rows
 from app.errors import Conflict, NotFound
-from app.http.pagination import PageParams, keyset, split_page
 from app.models import ApiKey
 
 KEY_PREFIX = "cg"

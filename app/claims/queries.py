@@ -25,8 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims.answers import RelatedClaimOut, TimelineEntry
 from app.db.filters import Where, bound, conditions, filters_of
+from app.db.paging import PageParams, keyset, split_page
 from app.db.statements import Statement, built_once, select_rows
-from app.http.pagination import PageParams, keyset, split_page
 from app.models import Claim, ClaimRelation, ClaimStats, Stance
 from app.models.stance import has_label
 from app.paths import ActorFilter, AsOf, LabelFilter

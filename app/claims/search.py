@@ -31,9 +31,9 @@ from app.claims.ranking import (
     walk_statement,
 )
 from app.claims.rows import is_postgres
+from app.db.paging import CursorValue, PageParams, Reader
 from app.db.statements import select_rows
 from app.errors import InvalidField
-from app.http.pagination import CursorValue, PageParams, Reader
 
 # The sort key of a row as it goes into a cursor, and back out of one.
 KEY_OF_ROW: dict[str, Callable[[ListedRow], CursorValue]] = {

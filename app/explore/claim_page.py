@@ -15,13 +15,13 @@ from app.claims import provenance, queries, service, sides
 from app.claims.answers import RelatedClaimOut
 from app.claims.provenance import ClaimOrigins
 from app.claims.summary import ClaimDetailFields
+from app.db.paging import MAX_LIMIT
 from app.explore.chain import MAX_NODES, ChainSide, Node, NodeKey, provenance_chain
 from app.explore.reading import first_page, first_rows
 from app.explore.sides import LOOKS, SIDES, span
 from app.explore.svg import sides_bar
 from app.explore.timeline import TimelineMark, timeline
 from app.explore.views import SideGroup, StanceView, by_side, day, stance_view
-from app.http.pagination import MAX_LIMIT
 from app.stances.rows import StanceRow
 from app.vocabulary import STANCE_LABELS, StanceLabel, StanceSide
 

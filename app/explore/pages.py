@@ -13,12 +13,12 @@ from app.actors.queries import DisagreerOut
 from app.actors.schemas import ActorOut, AffiliationOut
 from app.claims import search
 from app.claims.listing import ListedClaimFields
+from app.db.paging import MAX_LIMIT
 from app.explore.passages import Passage, passages
 from app.explore.reading import first_page, first_rows
 from app.explore.svg import clip
 from app.explore.views import SideGroup, by_side, stance_view
 from app.history.routes import ChangeOut, recent_changes
-from app.http.pagination import MAX_LIMIT
 from app.sources import service as source_service
 from app.sources.schemas import SourceOut
 from app.stances.filters import StanceQuery, stance_list

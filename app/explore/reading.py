@@ -8,8 +8,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.paging import Cursors, PageParams
 from app.db.statements import SqlRow, Statement, select_rows
-from app.http.pagination import Cursors, PageParams
 
 _UNSHOWN = Cursors(secrets.token_bytes(32))
 

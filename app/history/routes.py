@@ -10,9 +10,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select, text, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.paging import PageParams
 from app.history.rebuild import created_afters
 from app.http.deps import PagingDep, SessionDep
-from app.http.pagination import PageParams, cursors_of, list_scope
+from app.http.pagination import cursors_of, list_scope
 from app.http.problem_docs import problem_responses
 from app.models import Actor, Change, ChangeBatch, Claim, Source, Stance
 from app.paths import RecordIdPath

@@ -8,9 +8,10 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.paging import PageParams
 from app.http import idempotency
 from app.http.middleware import IMPORT_PATH
-from app.http.pagination import PageParams, link_next, page_params
+from app.http.pagination import link_next, page_params
 from app.http.rendering import json_page
 from app.schemas import Page
 

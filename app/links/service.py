@@ -7,8 +7,8 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.batches import Write
+from app.db.paging import PageParams, keyset, split_page
 from app.errors import Duplicate
-from app.http.pagination import PageParams, keyset, split_page
 from app.links import rules
 from app.links.kind import Edit, LinkKind, New, Out, Row
 from app.links.writes import NewLink, create_links, layout

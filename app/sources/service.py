@@ -8,9 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload, undefer
 
 from app.db.batches import Write
+from app.db.paging import PageParams, keyset, split_page
 from app.errors import Conflict, Duplicate
 from app.history.rebuild import keep_created
-from app.http.pagination import PageParams, keyset, split_page
 from app.models import Actor, Citation, Source, SourceAuthor, Stance
 from app.records import (
     changed_fields,

@@ -9,8 +9,8 @@ from fastapi import Query
 from sqlalchemy import Integer, Uuid, bindparam
 
 from app.db.filters import Where, bound, conditions, filters_of
+from app.db.paging import PageParams
 from app.db.statements import Statement, built_once
-from app.http.pagination import PageParams
 from app.models import Stance
 from app.stances.rows import select_stances
 from app.vocabulary import StanceLabel, StanceSide

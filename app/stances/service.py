@@ -10,9 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.db.batches import Write
+from app.db.paging import PageParams, split_page
 from app.db.statements import SqlRow, Statement, built_once, select_rows
 from app.errors import Duplicate, UnknownReference
-from app.http.pagination import PageParams, split_page
 from app.models import Actor, Claim, Source, Stance
 from app.records import changed_fields, load, require_ids, save_change
 from app.stances import rules

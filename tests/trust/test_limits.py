@@ -14,7 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.http.pagination import MAX_LIMIT
+from app.db.paging import MAX_LIMIT
 from app.http.ratelimit import WINDOW_SECONDS
 from tests.conftest import client_for, problem
 from tests.trust.conftest import MakeKey, app_with, postgres_only, scalar
