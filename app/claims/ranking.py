@@ -139,7 +139,7 @@ def _with_claims(ranked: Subquery, claim_id: ClaimId) -> Statement:
     columns, links and counters."""
     stmt = select(*CLAIM_COLUMNS, *STATS_COLUMNS, ranked.c.score)
     stmt = stmt.join_from(ranked, Claim, Claim.id == claim_id)
-    return with_links(stmt.join(ClaimStats, ClaimStats.claim_id == claim_id), claim_id)
+    return with_links(stmt.join(ClaimStats, ClaimStats.claim_id == claim_id), claim_id, True)
 
 
 @built_once

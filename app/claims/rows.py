@@ -1,8 +1,8 @@
 """Reading claims as rows for the read paths: the claims' columns (selected by each page's own
-statement), their tags and subjects (array columns of the same rows on PostgreSQL, read from
-`claim_links`; one more statement for any number of claims on SQLite), and no ORM objects
-(loading ORM instances with their collections cost more than the queries in a list of 50
-claims)."""
+statement), their tags and subjects (columns of the same rows: arrays read from `claim_links`
+on PostgreSQL, JSON arrays aggregated by SQLite; else one more statement for any number of
+claims), and no ORM objects (loading ORM instances with their collections cost more than the
+queries in a list of 50 claims)."""
 
 import uuid
 from collections import defaultdict
@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Protocol, TypedDict
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -20,6 +21,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     column,
+    func,
     literal,
     null,
     select,
@@ -27,8 +29,10 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
+from sqlalchemy.types import TypeDecorator
 
 from app.db.statements import Statement, built_once, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
@@ -58,7 +62,8 @@ class ClaimRow(Protocol):
 
 
 class LinkedClaimRow(ClaimRow, Protocol):
-    """A row holding CLAIM_COLUMNS and, on PostgreSQL, `link_columns` (None on SQLite)."""
+    """A row holding CLAIM_COLUMNS and its links (`link_columns` or `with_links`; on SQLite,
+    rows without them are given theirs by `claim_links`)."""
 
     tags: list[str] | None
     about_actor_ids: list[uuid.UUID] | None
@@ -161,12 +166,50 @@ def link_columns(
     )
 
 
-def with_links(stmt: Statement, claim_id: SQLColumnExpression[uuid.UUID]) -> Statement:
-    """PostgreSQL: `stmt` with its claims' `tags` and `about_actor_ids`, outer-joined from
-    `claim_links` (one probe of its key per row): for statements whose rows are already a
-    page, where a join costs less than the two subqueries of `link_columns`."""
-    stmt = stmt.add_columns(CLAIM_LINKS.c.tags, CLAIM_LINKS.c.about_actor_ids)
-    return stmt.outerjoin(CLAIM_LINKS, CLAIM_LINKS.c.claim_id == claim_id)
+class _JsonTags(TypeDecorator[list[str]]):
+    """SQLite: a claim's tags as `json_group_array` gives them, put in name order (SQLite
+    3.40 takes no ORDER BY inside an aggregate; Python's order of strings is SQLite's)."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: object, dialect: Dialect) -> list[str]:
+        return sorted(orjson.loads(value)) if isinstance(value, str) else []
+
+
+class _JsonSubjects(TypeDecorator[list[uuid.UUID]]):
+    """SQLite: a claim's subject actors as `json_group_array` gives their (position, id)
+    pairs, put in position order."""
+
+    impl = String
+    cache_ok = True
+
+    def process_result_value(self, value: object, dialect: Dialect) -> list[uuid.UUID]:
+        pairs = sorted(orjson.loads(value)) if isinstance(value, str) else []
+        return [uuid.UUID(hex=actor_id) for _, actor_id in pairs]
+
+
+def with_links(
+    stmt: Statement, claim_id: SQLColumnExpression[uuid.UUID], postgres: bool
+) -> Statement:
+    """`stmt` with its claims' `tags` and `about_actor_ids`, for statements whose rows are
+    already a page. PostgreSQL: outer-joined from `claim_links` (one probe of its key per row,
+    which costs less than the two subqueries of `link_columns`). SQLite: each aggregated by
+    a subquery on the link tables' keys, in the same statement (a second statement, through
+    the engine, cost more than the page's own)."""
+    if postgres:
+        stmt = stmt.add_columns(CLAIM_LINKS.c.tags, CLAIM_LINKS.c.about_actor_ids)
+        return stmt.outerjoin(CLAIM_LINKS, CLAIM_LINKS.c.claim_id == claim_id)
+    tags = select(func.json_group_array(ClaimTag.tag, type_=_JsonTags())).where(
+        ClaimTag.claim_id == claim_id
+    )
+    pair = func.json_array(ClaimSubject.position, ClaimSubject.actor_id)
+    subjects = select(func.json_group_array(pair, type_=_JsonSubjects()))
+    subjects = subjects.where(ClaimSubject.claim_id == claim_id)
+    return stmt.add_columns(
+        tags.scalar_subquery().label("tags"),
+        subjects.scalar_subquery().label("about_actor_ids"),
+    )
 
 
 def claim_out_fields(
@@ -200,8 +243,9 @@ def is_postgres(session: AsyncSession) -> bool:
 
 
 async def claims_out(session: AsyncSession, rows: Sequence[LinkedClaimRow]) -> list[ClaimFields]:
-    """The `ClaimOut` fields of rows holding CLAIM_COLUMNS and `link_columns`."""
-    if is_postgres(session):
+    """The `ClaimOut` fields of rows holding CLAIM_COLUMNS, and their links where the rows
+    hold them (`link_columns`, `with_links`)."""
+    if is_postgres(session) or (rows and hasattr(rows[0], "tags")):
         return [claim_out_fields(r) for r in rows]
     tags, subjects = await claim_links(session, [r.id for r in rows])
     return [claim_out_fields(r, tags, subjects) for r in rows]
