@@ -17,7 +17,14 @@ from app.models import Actor, Claim, Source, Stance
 from app.records import changed_fields, load, require_ids, save_change
 from app.stances import rules
 from app.stances.filters import StanceQuery, stance_list
-from app.stances.rows import Publisher, StanceFields, row_to_out, select_stances, stance_fields
+from app.stances.rows import (
+    STANCE_KEYS,
+    Publisher,
+    StanceFields,
+    row_to_out,
+    select_stances,
+    stance_fields,
+)
 from app.stances.schemas import StanceCreate, StanceOut, StanceUpdate
 from app.stances.writes import NewStance, StanceValues, create_stances
 from app.tallies import stats
@@ -157,7 +164,7 @@ def _utc(value: datetime | None) -> datetime | None:
 
 class _Created:
     """A new stance's row and the references its answer embeds, read as `select_stances()`'s
-    rows are (`stance_fields`)."""
+    rows are (`stance_fields`): by name or by place."""
 
     def __init__(self, values: StanceValues, refs: SqlRow) -> None:
         self.values, self.refs = values, refs
@@ -169,6 +176,9 @@ class _Created:
         if name in _REF_COLUMNS:
             return getattr(self.refs, name)
         return self.values[name]
+
+    def __getitem__(self, index: int) -> Any:
+        return getattr(self, STANCE_KEYS[index])
 
 
 _REF_COLUMNS = frozenset(
