@@ -33,38 +33,14 @@ STANCE_COLUMNS = (
 
 
 class StanceRow(Protocol):
-    """A row of `select_stances()`: its columns by name, and by place (`stance_fields`)."""
-
-    def __getitem__(self, index: int, /) -> Any: ...
+    """A row of `select_stances()`: its columns (STANCE_COLUMNS) by place, as `stance_fields`
+    reads them, and by name, as the few readers of single columns do."""
 
     id: uuid.UUID
-    claim_id: uuid.UUID
-    actor_id: uuid.UUID
-    source_id: uuid.UUID
     label: str
-    side: str
     probability: float | None
-    confidence: str | None
-    quote: str | None
-    quote_start: int | None
-    quote_end: int | None
-    quote_prefix: str | None
-    quote_suffix: str | None
-    stated_at: datetime | None
-    recorded_by: str | None
-    retracted_at: datetime | None
-    retraction_source_id: uuid.UUID | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
-    actor_name: str
-    actor_kind: str
-    source_title: str
-    source_url: str | None
-    publisher_id: uuid.UUID | None
-    publisher_name: str | None
-    source_published_at: datetime | None
-    claim_statement: str
+
+    def __getitem__(self, index: int, /) -> Any: ...
 
 
 class SpanFields(TypedDict):
