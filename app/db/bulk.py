@@ -15,6 +15,8 @@ match the held natural keys instead, see `app.ingest.upsert.Decider`), and `drai
 read or an update that needs them.
 """
 
+import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Sequence
@@ -86,6 +88,7 @@ class BulkWriter:
         self._uuids: dict[tuple[str, tuple[str, ...]], list[int]] = {}
         self._staging: dict[tuple[str, tuple[str, ...]], str] = {}  # their staging tables
         self._deferred: list[Held] = []
+        self._flight: asyncio.Task[None] | None = None  # rows being written (PostgreSQL)
         self._analyzed: dict[str, float] = {}  # rows at the last ANALYZE, by table
         self._grown: dict[str, int] = {}  # rows written since then
 
@@ -114,8 +117,11 @@ class BulkWriter:
 
     async def close(self) -> None:
         """Give the connection back as it was; rows still held are dropped with the
-        transaction that is being abandoned."""
+        transaction that is being abandoned (and rows in flight are waited for: the
+        connection takes no other statement meanwhile)."""
         self._deferred.clear()
+        with contextlib.suppress(Exception):  # a failed COPY: the import reports its failure
+            await self.settle()
         await self.shrink_cache()
         if self._staging:
             connection = await self.session.connection()
@@ -226,17 +232,30 @@ class BulkWriter:
         self._grown[name] = grown
 
     async def start(self) -> None:
-        """Write the deferred rows (PostgreSQL), one COPY a table and batch."""
+        """Send the deferred rows (PostgreSQL), one COPY a table and batch, in the background:
+        the server writes them while the caller goes on with work of its own (a batch's rows
+        placed and built), and `settle()`s before the connection's next statement."""
+        await self.settle()
         if not self._deferred:
             return
         batches, self._deferred = self._deferred, []
         connection = await self.session.connection()
         raw = await connection.get_raw_connection()
-        driver: Any = raw.driver_connection
+        self._flight = asyncio.create_task(self._copy(raw.driver_connection, batches))
+        await asyncio.sleep(0)  # the COPY's rows go out now, not at the caller's next wait
+
+    async def _copy(self, driver: Any, batches: list[Held]) -> None:
         for name, columns, rows in batches:
             await _copy_rows(driver, name, columns, rows)
             if name in LOOKED_UP:
                 await self._keep_statistics(driver, name, len(rows))
+
+    async def settle(self) -> None:
+        """Wait for the rows in flight, if any (raising what their COPY raised): the
+        connection takes one statement at a time."""
+        flight, self._flight = self._flight, None
+        if flight is not None:
+            await flight
 
     def held_tables(self) -> set[str]:
         """The tables whose rows are held back, not yet written."""
@@ -245,3 +264,4 @@ class BulkWriter:
     async def drain(self) -> None:
         """Write every deferred row now (before a read that may need them, or the commit)."""
         await self.start()
+        await self.settle()

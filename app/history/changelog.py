@@ -105,6 +105,8 @@ class ChangeLog:
         """The batch naming this log's writer and request, inserted on first use: one for all
         the changes the log writes (None if neither is known)."""
         if self._batch_id is None and (self.who is not None or self.request is not None):
+            if self.writer is not None:
+                await self.writer.settle()  # rows may be in flight on the connection
             made = await connection.execute(
                 INSERT_BATCH.values(writer=self.who, request_id=self.request).returning(
                     ChangeBatch.id

@@ -94,6 +94,7 @@ class Importer:
             group = by_type[kind]
             if not group:
                 continue
+            await ctx.writer.settle()  # the rows in flight: this type reads first
             held = ctx.writer.held_tables()
             if (held - STANCE_TABLES) if kind == "stance" else ("stances" in held):
                 # Another phase's rows held back are written first: a record type's reads
