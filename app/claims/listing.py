@@ -21,13 +21,13 @@ from app.claims.filters import ClaimId, FilterShape
 from app.claims.rows import (
     CLAIM_COLUMNS,
     ClaimFields,
-    LinkedClaimRow,
+    ClaimRow,
     claims_out,
     link_columns,
     with_links,
 )
 from app.claims.schemas import page_links
-from app.db.statements import Statement, built_once
+from app.db.statements import Statement, built_once, columns_of
 from app.models import Claim, ClaimStats
 
 # The counters each listed claim shows, read with the page itself.
@@ -46,7 +46,7 @@ LIMIT = bindparam("limit", type_=Integer)
 T = TypeVar("T")
 
 
-class ListedRow(LinkedClaimRow, Protocol):
+class ListedRow(ClaimRow, Protocol):
     """A row of a page of claims: CLAIM_COLUMNS, STATS_COLUMNS and, with `q`, the score."""
 
     activity_at: datetime
@@ -127,27 +127,35 @@ def in_order(
     return stmt.order_by(key_col.desc(), claim_id.desc()).limit(LIMIT)
 
 
+# The `ClaimStatsOut` fields a listed row holds, and its id.
+_STATS = ("support", "neutral", "dispute", "total", "contested", "latest_stated_at", "id")
+
+
 async def listed_items(
     session: AsyncSession, rows: Sequence[ListedRow], *, scored: bool
 ) -> list[ListedClaimFields]:
     """The rows (the claims' columns and counters) as `ClaimListItem` fields, ready for JSON."""
     claims = await claims_out(session, rows)
-    return [
-        {
-            **claim,
-            "stats": {
-                "support": r.support,
-                "neutral": r.neutral,
-                "dispute": r.dispute,
-                "total": r.total,
-                "contested": bool(r.contested),
-                "latest_stated_at": r.latest_stated_at,
-            },
-            "score": round(float(r.score), 6) if scored else None,
-            "links": page_links(r.id),  # last, where the model writes its computed field
-        }
-        for claim, r in zip(claims, rows, strict=True)
-    ]
+    read = columns_of(rows, _STATS + (("score",) if scored else ()))
+    items: list[ListedClaimFields] = []
+    for claim, row in zip(claims, rows, strict=True):
+        support, neutral, dispute, total, contested, latest, claim_id, *score = read(row)
+        items.append(
+            {
+                **claim,
+                "stats": {
+                    "support": support,
+                    "neutral": neutral,
+                    "dispute": dispute,
+                    "total": total,
+                    "contested": bool(contested),
+                    "latest_stated_at": latest,
+                },
+                "score": round(float(score[0]), 6) if scored else None,
+                "links": page_links(claim_id),  # last, where the model writes its computed field
+            }
+        )
+    return items
 
 
 __all__ = ["ListedClaimFields", "ListedRow", "in_order", "listed_items", "listing_statement"]

@@ -8,7 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import orjson
 from sqlalchemy import (
@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import Label
 from sqlalchemy.types import TypeDecorator
 
-from app.db.statements import Statement, built_once, select_rows
+from app.db.statements import Statement, built_once, columns_of, select_rows
 from app.models import Claim, ClaimSubject, ClaimTag
 from app.models.base import ListArray
 
@@ -59,14 +59,6 @@ class ClaimRow(Protocol):
     created_at: datetime
     updated_at: datetime
     version: int
-
-
-class LinkedClaimRow(ClaimRow, Protocol):
-    """A row holding CLAIM_COLUMNS and its links (`link_columns` or `with_links`; on SQLite,
-    rows without them are given theirs by `claim_links`)."""
-
-    tags: list[str] | None
-    about_actor_ids: list[uuid.UUID] | None
 
 
 class ClaimFields(TypedDict):
@@ -212,28 +204,27 @@ def with_links(
     )
 
 
-def claim_out_fields(
-    row: LinkedClaimRow,
-    tags: dict[uuid.UUID, list[str]] | None = None,
-    subjects: dict[uuid.UUID, list[uuid.UUID]] | None = None,
+# The `ClaimOut` fields a claim's row holds, in the model's order (its links may be columns of
+# the row too, `link_columns` and `with_links`).
+_COLUMNS = ("created_at", "updated_at", "version", "id", "statement")
+_DATES = ("occurred_from", "occurred_to")
+_LINKS = ("tags", "about_actor_ids")
+
+
+def _claim_fields(
+    columns: tuple[Any, ...], tags: list[str] | None, about: list[uuid.UUID] | None
 ) -> ClaimFields:
-    """The `ClaimOut` fields of a row holding CLAIM_COLUMNS, in the model's order; its tags
-    and subjects from `link_columns` in the row, or from `claim_links`' answer."""
-    # By attribute: on the rows read through asyncpg, an item lookup with no mapping built.
-    if tags is None or subjects is None:
-        claim_tags, about = row.tags or [], row.about_actor_ids or []
-    else:
-        claim_tags, about = tags.get(row.id, []), subjects.get(row.id, [])
+    created_at, updated_at, version, claim_id, statement, occurred_from, occurred_to = columns
     return {
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-        "version": row.version,
-        "id": row.id,
-        "statement": row.statement,
-        "tags": claim_tags,
-        "about_actor_ids": about,
-        "occurred_from": row.occurred_from,
-        "occurred_to": row.occurred_to,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "version": version,
+        "id": claim_id,
+        "statement": statement,
+        "tags": tags or [],
+        "about_actor_ids": about or [],
+        "occurred_from": occurred_from,
+        "occurred_to": occurred_to,
     }
 
 
@@ -242,10 +233,12 @@ def is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-async def claims_out(session: AsyncSession, rows: Sequence[LinkedClaimRow]) -> list[ClaimFields]:
+async def claims_out(session: AsyncSession, rows: Sequence[ClaimRow]) -> list[ClaimFields]:
     """The `ClaimOut` fields of rows holding CLAIM_COLUMNS, and their links where the rows
-    hold them (`link_columns`, `with_links`)."""
+    hold them (`link_columns`, `with_links`); else one statement reads them."""
+    read = columns_of(rows, _COLUMNS + _DATES)
     if is_postgres(session) or (rows and hasattr(rows[0], "tags")):
-        return [claim_out_fields(r) for r in rows]
+        links = columns_of(rows, _LINKS)
+        return [_claim_fields(read(r), *links(r)) for r in rows]
     tags, subjects = await claim_links(session, [r.id for r in rows])
-    return [claim_out_fields(r, tags, subjects) for r in rows]
+    return [_claim_fields(read(r), tags.get(r.id), subjects.get(r.id)) for r in rows]

@@ -8,7 +8,7 @@ from typing import Protocol, TypedDict
 from sqlalchemy import JSON, ScalarSelect, Uuid, bindparam, func, select
 from sqlalchemy.sql.elements import Label
 
-from app.claims.rows import CLAIM_COLUMNS, ClaimFields, LinkedClaimRow, with_links
+from app.claims.rows import CLAIM_COLUMNS, ClaimFields, ClaimRow, with_links
 from app.db.statements import Statement, built_once
 from app.models import Claim, ClaimStats, ClaimTally
 from app.models.claim import NO_PROBABILITY
@@ -51,7 +51,7 @@ class ClaimDetailFields(ClaimFields):
     links: dict[str, str]
 
 
-class SummaryRow(LinkedClaimRow, Protocol):
+class SummaryRow(ClaimRow, Protocol):
     """A row of `claim_with_stats`: the counters are None when the claim has none."""
 
     total: int | None

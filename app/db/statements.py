@@ -2,6 +2,7 @@
 their arguments, and their rows read without the ORM."""
 
 import functools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -58,3 +59,22 @@ async def insert_rows(
     executemany of one costs more), several as an executemany."""
     if rows:
         await connection.execute(statement, rows[0] if len(rows) == 1 else list(rows))
+
+
+@functools.cache
+def _getter(fields: tuple[str, ...], names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    getter = operator.itemgetter(*(fields.index(name) for name in names))
+    if len(names) == 1:
+        return lambda row: (getter(row),)
+    return getter
+
+
+def columns_of(rows: Sequence[Any], names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A reader of these columns, by their place, for the rows of one statement (SQLAlchemy's
+    rows or the driver's records, `select_rows`): a SQLAlchemy row looks an attribute up by
+    its name on every access, where one call takes a row's items by place."""
+    if not rows:
+        return lambda row: ()
+    first = rows[0]
+    fields = first._fields if isinstance(first, Row) else tuple(first.keys())
+    return _getter(tuple(fields), names)
