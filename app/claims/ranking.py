@@ -169,7 +169,11 @@ def statement_tier(postgres: bool, shape: FilterShape, after: bool) -> Statement
         stmt = stmt.where(match)
         if after:
             stmt = stmt.where(after_key(score, Claim.id, Float()))
-        return stmt.order_by(score.desc(), Claim.id.desc()).limit(LIMIT)
+        # The page first, then its claims' links for its rows alone (beside the ranking,
+        # their subqueries would run for every match).
+        page = stmt.order_by(score.desc(), Claim.id.desc()).limit(LIMIT).subquery("page")
+        linked = with_links(select(page), page.c.id, postgres)
+        return linked.order_by(page.c.score.desc(), page.c.id.desc())
     # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
     # the planner from walking the relevance index again, match by match); the page's rows
     # are then joined to their columns and counters, and put back in order by the caller.
