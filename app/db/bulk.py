@@ -12,7 +12,9 @@ On PostgreSQL, a batch's rows can be deferred: they are held until `start()` (or
 COPYs them, so that one COPY carries a table's rows from several calls. The importer calls
 `start()` after the next batch's reads, which therefore do not see the held rows (its lookups
 match the held natural keys instead, see `app.ingest.upsert.Decider`), and `drain()` before a
-read or an update that needs them.
+read or an update that needs them. `start()` sends them from a task of their own while its
+caller builds the next rows; the connection takes one statement at a time, so whatever runs
+on it next first waits for them (`settle()`).
 """
 
 import asyncio
