@@ -105,7 +105,7 @@ def listing_statement(postgres: bool, shape: FilterShape, sort: str, after: bool
     counted = select(claim_id.label("id"), *STATS_COLUMNS).where(*shape.conditions(claim_id))
     listed = in_order(counted, sort, after).subquery("listed")
     stmt = select(*CLAIM_COLUMNS[1:], listed).join_from(listed, Claim, Claim.id == listed.c.id)
-    return with_links(stmt, listed.c.id, postgres)
+    return with_links(stmt, listed.c.id, postgres=postgres)
 
 
 def in_order(

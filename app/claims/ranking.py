@@ -139,7 +139,9 @@ def _with_claims(ranked: Subquery, claim_id: ClaimId) -> Statement:
     columns, links and counters."""
     stmt = select(*CLAIM_COLUMNS, *STATS_COLUMNS, ranked.c.score)
     stmt = stmt.join_from(ranked, Claim, Claim.id == claim_id)
-    return with_links(stmt.join(ClaimStats, ClaimStats.claim_id == claim_id), claim_id, True)
+    return with_links(
+        stmt.join(ClaimStats, ClaimStats.claim_id == claim_id), claim_id, postgres=True
+    )
 
 
 @built_once
@@ -172,7 +174,7 @@ def statement_tier(postgres: bool, shape: FilterShape, after: bool) -> Statement
         # The page first, then its claims' links for its rows alone (beside the ranking,
         # their subqueries would run for every match).
         page = stmt.order_by(score.desc(), Claim.id.desc()).limit(LIMIT).subquery("page")
-        linked = with_links(select(page), page.c.id, postgres)
+        linked = with_links(select(page), page.c.id, postgres=False)
         return linked.order_by(page.c.score.desc(), page.c.id.desc())
     # Past the walk: every match from the GIN index, ranked by its score alone (OFFSET 0 keeps
     # the planner from walking the relevance index again, match by match); the page's rows

@@ -182,7 +182,7 @@ class _JsonSubjects(TypeDecorator[list[uuid.UUID]]):
 
 
 def with_links(
-    stmt: Statement, claim_id: SQLColumnExpression[uuid.UUID], postgres: bool
+    stmt: Statement, claim_id: SQLColumnExpression[uuid.UUID], *, postgres: bool
 ) -> Statement:
     """`stmt` with its claims' `tags` and `about_actor_ids`, for statements whose rows are
     already a page. PostgreSQL: outer-joined from `claim_links` (one probe of its key per row,
@@ -204,10 +204,11 @@ def with_links(
     )
 
 
-# The `ClaimOut` fields a claim's row holds, in the model's order (its links may be columns of
-# the row too, `link_columns` and `with_links`).
-_COLUMNS = ("created_at", "updated_at", "version", "id", "statement")
-_DATES = ("occurred_from", "occurred_to")
+# The `ClaimOut` fields of a claim's own row, as `_claim_fields` takes them, and its links
+# where they are columns of the row too (`link_columns`, `with_links`).
+_COLUMNS = (
+    "created_at", "updated_at", "version", "id", "statement", "occurred_from", "occurred_to"
+)  # fmt: skip
 _LINKS = ("tags", "about_actor_ids")
 
 
@@ -236,7 +237,7 @@ def is_postgres(session: AsyncSession) -> bool:
 async def claims_out(session: AsyncSession, rows: Sequence[ClaimRow]) -> list[ClaimFields]:
     """The `ClaimOut` fields of rows holding CLAIM_COLUMNS, and their links where the rows
     hold them (`link_columns`, `with_links`); else one statement reads them."""
-    read = columns_of(rows, _COLUMNS + _DATES)
+    read = columns_of(rows, _COLUMNS)
     if is_postgres(session) or (rows and hasattr(rows[0], "tags")):
         links = columns_of(rows, _LINKS)
         return [_claim_fields(read(r), *links(r)) for r in rows]

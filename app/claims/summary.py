@@ -126,7 +126,7 @@ def claim_with_stats(postgres: bool) -> Statement:
         .outerjoin(ClaimStats, ClaimStats.claim_id == Claim.id)
         .where(Claim.id == bindparam("claim_id", type_=Uuid))
     )
-    return with_links(stmt, Claim.id, postgres)
+    return with_links(stmt, Claim.id, postgres=postgres)
 
 
 # The support labels with the midpoint of their band (None: no band, e.g. `asserted`), and
