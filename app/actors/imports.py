@@ -11,7 +11,8 @@ from app.actors import service as actors
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorUpdate
 from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
-from app.ingest.context import Context, as_uuid, chunks
+from app.db.lookup import chunks
+from app.ingest.context import Context, as_uuid
 from app.ingest.records import HexId, Record, Spec
 from app.ingest.upsert import (
     Changed,

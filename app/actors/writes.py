@@ -12,7 +12,6 @@ taken). The new rows and their `create` changes are written by one INSERT a tabl
 import, through its bulk writer (COPY, held back until the next batch's reads).
 """
 
-import enum
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -23,8 +22,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.actors.schemas import ActorCreate
-from app.db.batches import Part, Write, store_created
-from app.db.lookup import rows_among
+from app.db.batches import Given, Part, Write, first_version, store_created
+from app.db.lookup import chunks, rows_among
 from app.history.changelog import Folded
 from app.models import Actor, ActorAlias, ActorExternalId
 from app.models.base import new_id
@@ -35,9 +34,7 @@ EXTERNAL_IDS = cast(Table, ActorExternalId.__table__)
 COLUMNS = tuple(TABLE.c.keys())
 ALIAS_COLUMNS = tuple(ALIASES.c.keys())
 EXTERNAL_ID_COLUMNS = tuple(EXTERNAL_IDS.c.keys())
-# The fields a new actor's schema gives its row by name; the other columns are derived.
-GIVEN = tuple(name for name in ActorCreate.model_fields if name in TABLE.c)
-LOOKUP_CHUNK = 2000
+GIVEN = Given.of(ActorCreate, TABLE)  # the other columns are derived
 
 # An actor's row by column name.
 ActorValues = dict[str, Any]
@@ -76,24 +73,13 @@ def natural_keys(data: ActorCreate) -> list[NaturalKey]:
     """What makes an actor the same as another: any of its external ids, else its kind and
     name (in that order)."""
     keys: list[NaturalKey] = [("x", s, v) for s, v in data.external_ids.items()]
-    return [*keys, ("n", _plain(data.kind), data.name)]
-
-
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
+    return [*keys, ("n", data.kind.value, data.name)]
 
 
 def actor_values(data: ActorCreate, *, by: str | None, now: datetime) -> ActorValues:
     """The row of a new actor (its id a new one), its schema's fields taken by name."""
-    values: ActorValues = {name: _plain(getattr(data, name)) for name in GIVEN}
-    values.update(
-        id=new_id(),
-        name_folded=fold(data.name),
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-        version=1,
-    )
+    values = GIVEN.values(data)
+    values.update(id=new_id(), name_folded=fold(data.name), **first_version(by, now))
     return {name: values[name] for name in COLUMNS}  # in the table's order: the id first
 
 
@@ -118,8 +104,7 @@ async def stored_owners(
     dialect = connection.dialect.name
     for marker, columns, owner in _LOOKUPS:
         pairs = sorted({(k[1], k[2]) for k in keys if k[0] == marker})
-        for at in range(0, len(pairs), LOOKUP_CHUNK):
-            part = pairs[at : at + LOOKUP_CHUNK]
+        for part in chunks(pairs):
             rows = await connection.execute(
                 select(*columns, owner).where(rows_among(dialect, columns, part))
             )

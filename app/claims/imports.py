@@ -13,7 +13,8 @@ from app.claims import service as claims
 from app.claims.relations import CLAIM_RELATIONS
 from app.claims.schemas import ClaimCreate, ClaimUpdate
 from app.claims.writes import ClaimValues, NewClaim, create_claims
-from app.ingest.context import Context, as_uuid, chunks
+from app.db.lookup import chunks
+from app.ingest.context import Context, as_uuid
 from app.ingest.records import Record, RefField, Spec, renamed
 from app.ingest.upsert import Changed, Decider, before_updates, given_ids, settle
 from app.links.imports import link_spec

@@ -27,8 +27,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.claims import rules
 from app.claims.schemas import ClaimCreate
-from app.db.batches import Part, Place, Values, Write, place_rows, refuse_repeats, store_created
-from app.db.lookup import among
+from app.db.batches import (
+    Given,
+    Part,
+    Place,
+    Values,
+    Write,
+    first_version,
+    place_rows,
+    refuse_repeats,
+    store_created,
+)
+from app.db.lookup import among, chunks
 from app.errors import InvalidField
 from app.history.changelog import Folded
 from app.models import Actor, Claim, ClaimStats, ClaimSubject, ClaimTag
@@ -37,13 +47,11 @@ from app.records import require_ids
 
 TABLE = cast(Table, Claim.__table__)
 COLUMNS = tuple(TABLE.c.keys())
-# The fields a new claim's schema gives its row by name; the other columns are derived.
-GIVEN = tuple(name for name in ClaimCreate.model_fields if name in TABLE.c)
+GIVEN = Given.of(ClaimCreate, TABLE)  # the other columns are derived
 TAG_COLUMNS = ("claim_id", "tag")
 SUBJECT_COLUMNS = ("claim_id", "actor_id", "position")
 # A new claim's counters: zero (the columns' defaults) but for the time of its last activity.
 STATS_COLUMNS = ("claim_id", "activity_at")
-LOOKUP_CHUNK = 2000
 STATEMENT_KEY = itemgetter("statement_key")  # a claim's natural key
 
 # A claim's row by column name.
@@ -75,14 +83,9 @@ class Outcome:
 
 def claim_values(data: ClaimCreate, *, by: str | None, now: datetime) -> ClaimValues:
     """The row of a new claim (its id a new one), its schema's fields taken by name."""
-    values: ClaimValues = {name: getattr(data, name) for name in GIVEN}
+    values = GIVEN.values(data)
     values.update(
-        id=new_id(),
-        statement_key=rules.statement_key(data.statement),
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-        version=1,
+        id=new_id(), statement_key=rules.statement_key(data.statement), **first_version(by, now)
     )
     return values
 
@@ -106,8 +109,8 @@ async def stored_repeats(
         wanted = sorted(set(keys))
         dialect = connection.dialect.name
         parts = [
-            (select(TABLE.c.id, key).where(among(dialect, key, wanted[at : at + LOOKUP_CHUNK])), {})
-            for at in range(0, len(wanted), LOOKUP_CHUNK)
+            (select(TABLE.c.id, key).where(among(dialect, key, part)), {})
+            for part in chunks(wanted)
         ]
     found: dict[str, list[ClaimValues]] = {}
     for statement, params in parts:

@@ -1,18 +1,24 @@
-"""What the set-based creates of the record types share (app/*/writes.py): a row by column
-name, the outcome of each row of a batch, how a caller places rows, and where an import's
-rows go. The API creates a batch of one; the import, batches of thousands."""
+"""What the set-based creates of the record types share (app/*/writes.py): a new record's row by
+column name, built from its create schema, the outcome of each row of a batch, how a caller
+places rows, and where an import's rows go. The API creates a batch of one; the import, batches
+of thousands."""
 
+import enum
 import functools
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol, TypeVar, cast
+from operator import attrgetter, itemgetter
+from typing import Any, Protocol, TypeVar, cast, get_args
 
-from sqlalchemy import Insert, Table, insert
+from pydantic import BaseModel
+from sqlalchemy import Column, ColumnElement, Insert, Select, Table, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db.bulk import BulkWriter
+from app.db.lookup import chunks, rows_among, uuid_order
 from app.db.statements import insert_rows
 from app.errors import InvalidField
 from app.history.changelog import ChangeLog, Folded
@@ -21,6 +27,7 @@ from app.models.base import Base, utcnow
 K = TypeVar("K", bound=Hashable)  # a natural key
 T = TypeVar("T")  # a batch's row, as the caller gives it
 Values = dict[str, Any]  # a row by column name, values as the database reads them back
+NaturalKey = tuple[object, ...]
 
 
 @dataclass(slots=True)
@@ -80,6 +87,107 @@ class Write:
         now, go to the database while this batch's rows are placed."""
         if self.bulk is not None:
             await self.bulk.writer.start()
+
+
+def _holds_enums(annotation: object) -> bool:
+    """Whether a field so annotated may hold enum members."""
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return True
+    return any(_holds_enums(arg) for arg in get_args(annotation))
+
+
+@dataclass(frozen=True, slots=True)
+class Given:
+    """The fields a create schema gives its table's row by name: every field the two share,
+    copied as it is (enum members as their values). So a plain new field of a record needs no
+    change in its write."""
+
+    names: tuple[str, ...]
+    enums: tuple[str, ...]  # those that may hold enum members
+    # (one call reads every field, not one a field, on every row)
+    read: Callable[[BaseModel], Any]
+
+    @classmethod
+    def of(cls, schema: type[BaseModel], table: Table) -> "Given":
+        """The fields `schema` and `table` share."""
+        names = tuple(name for name in schema.model_fields if name in table.c)
+        fields = schema.model_fields
+        enums = tuple(name for name in names if _holds_enums(fields[name].annotation))
+        read = attrgetter(*names) if len(names) > 1 else (lambda data: (getattr(data, names[0]),))
+        return cls(names, enums, read)
+
+    def values(self, data: BaseModel) -> Values:
+        """`data`'s given fields by column name."""
+        values: Values = dict(zip(self.names, self.read(data), strict=True))
+        for name in self.enums:
+            member = values[name]
+            if isinstance(member, enum.Enum):
+                values[name] = member.value
+        return values
+
+
+def first_version(by: str | None, now: datetime, *, by_column: str = "created_by") -> Values:
+    """A new record's audit columns: who recorded it, when, and its version (1)."""
+    return {by_column: by, "created_at": now, "updated_at": now, "version": 1}
+
+
+@dataclass(frozen=True, slots=True)
+class NaturalKeys:
+    """A table's natural key (two or more columns; NULLs equal) and how its stored rows are
+    found by it: for one row by the whole key, for many by the key's first `looked_up`
+    columns (ids; one statement a chunk), the rest compared here."""
+
+    table: Table
+    columns: tuple[str, ...]  # the table's
+    key: tuple[str, ...]
+    looked_up: int
+    key_of: Callable[[Values], NaturalKey]  # a row's key, from its values by name
+    key_at: Callable[[Sequence[object]], NaturalKey]  # from a row of `select(table)`
+    one: Select[Any]  # the statement for one row: built once, as a request runs it
+
+    @classmethod
+    def of(cls, table: Table, key: tuple[str, ...], *, looked_up: int) -> "NaturalKeys":
+        """`table`'s natural key `key`, looked up by its first `looked_up` columns."""
+        columns = tuple(table.c.keys())
+        one = select(table).where(*(_same(table.c[name]) for name in key))
+        at = itemgetter(*(columns.index(name) for name in key))
+        return cls(table, columns, key, looked_up, itemgetter(*key), at, one)
+
+    async def stored(
+        self, connection: AsyncConnection, rows: Sequence[Values]
+    ) -> dict[NaturalKey, list[Values]]:
+        """The stored rows with these rows' natural keys, by key, each key's in id order: one
+        statement for one row, else one a chunk of the looked-up columns' values."""
+        wanted = {self.key_of(values) for values in rows}
+        if len(rows) == 1:
+            statements = [(self.one, {name: rows[0][name] for name in self.key})]
+        else:
+            columns = [self.table.c[name] for name in self.key[: self.looked_up]]
+            dialect = connection.dialect.name
+            parts = sorted({key[: self.looked_up] for key in wanted}, key=uuid_order)
+            statements = [
+                (select(self.table).where(rows_among(dialect, columns, part)), {})
+                for part in chunks(parts)
+            ]
+        found: dict[NaturalKey, list[Values]] = defaultdict(list)
+        for statement, params in statements:
+            for row in await connection.execute(statement, params):
+                key = self.key_at(row)
+                if key in wanted:
+                    found[key].append(dict(zip(self.columns, row, strict=True)))
+        for same in found.values():
+            same.sort(key=_id_order)
+        return found
+
+
+def _same(column: Column[Any]) -> ColumnElement[bool]:
+    """`column` holds its parameter's value (NULL: is NULL)."""
+    value = bindparam(column.key, type_=column.type)
+    return column.is_not_distinct_from(value) if column.nullable else column == value
+
+
+def _id_order(values: Values) -> int:
+    return cast(uuid.UUID, values["id"]).int
 
 
 def place_rows(

@@ -7,16 +7,34 @@ where an IN list of 2,000 parameters is a new statement for every count, compile
 planned each time, which costs about as much as the lookup itself. A list of rows is worse
 still: PostgreSQL plans `(a, b) IN ((...), (...))` as an OR of every row.
 SQLite, which has no arrays, takes the IN list.
+
+Many keys go a chunk at a time (`chunks`): SQLite allows a statement some tens of thousands
+of parameters, and a chunk's rows are held in memory at once.
 """
 
-from collections.abc import Sequence
-from typing import Any
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import ARRAY, ColumnElement, String, any_, bindparam, func, select, tuple_
 from sqlalchemy.orm import QueryableAttribute
 
 # A column, or a mapped attribute standing for one.
 Column = ColumnElement[object] | QueryableAttribute[object]
+T = TypeVar("T")
+LOOKUP_CHUNK = 2000  # keys a lookup statement takes at most
+
+
+def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
+    """`items`, `size` at a time, in order."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def uuid_order(ids: Sequence[object]) -> tuple[int, ...]:
+    """A sort key for a row of UUIDs: their integers, whose comparisons run in C where the
+    UUIDs' own are Python code, and slow, over thousands of keys."""
+    return tuple(cast(uuid.UUID, i).int for i in ids)
 
 
 def _array(column: Column, values: Sequence[object]) -> Any:

@@ -2,7 +2,7 @@
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Awaitable, Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.batches import Bulk, Refused, Write
 from app.db.bulk import BulkWriter
-from app.db.lookup import Column, among, rows_among
+from app.db.lookup import Column, among, chunks, rows_among
 from app.errors import DomainError
 from app.history.changelog import ChangeLog
 from app.ingest.keyindex import KeyIndex, Target
@@ -20,7 +20,6 @@ from app.ingest.records import AnyRecord, HexId, LineError
 from app.models import Source
 
 ERROR_CAP = 1000
-LOOKUP_CHUNK = 2000
 TEXT_BUDGET = 16_000_000  # characters of source text kept for quote checks
 T = TypeVar("T")
 
@@ -34,11 +33,6 @@ def new_hex() -> HexId:
 
 def as_uuid(hex_id: HexId) -> uuid.UUID:
     return uuid.UUID(hex=hex_id)
-
-
-def chunks(items: Sequence[T], size: int = LOOKUP_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 # Where a ref led: the record's id and what a referring record needs to know of it.

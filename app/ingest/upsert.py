@@ -8,7 +8,8 @@ from typing import TypeVar
 
 from sqlalchemy import select
 
-from app.ingest.context import Context, as_uuid, chunks, new_hex
+from app.db.lookup import chunks
+from app.ingest.context import Context, as_uuid, new_hex
 from app.ingest.records import AnyRecord, HexId
 from app.models import Base
 from app.models.base import IdMixin

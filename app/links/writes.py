@@ -13,40 +13,38 @@ snapshot) are written by one INSERT each, or, for an import, through its bulk wr
 held back until the next batch's reads).
 """
 
-import enum
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, cast
 
-from pydantic import BaseModel
-from sqlalchemy import Table, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.batches import (
+    Given,
+    NaturalKey,
+    NaturalKeys,
     Outcome,
     Part,
     Place,
     Values,
     Write,
     check_rows,
+    first_version,
     place_rows,
     refuse_repeats,
     store_created,
 )
-from app.db.lookup import rows_among
 from app.links.kind import LinkKind, New
 from app.links.rules import check_link
 from app.models.base import new_id
 
-LOOKUP_CHUNK = 2000
 AnyKind = LinkKind[Any, Any, Any, Any]
 # A link's row by column name, values as the database reads them back (UUIDs, aware UTC
 # times, plain strings).
 LinkValues = Values
-NaturalKey = tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,15 +57,14 @@ class NewLink(Generic[New]):
 
 @dataclass(frozen=True, slots=True)
 class Layout:
-    """A kind's table as its writes use it: the columns, those its create schema gives by name,
-    the natural key's columns, and its statement for the links between two records (built
-    once: a request runs it)."""
+    """A kind's table as its writes use it: its columns, the fields its create schema gives by
+    name, and its natural key: the link's two ends, by which stored links are looked up, and
+    its `distinct_by` values."""
 
     table: Table
     columns: tuple[str, ...]
-    given: tuple[str, ...]
-    key: tuple[str, ...]
-    same_ends: Any
+    given: Given
+    keys: NaturalKeys
 
 
 # By the kind's entity (a kind's fields compare as SQL expressions, so it is no dict key).
@@ -79,73 +76,28 @@ def layout(kind: AnyKind) -> Layout:
     if kind.entity in _LAYOUTS:
         return _LAYOUTS[kind.entity]
     table = cast(Table, kind.model.__table__)
-    schema: type[BaseModel] = kind.create_schema
-    owner, other = table.c[kind.owner.key], table.c[kind.other.key]
+    key = (kind.owner.key, kind.other.key, *(c.key for c in kind.distinct_by))
     _LAYOUTS[kind.entity] = Layout(
         table=table,
         columns=tuple(table.c.keys()),
-        given=tuple(name for name in schema.model_fields if name in table.c),
-        key=(kind.owner.key, kind.other.key, *(c.key for c in kind.distinct_by)),
-        same_ends=select(table).where(
-            owner == bindparam("owner", type_=owner.type),
-            other == bindparam("other", type_=other.type),
-        ),
+        given=Given.of(kind.create_schema, table),
+        keys=NaturalKeys.of(table, key, looked_up=2),
     )
     return _LAYOUTS[kind.entity]
 
 
 def natural_key(kind: AnyKind, values: LinkValues) -> NaturalKey:
     """The link's two ends and its `distinct_by` values (NULLs equal here)."""
-    return tuple(values[name] for name in layout(kind).key)
-
-
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, enum.Enum) else value
+    return layout(kind).keys.key_of(values)
 
 
 def link_values(kind: AnyKind, new: NewLink[Any], *, by: str | None, now: datetime) -> LinkValues:
     """The row of a new link (its id a new one), its schema's fields taken by name; an
     InvalidField if a rule refuses it."""
-    data = new.data
-    values: LinkValues = {kind.owner.key: new.owner_id}
-    values.update((name, _plain(getattr(data, name))) for name in layout(kind).given)
+    values: LinkValues = {kind.owner.key: new.owner_id, **layout(kind).given.values(new.data)}
     check_link(kind, values)
-    values.update(id=new_id(), created_by=by, created_at=now, updated_at=now, version=1)
+    values.update(id=new_id(), **first_version(by, now))
     return values
-
-
-async def stored_repeats(
-    connection: AsyncConnection, kind: AnyKind, rows: Sequence[LinkValues]
-) -> dict[NaturalKey, list[LinkValues]]:
-    """The stored links with these rows' natural keys, by key, each key's in id order: one
-    statement for one row, else one a chunk of (owner, other) pairs."""
-    shape = layout(kind)
-    owner, other = kind.owner.key, kind.other.key
-    wanted = {natural_key(kind, r) for r in rows}
-    found: dict[NaturalKey, list[LinkValues]] = defaultdict(list)
-
-    def keep(row: Sequence[object]) -> None:
-        values = dict(zip(shape.columns, row, strict=True))
-        key = natural_key(kind, values)
-        if key in wanted:
-            found[key].append(values)
-
-    if len(rows) == 1:
-        params = {"owner": rows[0][owner], "other": rows[0][other]}
-        for row in await connection.execute(shape.same_ends, params):
-            keep(row)
-    else:
-        # (UUIDs ordered by their integers: their own comparisons are Python code, and slow.)
-        pairs = sorted({(r[owner], r[other]) for r in rows}, key=lambda p: (p[0].int, p[1].int))
-        columns = (shape.table.c[owner], shape.table.c[other])
-        dialect = connection.dialect.name
-        for at in range(0, len(pairs), LOOKUP_CHUNK):
-            condition = rows_among(dialect, columns, pairs[at : at + LOOKUP_CHUNK])
-            for row in await connection.execute(select(shape.table).where(condition)):
-                keep(row)
-    for same in found.values():
-        same.sort(key=lambda values: cast(uuid.UUID, values["id"]).int)
-    return found
 
 
 async def create_links(
@@ -170,7 +122,7 @@ async def create_links(
     if bulk is None and len(checked) < len(batch):
         return outcomes
     looked_up = [values for _, values in checked]
-    stored = await stored_repeats(connection, kind, looked_up) if looked_up else {}
+    stored = await layout(kind).keys.stored(connection, looked_up) if looked_up else {}
     await write.reads_done()
     created = place_rows(outcomes, checked, stored, lambda values: natural_key(kind, values), place)
     columns = layout(kind).columns

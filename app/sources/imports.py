@@ -10,7 +10,8 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
-from app.ingest.context import Context, as_uuid, chunks
+from app.db.lookup import chunks
+from app.ingest.context import Context, as_uuid
 from app.ingest.records import Derived, HexId, Record, RefField, Spec
 from app.ingest.upsert import (
     Changed,

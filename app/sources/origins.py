@@ -16,7 +16,7 @@ other: `refresh_origins` recomputes those. Deleting a source needs nothing: noth
 
 import uuid
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import (
@@ -40,6 +40,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.lookup import chunks
 from app.db.statements import built_once, select_rows
 from app.models import Citation, Source, SourceOrigin
 from app.sources.graph import Citations, origins_of
@@ -91,17 +92,12 @@ def _walk(postgres: bool, upward: bool) -> Any:
     return select(reach.c.node, reach.c.via)
 
 
-def _chunks(ids: Sequence[uuid.UUID], size: int = CHUNK) -> Iterator[Sequence[uuid.UUID]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
-
-
 async def _reach(
     session: AsyncSession, ids: Collection[uuid.UUID], *, upward: bool
 ) -> list[tuple[uuid.UUID, uuid.UUID | None]]:
     statement = _walk(_is_postgres(session), upward)
     rows: list[tuple[uuid.UUID, uuid.UUID | None]] = []
-    for part in _chunks(sorted(ids)):
+    for part in chunks(sorted(ids), CHUNK):
         rows.extend(
             (node, via) for node, via in await select_rows(session, statement, {"ids": part})
         )
@@ -139,7 +135,7 @@ async def _write(
             {"ids": list(replaced)},
         )
     else:
-        for part in _chunks(list(replaced)):
+        for part in chunks(list(replaced), CHUNK):
             await connection.execute(delete(SourceOrigin).where(SourceOrigin.source_id.in_(part)))
     # Two arrays a statement on PostgreSQL: one row of parameters per origin would be a
     # round trip each. The rows are made a chunk at a time: all at once, after a full

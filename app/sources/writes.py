@@ -13,7 +13,6 @@ their `create` changes are written by one INSERT a table, or, for an import, thr
 writer (COPY, held back until the next batch's reads).
 """
 
-import enum
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ from typing import Any, cast
 from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app.db.batches import Part, Write, store_created
-from app.db.lookup import among
+from app.db.batches import Given, Part, Write, first_version, store_created
+from app.db.lookup import among, chunks
 from app.history.changelog import Folded
 from app.models import Actor, Source, SourceAuthor
 from app.models.base import new_id
@@ -36,9 +35,7 @@ TABLE = cast(Table, Source.__table__)
 AUTHORS = cast(Table, SourceAuthor.__table__)
 COLUMNS = tuple(TABLE.c.keys())
 AUTHOR_COLUMNS = tuple(AUTHORS.c.keys())
-# The fields a new source's schema gives its row by name; the other columns are derived.
-GIVEN = tuple(name for name in SourceCreate.model_fields if name in TABLE.c)
-LOOKUP_CHUNK = 2000
+GIVEN = Given.of(SourceCreate, TABLE)  # the other columns are derived
 
 # A source's row by column name.
 SourceValues = dict[str, Any]
@@ -83,24 +80,17 @@ def refuse_taken(index: int, values: SourceValues, owner: uuid.UUID | None) -> u
     return None if owner is not None else cast(uuid.UUID, values["id"])
 
 
-def _plain(value: Any) -> Any:
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def source_values(new: NewSource, *, by: str | None, now: datetime) -> SourceValues:
     """The row of a new source (its id a new one), its schema's fields taken by name; an
     InvalidField if its content hash does not match its text."""
     data = new.data
-    values: SourceValues = {name: _plain(getattr(data, name)) for name in GIVEN}
+    values = GIVEN.values(data)
     values.update(
         id=new_id(),
         url=new.url,
         publisher_id=new.publisher_id,
         content_hash=rules.content_hash_for(data.text, data.content_hash),
-        created_by=by,
-        created_at=now,
-        updated_at=now,
-        version=1,
+        **first_version(by, now),
     )
     return {name: values[name] for name in COLUMNS}  # in the table's order: the id first
 
@@ -115,8 +105,7 @@ async def stored_urls(connection: AsyncConnection, urls: Sequence[str]) -> dict[
     found: dict[str, uuid.UUID] = {}
     wanted = sorted(set(urls))
     dialect = connection.dialect.name
-    for at in range(0, len(wanted), LOOKUP_CHUNK):
-        part = wanted[at : at + LOOKUP_CHUNK]
+    for part in chunks(wanted):
         rows = await connection.execute(
             select(TABLE.c.url, TABLE.c.id).where(among(dialect, TABLE.c.url, part))
         )

@@ -13,30 +13,29 @@ are written by one INSERT each, or, for an import, through its bulk writer (COPY
 until the next batch's reads).
 """
 
-import enum
-import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from operator import attrgetter, itemgetter
-from typing import Any, cast, get_args
+from operator import itemgetter
+from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.db.batches import (
+    Given,
+    NaturalKeys,
     Outcome,
     Part,
     Place,
     Values,
     Write,
     check_rows,
+    first_version,
     place_rows,
     refuse_repeats,
     store_created,
 )
-from app.db.lookup import rows_among
 from app.models import Stance
 from app.models.base import new_id
 from app.stances import rules
@@ -46,16 +45,16 @@ from app.vocabulary import side_of
 
 TABLE = cast(Table, Stance.__table__)
 COLUMNS = tuple(TABLE.c.keys())
-# The fields a new stance's schema gives its row by name; the other columns are derived.
-GIVEN = tuple(name for name in StanceCreate.model_fields if name in TABLE.c)
-# What makes a stance a repeat of another.
-NATURAL_KEY = ("claim_id", "actor_id", "source_id", "label", "quote")
-LOOKUP_CHUNK = 2000
+GIVEN = Given.of(StanceCreate, TABLE)  # the other columns are derived
+# What makes a stance a repeat of another; its stored ones are looked up by the first three.
+KEYS = NaturalKeys.of(TABLE, ("claim_id", "actor_id", "source_id", "label", "quote"), looked_up=3)
+natural_key = KEYS.key_of
+# (one call reads a row's columns, not one a column, on every row)
+_ROW_OF = itemgetter(*COLUMNS)
 
 # A stance's row by column name, values as the database reads them back (UUIDs, aware UTC
 # times, plain strings).
 StanceValues = Values
-NaturalKey = tuple[object, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,39 +70,12 @@ class NewStance:
     fresh: bool = False
 
 
-def _names_enum(annotation: object) -> bool:
-    """Whether a field so annotated may hold enum members."""
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return True
-    return any(_names_enum(arg) for arg in get_args(annotation))
-
-
-# The given fields that hold enum members, stored as their values.
-ENUMS = tuple(name for name in GIVEN if _names_enum(StanceCreate.model_fields[name].annotation))
-# (getters of several fields: one call for all of them, not one a field, on every row)
-_NATURAL_KEY_OF = itemgetter(*NATURAL_KEY)
-_ROW_OF = itemgetter(*COLUMNS)
-_GIVEN_OF = attrgetter(*GIVEN)
-
-
-def natural_key(values: StanceValues) -> NaturalKey:
-    """The stance's claim, actor, source, label and quote."""
-    key: NaturalKey = _NATURAL_KEY_OF(values)
-    return key
-
-
-def _plain(value: object) -> object:
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def stance_values(new: NewStance, *, by: str | None, now: datetime) -> StanceValues:
     """The row of a new stance (its id a new one), its schema's fields taken by name; an
     InvalidField if a rule refuses it: the probability outside the label's band, a
     retraction before the stance's (defaulted) date, a quote not in its source's text."""
     data = new.data
-    values: StanceValues = dict(zip(GIVEN, _GIVEN_OF(data), strict=True))
-    for name in ENUMS:
-        values[name] = _plain(values[name])
+    values = GIVEN.values(data)
     stated_at = data.stated_at if data.stated_at is not None else new.published_at
     rules.check_band(data.label, data.probability)
     rules.check_retraction(data.retracted_at, data.retraction_source_id, stated_at)
@@ -120,68 +92,9 @@ def stance_values(new: NewStance, *, by: str | None, now: datetime) -> StanceVal
         quote_prefix=prefix,
         quote_suffix=suffix,
         stated_at=stated_at,
-        recorded_by=by,
-        created_at=now,
-        updated_at=now,
-        version=1,
+        **first_version(by, now, by_column="recorded_by"),
     )
     return values
-
-
-def _same_key() -> Any:
-    """The stored stances with the natural key of the parameters'."""
-    return select(TABLE).where(
-        TABLE.c.claim_id == bindparam("claim_id"),
-        TABLE.c.actor_id == bindparam("actor_id"),
-        TABLE.c.source_id == bindparam("source_id"),
-        TABLE.c.label == bindparam("label"),
-        TABLE.c.quote.is_not_distinct_from(bindparam("quote", type_=TABLE.c.quote.type)),
-    )
-
-
-# Built once: a request runs it for its one row.
-SAME_KEY = _same_key()
-
-
-def _by_id(row: StanceValues) -> int:
-    return cast(uuid.UUID, row["id"]).int
-
-
-def _triple_order(triple: tuple[object, ...]) -> tuple[int, ...]:
-    return tuple(cast(uuid.UUID, i).int for i in triple)
-
-
-# Where the natural key's columns sit in a row of `select(TABLE)`.
-_KEY_AT = itemgetter(*(COLUMNS.index(name) for name in NATURAL_KEY))
-
-
-async def stored_repeats(
-    connection: AsyncConnection, rows: Sequence[StanceValues]
-) -> dict[NaturalKey, list[StanceValues]]:
-    """The stored stances with these rows' natural keys, by key, each key's in id order: one
-    statement for one row, else one a chunk of (claim, actor, source) triples."""
-    found: dict[NaturalKey, list[StanceValues]] = defaultdict(list)
-    if len(rows) == 1:
-        params = {name: rows[0][name] for name in NATURAL_KEY}
-        for row in await connection.execute(SAME_KEY, params):
-            found[_KEY_AT(row)].append(dict(zip(COLUMNS, row, strict=True)))
-        return found
-    wanted = {natural_key(r) for r in rows}
-    # (UUIDs ordered by their integers: their own comparisons are Python code, and slow.)
-    triples = sorted({key[:3] for key in wanted}, key=_triple_order)
-    columns = (TABLE.c.claim_id, TABLE.c.actor_id, TABLE.c.source_id)
-    dialect = connection.dialect.name
-    for at in range(0, len(triples), LOOKUP_CHUNK):
-        part = triples[at : at + LOOKUP_CHUNK]
-        for row in await connection.execute(
-            select(TABLE).where(rows_among(dialect, columns, part))
-        ):
-            key = _KEY_AT(row)
-            if key in wanted:
-                found[key].append(dict(zip(COLUMNS, row, strict=True)))
-    for same in found.values():
-        same.sort(key=_by_id)
-    return found
 
 
 async def create_stances(
@@ -212,7 +125,7 @@ async def create_stances(
                 )
             )
     looked_up = [values for i, values in checked if not batch[i].fresh]
-    stored = await stored_repeats(connection, looked_up) if looked_up else {}
+    stored = await KEYS.stored(connection, looked_up) if looked_up else {}
     await write.reads_done()
     created = place_rows(outcomes, checked, stored, natural_key, place)
     rows = [_ROW_OF(values) for values in created]

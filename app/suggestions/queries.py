@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
 from app.claims.rules import statement_key
+from app.db.lookup import chunks
 from app.errors import NotFound
 from app.models import Actor, ActorAlias, Claim, Source
 from app.records import require_ids
@@ -65,8 +66,7 @@ async def actors_by_keys(session: AsyncSession, keys: Iterable[str]) -> dict[str
     then by id)."""
     wanted = sorted(set(keys))
     found: dict[str, list[ActorRow]] = {}
-    for n in range(0, len(wanted), KEYS_PER_QUERY):
-        chunk = wanted[n : n + KEYS_PER_QUERY]
+    for chunk in chunks(wanted, KEYS_PER_QUERY):
         by_name = select(Actor.id, Actor.name, Actor.kind, Actor.name_folded.label("key")).where(
             Actor.name_folded.in_(chunk)
         )

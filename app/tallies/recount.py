@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db.lookup import chunks
 from app.models import Claim, ClaimSideActor, ClaimStats, ClaimTally, Stance
 from app.models.claim import NO_PROBABILITY
 from app.vocabulary import StanceSide
@@ -119,8 +120,8 @@ async def recount_bulk(session: AsyncSession, claim_ids: Collection[uuid.UUID]) 
     memory in proportion to the claims) it runs `recount_many` chunk by chunk."""
     ids = sorted(set(claim_ids), key=str)
     if len(ids) <= BULK_CHUNK or session.get_bind().dialect.name != "postgresql":
-        for start in range(0, len(ids), BULK_CHUNK):
-            await recount_many(session, ids[start : start + BULK_CHUNK])
+        for part in chunks(ids, BULK_CHUNK):
+            await recount_many(session, part)
         return
     connection = await session.connection()
     # The tallies' sorts (every stance of these claims, by claim and label, by claim, side and

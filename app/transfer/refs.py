@@ -6,7 +6,8 @@ from collections import defaultdict
 from sqlalchemy import select
 
 from app.claims.rules import statement_key
-from app.ingest.context import Context, Resolved, chunks
+from app.db.lookup import chunks
+from app.ingest.context import Context, Resolved
 from app.ingest.records import AnyRecord, NaturalRef, Ref
 from app.models import Actor, ActorExternalId, Claim, Source
 from app.transfer.specs import SPECS
