@@ -11,6 +11,7 @@ from app.actors import service as actors
 from app.actors.affiliations import AFFILIATIONS
 from app.actors.schemas import ActorCreate, ActorUpdate
 from app.actors.writes import ActorValues, Owners, create_actors, natural_keys
+from app.db.batches import plain
 from app.db.lookup import chunks
 from app.ingest.context import Context, as_uuid
 from app.ingest.records import HexId, Record, Spec
@@ -21,7 +22,6 @@ from app.ingest.upsert import (
     changes,
     given_ids,
     loaded,
-    plain,
     settle,
 )
 from app.links.imports import link_spec

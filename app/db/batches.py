@@ -96,6 +96,11 @@ def _holds_enums(annotation: object) -> bool:
     return any(_holds_enums(arg) for arg in get_args(annotation))
 
 
+def plain(value: object) -> object:
+    """Enum members as their values (the database's and the comparisons' form)."""
+    return value.value if isinstance(value, enum.Enum) else value
+
+
 @dataclass(frozen=True, slots=True)
 class Given:
     """The fields a create schema gives its table's row by name: every field the two share,
@@ -120,9 +125,7 @@ class Given:
         """`data`'s given fields by column name."""
         values: Values = dict(zip(self.names, self.read(data), strict=True))
         for name in self.enums:
-            member = values[name]
-            if isinstance(member, enum.Enum):
-                values[name] = member.value
+            values[name] = plain(values[name])
         return values
 
 

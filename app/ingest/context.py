@@ -5,7 +5,6 @@ from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +20,6 @@ from app.models import Source
 
 ERROR_CAP = 1000
 TEXT_BUDGET = 16_000_000  # characters of source text kept for quote checks
-T = TypeVar("T")
 
 
 def new_hex() -> HexId:

@@ -19,11 +19,6 @@ R = TypeVar("R", bound=AnyRecord)
 Changed = dict[str, object]  # a field's new value, by field (as on the line)
 
 
-def plain(value: object) -> object:
-    """Enum members as their values (the database's and the comparisons' form)."""
-    return value.value if isinstance(value, enum.Enum) else value
-
-
 def plain_str(value: enum.Enum | str) -> str:
     """An enum member's value (or the value as given)."""
     return str(value.value) if isinstance(value, enum.Enum) else value
@@ -179,7 +174,6 @@ __all__ = [
     "given_ids",
     "loaded",
     "new_hex",
-    "plain",
     "plain_str",
     "settle",
 ]

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
+from app.db.batches import plain
 from app.errors import InvalidField
 from app.ingest.context import Context, as_uuid
 from app.ingest.records import AnyRecord, RefField, Spec, renamed
-from app.ingest.upsert import Changed, Decider, before_updates, given_ids, loaded, plain, settle
+from app.ingest.upsert import Changed, Decider, before_updates, given_ids, loaded, settle
 from app.links import service as links
 from app.links.kind import LinkKind
 from app.links.writes import LinkValues, NewLink, create_links, natural_key

@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from sqlalchemy import ColumnElement, select
 
+from app.db.batches import plain
 from app.db.lookup import chunks
 from app.ingest.context import Context, as_uuid
 from app.ingest.records import Derived, HexId, Record, RefField, Spec
@@ -19,7 +20,6 @@ from app.ingest.upsert import (
     before_updates,
     changes,
     given_ids,
-    plain,
     settle,
 )
 from app.links.imports import link_spec
